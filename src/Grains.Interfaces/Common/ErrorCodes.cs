@@ -1,0 +1,18 @@
+namespace LesCopains.Grains;
+
+/// <summary>Stable error codes shared by grains, the Api and the web client (see docs/API.md).</summary>
+public static class ErrorCodes
+{
+    public const string Internal = "internal_error";
+    public const string ValidationFailed = "validation_failed";
+    public const string UsernameTaken = "username_taken";
+    public const string PasswordTooCommon = "password_too_common";
+    public const string InvalidCredentials = "invalid_credentials";
+    public const string InvalidRefreshToken = "invalid_refresh_token";
+    public const string RefreshTokenReused = "refresh_token_reused";
+    public const string SessionRevoked = "session_revoked";
+    public const string SessionNotFound = "session_not_found";
+    public const string UserNotFound = "user_not_found";
+    public const string Unauthorized = "unauthorized";
+    public const string RateLimited = "rate_limited";
+}

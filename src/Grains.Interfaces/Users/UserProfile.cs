@@ -1,0 +1,35 @@
+namespace LesCopains.Grains.Users;
+
+/// <summary>What other people and the owner see of an account.</summary>
+[GenerateSerializer, Immutable, Alias("lc.UserProfile")]
+public sealed record UserProfile(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Username,
+    [property: Id(2)] string DisplayName,
+    [property: Id(3)] DateTimeOffset CreatedAt);
+
+/// <summary>A refresh session (one per login on one device).</summary>
+[GenerateSerializer, Immutable, Alias("lc.SessionInfo")]
+public sealed record SessionInfo(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid UserId,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] DateTimeOffset LastUsedAt,
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    [property: Id(5)] string? UserAgent,
+    [property: Id(6)] string? IpAddress,
+    [property: Id(7)] bool Active);
+
+/// <summary>A freshly issued refresh token (shown to the client once; stored only hashed).</summary>
+[GenerateSerializer, Immutable, Alias("lc.IssuedRefreshToken")]
+public sealed record IssuedRefreshToken(
+    [property: Id(0)] Guid SessionId,
+    [property: Id(1)] Guid UserId,
+    [property: Id(2)] string Token,
+    [property: Id(3)] DateTimeOffset ExpiresAt);
+
+/// <summary>Where a login comes from, for the session list.</summary>
+[GenerateSerializer, Immutable, Alias("lc.ClientInfo")]
+public sealed record ClientInfo(
+    [property: Id(0)] string? UserAgent,
+    [property: Id(1)] string? IpAddress);

@@ -1,0 +1,19 @@
+using LesCopains.Grains.Persistence;
+using LesCopains.Grains.Users;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace LesCopains.Grains;
+
+/// <summary>Services the grains need inside a silo.</summary>
+public static class GrainsServiceCollectionExtensions
+{
+    public static IServiceCollection AddGrainServices(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<SessionStore>();
+        return services;
+    }
+}

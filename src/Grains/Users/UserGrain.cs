@@ -1,0 +1,121 @@
+namespace LesCopains.Grains.Users;
+
+/// <summary>An account. The profile lives in grain state; credentials and sessions in their tables.</summary>
+public sealed class UserGrain(
+    [PersistentState("user", StorageNames.Postgres)] IPersistentState<UserState> state,
+    AccountStore accounts,
+    SessionStore sessions,
+    TimeProvider time) : Grain, IUserGrain
+{
+    private string? passwordHash;
+
+    private Guid UserId => this.GetPrimaryKey();
+
+    public async Task<UserProfile> Register(string username, string displayName, string passwordHash)
+    {
+        if (state.State.Registered)
+        {
+            throw new DomainException(ErrorCodes.UsernameTaken, "This account already exists.");
+        }
+
+        var owner = await GrainFactory.GetGrain<IUsernameGrain>(IUsernameGrain.KeyFor(username)).GetOwner();
+        if (owner != UserId)
+        {
+            throw new DomainException(ErrorCodes.UsernameTaken, "This username is already taken.");
+        }
+
+        var now = time.GetUtcNow();
+        if (!await accounts.TryInsertAsync(UserId, username, displayName, passwordHash, now))
+        {
+            throw new DomainException(ErrorCodes.UsernameTaken, "This username is already taken.");
+        }
+
+        state.State.Registered = true;
+        state.State.Username = username;
+        state.State.DisplayName = displayName;
+        state.State.CreatedAt = now;
+        await state.WriteStateAsync();
+        this.passwordHash = passwordHash;
+        return Profile();
+    }
+
+    public Task<UserProfile> GetProfile()
+    {
+        EnsureRegistered();
+        return Task.FromResult(Profile());
+    }
+
+    public async Task<string?> GetPasswordHash()
+    {
+        if (!state.State.Registered)
+        {
+            return null;
+        }
+
+        return passwordHash ??= await accounts.GetPasswordHashAsync(UserId);
+    }
+
+    public async Task<UserProfile> UpdateDisplayName(string displayName)
+    {
+        EnsureRegistered();
+        if (state.State.DisplayName != displayName)
+        {
+            await accounts.UpdateDisplayNameAsync(UserId, displayName);
+            state.State.DisplayName = displayName;
+            await state.WriteStateAsync();
+        }
+
+        return Profile();
+    }
+
+    public Task<IssuedRefreshToken> StartSession(ClientInfo client, TimeSpan lifetime)
+    {
+        EnsureRegistered();
+        return GrainFactory.GetGrain<ISessionGrain>(Guid.CreateVersion7()).Start(UserId, client, lifetime);
+    }
+
+    public Task<IReadOnlyList<SessionInfo>> ListSessions()
+    {
+        EnsureRegistered();
+        return sessions.ListActiveAsync(UserId, time.GetUtcNow());
+    }
+
+    public async Task RevokeSession(Guid sessionId)
+    {
+        EnsureRegistered();
+        var session = GrainFactory.GetGrain<ISessionGrain>(sessionId);
+        var info = await session.GetInfo();
+        if (info is null || info.UserId != UserId || !info.Active)
+        {
+            throw new DomainException(ErrorCodes.SessionNotFound, "No such active session.");
+        }
+
+        await session.Revoke("revoked_by_user");
+    }
+
+    private void EnsureRegistered()
+    {
+        if (!state.State.Registered)
+        {
+            throw new DomainException(ErrorCodes.UserNotFound, "No such user.");
+        }
+    }
+
+    private UserProfile Profile() => new(UserId, state.State.Username, state.State.DisplayName, state.State.CreatedAt);
+}
+
+[GenerateSerializer, Alias("lc.UserState")]
+public sealed class UserState
+{
+    [Id(0)]
+    public bool Registered { get; set; }
+
+    [Id(1)]
+    public string Username { get; set; } = "";
+
+    [Id(2)]
+    public string DisplayName { get; set; } = "";
+
+    [Id(3)]
+    public DateTimeOffset CreatedAt { get; set; }
+}
