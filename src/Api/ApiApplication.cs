@@ -1,0 +1,123 @@
+using System.Net;
+using LesCopains.Api.Apis;
+using LesCopains.Api.Auth;
+using LesCopains.Api.Hubs;
+using LesCopains.Api.Infrastructure;
+using LesCopains.Hosting;
+using LesCopains.Hosting.Configuration;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.SignalR;
+using Orleans.Configuration;
+
+namespace LesCopains.Api;
+
+/// <summary>Builds the Api process: an Orleans client serving REST, the SignalR gateway and the web client.</summary>
+public static class ApiApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var settings = ApiSettings.Load(new Settings(builder.Configuration));
+
+        // Defaults: configuration, logs, PostgreSQL/Redis, health, metrics.
+        builder.AddServiceDefaults(settings.Database, settings.Redis, settings.AdminPassword);
+        builder.WebHost.UseUrls($"http://{(settings.BindAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{settings.BindAddress}]" : settings.BindAddress)}:{settings.Port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxFileSize + (1 << 20));
+
+        // Services.
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = "lescopains";
+            });
+            client.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
+            client.UseConnectionRetryFilter<RetryForeverFilter>();
+        });
+        services.AddHealthChecks().AddOrleansCheck<OrleansClientHealthCheck>();
+        services.AddLesCopainsAuth();
+        services.AddSingleton<RateLimiter>();
+        services.AddSingleton<HubRateLimitFilter>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<SessionRevocations>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
+        services.AddExceptionHandler<ErrorHandling>();
+        services.AddProblemDetails();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var network in settings.TrustedProxies)
+            {
+                o.KnownIPNetworks.Add(network);
+            }
+        });
+        services.AddSignalR(o =>
+        {
+            o.KeepAliveInterval = settings.WsPingInterval;
+            o.ClientTimeoutInterval = settings.WsPingInterval * 2;
+            o.MaximumReceiveMessageSize = 64 * 1024;
+            o.AddFilter<HubRateLimitFilter>();
+        });
+        configure?.Invoke(builder);
+
+        // Pipeline and endpoints.
+        var app = builder.Build();
+        app.UseForwardedHeaders();
+        app.UseSecurityHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(async context =>
+        {
+            var response = context.HttpContext.Response;
+            if (response.ContentLength is null && response.ContentType is null)
+            {
+                var code = response.StatusCode switch
+                {
+                    404 => "not_found",
+                    405 => "method_not_allowed",
+                    415 => "unsupported_media_type",
+                    _ => "http_" + response.StatusCode,
+                };
+                await response.WriteAsJsonAsync(new ApiError(new ApiError.Body(code, ReasonPhrases(response.StatusCode))));
+            }
+        });
+        app.UseDefaultFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = ctx =>
+            {
+                // Vite names assets by content hash: cache them for good, never the entry page.
+                ctx.Context.Response.Headers.CacheControl = ctx.Context.Request.Path.StartsWithSegments("/assets")
+                    ? "public, max-age=31536000, immutable"
+                    : "no-cache";
+            },
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapServiceDefaults();
+        app.MapAuthApi();
+        app.MapUsersApi();
+        app.MapHub<GatewayHub>("/hubs/gateway");
+        app.MapFallback("/api/{**path}", () => ApiError.Result("not_found", "No such API route.", StatusCodes.Status404NotFound));
+        app.MapFallbackToFile("index.html", new StaticFileOptions
+        {
+            OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        return app;
+    }
+
+    private static string ReasonPhrases(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
+}

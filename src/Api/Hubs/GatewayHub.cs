@@ -1,0 +1,71 @@
+using LesCopains.Api.Auth;
+using LesCopains.Grains.Users;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace LesCopains.Api.Hubs;
+
+/// <summary>
+/// The single real-time connection of a browser tab (<c>/hubs/gateway</c>). It validates and
+/// forwards to grains; domain logic lives in the grains.
+/// </summary>
+[Authorize]
+public sealed class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster) : Hub
+{
+    public static string SessionGroup(Guid sessionId) => "session:" + sessionId.ToString("N");
+
+    public static string UserGroup(Guid userId) => "user:" + userId.ToString("N");
+
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.User!;
+        var userId = user.UserId();
+        var sessionId = user.SessionId();
+        var expiresAt = ExpiryOf(user);
+        connections.Add(Context, userId, sessionId, expiresAt);
+        await Groups.AddToGroupAsync(Context.ConnectionId, SessionGroup(sessionId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, UserGroup(userId));
+        var profile = await cluster.GetGrain<IUserGrain>(userId).GetProfile();
+        await Clients.Caller.SendAsync(GatewayEvents.Ready, new ReadyEvent(UserDto.From(profile), sessionId, expiresAt));
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.ConnectionId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Keeps the connection open past the original token's expiry, with a fresh token of the same session.</summary>
+    public async Task<ReauthenticateResult> Reauthenticate(string accessToken)
+    {
+        var result = await tokens.ValidateAsync(accessToken ?? "");
+        if (!result.IsValid)
+        {
+            throw new HubException("unauthorized: The access token is invalid or expired.");
+        }
+
+        var principal = new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity);
+        var userId = principal.UserId();
+        var sessionId = principal.SessionId();
+        if (!await cluster.GetGrain<ISessionGrain>(sessionId).IsActive())
+        {
+            throw new HubException("session_revoked: This session was signed out.");
+        }
+
+        var expiresAt = ExpiryOf(principal);
+        if (!connections.Extend(Context.ConnectionId, userId, sessionId, expiresAt))
+        {
+            throw new HubException("unauthorized: The token belongs to another session.");
+        }
+
+        return new ReauthenticateResult(expiresAt);
+    }
+
+    /// <summary>Round-trip check; returns the server time.</summary>
+    public DateTimeOffset Ping() => DateTimeOffset.UtcNow;
+
+    private static DateTimeOffset ExpiryOf(System.Security.Claims.ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirst("exp")?.Value, out var exp)
+            ? DateTimeOffset.FromUnixTimeSeconds(exp)
+            : DateTimeOffset.UtcNow;
+}

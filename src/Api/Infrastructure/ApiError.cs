@@ -1,0 +1,36 @@
+using LesCopains.Grains;
+
+namespace LesCopains.Api.Infrastructure;
+
+/// <summary>The one error shape: <c>{"error":{"code":"…","message":"…"}}</c>.</summary>
+public sealed record ApiError(ApiError.Body Error)
+{
+    public sealed record Body(string Code, string Message, IReadOnlyDictionary<string, string>? Details = null);
+
+    public static IResult Result(string code, string message, int? status = null, IReadOnlyDictionary<string, string>? details = null) =>
+        TypedResults.Json(new ApiError(new Body(code, message, details)), statusCode: status ?? StatusFor(code));
+
+    public static int StatusFor(string code) => code switch
+    {
+        ErrorCodes.ValidationFailed or ErrorCodes.PasswordTooCommon or "invalid_json" => StatusCodes.Status400BadRequest,
+        ErrorCodes.InvalidCredentials or ErrorCodes.InvalidRefreshToken or ErrorCodes.RefreshTokenReused
+            or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or "token_expired" => StatusCodes.Status401Unauthorized,
+        "forbidden" => StatusCodes.Status403Forbidden,
+        ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
+        ErrorCodes.UsernameTaken => StatusCodes.Status409Conflict,
+        "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
+        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
+        "cluster_unavailable" => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+}
+
+/// <summary>Thrown by Api code to end a request with a given error.</summary>
+public sealed class ApiException(string code, string message, int? status = null) : Exception(message)
+{
+    public string Code { get; } = code;
+
+    public int Status { get; } = status ?? ApiError.StatusFor(code);
+
+    public TimeSpan? RetryAfter { get; init; }
+}
