@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace LesCopains.Testing;
+
+/// <summary>
+/// One silo and one Api in this process, on real PostgreSQL and Redis, on free loopback ports.
+/// Shared by a test collection through <c>ICollectionFixture</c>.
+/// </summary>
+public class InProcessCluster : IAsyncLifetime
+{
+    private WebApplication? silo;
+    private WebApplication? api;
+
+    public string DatabaseUrl { get; private set; } = "";
+
+    public string ClusterId { get; } = TestEnvironment.NewClusterId();
+
+    public string JwtSecret { get; } = TestEnvironment.NewSecret();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider ApiServices => api!.Services;
+
+    /// <summary>Extra settings for the Api (e.g. tighter rate limits); <c>--NAME=value</c>.</summary>
+    protected virtual IEnumerable<string> ApiArguments => [];
+
+    public async Task InitializeAsync()
+    {
+        DatabaseUrl = await TestEnvironment.CreateDatabaseAsync();
+        string[] common =
+        [
+            $"--DATABASE_URL={DatabaseUrl}",
+            $"--REDIS_URL={TestEnvironment.RedisUrl}",
+            $"--CLUSTER_ID={ClusterId}",
+            "--BIND_ADDRESS=127.0.0.1",
+        ];
+        silo = LesCopains.Silo.SiloApplication.Build(
+        [
+            .. common,
+            $"--SILO_PORT={TestEnvironment.FreePort()}",
+            $"--GATEWAY_PORT={TestEnvironment.FreePort()}",
+            "--SILO_HTTP_PORT=0",
+            "--ADMIN_PASSWORD=test-admin-password",
+        ]);
+        await silo.StartAsync();
+
+        api = LesCopains.Api.ApiApplication.Build(
+        [
+            .. common,
+            "--API_PORT=0",
+            $"--JWT_SECRET={JwtSecret}",
+            "--RATE_LIMIT_MAX=100000",
+            "--LOGIN_RATE_LIMIT=100000",
+            "--REGISTER_RATE_LIMIT=100000",
+            .. ApiArguments,
+        ]);
+        await api.StartAsync();
+        var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public HttpClient CreateClient(string? accessToken = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", accessToken);
+        }
+
+        return client;
+    }
+
+    /// <summary>A SignalR client on <c>/hubs/gateway</c> with the given token (WebSockets only).</summary>
+    public HubConnection CreateHubConnection(Func<string?> accessToken) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "/hubs/gateway"), o =>
+            {
+                o.AccessTokenProvider = () => Task.FromResult(accessToken());
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .Build();
+
+    public async Task DisposeAsync()
+    {
+        if (api is not null)
+        {
+            await api.StopAsync();
+            await api.DisposeAsync();
+        }
+
+        if (silo is not null)
+        {
+            await silo.StopAsync();
+            await silo.DisposeAsync();
+        }
+    }
+}
