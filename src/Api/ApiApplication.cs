@@ -36,6 +36,7 @@ public static class ApiApplication
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = "lescopains";
             });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
             client.UseConnectionRetryFilter<RetryForeverFilter>();
         });

@@ -29,8 +29,16 @@ public static class SiloApplication
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = ServiceId;
             });
+            // Detect a dead silo in ~10 s instead of ~30 s (3 missed 3-second probes, 2 votes).
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(3);
+                o.NumMissedProbesLimit = 3;
+            });
+            // Interactive requests: fail in 10 s rather than hang for the default 30 s.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             silo.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
-            silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.HttpBindAddress.Equals(System.Net.IPAddress.Any));
             silo.AddAdoNetGrainStorage(StorageNames.Postgres, o =>
             {
                 o.Invariant = "Npgsql";

@@ -1,0 +1,92 @@
+using LesCopains.Hosting.Configuration;
+using LesCopains.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace LesCopains.Cluster.Tests;
+
+public sealed class StartupConfigurationTests
+{
+    [Theory]
+    [InlineData("mysql://user@localhost/db")]
+    [InlineData("postgresql://localhost")]
+    [InlineData("not a url")]
+    public async Task Silo_with_a_bad_DATABASE_URL_stops_with_one_line_naming_it(string url)
+    {
+        var (exit, output) = await RunAsync(RepoPaths.SiloDll, new()
+        {
+            ["DATABASE_URL"] = url,
+            ["REDIS_URL"] = "redis://127.0.0.1:1",
+            ["ADMIN_PASSWORD"] = "long-enough-password",
+        });
+        Assert.Equal(2, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: DATABASE_URL", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Api_with_a_short_JWT_SECRET_refuses_to_start()
+    {
+        var (exit, output) = await RunAsync(RepoPaths.ApiDll, new()
+        {
+            ["DATABASE_URL"] = "postgresql://u:p@127.0.0.1:1/db",
+            ["REDIS_URL"] = "redis://127.0.0.1:1",
+            ["JWT_SECRET"] = "too-short",
+        });
+        Assert.Equal(2, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("JWT_SECRET must be at least 32 bytes", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("JWT_SECRET", null, "JWT_SECRET is required")]
+    [InlineData("JWT_ACCESS_EXPIRY", "15 minutes", "JWT_ACCESS_EXPIRY must be a duration")]
+    [InlineData("RATE_LIMIT_MAX", "-1", "RATE_LIMIT_MAX must be an integer")]
+    [InlineData("REDIS_URL", "http://x", "REDIS_URL must be a URL")]
+    [InlineData("RTC_MAX_PORT", "30000", "RTC_MAX_PORT must")]
+    public void Api_settings_name_the_bad_variable(string variable, string? value, string expected)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = "postgresql://u:p@127.0.0.1:5432/db",
+            ["REDIS_URL"] = "redis://127.0.0.1:6379",
+            ["JWT_SECRET"] = new string('s', 40),
+        };
+        values[variable] = value;
+        var settings = new Settings(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        var error = Assert.Throws<ConfigurationException>(() => LesCopains.Api.ApiSettings.Load(settings));
+        Assert.Equal(variable, error.Variable);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("15m", 900)]
+    [InlineData("7d", 604800)]
+    [InlineData("30s", 30)]
+    [InlineData("2h", 7200)]
+    [InlineData("45", 45)]
+    public void Durations_use_the_seed_notation(string raw, int seconds)
+    {
+        Assert.True(Settings.TryParseDuration(raw, out var value));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), value);
+    }
+
+    [Fact]
+    public void Database_url_becomes_an_Npgsql_connection_string()
+    {
+        var parsed = DatabaseSettings.Parse("postgresql://lc%40user:p%3Ass@db.local:6543/les_copains?sslmode=disable");
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(parsed.ConnectionString);
+        Assert.Equal("db.local", builder.Host);
+        Assert.Equal(6543, builder.Port);
+        Assert.Equal("les_copains", builder.Database);
+        Assert.Equal("lc@user", builder.Username);
+        Assert.Equal("p:ss", builder.Password);
+        Assert.Equal(Npgsql.SslMode.Disable, builder.SslMode);
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string dll, Dictionary<string, string> environment)
+    {
+        await using var process = ManagedProcess.Start("config-check", dll, environment);
+        var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (exit, process.Output);
+    }
+}
