@@ -129,12 +129,43 @@ count_trx() {
     ((found)) && echo "$p $fl"
 }
 
-# run_logged LOG TIMEOUT CMD...: run CMD with a time limit, output to the console and LOG.
+# run_logged LOG LIMIT DIR CMD...: run CMD in DIR with a time limit (sleep syntax: 10m), its
+# output going to LOG and to the console. CMD runs in a session of its own, so that Ctrl-C on the script (which
+# interrupts 'wait' at once) and the time limit can stop its whole process tree.
+step_pgid='' watchdog=''
 run_logged() {
-    local log=$1 limit=$2
-    shift 2
-    timeout --kill-after=30s "$limit" "$@" </dev/null 2>&1 | tee "$log"
-    return "${PIPESTATUS[0]}"
+    local log=$1 limit=$2 dir=$3 rc tail_pid
+    shift 3
+    : >"$log"
+    (cd "$dir" && exec setsid "$@") </dev/null >"$log" 2>&1 &
+    step_pgid=$!
+    tail -n +1 -f --pid="$step_pgid" "$log" &
+    tail_pid=$!
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    setsid bash -c 'sleep "$1"; echo "timed out after $1: stopping $2" >&2
+        kill -TERM -- "-$3"; sleep 30; kill -KILL -- "-$3"' _ "$limit" "$*" "$step_pgid" 2>/dev/null &
+    watchdog=$!
+    wait "$step_pgid"
+    rc=$?
+    step_pgid=''
+    kill -TERM -- "-$watchdog" 2>/dev/null
+    wait "$watchdog" 2>/dev/null
+    watchdog=''
+    wait "$tail_pid" 2>/dev/null
+    return "$rc"
+}
+
+# stop_step: stop the step run_logged is running (on Ctrl-C or TERM), with all its children.
+stop_step() {
+    local pgid=$step_pgid i
+    [[ -n $watchdog ]] && kill -TERM -- "-$watchdog" 2>/dev/null
+    [[ -n $pgid ]] || return 0
+    kill -TERM -- "-$pgid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 -- "-$pgid" 2>/dev/null || return 0
+        sleep 0.2
+    done
+    kill -KILL -- "-$pgid" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- cleanup
@@ -149,6 +180,7 @@ cleanup() {
     ((cleaning)) && return
     cleaning=1
     trap '' INT TERM
+    stop_step
     stop_named 20 api
     stop_named 40 silo
     redis_stop "$redis_dir"
@@ -210,7 +242,7 @@ if ((have_web)); then
         record "web build" FAILED - - $(($(now) - t0)) "npm ci failed"
     else
         info "npm run build (src/Web)"
-        if (cd "$web_dir" && run_logged "$tmp/web-build.log" 10m npm run build); then
+        if run_logged "$tmp/web-build.log" 10m "$web_dir" npm run build; then
             web_built=1
             record "web build" ok - - $(($(now) - t0))
         else
@@ -220,11 +252,9 @@ if ((have_web)); then
     t0=$(now)
     if ! web_has_script test; then
         record "web unit" skipped - - 0 "no 'test' script in package.json"
-    elif [[ ! -d $web_dir/node_modules ]]; then
-        record "web unit" FAILED - - 0 "no node_modules"
     else
         info "npm test (src/Web)"
-        (cd "$web_dir" && CI=${CI:-true} run_logged "$tmp/web-unit.log" 5m npm test)
+        run_logged "$tmp/web-unit.log" 5m "$web_dir" env CI="${CI:-true}" npm test
         rc=$?
         read -r p f < <(count_js_output "$tmp/web-unit.log"; echo)
         if ((rc == 0)); then
@@ -246,7 +276,7 @@ if [[ ! -f $LC_ROOT/LesCopains.sln ]]; then
     record "dotnet build" FAILED - - 0 "LesCopains.sln not found"
 else
     info "dotnet build LesCopains.sln -c Release"
-    if run_logged "$tmp/dotnet-build.log" 15m dotnet build LesCopains.sln -c Release -nologo; then
+    if run_logged "$tmp/dotnet-build.log" 15m "$LC_ROOT" dotnet build LesCopains.sln -c Release -nologo; then
         dotnet_built=1
         record "dotnet build" ok - - $(($(now) - t0))
     else
@@ -258,7 +288,7 @@ t0=$(now)
 if ((dotnet_built)); then
     info "dotnet test LesCopains.sln -c Release --no-build"
     mkdir -p "$tmp/trx"
-    run_logged "$tmp/dotnet-test.log" 20m dotnet test LesCopains.sln -c Release --no-build -nologo \
+    run_logged "$tmp/dotnet-test.log" 20m "$LC_ROOT" dotnet test LesCopains.sln -c Release --no-build -nologo \
         --logger "console;verbosity=normal" --logger trx --results-directory "$tmp/trx"
     rc=$?
     read -r p f < <(count_trx "$tmp/trx"; echo)
@@ -319,8 +349,8 @@ run_e2e_suite() {
         return
     fi
     info "npm run test:e2e (BASE_URL=http://127.0.0.1:$api_port)"
-    (cd "$web_dir" && BASE_URL="http://127.0.0.1:$api_port" CI=${CI:-true} \
-        run_logged "$tmp/e2e.log" 10m npm run test:e2e)
+    run_logged "$tmp/e2e.log" 10m "$web_dir" \
+        env BASE_URL="http://127.0.0.1:$api_port" CI="${CI:-true}" npm run test:e2e
     rc=$?
     read -r p f < <(count_js_output "$tmp/e2e.log"; echo)
     if ((rc == 0)); then

@@ -193,6 +193,7 @@ web_install() {
     fi
     info "npm ci (src/Web)"
     (cd "$web" && npm ci --no-audit --no-fund) || return 1
+    mkdir -p "$web/node_modules"
     printf '%s\n' "$lock_hash" >"$stamp"
 }
 
