@@ -110,6 +110,7 @@ redis_dir=$data_dir/redis
 started_pg=0
 started_redis=0
 stopping=0
+pids_file=$data_dir/run.pids
 
 cleanup() {
     local rc=$?
@@ -129,6 +130,7 @@ cleanup() {
         info "Stopping the private PostgreSQL"
         pg_stop "$pg_bin" "$pg_dir" || warn "PostgreSQL did not stop cleanly"
     fi
+    [[ ${#LC_PIDS[@]} -gt 0 ]] && rm -f "$pids_file"
     ((${#LC_PIDS[@]} > 0 || started_pg || started_redis)) && info "Stopped."
     exit "$rc"
 }
@@ -185,6 +187,20 @@ fi
 [[ -f $api_dll ]] || die "$api_dll not found: run without --no-build first"
 
 # ---------------------------------------------------------------- ports
+# Processes of an earlier run that was killed (kill -9, closed terminal) are still listed here.
+if [[ -f $pids_file ]]; then
+    leftovers=()
+    while read -r pid; do
+        [[ $pid =~ ^[0-9]+$ ]] || continue
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE 'LesCopains\.(Silo|Api)\.dll'; then
+            leftovers+=("$pid")
+        fi
+    done <"$pids_file"
+    if [[ ${#leftovers[@]} -gt 0 ]]; then
+        die "silo/Api processes of an earlier run are still running (pids ${leftovers[*]}). Stop them with: kill ${leftovers[*]}"
+    fi
+    rm -f "$pids_file"
+fi
 silo_http_port() { echo $((3001 + 100 * $1)); }
 check_port_free() {
     port_in_use "$1" && die "port $1 ($2) is already in use on 127.0.0.1. Is LesCopains already running? Stop it or choose other ports (--port)."
@@ -251,10 +267,12 @@ else
     redis_port=${ports[REDIS_PORT]}
     export REDIS_PASSWORD=${secret[PRIVATE_REDIS_PASSWORD]}
     t0=$(now)
-    if ! redis_pid "$redis_dir" >/dev/null; then
+    if redis_pid "$redis_dir" >/dev/null; then
+        warn "the private Redis in $redis_dir was still running (an earlier run was killed); using it, and stopping it at exit"
+    else
         check_port_free "$redis_port" "private Redis, recorded in data/ports.env"
+        info "Starting the private Redis on 127.0.0.1:$redis_port"
     fi
-    info "Starting the private Redis on 127.0.0.1:$redis_port"
     started_redis=1
     redis_start "$redis_dir" "$redis_port" "$REDIS_PASSWORD" persist
     info "Redis ready in $(($(now) - t0))s"
@@ -273,6 +291,8 @@ for ((i = 0; i < silos; i++)); do
         -- dotnet "$silo_dll"
     wait_for_http "http://127.0.0.1:$http_port/health" 180 "$(pid_of "$name")" "$name" ||
         die "$name did not become healthy (log: data/logs/$name.log)"
+    pid_of "$name" >>"$pids_file"
+    echo >>"$pids_file"
     info "$name healthy in $(($(now) - t0))s"
 done
 
@@ -283,6 +303,8 @@ start_process api "$logs_dir/api.log" 1 "$LC_ROOT/src/Api" \
     -- dotnet "$api_dll"
 wait_for_http "http://127.0.0.1:$api_port/health" 120 "$(pid_of api)" api ||
     die "the Api did not become healthy (log: data/logs/api.log)"
+pid_of api >>"$pids_file"
+echo >>"$pids_file"
 info "Api healthy in $(($(now) - t0))s"
 
 echo

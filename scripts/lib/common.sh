@@ -170,6 +170,7 @@ ensure_secrets() {
     _secret_missing() { ! grep -q "^$1=" "$file"; }
     for key in JWT_SECRET ADMIN_PASSWORD PRIVATE_POSTGRES_PASSWORD PRIVATE_REDIS_PASSWORD; do
         _secret_missing "$key" || continue
+        info "Generated $key into $file"
         case $key in
             JWT_SECRET) printf 'JWT_SECRET=%s\n' "$(random_secret 48)" >>"$file" ;;
             *) printf '%s=%s\n' "$key" "$(random_password 24)" >>"$file" ;;

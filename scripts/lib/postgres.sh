@@ -15,7 +15,7 @@ pg_as_owner() {
 
 # pg_prepare_dir DIR: create DIR for the server's files and make sure its owner can use it.
 pg_prepare_dir() {
-    local dir=$1 p
+    local dir=$1 p part parts
     [[ $dir == /* ]] || die "pg_prepare_dir needs an absolute path, got '$dir'"
     mkdir -p "$dir"
     if is_root; then
@@ -24,10 +24,11 @@ pg_prepare_dir() {
         chown postgres:postgres "$dir"
         chmod 700 "$dir"
         if ! runuser -u postgres -- test -w "$dir" -a -x "$dir"; then
-            # Find the first parent the postgres user cannot traverse, to say what to change.
-            p=$dir
-            while [[ $p != / ]]; do
-                p=$(dirname "$p")
+            # Find the first directory from / down that the postgres user cannot enter.
+            p=''
+            IFS=/ read -ra parts <<<"${dir#/}"
+            for part in "${parts[@]}"; do
+                p+=/$part
                 if ! runuser -u postgres -- test -x "$p"; then
                     die "PostgreSQL runs as the 'postgres' user (it refuses to run as root), and that user cannot enter '$p' (mode $(stat -c %a "$p")). Either give it access ('chmod o+x $p'), move the checkout to a directory others can enter (e.g. /opt or /srv), or pass DATABASE_URL of an existing server."
                 fi
