@@ -280,6 +280,11 @@ else
 fi
 
 # ---------------------------------------------------------------- silos and Api
+# Silos that advertise the loopback address serve it only; one that advertises another address
+# (a cluster across machines) listens on all of them.
+silo_advertised=${SILO_ADVERTISED_IP:-127.0.0.1}
+silo_bind=0.0.0.0
+[[ $silo_advertised == 127.* ]] && silo_bind=127.0.0.1
 for ((i = 0; i < silos; i++)); do
     name="silo-$((i + 1))"
     http_port=$(silo_http_port "$i")
@@ -287,7 +292,7 @@ for ((i = 0; i < silos; i++)); do
     t0=$(now)
     start_process "$name" "$logs_dir/$name.log" 1 "$LC_ROOT/src/Silo" \
         SILO_PORT=$((11111 + i)) GATEWAY_PORT=$((30000 + i)) SILO_HTTP_PORT="$http_port" \
-        SILO_ADVERTISED_IP="${SILO_ADVERTISED_IP:-127.0.0.1}" \
+        SILO_ADVERTISED_IP="$silo_advertised" BIND_ADDRESS="$silo_bind" \
         -- dotnet "$silo_dll"
     wait_for_http "http://127.0.0.1:$http_port/health" 180 "$(pid_of "$name")" "$name" ||
         die "$name did not become healthy (log: data/logs/$name.log)"

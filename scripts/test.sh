@@ -335,7 +335,7 @@ run_e2e_suite() {
     info "Starting a silo (http $silo_http) and the Api (port $api_port) for the browser tests"
     start_process silo "$tmp/logs/silo.log" 0 "$LC_ROOT/src/Silo" "${common[@]}" \
         SILO_PORT="$silo_port" GATEWAY_PORT="$gateway_port" SILO_HTTP_PORT="$silo_http" \
-        SILO_ADVERTISED_IP=127.0.0.1 -- dotnet "$silo_dll"
+        SILO_ADVERTISED_IP=127.0.0.1 BIND_ADDRESS=127.0.0.1 -- dotnet "$silo_dll"
     if ! wait_for_http "http://127.0.0.1:$silo_http/health" 180 "$(pid_of silo)" silo; then
         tail -n 60 "$tmp/logs/silo.log" >&2
         record "e2e" FAILED - - $(($(now) - t0)) "the silo did not become healthy"

@@ -25,7 +25,7 @@ public sealed partial class ComposeTests
 
             foreach (var name in cluster.Concat([
                 "API_PORT", "BIND_ADDRESS", "JWT_SECRET", "JWT_ACCESS_EXPIRY", "JWT_REFRESH_EXPIRY",
-                "RATE_LIMIT_MAX", "MAX_FILE_SIZE", "WS_PING_INTERVAL", "UPLOADS_DIR"]))
+                "RATE_LIMIT_MAX", "MAX_FILE_SIZE", "WS_PING_INTERVAL", "UPLOADS_DIR", "TRUSTED_PROXIES"]))
             {
                 data.Add("api", name);
             }
