@@ -288,7 +288,7 @@ t0=$(now)
 if ((dotnet_built)); then
     info "dotnet test LesCopains.sln -c Release --no-build"
     mkdir -p "$tmp/trx"
-    run_logged "$tmp/dotnet-test.log" 20m "$LC_ROOT" dotnet test LesCopains.sln -c Release --no-build -nologo \
+    run_logged "$tmp/dotnet-test.log" 20m "$LC_ROOT" dotnet test LesCopains.sln -c Release --no-build -nologo -m:1 \
         --logger "console;verbosity=normal" --logger trx --results-directory "$tmp/trx"
     rc=$?
     read -r p f < <(count_trx "$tmp/trx"; echo)
