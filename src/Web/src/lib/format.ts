@@ -7,7 +7,7 @@ export function describeUserAgent(ua: string | null | undefined): string {
     /\bEdg(?:e|A|iOS)?\//.test(ua) ? 'Edge'
     : /\bOPR\//.test(ua) ? 'Opera'
     : /\bFirefox\/|\bFxiOS\//.test(ua) ? 'Firefox'
-    : /\bChrom(?:e|ium)\/|\bCriOS\//.test(ua) ? 'Chrome'
+    : /Chrom(?:e|ium)\/|\bCriOS\//.test(ua) ? 'Chrome'
     : /\bSafari\//.test(ua) && /\bVersion\//.test(ua) ? 'Safari'
     : null;
   const os =

@@ -84,9 +84,8 @@ async function tryStart(conn: HubConnection, mine: number, attempt: number): Pro
   } catch {
     if (mine === generation) {
       state.set('reconnecting');
-      if (attempt === 0) {
-        options?.onConnectionLost();
-      }
+      // Each failed attempt asks whether the session still exists: a revoked one never reconnects.
+      options?.onConnectionLost();
       scheduleStart(conn, mine, attempt + 1);
     }
   }
