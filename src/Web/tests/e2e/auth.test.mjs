@@ -136,8 +136,10 @@ test('a revoked session whose hub connection is down is signed out on its next r
   await other.page.getByRole('button', { name: 'Sign out all other sessions' }).click();
   await other.page.getByText('No other sessions.').waitFor();
 
-  // The next authenticated request gets 401 session_revoked.
-  await p.getByRole('link', { name: 'User settings' }).click();
+  // The next authenticated request gets 401 session_revoked: opening settings makes one, unless a
+  // reconnect attempt (which also checks the session) got there first. Clicked inside the page so
+  // the check and the click cannot race.
+  await p.evaluate(() => document.querySelector('a[href="/settings/profile"]')?.click());
   await p.getByText(SIGNED_OUT).waitFor({ timeout: 5000 });
   assert.equal(new URL(p.url()).pathname, '/login');
 
@@ -183,6 +185,34 @@ test('registering a taken username announces the error on the username field', a
   await p.getByRole('button', { name: 'Continue' }).click();
   await p.getByRole('alert').filter({ hasText: 'Please fix the highlighted fields.' }).waitFor();
   await until(() => p.evaluate(() => document.activeElement?.id === 'register-password'), 'focus on the password field');
+  device.assertClean();
+  await device.context.close();
+});
+
+test('the display name can be changed in settings and shows everywhere', async () => {
+  const device = await newDevice(browser);
+  const p = device.page;
+  await p.goto(BASE_URL + '/settings/profile');
+  // A deep link while signed out goes through login and comes back.
+  await p.getByRole('heading', { name: 'Welcome back!' }).waitFor();
+  assert.equal(new URL(p.url()).search, '?next=%2Fsettings%2Fprofile');
+  await login(p, username, password);
+  await p.getByRole('heading', { name: 'My Account' }).waitFor();
+  await screenshot(p, 'profile');
+
+  const field = p.getByLabel('Display name');
+  await field.fill('');
+  await p.getByRole('button', { name: 'Save changes' }).click();
+  await p.getByRole('alert').filter({ hasText: 'Enter a display name.' }).waitFor();
+  await until(() => p.evaluate(() => document.activeElement?.id === 'profile-display-name'), 'focus on the display name');
+
+  await field.fill('Camille D.');
+  await p.getByRole('button', { name: 'Save changes' }).click();
+  await p.getByRole('status').filter({ hasText: 'Display name saved.' }).waitFor();
+  await p.getByRole('button', { name: 'Close settings' }).click();
+  await p.getByRole('heading', { name: 'Welcome, Camille D.' }).waitFor();
+  await p.reload();
+  await p.getByRole('heading', { name: 'Welcome, Camille D.' }).waitFor();
   device.assertClean();
   await device.context.close();
 });

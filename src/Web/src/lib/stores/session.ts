@@ -76,7 +76,8 @@ function connect(): void {
   });
 }
 
-async function refreshUser(): Promise<void> {
+/** Reloads the profile from the Api (a 401 here signs the tab out). */
+export async function refreshUser(): Promise<void> {
   try {
     const user = await api.me();
     state.update((s) => ({ ...s, user }));

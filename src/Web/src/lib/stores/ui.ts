@@ -1,4 +1,4 @@
-import { writable, type Readable } from 'svelte/store';
+import { derived, writable, type Readable } from 'svelte/store';
 
 export type ThemeChoice = 'system' | 'dark' | 'light';
 
@@ -39,16 +39,17 @@ export function setTheme(t: ThemeChoice): void {
   choice.set(t);
 }
 
-/** The theme actually shown, resolving 'system'. */
-export function effectiveTheme(t: ThemeChoice): 'dark' | 'light' {
-  if (t !== 'system') {
-    return t;
-  }
-  return matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
-}
+const lightQuery = matchMedia('(prefers-color-scheme: light)');
+const systemLight = writable(lightQuery.matches);
+lightQuery.addEventListener('change', (e) => systemLight.set(e.matches));
 
-export function toggleTheme(t: ThemeChoice): void {
-  setTheme(effectiveTheme(t) === 'dark' ? 'light' : 'dark');
+/** The theme actually shown, resolving 'system' from the OS preference (and following it). */
+export const shownTheme: Readable<'dark' | 'light'> = derived([choice, systemLight], ([t, light]) =>
+  t === 'system' ? (light ? 'light' : 'dark') : t,
+);
+
+export function toggleTheme(shown: 'dark' | 'light'): void {
+  setTheme(shown === 'dark' ? 'light' : 'dark');
 }
 
 choice.subscribe(apply);
