@@ -1,0 +1,294 @@
+import type { AuthResponse, SessionInfo, User } from './types.ts';
+import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
+
+/** An error the Api answered with (`{error:{code,message}}`), or a transport failure (status 0). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds to wait, from a 429's Retry-After. */
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Why the client no longer holds a usable session. */
+export type AuthLostReason = 'revoked' | 'expired';
+
+/** Builds an ApiError from a status, the parsed body (if any) and the Retry-After header. */
+export function errorFromBody(status: number, body: unknown, retryAfterHeader: string | null = null): ApiError {
+  const retryAfter = parseRetryAfter(retryAfterHeader);
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  if (typeof error === 'object' && error !== null) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && code.length > 0) {
+      return new ApiError(status, code, typeof message === 'string' && message ? message : code, retryAfter);
+    }
+  }
+  return new ApiError(status, status === 429 ? 'rate_limited' : `http_${status}`, `Request failed (HTTP ${status}).`, retryAfter);
+}
+
+/** Retry-After is either delta-seconds or an HTTP date; null when absent or unusable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null || value.trim() === '') {
+    return null;
+  }
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) {
+    return Number(trimmed);
+  }
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty body): the status alone has to do.
+  }
+  return errorFromBody(res.status, body, res.headers.get('Retry-After'));
+}
+
+/** Where the client keeps its session; the browser implementation is backed by localStorage. */
+export interface SessionStorage {
+  /** The latest session, read from durable storage (another tab may have renewed it). */
+  get(): StoredSession | null;
+  set(session: StoredSession): void;
+  /** Forget the session; `reason` says what the user is told. */
+  lost(reason: AuthLostReason): void;
+}
+
+export interface ApiClientOptions {
+  storage: SessionStorage;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /**
+   * Runs `fn` under a lock shared by every tab of this origin, so two tabs never spend the
+   * same refresh token (the server would see a reuse and revoke the whole session).
+   */
+  lock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+  /** Called with the new access token after every renewal. */
+  onRenewed?: (session: StoredSession) => void;
+}
+
+interface RequestOptions {
+  auth?: boolean;
+  body?: unknown;
+}
+
+const RETRY_AFTER_NETWORK_FAILURE_MS = 10_000;
+
+/** The one REST client: JSON in and out, bearer auth, transparent token renewal. */
+export class ApiClient {
+  private readonly storage: SessionStorage;
+  private readonly fetchFn: typeof fetch;
+  private readonly now: () => number;
+  private readonly lock: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
+  private readonly onRenewed: (session: StoredSession) => void;
+  private renewing: Promise<StoredSession> | null = null;
+  private timer: unknown = null;
+
+  constructor(options: ApiClientOptions) {
+    this.storage = options.storage;
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.now = options.now ?? Date.now;
+    this.lock = options.lock ?? ((_name, fn) => fn());
+    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+    this.onRenewed = options.onRenewed ?? (() => {});
+  }
+
+  // --- auth -------------------------------------------------------------------------------
+
+  register(username: string, password: string, displayName?: string): Promise<{ user: User }> {
+    return this.request('POST', '/api/auth/register', { auth: false, body: { username, password, displayName } });
+  }
+
+  async login(username: string, password: string): Promise<StoredSession> {
+    const auth = await this.request<AuthResponse>('POST', '/api/auth/login', { auth: false, body: { username, password } });
+    const session = sessionFromAuth(auth, this.now());
+    this.storage.set(session);
+    this.schedule();
+    return session;
+  }
+
+  /** Ends the session on the server (best effort) and forgets it here. */
+  async logout(): Promise<void> {
+    const session = this.storage.get();
+    this.cancelSchedule();
+    if (session) {
+      try {
+        await this.request('POST', '/api/auth/logout', { body: { refreshToken: session.refreshToken } });
+      } catch {
+        // Already revoked or offline: the tokens are dropped locally either way.
+      }
+    }
+  }
+
+  listSessions(): Promise<{ sessions: SessionInfo[] }> {
+    return this.request('GET', '/api/auth/sessions');
+  }
+
+  revokeSession(id: string): Promise<void> {
+    return this.request('DELETE', `/api/auth/sessions/${encodeURIComponent(id)}`);
+  }
+
+  // --- users ------------------------------------------------------------------------------
+
+  me(): Promise<User> {
+    return this.request('GET', '/api/users/@me');
+  }
+
+  updateMe(changes: { displayName: string }): Promise<User> {
+    return this.request('PATCH', '/api/users/@me', { body: changes });
+  }
+
+  // --- tokens -----------------------------------------------------------------------------
+
+  /** A valid access token, renewed first if it is about to expire (for the hub connection). */
+  async accessToken(): Promise<string> {
+    let session = this.storage.get();
+    if (!session) {
+      throw new ApiError(401, 'not_authenticated', 'Not signed in.');
+    }
+    if (needsRefresh(session, this.now())) {
+      session = await this.renew(session);
+    }
+    return session.accessToken;
+  }
+
+  /** Arms the timer that renews the access token shortly before it expires. */
+  schedule(): void {
+    this.cancelSchedule();
+    const session = this.storage.get();
+    if (!session) {
+      return;
+    }
+    this.timer = this.setTimer(() => {
+      this.timer = null;
+      const current = this.storage.get();
+      if (!current) {
+        return;
+      }
+      this.renew(current).then(
+        () => this.schedule(),
+        (err: unknown) => {
+          // Lost sessions were already reported by renew(); a network failure is retried.
+          if (err instanceof ApiError && err.status === 0) {
+            this.timer = this.setTimer(() => this.schedule(), RETRY_AFTER_NETWORK_FAILURE_MS);
+          }
+        },
+      );
+    }, refreshDelay(session, this.now()));
+  }
+
+  cancelSchedule(): void {
+    if (this.timer !== null) {
+      this.clearTimer(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /**
+   * Exchanges `stale`'s refresh token for a new pair. Concurrent callers share one request,
+   * and when another tab already rotated the token, its result is adopted instead.
+   */
+  renew(stale: StoredSession): Promise<StoredSession> {
+    this.renewing ??= this.lock('lescopains.refresh', async () => {
+      const current = this.storage.get();
+      if (!current) {
+        throw new ApiError(401, 'not_authenticated', 'Not signed in.');
+      }
+      if (current.refreshToken !== stale.refreshToken && !needsRefresh(current, this.now())) {
+        return current;
+      }
+      const res = await this.send('POST', '/api/auth/refresh', { refreshToken: current.refreshToken }, null);
+      if (!res.ok) {
+        const err = await errorFromResponse(res);
+        if (res.status === 401) {
+          this.cancelSchedule();
+          this.storage.lost(err.code === 'session_revoked' || err.code === 'refresh_token_reused' ? 'revoked' : 'expired');
+        }
+        throw err;
+      }
+      const next = sessionFromAuth((await res.json()) as AuthResponse, this.now(), current);
+      this.storage.set(next);
+      this.onRenewed(next);
+      return next;
+    }).finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
+  // --- transport --------------------------------------------------------------------------
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const auth = options.auth ?? true;
+    let session: StoredSession | null = null;
+    if (auth) {
+      session = this.storage.get();
+      if (!session) {
+        throw new ApiError(401, 'not_authenticated', 'Not signed in.');
+      }
+      if (needsRefresh(session, this.now())) {
+        session = await this.renew(session);
+      }
+    }
+    let res = await this.send(method, path, options.body, session?.accessToken ?? null);
+    if (res.status === 401 && session) {
+      const err = await errorFromResponse(res);
+      if (err.code === 'session_revoked') {
+        this.cancelSchedule();
+        this.storage.lost('revoked');
+        throw err;
+      }
+      // The token may have expired in flight or been rotated by another tab: renew once and retry.
+      session = await this.renew(session);
+      res = await this.send(method, path, options.body, session.accessToken);
+      if (res.status === 401) {
+        const again = await errorFromResponse(res);
+        this.cancelSchedule();
+        this.storage.lost(again.code === 'session_revoked' ? 'revoked' : 'expired');
+        throw again;
+      }
+    }
+    if (!res.ok) {
+      throw await errorFromResponse(res);
+    }
+    if (res.status === 204) {
+      return undefined as T;
+    }
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private async send(method: string, path: string, body: unknown, accessToken: string | null): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
+    if (accessToken) {
+      headers.Authorization = `Bearer ${accessToken}`;
+    }
+    try {
+      return await this.fetchFn(path, {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        credentials: 'same-origin',
+      });
+    } catch (e) {
+      throw new ApiError(0, 'network_error', e instanceof Error ? e.message : 'Network error');
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { writable, type Readable } from 'svelte/store';
+import type { HubConnection } from '@microsoft/signalr';
+import type { User } from './types.ts';
+
+/**
+ * The single hub connection of this tab. `@microsoft/signalr` is imported on first start only,
+ * so it is a lazy chunk that signed-out visitors never download.
+ */
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+const state = writable<ConnectionState>('disconnected');
+export const connectionState: Readable<ConnectionState> = { subscribe: state.subscribe };
+
+export interface GatewayOptions {
+  /** Returns a valid access token (renewing it if needed); called on every (re)connect. */
+  accessToken: () => Promise<string>;
+  onReady: (ready: { user: User; sessionId: string }) => void;
+  onSessionRevoked: (sessionId: string) => void;
+  /**
+   * The connection was lost and is being re-established. The caller checks whether the
+   * session still exists (the server drops connections of revoked sessions).
+   */
+  onConnectionLost: () => void;
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): quick at first, then every 15–20 s,
+ * forever — a chat client must come back on its own after a long outage.
+ */
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  const steps = [0, 2_000, 5_000, 10_000];
+  const base = steps[attempt] ?? 15_000;
+  // Jitter keeps a restarted server from being hit by every client at the same instant.
+  return base === 0 ? 0 : Math.round(base + random() * base * 0.3);
+}
+
+let connection: HubConnection | null = null;
+let options: GatewayOptions | null = null;
+let generation = 0;
+let restartTimer: ReturnType<typeof setTimeout> | null = null;
+
+export async function startGateway(opts: GatewayOptions): Promise<void> {
+  if (options) {
+    return; // One connection per tab.
+  }
+  options = opts;
+  const mine = ++generation;
+  state.set('connecting');
+  const signalR = await import('@microsoft/signalr');
+  if (mine !== generation) {
+    return; // Stopped while the chunk was loading.
+  }
+  const conn = new signalR.HubConnectionBuilder()
+    .withUrl('/hubs/gateway', { accessTokenFactory: () => opts.accessToken() })
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => reconnectDelay(ctx.previousRetryCount) })
+    .configureLogging(signalR.LogLevel.None)
+    .build();
+  conn.on('ready', (ready: { user: User; sessionId: string }) => opts.onReady(ready));
+  conn.on('session:revoked', (e: { sessionId: string }) => opts.onSessionRevoked(e.sessionId));
+  conn.onreconnecting(() => {
+    state.set('reconnecting');
+    opts.onConnectionLost();
+  });
+  conn.onreconnected(() => state.set('connected'));
+  // Closed for good by the client library (e.g. the server refused a reconnect): start over.
+  conn.onclose(() => {
+    if (mine === generation) {
+      state.set('reconnecting');
+      opts.onConnectionLost();
+      scheduleStart(conn, mine, 1);
+    }
+  });
+  connection = conn;
+  await tryStart(conn, mine, 0);
+}
+
+async function tryStart(conn: HubConnection, mine: number, attempt: number): Promise<void> {
+  try {
+    await conn.start();
+    if (mine === generation) {
+      state.set('connected');
+    }
+  } catch {
+    if (mine === generation) {
+      state.set('reconnecting');
+      // Each failed attempt asks whether the session still exists: a revoked one never reconnects.
+      options?.onConnectionLost();
+      scheduleStart(conn, mine, attempt + 1);
+    }
+  }
+}
+
+function scheduleStart(conn: HubConnection, mine: number, attempt: number): void {
+  if (restartTimer !== null) {
+    clearTimeout(restartTimer);
+  }
+  restartTimer = setTimeout(() => {
+    restartTimer = null;
+    if (mine === generation) {
+      void tryStart(conn, mine, attempt);
+    }
+  }, Math.max(1_000, reconnectDelay(attempt)));
+}
+
+export async function stopGateway(): Promise<void> {
+  generation++;
+  options = null;
+  if (restartTimer !== null) {
+    clearTimeout(restartTimer);
+    restartTimer = null;
+  }
+  const conn = connection;
+  connection = null;
+  state.set('disconnected');
+  if (conn) {
+    try {
+      await conn.stop();
+    } catch {
+      // Stopping a connection that never started is fine.
+    }
+  }
+}
+
+/** Hands the server the renewed token; it closes connections whose token has expired. */
+export async function reauthenticate(accessToken: string): Promise<void> {
+  if (isConnected(connection)) {
+    try {
+      await connection.invoke('Reauthenticate', accessToken);
+    } catch {
+      // If this fails the server closes the connection and the reconnect uses the new token.
+    }
+  }
+}
+
+/** Round trip to the server; returns its clock as an ISO string. */
+export async function ping(): Promise<string> {
+  if (!isConnected(connection)) {
+    throw new Error('Not connected.');
+  }
+  return connection.invoke<string>('Ping');
+}
+
+function isConnected(conn: HubConnection | null): conn is HubConnection {
+  return String(conn?.state) === 'Connected';
+}

@@ -1,0 +1,45 @@
+import { ApiError } from './api.ts';
+
+/** Text shown to a person for a failed request. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof ApiError)) {
+    return 'Something went wrong. Please try again.';
+  }
+  switch (err.code) {
+    case 'invalid_credentials':
+      return 'Incorrect username or password.';
+    case 'username_taken':
+      return 'That username is already taken.';
+    case 'password_too_common':
+      return 'That password is too common. Pick something harder to guess.';
+    case 'rate_limited':
+      return err.retryAfter !== null
+        ? `Too many attempts. Try again in ${formatWait(err.retryAfter)}.`
+        : 'Too many attempts. Try again in a moment.';
+    case 'session_revoked':
+      return SIGNED_OUT_NOTICE;
+    case 'invalid_refresh_token':
+    case 'refresh_token_reused':
+    case 'not_authenticated':
+      return EXPIRED_NOTICE;
+    case 'session_not_found':
+      return 'That session has already ended.';
+    case 'network_error':
+      return "Can't reach the server. Check your connection and try again.";
+    case 'validation_failed':
+      return err.message;
+    default:
+      return err.status >= 500 ? 'The server had a problem. Please try again.' : err.message;
+  }
+}
+
+export const SIGNED_OUT_NOTICE = 'This session was signed out.';
+export const EXPIRED_NOTICE = 'Your session has expired. Please log in again.';
+
+export function formatWait(seconds: number): string {
+  if (seconds < 60) {
+    return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  }
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}

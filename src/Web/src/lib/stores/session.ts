@@ -1,0 +1,150 @@
+import { get, writable, type Readable } from 'svelte/store';
+import { ApiClient, ApiError, type AuthLostReason, type SessionStorage } from '../api.ts';
+import { reauthenticate, startGateway, stopGateway } from '../gateway.ts';
+import { EXPIRED_NOTICE, SIGNED_OUT_NOTICE } from '../messages.ts';
+import { parseStoredSession, type StoredSession } from '../tokens.ts';
+import type { User } from '../types.ts';
+
+/** Who is signed in in this tab. Tokens live in localStorage so a reload keeps the session. */
+export interface SessionState {
+  user: User | null;
+  sessionId: string | null;
+  /** Shown on the login screen once, e.g. after the session was revoked elsewhere. */
+  notice: string | null;
+}
+
+const STORAGE_KEY = 'lescopains.session';
+
+function read(): StoredSession | null {
+  try {
+    return parseStoredSession(localStorage.getItem(STORAGE_KEY), Date.now());
+  } catch {
+    return null; // Storage disabled: behave as signed out.
+  }
+}
+
+const initial = read();
+const state = writable<SessionState>({ user: initial?.user ?? null, sessionId: initial?.sessionId ?? null, notice: null });
+export const session: Readable<SessionState> = { subscribe: state.subscribe };
+
+const storage: SessionStorage = {
+  get: read,
+  set(s) {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(s));
+    state.update((cur) => ({ ...cur, user: s.user, sessionId: s.sessionId }));
+  },
+  lost(reason) {
+    signedOut(reason === 'revoked' ? SIGNED_OUT_NOTICE : EXPIRED_NOTICE);
+  },
+};
+
+const webLock =
+  typeof navigator !== 'undefined' && 'locks' in navigator
+    ? <T>(name: string, fn: () => Promise<T>) => navigator.locks.request(name, fn) as Promise<T>
+    : undefined;
+
+export const api = new ApiClient({
+  storage,
+  ...(webLock ? { lock: webLock } : {}),
+  onRenewed: (s) => void reauthenticate(s.accessToken),
+});
+
+/** Forgets the session locally and tells the user why on the login screen. */
+function signedOut(notice: string | null): void {
+  const wasSignedIn = get(state).user !== null;
+  api.cancelSchedule();
+  try {
+    localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // Nothing stored.
+  }
+  void stopGateway();
+  state.set({ user: null, sessionId: null, notice: wasSignedIn ? notice : get(state).notice });
+}
+
+function connect(): void {
+  void startGateway({
+    accessToken: () => api.accessToken(),
+    onReady: ({ user }) => state.update((s) => ({ ...s, user })),
+    onSessionRevoked: (id) => {
+      if (id === get(state).sessionId) {
+        signedOut(SIGNED_OUT_NOTICE);
+      }
+    },
+    // A revoked session also loses its connection; asking the Api tells us for sure.
+    onConnectionLost: () => void refreshUser(),
+  });
+}
+
+/** Reloads the profile from the Api (a 401 here signs the tab out). */
+export async function refreshUser(): Promise<void> {
+  try {
+    const user = await api.me();
+    state.update((s) => ({ ...s, user }));
+  } catch {
+    // 401s already signed the user out through storage.lost(); other failures are transient.
+  }
+}
+
+/** Starts the background work of a signed-in tab: token renewal, the hub, a fresh profile. */
+export function resume(): void {
+  if (read()) {
+    api.schedule();
+    connect();
+    void refreshUser();
+  }
+}
+
+export async function login(username: string, password: string): Promise<void> {
+  await api.login(username, password);
+  state.update((s) => ({ ...s, notice: null }));
+  connect();
+}
+
+export async function register(username: string, password: string, displayName: string): Promise<void> {
+  await api.register(username, password, displayName || undefined);
+  await login(username, password);
+}
+
+export async function logout(): Promise<void> {
+  await api.logout();
+  signedOut(null);
+}
+
+export async function updateDisplayName(displayName: string): Promise<User> {
+  const user = await api.updateMe({ displayName });
+  const stored = read();
+  if (stored) {
+    storage.set({ ...stored, user });
+  }
+  return user;
+}
+
+export function clearNotice(): void {
+  state.update((s) => ({ ...s, notice: null }));
+}
+
+/** Another tab signed in, renewed or signed out: follow it. */
+function onStorage(e: StorageEvent): void {
+  if (e.key !== STORAGE_KEY && e.key !== null) {
+    return;
+  }
+  const now = read();
+  const cur = get(state);
+  if (!now && cur.user) {
+    signedOut(null);
+  } else if (now && now.sessionId !== cur.sessionId) {
+    state.set({ user: now.user, sessionId: now.sessionId, notice: null });
+    api.schedule();
+    connect();
+  } else if (now) {
+    state.update((s) => ({ ...s, user: now.user }));
+    api.schedule(); // The other tab renewed; re-arm our timer from its expiry.
+  }
+}
+
+if (typeof window !== 'undefined') {
+  addEventListener('storage', onStorage);
+}
+
+export { ApiError };

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isInAppClick, parseRoute, redirectFor, routePath, safeNext } from '../../src/lib/router.ts';
+
+test('paths map to routes, ignoring trailing slashes and case', () => {
+  assert.deepEqual(parseRoute('/'), { name: 'home' });
+  assert.deepEqual(parseRoute('/Login/'), { name: 'login', next: null });
+  assert.deepEqual(parseRoute('/register'), { name: 'register' });
+  assert.deepEqual(parseRoute('/settings'), { name: 'settings', section: 'profile' });
+  assert.deepEqual(parseRoute('/settings/sessions/'), { name: 'settings', section: 'sessions' });
+  assert.deepEqual(parseRoute('/settings/nope'), { name: 'not-found', path: '/settings/nope' });
+  assert.deepEqual(parseRoute('//settings//appearance'), { name: 'settings', section: 'appearance' });
+});
+
+test('login keeps where the user was going, but only inside the app', () => {
+  assert.deepEqual(parseRoute('/login', '?next=%2Fsettings%2Fsessions'), { name: 'login', next: '/settings/sessions' });
+  assert.equal(safeNext('//evil.example/'), null);
+  assert.equal(safeNext('https://evil.example/'), null);
+  assert.equal(safeNext('/\\evil.example'), null);
+  assert.equal(safeNext('/login'), null, 'no loop back to login');
+  assert.equal(safeNext('/unknown'), null);
+  assert.equal(safeNext('/'), '/');
+});
+
+test('routePath is the inverse of parseRoute', () => {
+  for (const path of ['/', '/register', '/settings/profile', '/settings/sessions', '/login', '/login?next=%2Fsettings%2Fsessions']) {
+    const [p, q] = path.split('?');
+    assert.equal(routePath(parseRoute(p!, q ? `?${q}` : '')), path);
+  }
+});
+
+test('signed-out users are sent to login, remembering deep links', () => {
+  assert.equal(redirectFor({ name: 'home' }, false), '/login');
+  assert.equal(redirectFor({ name: 'settings', section: 'sessions' }, false), '/login?next=%2Fsettings%2Fsessions');
+  assert.equal(redirectFor({ name: 'login', next: null }, false), null);
+  assert.equal(redirectFor({ name: 'register' }, false), null);
+});
+
+test('signed-in users skip the auth screens', () => {
+  assert.equal(redirectFor({ name: 'login', next: null }, true), '/');
+  assert.equal(redirectFor({ name: 'login', next: '/settings/sessions' }, true), '/settings/sessions');
+  assert.equal(redirectFor({ name: 'register' }, true), '/');
+  assert.equal(redirectFor({ name: 'home' }, true), null);
+  assert.equal(redirectFor({ name: 'not-found', path: '/x' }, true), null);
+});
+
+test('only plain left clicks on same-origin app links are handled in-app', () => {
+  const click = { button: 0, metaKey: false, ctrlKey: false, shiftKey: false, altKey: false, defaultPrevented: false };
+  const link = { target: '', hasDownload: false, origin: 'http://127.0.0.1:3000', pathname: '/settings/profile' };
+  const origin = 'http://127.0.0.1:3000';
+  assert.equal(isInAppClick(click, link, origin), true);
+  assert.equal(isInAppClick({ ...click, ctrlKey: true }, link, origin), false);
+  assert.equal(isInAppClick({ ...click, button: 1 }, link, origin), false);
+  assert.equal(isInAppClick(click, { ...link, target: '_blank' }, origin), false);
+  assert.equal(isInAppClick(click, { ...link, origin: 'https://example.org' }, origin), false);
+  assert.equal(isInAppClick(click, { ...link, pathname: '/api/health' }, origin), false);
+  assert.equal(isInAppClick(click, { ...link, hasDownload: true }, origin), false);
+});
