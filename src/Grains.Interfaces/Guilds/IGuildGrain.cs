@@ -1,0 +1,142 @@
+using Orleans.Concurrency;
+
+namespace LesCopains.Grains.Guilds;
+
+/// <summary>
+/// The authority for one guild: membership, roles, channels, permissions, invites, bans and the
+/// audit log. Every method takes the acting user and checks their permission itself.
+/// </summary>
+[Alias("lc.IGuildGrain")]
+public interface IGuildGrain : IGrainWithGuidKey
+{
+    [Alias("Create")]
+    Task<GuildSnapshot> Create(Guid ownerId, string name);
+
+    [Alias("GetSnapshot")]
+    Task<GuildSnapshot> GetSnapshot(Guid actorId);
+
+    /// <summary>The member record, or <c>null</c> if the user is not a member.</summary>
+    [Alias("GetMember")]
+    Task<Member?> GetMember(Guid userId);
+
+    [Alias("Update")]
+    Task<GuildSnapshot> Update(Guid actorId, string name);
+
+    [Alias("Delete")]
+    Task Delete(Guid actorId);
+
+    [Alias("CreateChannel")]
+    Task<Channel> CreateChannel(Guid actorId, ChannelType type, string name, Guid? parentId, string? topic);
+
+    [Alias("UpdateChannel")]
+    Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory);
+
+    /// <summary>Moves channels (reorder and/or change category) in one change.</summary>
+    [Alias("MoveChannels")]
+    Task<IReadOnlyList<Channel>> MoveChannels(Guid actorId, IReadOnlyList<ChannelMove> moves);
+
+    [Alias("DeleteChannel")]
+    Task DeleteChannel(Guid actorId, Guid channelId);
+
+    [Alias("SetOverwrite")]
+    Task<Channel> SetOverwrite(Guid actorId, Guid channelId, PermissionOverwrite overwrite);
+
+    [Alias("DeleteOverwrite")]
+    Task<Channel> DeleteOverwrite(Guid actorId, Guid channelId, Guid targetId);
+
+    [Alias("CreateRole")]
+    Task<Role> CreateRole(Guid actorId, string name, int color, Permissions permissions);
+
+    [Alias("UpdateRole")]
+    Task<Role> UpdateRole(Guid actorId, Guid roleId, string? name, int? color, Permissions? permissions);
+
+    [Alias("MoveRole")]
+    Task<IReadOnlyList<Role>> MoveRole(Guid actorId, Guid roleId, int position);
+
+    [Alias("DeleteRole")]
+    Task DeleteRole(Guid actorId, Guid roleId);
+
+    [Alias("ListMembers")]
+    Task<IReadOnlyList<Member>> ListMembers(Guid actorId, Guid? after, int limit);
+
+    [Alias("UpdateMember")]
+    Task<Member> UpdateMember(Guid actorId, Guid userId, string? nickname, bool clearNickname, IReadOnlyList<Guid>? roleIds);
+
+    [Alias("Leave")]
+    Task Leave(Guid userId);
+
+    [Alias("Kick")]
+    Task Kick(Guid actorId, Guid userId, string? reason);
+
+    [Alias("BanMember")]
+    Task BanMember(Guid actorId, Guid userId, string? reason, int deleteMessageSeconds);
+
+    [Alias("Unban")]
+    Task Unban(Guid actorId, Guid userId);
+
+    [Alias("ListBans")]
+    Task<IReadOnlyList<Ban>> ListBans(Guid actorId);
+
+    [Alias("Timeout")]
+    Task<Member> Timeout(Guid actorId, Guid userId, DateTimeOffset? until, string? reason);
+
+    [Alias("CreateInvite")]
+    Task<Invite> CreateInvite(Guid actorId, Guid channelId, TimeSpan? maxAge, int maxUses);
+
+    [Alias("ListInvites")]
+    Task<IReadOnlyList<Invite>> ListInvites(Guid actorId);
+
+    [Alias("RevokeInvite")]
+    Task RevokeInvite(Guid actorId, string code);
+
+    [Alias("PreviewInvite")]
+    Task<InvitePreview> PreviewInvite(string code);
+
+    /// <summary>Joins through an invite: checks expiry, uses and bans in one turn.</summary>
+    [Alias("JoinWithInvite")]
+    Task<GuildSnapshot> JoinWithInvite(Guid userId, string code);
+
+    [Alias("ReadAuditLog")]
+    Task<IReadOnlyList<AuditEntry>> ReadAuditLog(Guid actorId, Guid? before, int limit);
+
+    /// <summary>Registers an Api node's observer; renew within <see cref="SubscriptionLifetime"/>.</summary>
+    [Alias("Subscribe")]
+    Task<GuildSnapshot> Subscribe(IGuildObserver observer);
+
+    [Alias("Unsubscribe")]
+    Task Unsubscribe(IGuildObserver observer);
+
+    static TimeSpan SubscriptionLifetime => TimeSpan.FromMinutes(3);
+}
+
+[GenerateSerializer, Immutable, Alias("lc.ChannelMove")]
+public sealed record ChannelMove(
+    [property: Id(0)] Guid ChannelId,
+    [property: Id(1)] int Position,
+    [property: Id(2)] Guid? ParentId,
+    [property: Id(3)] bool ChangeParent);
+
+/// <summary>An Api node listening to a guild's events.</summary>
+[Alias("lc.IGuildObserver")]
+public interface IGuildObserver : IGrainObserver
+{
+    [Alias("OnGuildEvent")]
+    [OneWay]
+    Task OnGuildEvent(GuildEvent guildEvent);
+}
+
+/// <summary>Routes an invite code to its guild.</summary>
+[Alias("lc.IInviteCodeGrain")]
+public interface IInviteCodeGrain : IGrainWithStringKey
+{
+    [Alias("Resolve")]
+    Task<Guid?> Resolve();
+
+    [Alias("Assign")]
+    Task Assign(Guid guildId);
+
+    [Alias("Clear")]
+    Task Clear();
+
+    static string KeyFor(string code) => "invite-" + code;
+}
