@@ -46,6 +46,8 @@ public static class ApiApplication
         services.AddSingleton<HubRateLimitFilter>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<GuildGateway>();
+        services.AddHostedService(sp => sp.GetRequiredService<GuildGateway>());
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();
@@ -110,6 +112,8 @@ public static class ApiApplication
         app.MapServiceDefaults();
         app.MapAuthApi();
         app.MapUsersApi();
+        app.MapGuildsApi();
+        app.MapInvitesApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
         app.MapFallback("/api/{**path}", () => ApiError.Result("not_found", "No such API route.", StatusCodes.Status404NotFound));
         app.MapFallbackToFile("index.html", new StaticFileOptions

@@ -14,6 +14,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<SessionStore>();
+        services.AddSingleton<Guilds.GuildMemberStore>();
+        services.AddSingleton<Guilds.AuditLogStore>();
         return services;
     }
 }

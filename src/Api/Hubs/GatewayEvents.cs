@@ -11,6 +11,7 @@ public static class GatewayEvents
     public const string Ready = "ready";
     public const string SessionRevoked = "session:revoked";
     public const string TokenExpired = "token:expired";
+    public const string GuildCreate = "guild:create";
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);

@@ -10,7 +10,7 @@ namespace LesCopains.Api.Hubs;
 /// forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
-public sealed class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster) : Hub
+public sealed class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GuildGateway guilds) : Hub
 {
     public static string SessionGroup(Guid sessionId) => "session:" + sessionId.ToString("N");
 
@@ -25,6 +25,7 @@ public sealed class GatewayHub(ConnectionRegistry connections, TokenService toke
         connections.Add(Context, userId, sessionId, expiresAt);
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionGroup(sessionId));
         await Groups.AddToGroupAsync(Context.ConnectionId, UserGroup(userId));
+        await guilds.ConnectedAsync(userId);
         var profile = await cluster.GetGrain<IUserGrain>(userId).GetProfile();
         await Clients.Caller.SendAsync(GatewayEvents.Ready, new ReadyEvent(UserDto.From(profile), sessionId, expiresAt));
     }
@@ -32,6 +33,11 @@ public sealed class GatewayHub(ConnectionRegistry connections, TokenService toke
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         connections.Remove(Context.ConnectionId);
+        if (Context.User is { } user)
+        {
+            guilds.Disconnected(user.UserId());
+        }
+
         return Task.CompletedTask;
     }
 

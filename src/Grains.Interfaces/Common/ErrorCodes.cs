@@ -15,4 +15,13 @@ public static class ErrorCodes
     public const string UserNotFound = "user_not_found";
     public const string Unauthorized = "unauthorized";
     public const string RateLimited = "rate_limited";
+    public const string GuildNotFound = "guild_not_found";
+    public const string ChannelNotFound = "channel_not_found";
+    public const string RoleNotFound = "role_not_found";
+    public const string MemberNotFound = "member_not_found";
+    public const string InviteNotFound = "invite_not_found";
+    public const string MissingPermission = "missing_permission";
+    public const string Hierarchy = "hierarchy";
+    public const string Banned = "banned";
+    public const string LimitReached = "limit_reached";
 }

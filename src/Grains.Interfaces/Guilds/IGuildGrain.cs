@@ -10,17 +10,18 @@ namespace LesCopains.Grains.Guilds;
 public interface IGuildGrain : IGrainWithGuidKey
 {
     [Alias("Create")]
-    Task<GuildSnapshot> Create(Guid ownerId, string name);
+    Task<GuildViewDto> Create(Guid ownerId, string name);
 
-    [Alias("GetSnapshot")]
-    Task<GuildSnapshot> GetSnapshot(Guid actorId);
+    /// <summary>The guild as <paramref name="actorId"/> may see it; <c>guild_not_found</c> for non-members.</summary>
+    [Alias("GetView")]
+    Task<GuildViewDto> GetView(Guid actorId);
 
     /// <summary>The member record, or <c>null</c> if the user is not a member.</summary>
     [Alias("GetMember")]
     Task<Member?> GetMember(Guid userId);
 
     [Alias("Update")]
-    Task<GuildSnapshot> Update(Guid actorId, string name);
+    Task<GuildViewDto> Update(Guid actorId, string name);
 
     [Alias("Delete")]
     Task Delete(Guid actorId);
@@ -57,10 +58,10 @@ public interface IGuildGrain : IGrainWithGuidKey
     Task DeleteRole(Guid actorId, Guid roleId);
 
     [Alias("ListMembers")]
-    Task<IReadOnlyList<Member>> ListMembers(Guid actorId, Guid? after, int limit);
+    Task<IReadOnlyList<MemberDto>> ListMembers(Guid actorId, Guid? after, int limit);
 
     [Alias("UpdateMember")]
-    Task<Member> UpdateMember(Guid actorId, Guid userId, string? nickname, bool clearNickname, IReadOnlyList<Guid>? roleIds);
+    Task<MemberDto> UpdateMember(Guid actorId, Guid userId, string? nickname, bool clearNickname, IReadOnlyList<Guid>? roleIds);
 
     [Alias("Leave")]
     Task Leave(Guid userId);
@@ -75,10 +76,10 @@ public interface IGuildGrain : IGrainWithGuidKey
     Task Unban(Guid actorId, Guid userId);
 
     [Alias("ListBans")]
-    Task<IReadOnlyList<Ban>> ListBans(Guid actorId);
+    Task<IReadOnlyList<BanDto>> ListBans(Guid actorId);
 
     [Alias("Timeout")]
-    Task<Member> Timeout(Guid actorId, Guid userId, DateTimeOffset? until, string? reason);
+    Task<MemberDto> Timeout(Guid actorId, Guid userId, DateTimeOffset? until, string? reason);
 
     [Alias("CreateInvite")]
     Task<Invite> CreateInvite(Guid actorId, Guid channelId, TimeSpan? maxAge, int maxUses);
@@ -86,6 +87,7 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("ListInvites")]
     Task<IReadOnlyList<Invite>> ListInvites(Guid actorId);
 
+    /// <summary>Revokes an invite; its creator or a member with MANAGE_GUILD.</summary>
     [Alias("RevokeInvite")]
     Task RevokeInvite(Guid actorId, string code);
 
@@ -94,7 +96,7 @@ public interface IGuildGrain : IGrainWithGuidKey
 
     /// <summary>Joins through an invite: checks expiry, uses and bans in one turn.</summary>
     [Alias("JoinWithInvite")]
-    Task<GuildSnapshot> JoinWithInvite(Guid userId, string code);
+    Task<GuildViewDto> JoinWithInvite(Guid userId, string code);
 
     [Alias("ReadAuditLog")]
     Task<IReadOnlyList<AuditEntry>> ReadAuditLog(Guid actorId, Guid? before, int limit);

@@ -28,4 +28,14 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>Revokes one of this user's sessions; <c>session_not_found</c> if it is not theirs.</summary>
     [Alias("RevokeSession")]
     Task RevokeSession(Guid sessionId);
+
+    /// <summary>Records membership of a guild; <c>limit_reached</c> beyond 100 guilds.</summary>
+    [Alias("AddGuild")]
+    Task AddGuild(Guid guildId);
+
+    [Alias("RemoveGuild")]
+    Task RemoveGuild(Guid guildId);
+
+    [Alias("GetGuilds")]
+    Task<IReadOnlyList<Guid>> GetGuilds();
 }

@@ -7,6 +7,8 @@ public sealed class UserGrain(
     SessionStore sessions,
     TimeProvider time) : Grain, IUserGrain
 {
+    public const int MaxGuilds = 100;
+
     private string? passwordHash;
 
     private Guid UserId => this.GetPrimaryKey();
@@ -93,6 +95,33 @@ public sealed class UserGrain(
         await session.Revoke("revoked_by_user");
     }
 
+    public async Task AddGuild(Guid guildId)
+    {
+        EnsureRegistered();
+        if (state.State.GuildIds.Contains(guildId))
+        {
+            return;
+        }
+
+        if (state.State.GuildIds.Count >= MaxGuilds)
+        {
+            throw new DomainException(ErrorCodes.LimitReached, $"You can be in at most {MaxGuilds} guilds.");
+        }
+
+        state.State.GuildIds.Add(guildId);
+        await state.WriteStateAsync();
+    }
+
+    public async Task RemoveGuild(Guid guildId)
+    {
+        if (state.State.GuildIds.Remove(guildId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<IReadOnlyList<Guid>> GetGuilds() => Task.FromResult<IReadOnlyList<Guid>>(state.State.GuildIds.ToList());
+
     private void EnsureRegistered()
     {
         if (!state.State.Registered)
@@ -118,4 +147,7 @@ public sealed class UserState
 
     [Id(3)]
     public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(4)]
+    public List<Guid> GuildIds { get; set; } = [];
 }

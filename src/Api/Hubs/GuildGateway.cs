@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using LesCopains.Grains.Guilds;
+using LesCopains.Grains.Users;
+using Microsoft.AspNetCore.SignalR;
+using StackExchange.Redis;
+
+namespace LesCopains.Api.Hubs;
+
+/// <summary>
+/// This Api node as a gateway (architecture §4 "Fan-out"): one Orleans observer subscribed to
+/// every guild that has a member connected here, renewed on a timer. A guild event arrives once
+/// per node and is written to the local connections of members allowed to see it, filtered with
+/// the same <see cref="PermissionCalculator"/> the grain uses, on a copy of the guild's snapshot.
+/// Joins are announced over Redis, because the joiner's nodes are not subscribed to that guild yet.
+/// </summary>
+public sealed partial class GuildGateway(
+    IClusterClient cluster,
+    IHubContext<GatewayHub> hub,
+    IConnectionMultiplexer redis,
+    ApiSettings settings,
+    TimeProvider time,
+    ILogger<GuildGateway> logger) : BackgroundService, IGuildObserver
+{
+    private sealed class GuildEntry(GuildSnapshot snapshot)
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public GuildSnapshot Snapshot { get; set; } = snapshot;
+
+        /// <summary>Members connected to this node, with their member record.</summary>
+        public ConcurrentDictionary<Guid, Member> Members { get; } = new();
+    }
+
+    private readonly ConcurrentDictionary<Guid, GuildEntry> guilds = new();
+    private readonly ConcurrentDictionary<Guid, int> localUsers = new();
+    private IGuildObserver? self;
+
+    private RedisChannel JoinChannel => RedisChannel.Literal($"lc:{settings.ClusterId}:guild-joined");
+
+    private IGuildObserver Self => self ??= cluster.CreateObjectReference<IGuildObserver>(this);
+
+    /// <summary>A connection of <paramref name="userId"/> opened here.</summary>
+    public async Task ConnectedAsync(Guid userId)
+    {
+        localUsers.AddOrUpdate(userId, 1, (_, n) => n + 1);
+        foreach (var guildId in await cluster.GetGrain<IUserGrain>(userId).GetGuilds())
+        {
+            await TrackAsync(guildId, userId);
+        }
+    }
+
+    public void Disconnected(Guid userId)
+    {
+        if (localUsers.AddOrUpdate(userId, 0, (_, n) => n - 1) > 0)
+        {
+            return;
+        }
+
+        localUsers.TryRemove(userId, out _);
+        foreach (var entry in guilds.Values)
+        {
+            entry.Members.TryRemove(userId, out _);
+        }
+    }
+
+    /// <summary>Tells every node that <paramref name="userId"/> joined or created a guild.</summary>
+    public Task AnnounceJoinAsync(Guid userId, Guid guildId) =>
+        redis.GetSubscriber().PublishAsync(JoinChannel, $"{userId:N}:{guildId:N}");
+
+    public Task OnGuildEvent(GuildEvent guildEvent)
+    {
+        _ = Task.Run(() => HandleAsync(guildEvent));
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var joins = await redis.GetSubscriber().SubscribeAsync(JoinChannel);
+        joins.OnMessage(async message => await OnJoinedAsync(message.Message.ToString()));
+
+        // Renew subscriptions well within their lifetime; forget guilds nobody here belongs to.
+        using var timer = new PeriodicTimer(IGuildGrain.SubscriptionLifetime / 3, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            foreach (var (guildId, entry) in guilds)
+            {
+                try
+                {
+                    if (entry.Members.IsEmpty)
+                    {
+                        guilds.TryRemove(guildId, out _);
+                        await cluster.GetGrain<IGuildGrain>(guildId).Unsubscribe(Self);
+                        continue;
+                    }
+
+                    var snapshot = await cluster.GetGrain<IGuildGrain>(guildId).Subscribe(Self);
+                    await RefreshAsync(entry, snapshot);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRenewFailed(ex, guildId);
+                }
+            }
+        }
+    }
+
+    private async Task OnJoinedAsync(string message)
+    {
+        var parts = message.Split(':');
+        if (parts.Length != 2 || !Guid.TryParse(parts[0], out var userId) || !Guid.TryParse(parts[1], out var guildId) || !localUsers.ContainsKey(userId))
+        {
+            return;
+        }
+
+        try
+        {
+            await TrackAsync(guildId, userId);
+            var view = await cluster.GetGrain<IGuildGrain>(guildId).GetView(userId);
+            await hub.Clients.Group(GatewayHub.UserGroup(userId)).SendAsync(GatewayEvents.GuildCreate, view);
+        }
+        catch (Exception ex)
+        {
+            LogJoinFailed(ex, userId, guildId);
+        }
+    }
+
+    private async Task TrackAsync(Guid guildId, Guid userId)
+    {
+        var grain = cluster.GetGrain<IGuildGrain>(guildId);
+        if (!guilds.TryGetValue(guildId, out var entry))
+        {
+            var snapshot = await grain.Subscribe(Self);
+            entry = guilds.GetOrAdd(guildId, _ => new GuildEntry(snapshot));
+        }
+
+        if (await grain.GetMember(userId) is { } member)
+        {
+            entry.Members[userId] = member;
+        }
+    }
+
+    private async Task HandleAsync(GuildEvent evt)
+    {
+        if (!guilds.TryGetValue(evt.GuildId, out var entry))
+        {
+            return;
+        }
+
+        await entry.Gate.WaitAsync();
+        try
+        {
+            var grain = cluster.GetGrain<IGuildGrain>(evt.GuildId);
+            var payload = JsonDocument.Parse(evt.PayloadJson).RootElement;
+            var now = time.GetUtcNow();
+
+            if (evt.Type == "guild:delete")
+            {
+                await SendToAsync(entry.Members.Keys, evt.Type, payload);
+                guilds.TryRemove(evt.GuildId, out _);
+                return;
+            }
+
+            if (evt.Type == "channel:delete")
+            {
+                // Published before the channel left the snapshot: its viewers are still computable.
+                await SendToAsync(Viewers(entry, evt.ChannelId, now), evt.Type, payload);
+                await RefreshAsync(entry, await grain.Subscribe(Self));
+                return;
+            }
+
+            // Member changes of local users: update their record (or drop them) first.
+            if (evt.UserId is { } userId && localUsers.ContainsKey(userId) && evt.Type.StartsWith("member:", StringComparison.Ordinal))
+            {
+                var before = entry.Snapshot;
+                var recipients = entry.Members.Keys.ToList();
+                if (evt.Type == "member:leave")
+                {
+                    entry.Members.TryRemove(userId, out _);
+                    await SendToAsync([userId], "guild:delete", JsonDocument.Parse($"{{\"guildId\":\"{evt.GuildId}\"}}").RootElement);
+                    recipients.Remove(userId);
+                    await SendToAsync(recipients, evt.Type, payload);
+                    return;
+                }
+
+                var oldMember = entry.Members.TryGetValue(userId, out var m) ? m : null;
+                if (await grain.GetMember(userId) is { } member)
+                {
+                    entry.Members[userId] = member;
+                    if (oldMember is not null)
+                    {
+                        await SendVisibilityChangesAsync(entry, before, before, userId, oldMember, member, now);
+                    }
+                }
+            }
+
+            if (evt.SnapshotVersion > entry.Snapshot.Version)
+            {
+                await RefreshAsync(entry, await grain.Subscribe(Self));
+            }
+
+            var audience = evt.ChannelId is { } channelId ? Viewers(entry, channelId, now) : entry.Members.Keys.ToList();
+            await SendToAsync(audience, evt.Type, payload);
+        }
+        catch (Exception ex)
+        {
+            LogDeliveryFailed(ex, evt.Type, evt.GuildId);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    /// <summary>Adopts a newer snapshot and tells each local member which channels appeared or vanished for them.</summary>
+    private async Task RefreshAsync(GuildEntry entry, GuildSnapshot snapshot)
+    {
+        var before = entry.Snapshot;
+        if (snapshot.Version <= before.Version && snapshot != before)
+        {
+            return;
+        }
+
+        entry.Snapshot = snapshot;
+        var now = time.GetUtcNow();
+        foreach (var (userId, member) in entry.Members)
+        {
+            await SendVisibilityChangesAsync(entry, before, snapshot, userId, member, member, now);
+        }
+    }
+
+    private async Task SendVisibilityChangesAsync(GuildEntry entry, GuildSnapshot before, GuildSnapshot after, Guid userId, Member oldMember, Member newMember, DateTimeOffset now)
+    {
+        after = entry.Snapshot;
+        var saw = Visible(before, oldMember, now);
+        var sees = Visible(after, newMember, now);
+        foreach (var channel in after.Channels.Where(c => sees.Contains(c.Id) && !saw.Contains(c.Id)))
+        {
+            await SendToAsync([userId], "channel:create", JsonSerializer.SerializeToElement(new { guildId = after.Id, channel = ChannelDto.From(after.Id, channel) }, JsonSerializerOptions.Web));
+        }
+
+        foreach (var channel in before.Channels.Where(c => saw.Contains(c.Id) && !sees.Contains(c.Id)))
+        {
+            await SendToAsync([userId], "channel:delete", JsonSerializer.SerializeToElement(new { guildId = before.Id, channel = ChannelDto.From(before.Id, channel) }, JsonSerializerOptions.Web));
+        }
+    }
+
+    private static HashSet<Guid> Visible(GuildSnapshot guild, Member member, DateTimeOffset now) =>
+        guild.Channels.Where(c => PermissionCalculator.InChannel(guild, member, c, now).HasFlag(Permissions.ViewChannel)).Select(c => c.Id).ToHashSet();
+
+    private static List<Guid> Viewers(GuildEntry entry, Guid? channelId, DateTimeOffset now)
+    {
+        if (channelId is null || entry.Snapshot.FindChannel(channelId.Value) is not { } channel)
+        {
+            return [];
+        }
+
+        return entry.Members
+            .Where(m => PermissionCalculator.InChannel(entry.Snapshot, m.Value, channel, now).HasFlag(Permissions.ViewChannel))
+            .Select(m => m.Key)
+            .ToList();
+    }
+
+    private async Task SendToAsync(IEnumerable<Guid> userIds, string type, JsonElement payload)
+    {
+        foreach (var userId in userIds)
+        {
+            await hub.Clients.Group(GatewayHub.UserGroup(userId)).SendAsync(type, payload);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the subscription to guild {GuildId}")]
+    private partial void LogRenewFailed(Exception exception, Guid guildId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deliver {EventType} of guild {GuildId}")]
+    private partial void LogDeliveryFailed(Exception exception, string eventType, Guid guildId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce guild {GuildId} to user {UserId}")]
+    private partial void LogJoinFailed(Exception exception, Guid userId, Guid guildId);
+}

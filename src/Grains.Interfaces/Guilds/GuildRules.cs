@@ -1,0 +1,92 @@
+using System.Text;
+
+namespace LesCopains.Grains.Guilds;
+
+/// <summary>Names and limits (Discord-like).</summary>
+public static class GuildRules
+{
+    public const int MaxChannels = 500;
+    public const int MaxRoles = 250;
+    public const int MaxInvites = 1000;
+    public const int MaxNameLength = 100;
+    public const int MaxTopicLength = 1024;
+    public const int MaxNicknameLength = 32;
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(28);
+
+    public static string GuildName(string? raw) => FreeText(raw, "name", MaxNameLength);
+
+    public static string RoleName(string? raw) => FreeText(raw, "name", MaxNameLength);
+
+    /// <summary>Text channels: lower case, spaces become dashes, only letters, digits, '-' and '_'.</summary>
+    public static string ChannelName(string? raw, ChannelType type)
+    {
+        if (type != ChannelType.Text)
+        {
+            return FreeText(raw, "name", MaxNameLength);
+        }
+
+        var builder = new StringBuilder();
+        foreach (var c in (raw ?? "").Trim().ToLowerInvariant())
+        {
+            if (char.IsWhiteSpace(c) || c == '-')
+            {
+                if (builder.Length > 0 && builder[^1] != '-')
+                {
+                    builder.Append('-');
+                }
+            }
+            else if (char.IsLetterOrDigit(c) || c == '_')
+            {
+                builder.Append(c);
+            }
+        }
+
+        var name = builder.ToString().Trim('-');
+        if (name.Length is 0 or > MaxNameLength)
+        {
+            throw Invalid("name", $"Channel names are 1–{MaxNameLength} characters of letters, digits, '-' and '_'.");
+        }
+
+        return name;
+    }
+
+    public static string Topic(string? raw)
+    {
+        var topic = (raw ?? "").Trim();
+        return topic.Length > MaxTopicLength ? throw Invalid("topic", $"Topics are at most {MaxTopicLength} characters.") : topic;
+    }
+
+    public static string? Nickname(string? raw)
+    {
+        if (raw is null)
+        {
+            return null;
+        }
+
+        var nickname = raw.Trim();
+        if (nickname.Length == 0)
+        {
+            return null;
+        }
+
+        return nickname.Length > MaxNicknameLength || nickname.Any(char.IsControl)
+            ? throw Invalid("nickname", $"Nicknames are at most {MaxNicknameLength} characters.")
+            : nickname;
+    }
+
+    public static int Color(int color) =>
+        color is < 0 or > 0xFFFFFF ? throw Invalid("color", "Colours are 0xRRGGBB integers (0–16777215).") : color;
+
+    private static string FreeText(string? raw, string field, int max)
+    {
+        var text = (raw ?? "").Trim();
+        if (text.Length == 0 || text.Length > max || text.Any(char.IsControl))
+        {
+            throw Invalid(field, $"Names are 1–{max} characters without control characters.");
+        }
+
+        return text;
+    }
+
+    public static DomainException Invalid(string field, string message) => new(ErrorCodes.ValidationFailed, $"{field}: {message}");
+}

@@ -1,0 +1,971 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using LesCopains.Grains.Users;
+using Microsoft.Extensions.Logging;
+
+namespace LesCopains.Grains.Guilds;
+
+/// <summary>
+/// The authority for one guild. Every method checks the actor's permission with
+/// <see cref="PermissionCalculator"/>, writes the change (state, member table, audit log) and
+/// then publishes one event to every subscribed Api node.
+/// </summary>
+public sealed partial class GuildGrain(
+    [PersistentState("guild", StorageNames.Postgres)] IPersistentState<GuildState> state,
+    GuildMemberStore members,
+    AuditLogStore audit,
+    TimeProvider time,
+    ILogger<GuildGrain> logger) : Grain, IGuildGrain
+{
+    private readonly Dictionary<Guid, Member> memberCache = [];
+    private readonly Dictionary<IGuildObserver, DateTimeOffset> observers = [];
+
+    private Guid GuildId => this.GetPrimaryKey();
+
+    private GuildState S => state.State;
+
+    private DateTimeOffset Now => time.GetUtcNow();
+
+    // ---------------------------------------------------------------- guild
+
+    public async Task<GuildViewDto> Create(Guid ownerId, string name)
+    {
+        if (S.Created)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "This guild already exists.");
+        }
+
+        var now = Now;
+        S.Created = true;
+        S.Name = GuildRules.GuildName(name);
+        S.OwnerId = ownerId;
+        S.CreatedAt = now;
+        S.Roles = [new Role(GuildId, "@everyone", 0, 0, Permissions.DefaultEveryone)];
+        var textCategory = Guid.CreateVersion7();
+        var voiceCategory = Guid.CreateVersion7();
+        S.Channels =
+        [
+            new Channel(textCategory, ChannelType.Category, "Text Channels", "", null, 0, [], false),
+            new Channel(Guid.CreateVersion7(), ChannelType.Text, "general", "", textCategory, 0, [], true),
+            new Channel(voiceCategory, ChannelType.Category, "Voice Channels", "", null, 1, [], false),
+            new Channel(Guid.CreateVersion7(), ChannelType.Voice, "General", "", voiceCategory, 0, [], true),
+        ];
+        var owner = new Member(ownerId, null, [], now, null);
+        await members.AddAsync(GuildId, owner);
+        memberCache[ownerId] = owner;
+        S.MemberCount = 1;
+        S.Version = 1;
+        await state.WriteStateAsync();
+        await AuditAsync(ownerId, "guild_create", GuildId, null, new { name = S.Name });
+        return GuildViewDto.For(Snapshot(), owner, now);
+    }
+
+    public async Task<GuildViewDto> GetView(Guid actorId) =>
+        GuildViewDto.For(Snapshot(), await RequireMemberAsync(actorId), Now);
+
+    public async Task<Member?> GetMember(Guid userId) => S.Created && !S.Deleted ? await FindMemberAsync(userId) : null;
+
+    public async Task<GuildViewDto> Update(Guid actorId, string name)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.ManageGuild);
+        var newName = GuildRules.GuildName(name);
+        if (newName != S.Name)
+        {
+            var old = S.Name;
+            S.Name = newName;
+            await state.WriteStateAsync();
+            await AuditAsync(actorId, "guild_update", GuildId, null, new { name = new { old, @new = newName } });
+            Publish("guild:update", new { guildId = GuildId, name = newName });
+        }
+
+        return GuildViewDto.For(Snapshot(), actor, Now);
+    }
+
+    public async Task Delete(Guid actorId)
+    {
+        await RequireMemberAsync(actorId);
+        if (actorId != S.OwnerId)
+        {
+            throw new DomainException(ErrorCodes.MissingPermission, "Only the owner can delete the guild.");
+        }
+
+        S.Deleted = true;
+        S.Version++;
+        await state.WriteStateAsync();
+        Publish("guild:delete", new { guildId = GuildId });
+
+        // Take the guild off every member's list, page by page.
+        Guid? after = null;
+        while (true)
+        {
+            var page = await members.PageAsync(GuildId, after, 1000);
+            foreach (var member in page)
+            {
+                await GrainFactory.GetGrain<IUserGrain>(member.UserId).RemoveGuild(GuildId);
+            }
+
+            if (page.Count < 1000)
+            {
+                break;
+            }
+
+            after = page[^1].UserId;
+        }
+
+        await members.DeleteGuildAsync(GuildId);
+        foreach (var code in S.Invites.Keys)
+        {
+            await GrainFactory.GetGrain<IInviteCodeGrain>(IInviteCodeGrain.KeyFor(code)).Clear();
+        }
+
+        memberCache.Clear();
+        LogDeleted(GuildId, actorId);
+    }
+
+    // ---------------------------------------------------------------- channels
+
+    public async Task<Channel> CreateChannel(Guid actorId, ChannelType type, string name, Guid? parentId, string? topic)
+    {
+        await RequirePermissionAsync(actorId, Permissions.ManageChannels);
+        if (!Enum.IsDefined(type))
+        {
+            throw GuildRules.Invalid("type", "must be text, voice or category.");
+        }
+
+        if (S.Channels.Count >= GuildRules.MaxChannels)
+        {
+            throw new DomainException(ErrorCodes.LimitReached, $"A guild has at most {GuildRules.MaxChannels} channels.");
+        }
+
+        if (parentId is { } pid && (type == ChannelType.Category || S.Channels.FirstOrDefault(c => c.Id == pid) is not { Type: ChannelType.Category }))
+        {
+            throw GuildRules.Invalid("parentId", "must be a category (and categories cannot be nested).");
+        }
+
+        var siblings = S.Channels.Where(c => c.ParentId == parentId).ToList();
+        var channel = new Channel(
+            Guid.CreateVersion7(), type, GuildRules.ChannelName(name, type), GuildRules.Topic(topic), parentId,
+            siblings.Count == 0 ? 0 : siblings.Max(c => c.Position) + 1, [], parentId is not null);
+        S.Channels.Add(channel);
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "channel_create", channel.Id, null, new { name = channel.Name, type = ChannelDto.TypeName(type) });
+        Publish("channel:create", new { guildId = GuildId, channel = ChannelDto.From(GuildId, channel) }, channel.Id);
+        return channel;
+    }
+
+    public async Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory)
+    {
+        var channel = RequireChannel(channelId);
+        await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageChannels);
+        var updated = channel with
+        {
+            Name = name is null ? channel.Name : GuildRules.ChannelName(name, channel.Type),
+            Topic = topic is null ? channel.Topic : GuildRules.Topic(topic),
+        };
+        if (syncWithCategory is { } sync)
+        {
+            if (sync && channel.ParentId is { } parentId)
+            {
+                updated = updated with { PermissionsSynced = true, Overwrites = RequireChannel(parentId).Overwrites };
+            }
+            else
+            {
+                updated = updated with { PermissionsSynced = false };
+            }
+        }
+
+        await ReplaceChannelAsync(actorId, channel, updated, "channel_update");
+        return updated;
+    }
+
+    public async Task<IReadOnlyList<Channel>> MoveChannels(Guid actorId, IReadOnlyList<ChannelMove> moves)
+    {
+        await RequirePermissionAsync(actorId, Permissions.ManageChannels);
+        if (moves.Count is 0 or > GuildRules.MaxChannels || moves.Select(m => m.ChannelId).Distinct().Count() != moves.Count)
+        {
+            throw GuildRules.Invalid("positions", "must list each channel at most once.");
+        }
+
+        var before = Snapshot();
+        var channels = S.Channels.ToList();
+        foreach (var move in moves)
+        {
+            var index = channels.FindIndex(c => c.Id == move.ChannelId);
+            if (index < 0)
+            {
+                throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
+            }
+
+            var channel = channels[index];
+            var parentId = move.ChangeParent ? move.ParentId : channel.ParentId;
+            if (parentId is { } pid && (channel.Type == ChannelType.Category || channels.FirstOrDefault(c => c.Id == pid) is not { Type: ChannelType.Category }))
+            {
+                throw GuildRules.Invalid("parentId", "must be a category (and categories cannot be nested).");
+            }
+
+            if (move.Position is < 0 or > GuildRules.MaxChannels)
+            {
+                throw GuildRules.Invalid("position", "is out of range.");
+            }
+
+            channels[index] = channel with
+            {
+                Position = move.Position,
+                ParentId = parentId,
+                PermissionsSynced = channel.PermissionsSynced && parentId == channel.ParentId,
+            };
+        }
+
+        S.Channels = Normalize(channels);
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "channel_move", null, null, new { moves = moves.Select(m => new { m.ChannelId, m.Position, m.ParentId }) });
+        foreach (var channel in S.Channels.Where(c => !before.Channels.Contains(c)))
+        {
+            Publish("channel:update", new { guildId = GuildId, channel = ChannelDto.From(GuildId, channel) }, channel.Id);
+        }
+
+        return S.Channels;
+    }
+
+    public async Task DeleteChannel(Guid actorId, Guid channelId)
+    {
+        var channel = RequireChannel(channelId);
+        await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageChannels);
+        var children = S.Channels.Where(c => c.ParentId == channelId).ToList();
+
+        // Tell viewers before it disappears from the snapshot they are filtered with.
+        Publish("channel:delete", new { guildId = GuildId, channel = ChannelDto.From(GuildId, channel) }, channel.Id);
+        S.Channels.Remove(channel);
+        foreach (var child in children)
+        {
+            S.Channels[S.Channels.IndexOf(child)] = child with { ParentId = null, PermissionsSynced = false };
+        }
+
+        S.Channels = Normalize(S.Channels);
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "channel_delete", channelId, null, new { name = channel.Name });
+        foreach (var child in S.Channels.Where(c => children.Any(o => o.Id == c.Id)))
+        {
+            Publish("channel:update", new { guildId = GuildId, channel = ChannelDto.From(GuildId, child) }, child.Id);
+        }
+    }
+
+    public async Task<Channel> SetOverwrite(Guid actorId, Guid channelId, PermissionOverwrite overwrite)
+    {
+        var channel = RequireChannel(channelId);
+        var actor = await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageRoles);
+        if (overwrite.TargetType == OverwriteTarget.Role && S.Roles.All(r => r.Id != overwrite.TargetId))
+        {
+            throw new DomainException(ErrorCodes.RoleNotFound, "No such role.");
+        }
+
+        if (overwrite.TargetType == OverwriteTarget.Member && await FindMemberAsync(overwrite.TargetId) is null)
+        {
+            throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
+        }
+
+        if (((overwrite.Allow | overwrite.Deny) & ~Permissions.All) != 0 || (overwrite.Allow & overwrite.Deny) != 0)
+        {
+            throw GuildRules.Invalid("allow", "allow and deny must be known permissions and must not overlap.");
+        }
+
+        var clean = overwrite with { Allow = overwrite.Allow & ~Permissions.GuildOnly, Deny = overwrite.Deny & ~Permissions.GuildOnly };
+        var actorPermissions = PermissionCalculator.InChannel(Snapshot(), actor, channel, Now);
+        if (!actorPermissions.HasFlag(Permissions.Administrator) && ((clean.Allow | clean.Deny) & ~actorPermissions) != 0)
+        {
+            throw new DomainException(ErrorCodes.MissingPermission, "You cannot allow or deny a permission you do not have.");
+        }
+
+        var overwrites = channel.Overwrites.Where(o => o.TargetId != clean.TargetId).Append(clean).ToList();
+        var updated = channel with { Overwrites = overwrites, PermissionsSynced = false };
+        await ReplaceChannelAsync(actorId, channel, updated, "overwrite_update", clean.TargetId);
+        await SyncChildrenAsync(updated);
+        return updated;
+    }
+
+    public async Task<Channel> DeleteOverwrite(Guid actorId, Guid channelId, Guid targetId)
+    {
+        var channel = RequireChannel(channelId);
+        await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageRoles);
+        if (channel.Overwrites.All(o => o.TargetId != targetId))
+        {
+            return channel;
+        }
+
+        var updated = channel with { Overwrites = channel.Overwrites.Where(o => o.TargetId != targetId).ToList(), PermissionsSynced = false };
+        await ReplaceChannelAsync(actorId, channel, updated, "overwrite_delete", targetId);
+        await SyncChildrenAsync(updated);
+        return updated;
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    public async Task<Role> CreateRole(Guid actorId, string name, int color, Permissions permissions)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.ManageRoles);
+        if (S.Roles.Count >= GuildRules.MaxRoles)
+        {
+            throw new DomainException(ErrorCodes.LimitReached, $"A guild has at most {GuildRules.MaxRoles} roles.");
+        }
+
+        RequireGrantable(actor, Permissions.None, permissions);
+        var role = new Role(Guid.CreateVersion7(), GuildRules.RoleName(name), GuildRules.Color(color), 1, permissions);
+        S.Roles = S.Roles.Select(r => r.Position >= 1 ? r with { Position = r.Position + 1 } : r).Append(role).ToList();
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "role_create", role.Id, null, new { name = role.Name, permissions = RoleDto.Bits(permissions) });
+        PublishRoles("role:create", role);
+        return role;
+    }
+
+    public async Task<Role> UpdateRole(Guid actorId, Guid roleId, string? name, int? color, Permissions? permissions)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.ManageRoles);
+        var role = RequireRole(roleId);
+        RequireBelow(actor, role);
+        if (permissions is { } p)
+        {
+            RequireGrantable(actor, role.Permissions, p);
+        }
+
+        var updated = role with
+        {
+            Name = name is null || role.Id == GuildId ? role.Name : GuildRules.RoleName(name),
+            Color = color is { } c ? GuildRules.Color(c) : role.Color,
+            Permissions = permissions ?? role.Permissions,
+        };
+        S.Roles[S.Roles.IndexOf(role)] = updated;
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "role_update", roleId, null, new
+        {
+            name = updated.Name != role.Name ? new { old = role.Name, @new = updated.Name } : null,
+            permissions = updated.Permissions != role.Permissions ? new { old = RoleDto.Bits(role.Permissions), @new = RoleDto.Bits(updated.Permissions) } : null,
+            color = updated.Color != role.Color ? new { old = role.Color, @new = updated.Color } : null,
+        });
+        PublishRoles("role:update", updated);
+        return updated;
+    }
+
+    public async Task<IReadOnlyList<Role>> MoveRole(Guid actorId, Guid roleId, int position)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.ManageRoles);
+        var role = RequireRole(roleId);
+        if (role.Id == GuildId)
+        {
+            throw GuildRules.Invalid("position", "@everyone always stays at the bottom.");
+        }
+
+        RequireBelow(actor, role);
+        var top = S.Roles.Count - 1;
+        position = Math.Clamp(position, 1, top);
+        if (position >= PermissionCalculator.HighestPosition(Snapshot(), actor))
+        {
+            throw new DomainException(ErrorCodes.Hierarchy, "You can only move roles below your highest role.");
+        }
+
+        var ordered = S.Roles.Where(r => r.Id != GuildId && r.Id != roleId).OrderBy(r => r.Position).ToList();
+        ordered.Insert(position - 1, role);
+        S.Roles = [S.Roles.First(r => r.Id == GuildId), .. ordered.Select((r, i) => r with { Position = i + 1 })];
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "role_move", roleId, null, new { position });
+        foreach (var moved in S.Roles)
+        {
+            PublishRoles("role:update", moved);
+        }
+
+        return S.Roles;
+    }
+
+    public async Task DeleteRole(Guid actorId, Guid roleId)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.ManageRoles);
+        var role = RequireRole(roleId);
+        if (role.Id == GuildId)
+        {
+            throw GuildRules.Invalid("roleId", "@everyone cannot be deleted.");
+        }
+
+        RequireBelow(actor, role);
+        await members.RemoveRoleAsync(GuildId, roleId);
+        foreach (var (id, member) in memberCache.ToList())
+        {
+            if (member.RoleIds.Contains(roleId))
+            {
+                memberCache[id] = member with { RoleIds = member.RoleIds.Where(r => r != roleId).ToList() };
+            }
+        }
+
+        S.Roles = S.Roles.Where(r => r.Id != roleId).OrderBy(r => r.Position).Select((r, i) => r with { Position = i }).ToList();
+        S.Channels = S.Channels.Select(c => c with { Overwrites = c.Overwrites.Where(o => o.TargetId != roleId).ToList() }).ToList();
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "role_delete", roleId, null, new { name = role.Name });
+        PublishRoles("role:delete", role);
+    }
+
+    // ---------------------------------------------------------------- members
+
+    public async Task<IReadOnlyList<MemberDto>> ListMembers(Guid actorId, Guid? after, int limit)
+    {
+        await RequireMemberAsync(actorId);
+        return await members.PageAsync(GuildId, after, Math.Clamp(limit, 1, 1000));
+    }
+
+    public async Task<MemberDto> UpdateMember(Guid actorId, Guid userId, string? nickname, bool clearNickname, IReadOnlyList<Guid>? roleIds)
+    {
+        var actor = await RequireMemberAsync(actorId);
+        var target = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
+        var guild = Snapshot();
+        var actorBase = PermissionCalculator.Base(guild, actor, Now);
+        var updated = target;
+
+        if (nickname is not null || clearNickname)
+        {
+            if (actorId != userId)
+            {
+                RequireFlag(actorBase, Permissions.ManageRoles);
+                RequireOutranks(guild, actor, target);
+            }
+
+            updated = updated with { Nickname = clearNickname ? null : GuildRules.Nickname(nickname) };
+        }
+
+        if (roleIds is not null)
+        {
+            RequireFlag(actorBase, Permissions.ManageRoles);
+            var wanted = roleIds.Distinct().Where(id => id != GuildId).ToList();
+            foreach (var id in wanted)
+            {
+                RequireRole(id);
+            }
+
+            var highest = PermissionCalculator.HighestPosition(guild, actor);
+            foreach (var changed in wanted.Except(target.RoleIds).Concat(target.RoleIds.Except(wanted)))
+            {
+                if (S.Roles.FirstOrDefault(r => r.Id == changed) is { } role && role.Position >= highest)
+                {
+                    throw new DomainException(ErrorCodes.Hierarchy, $"You can only give or take roles below your highest role ({role.Name}).");
+                }
+            }
+
+            updated = updated with { RoleIds = wanted };
+        }
+
+        if (updated != target)
+        {
+            await members.UpdateAsync(GuildId, updated);
+            memberCache[userId] = updated;
+            S.Version++;
+            await state.WriteStateAsync();
+            await AuditAsync(actorId, "member_update", userId, null, new
+            {
+                nickname = updated.Nickname != target.Nickname ? new { old = target.Nickname, @new = updated.Nickname } : null,
+                roles = updated.RoleIds.SequenceEqual(target.RoleIds) ? null : new { added = updated.RoleIds.Except(target.RoleIds), removed = target.RoleIds.Except(updated.RoleIds) },
+            });
+            await PublishMemberAsync("member:update", updated);
+        }
+
+        return await ToDtoAsync(updated);
+    }
+
+    public async Task Leave(Guid userId)
+    {
+        var member = await RequireMemberAsync(userId);
+        if (userId == S.OwnerId)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "The owner cannot leave; delete the guild instead.");
+        }
+
+        await RemoveMemberAsync(member, "member:leave");
+    }
+
+    public async Task Kick(Guid actorId, Guid userId, string? reason)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.KickMembers);
+        var target = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
+        RequireOutranks(Snapshot(), actor, target);
+        await RemoveMemberAsync(target, "member:leave");
+        await AuditAsync(actorId, "member_kick", userId, Reason(reason), new { });
+    }
+
+    public async Task BanMember(Guid actorId, Guid userId, string? reason, int deleteMessageSeconds)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.BanMembers);
+        if (deleteMessageSeconds is < 0 or > 604800)
+        {
+            throw GuildRules.Invalid("deleteMessageSeconds", "must be between 0 and 604800 (7 days).");
+        }
+
+        if (userId == S.OwnerId || userId == actorId)
+        {
+            throw new DomainException(ErrorCodes.Hierarchy, "You cannot ban the owner or yourself.");
+        }
+
+        var target = await FindMemberAsync(userId);
+        if (target is not null)
+        {
+            RequireOutranks(Snapshot(), actor, target);
+        }
+        else
+        {
+            // Banning a non-member (pre-emptive) needs the account to exist.
+            _ = await GrainFactory.GetGrain<IUserGrain>(userId).GetProfile();
+        }
+
+        S.Bans[userId] = new Ban(userId, Reason(reason), actorId, Now);
+        await state.WriteStateAsync();
+        if (target is not null)
+        {
+            await RemoveMemberAsync(target, "member:leave");
+        }
+
+        // Message deletion applies once channel messages exist; the window is recorded now.
+        await AuditAsync(actorId, "member_ban_add", userId, Reason(reason), new { deleteMessageSeconds });
+    }
+
+    public async Task Unban(Guid actorId, Guid userId)
+    {
+        await RequirePermissionAsync(actorId, Permissions.BanMembers);
+        if (!S.Bans.Remove(userId))
+        {
+            throw new DomainException(ErrorCodes.MemberNotFound, "This user is not banned.");
+        }
+
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "member_ban_remove", userId, null, new { });
+    }
+
+    public async Task<IReadOnlyList<BanDto>> ListBans(Guid actorId)
+    {
+        await RequirePermissionAsync(actorId, Permissions.BanMembers);
+        var bans = new List<BanDto>();
+        foreach (var ban in S.Bans.Values.OrderByDescending(b => b.BannedAt))
+        {
+            string? username = null;
+            try
+            {
+                username = (await GrainFactory.GetGrain<IUserGrain>(ban.UserId).GetProfile()).Username;
+            }
+            catch (DomainException)
+            {
+                // Account gone; the ban stays.
+            }
+
+            bans.Add(new BanDto(ban.UserId, username, ban.Reason, ban.BannedBy, ban.BannedAt));
+        }
+
+        return bans;
+    }
+
+    public async Task<MemberDto> Timeout(Guid actorId, Guid userId, DateTimeOffset? until, string? reason)
+    {
+        var actor = await RequirePermissionAsync(actorId, Permissions.ModerateMembers);
+        var target = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
+        RequireOutranks(Snapshot(), actor, target);
+        if (until is { } u && (u <= Now || u > Now + GuildRules.MaxTimeout))
+        {
+            throw GuildRules.Invalid("until", "must be in the future and at most 28 days away (null removes the timeout).");
+        }
+
+        var updated = target with { TimeoutUntil = until };
+        await members.UpdateAsync(GuildId, updated);
+        memberCache[userId] = updated;
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "member_timeout", userId, Reason(reason), new { until });
+        await PublishMemberAsync("member:update", updated);
+        return await ToDtoAsync(updated);
+    }
+
+    // ---------------------------------------------------------------- invites
+
+    public async Task<Invite> CreateInvite(Guid actorId, Guid channelId, TimeSpan? maxAge, int maxUses)
+    {
+        var channel = RequireChannel(channelId);
+        await RequireChannelPermissionAsync(actorId, channel, Permissions.CreateInvite);
+        if (channel.Type == ChannelType.Category)
+        {
+            throw GuildRules.Invalid("channelId", "must be a text or voice channel.");
+        }
+
+        if (maxUses is < 0 or > 100 || maxAge is { } age && (age < TimeSpan.Zero || age > TimeSpan.FromDays(7)))
+        {
+            throw GuildRules.Invalid("maxUses", "maxUses is 0 (unlimited) to 100; maxAgeSeconds is 0 (never) to 604800.");
+        }
+
+        PruneInvites();
+        if (S.Invites.Count >= GuildRules.MaxInvites)
+        {
+            throw new DomainException(ErrorCodes.LimitReached, $"A guild has at most {GuildRules.MaxInvites} active invites.");
+        }
+
+        var now = Now;
+        var lifetime = maxAge ?? TimeSpan.FromDays(7);
+        var invite = new Invite(NewCode(), GuildId, channelId, actorId, now, lifetime == TimeSpan.Zero ? null : now + lifetime, maxUses, 0);
+        await GrainFactory.GetGrain<IInviteCodeGrain>(IInviteCodeGrain.KeyFor(invite.Code)).Assign(GuildId);
+        S.Invites[invite.Code] = invite;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, "invite_create", channelId, null, new { code = invite.Code, maxUses, expiresAt = invite.ExpiresAt });
+        return invite;
+    }
+
+    public async Task<IReadOnlyList<Invite>> ListInvites(Guid actorId)
+    {
+        await RequirePermissionAsync(actorId, Permissions.ManageGuild);
+        PruneInvites();
+        return S.Invites.Values.OrderByDescending(i => i.CreatedAt).ToList();
+    }
+
+    public async Task RevokeInvite(Guid actorId, string code)
+    {
+        var actor = await RequireMemberAsync(actorId);
+        if (!S.Invites.TryGetValue(code, out var invite))
+        {
+            throw new DomainException(ErrorCodes.InviteNotFound, "No such invite.");
+        }
+
+        if (invite.CreatorId != actorId)
+        {
+            RequireFlag(PermissionCalculator.Base(Snapshot(), actor, Now), Permissions.ManageGuild);
+        }
+
+        S.Invites.Remove(code);
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IInviteCodeGrain>(IInviteCodeGrain.KeyFor(code)).Clear();
+        await AuditAsync(actorId, "invite_delete", invite.ChannelId, null, new { code });
+    }
+
+    public Task<InvitePreview> PreviewInvite(string code)
+    {
+        var invite = UsableInvite(code);
+        var channel = S.Channels.FirstOrDefault(c => c.Id == invite.ChannelId);
+        return Task.FromResult(new InvitePreview(code, GuildId, S.Name, channel?.Name ?? "", S.MemberCount, invite.ExpiresAt));
+    }
+
+    public async Task<GuildViewDto> JoinWithInvite(Guid userId, string code)
+    {
+        var invite = UsableInvite(code);
+        if (await FindMemberAsync(userId) is { } existing)
+        {
+            return GuildViewDto.For(Snapshot(), existing, Now);
+        }
+
+        if (S.Bans.ContainsKey(userId))
+        {
+            throw new DomainException(ErrorCodes.Banned, "You are banned from this guild.");
+        }
+
+        var user = GrainFactory.GetGrain<IUserGrain>(userId);
+        await user.AddGuild(GuildId);
+        var member = new Member(userId, null, [], Now, null);
+        try
+        {
+            await members.AddAsync(GuildId, member);
+        }
+        catch
+        {
+            await user.RemoveGuild(GuildId);
+            throw;
+        }
+
+        memberCache[userId] = member;
+        S.Invites[code] = invite with { Uses = invite.Uses + 1 };
+        S.MemberCount++;
+        await state.WriteStateAsync();
+        await PublishMemberAsync("member:join", member);
+        return GuildViewDto.For(Snapshot(), member, Now);
+    }
+
+    // ---------------------------------------------------------------- audit log and events
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditLog(Guid actorId, Guid? before, int limit)
+    {
+        await RequirePermissionAsync(actorId, Permissions.ViewAuditLog);
+        return await audit.PageAsync(GuildId, before, Math.Clamp(limit, 1, 100));
+    }
+
+    public Task<GuildSnapshot> Subscribe(IGuildObserver observer)
+    {
+        RequireExists();
+        observers[observer] = Now + IGuildGrain.SubscriptionLifetime;
+        return Task.FromResult(Snapshot());
+    }
+
+    public Task Unsubscribe(IGuildObserver observer)
+    {
+        observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private GuildSnapshot Snapshot() =>
+        new(GuildId, S.Name, S.OwnerId, S.Roles.ToList(), S.Channels.ToList(), S.Version, S.MemberCount, S.CreatedAt);
+
+    private void RequireExists()
+    {
+        if (!S.Created || S.Deleted)
+        {
+            throw new DomainException(ErrorCodes.GuildNotFound, "No such guild.");
+        }
+    }
+
+    private async Task<Member?> FindMemberAsync(Guid userId)
+    {
+        if (memberCache.TryGetValue(userId, out var cached))
+        {
+            return cached;
+        }
+
+        var member = await members.GetAsync(GuildId, userId);
+        if (member is not null)
+        {
+            memberCache[userId] = member;
+        }
+
+        return member;
+    }
+
+    /// <summary>Non-members learn nothing, not even that the guild exists.</summary>
+    private async Task<Member> RequireMemberAsync(Guid userId)
+    {
+        RequireExists();
+        return await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.GuildNotFound, "No such guild.");
+    }
+
+    private async Task<Member> RequirePermissionAsync(Guid actorId, Permissions permission)
+    {
+        var actor = await RequireMemberAsync(actorId);
+        RequireFlag(PermissionCalculator.Base(Snapshot(), actor, Now), permission);
+        return actor;
+    }
+
+    private async Task<Member> RequireChannelPermissionAsync(Guid actorId, Channel channel, Permissions permission)
+    {
+        var actor = await RequireMemberAsync(actorId);
+        var permissions = PermissionCalculator.InChannel(Snapshot(), actor, channel, Now);
+        if (!permissions.HasFlag(Permissions.ViewChannel))
+        {
+            throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
+        }
+
+        RequireFlag(permissions, permission);
+        return actor;
+    }
+
+    private static void RequireFlag(Permissions held, Permissions needed)
+    {
+        if (!held.HasFlag(Permissions.Administrator) && !held.HasFlag(needed))
+        {
+            throw new DomainException(ErrorCodes.MissingPermission, $"Missing permission: {Name(needed)}.");
+        }
+    }
+
+    private static string Name(Permissions permission) =>
+        PermissionNames.ByName.FirstOrDefault(p => p.Value == permission).Key ?? permission.ToString();
+
+    private void RequireBelow(Member actor, Role role)
+    {
+        if (role.Id != GuildId && role.Position >= PermissionCalculator.HighestPosition(Snapshot(), actor))
+        {
+            throw new DomainException(ErrorCodes.Hierarchy, "You can only manage roles below your highest role.");
+        }
+    }
+
+    private void RequireOutranks(GuildSnapshot guild, Member actor, Member target)
+    {
+        if (target.UserId == S.OwnerId)
+        {
+            throw new DomainException(ErrorCodes.Hierarchy, "Nobody can act on the guild owner.");
+        }
+
+        if (actor.UserId == target.UserId)
+        {
+            throw new DomainException(ErrorCodes.Hierarchy, "You cannot do this to yourself.");
+        }
+
+        if (PermissionCalculator.HighestPosition(guild, target) >= PermissionCalculator.HighestPosition(guild, actor))
+        {
+            throw new DomainException(ErrorCodes.Hierarchy, "The member's highest role is not below yours.");
+        }
+    }
+
+    /// <summary>Only bits the actor holds may be added to a role (owner and admins may add any).</summary>
+    private void RequireGrantable(Member actor, Permissions current, Permissions wanted)
+    {
+        if ((wanted & ~Permissions.All) != 0)
+        {
+            throw GuildRules.Invalid("permissions", "contains unknown permission bits.");
+        }
+
+        var held = PermissionCalculator.Base(Snapshot(), actor, Now);
+        var added = wanted & ~current;
+        if (!held.HasFlag(Permissions.Administrator) && (added & ~held) != 0)
+        {
+            throw new DomainException(ErrorCodes.MissingPermission, "You cannot grant a permission you do not have.");
+        }
+    }
+
+    private Channel RequireChannel(Guid channelId)
+    {
+        RequireExists();
+        return S.Channels.FirstOrDefault(c => c.Id == channelId) ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
+    }
+
+    private Role RequireRole(Guid roleId) =>
+        S.Roles.FirstOrDefault(r => r.Id == roleId) ?? throw new DomainException(ErrorCodes.RoleNotFound, "No such role.");
+
+    private async Task ReplaceChannelAsync(Guid actorId, Channel old, Channel updated, string action, Guid? target = null)
+    {
+        S.Channels[S.Channels.IndexOf(old)] = updated;
+        S.Version++;
+        await state.WriteStateAsync();
+        await AuditAsync(actorId, action, target ?? updated.Id, null, new
+        {
+            channelId = updated.Id,
+            name = old.Name != updated.Name ? new { old = old.Name, @new = updated.Name } : null,
+            topic = old.Topic != updated.Topic ? new { old = old.Topic, @new = updated.Topic } : null,
+            overwrite = action.StartsWith("overwrite", StringComparison.Ordinal) ? updated.Overwrites.FirstOrDefault(o => o.TargetId == target) is { } o ? OverwriteDto.From(o) : null : null,
+        });
+        Publish("channel:update", new { guildId = GuildId, channel = ChannelDto.From(GuildId, updated) }, updated.Id);
+    }
+
+    /// <summary>Channels synced with a category follow its overwrites.</summary>
+    private async Task SyncChildrenAsync(Channel category)
+    {
+        if (category.Type != ChannelType.Category)
+        {
+            return;
+        }
+
+        var changed = false;
+        for (var i = 0; i < S.Channels.Count; i++)
+        {
+            if (S.Channels[i].ParentId == category.Id && S.Channels[i].PermissionsSynced)
+            {
+                S.Channels[i] = S.Channels[i] with { Overwrites = category.Overwrites };
+                changed = true;
+                Publish("channel:update", new { guildId = GuildId, channel = ChannelDto.From(GuildId, S.Channels[i]) }, S.Channels[i].Id);
+            }
+        }
+
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    private async Task RemoveMemberAsync(Member member, string eventType)
+    {
+        await members.RemoveAsync(GuildId, member.UserId);
+        memberCache.Remove(member.UserId);
+        S.MemberCount = Math.Max(0, S.MemberCount - 1);
+        S.Version++;
+        S.Channels = S.Channels.Select(c => c with { Overwrites = c.Overwrites.Where(o => !(o.TargetType == OverwriteTarget.Member && o.TargetId == member.UserId)).ToList() }).ToList();
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IUserGrain>(member.UserId).RemoveGuild(GuildId);
+        await PublishMemberAsync(eventType, member);
+    }
+
+    private Invite UsableInvite(string code)
+    {
+        RequireExists();
+        if (!S.Invites.TryGetValue(code, out var invite)
+            || invite.ExpiresAt is { } expires && expires <= Now
+            || invite.MaxUses > 0 && invite.Uses >= invite.MaxUses)
+        {
+            throw new DomainException(ErrorCodes.InviteNotFound, "This invite is invalid or has expired.");
+        }
+
+        return invite;
+    }
+
+    private void PruneInvites()
+    {
+        foreach (var (code, invite) in S.Invites.ToList())
+        {
+            if (invite.ExpiresAt is { } expires && expires <= Now || invite.MaxUses > 0 && invite.Uses >= invite.MaxUses)
+            {
+                S.Invites.Remove(code);
+            }
+        }
+    }
+
+    private static string NewCode()
+    {
+        const string Alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        return string.Create(10, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
+            }
+        });
+    }
+
+    private static string? Reason(string? reason) => string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(512, reason.Trim().Length)];
+
+    /// <summary>Orders channels by (position, id) inside each parent and renumbers from 0.</summary>
+    private static List<Channel> Normalize(List<Channel> channels)
+    {
+        var result = new List<Channel>();
+        foreach (var group in channels.GroupBy(c => c.ParentId))
+        {
+            result.AddRange(group.OrderBy(c => c.Position).ThenBy(c => c.Id).Select((c, i) => c with { Position = i }));
+        }
+
+        return result;
+    }
+
+    private async Task<MemberDto> ToDtoAsync(Member member)
+    {
+        var profile = await GrainFactory.GetGrain<IUserGrain>(member.UserId).GetProfile();
+        return new MemberDto(member.UserId, profile.Username, profile.DisplayName, member.Nickname, member.RoleIds, member.JoinedAt, member.TimeoutUntil);
+    }
+
+    private Task AuditAsync(Guid actorId, string action, Guid? targetId, string? reason, object changes) =>
+        audit.AppendAsync(GuildId, new AuditEntry(Guid.CreateVersion7(), actorId, action, targetId, reason, AuditLogStore.Changes(changes), Now));
+
+    private async Task PublishMemberAsync(string type, Member member) =>
+        Publish(type, new { guildId = GuildId, member = await ToDtoAsync(member) }, userId: member.UserId);
+
+    private void PublishRoles(string type, Role role) =>
+        Publish(type, new { guildId = GuildId, role = RoleDto.From(role) });
+
+    /// <summary>One event per subscribed Api node; expired subscriptions are dropped.</summary>
+    private void Publish(string type, object payload, Guid? channelId = null, Guid? userId = null)
+    {
+        var json = JsonSerializer.Serialize(payload, JsonSerializerOptions.Web);
+        var evt = new GuildEvent(GuildId, type, json, channelId, userId, S.Version);
+        var now = Now;
+        foreach (var (observer, expires) in observers.ToList())
+        {
+            if (expires <= now)
+            {
+                observers.Remove(observer);
+                continue;
+            }
+
+            try
+            {
+                observer.OnGuildEvent(evt).Ignore();
+            }
+            catch (Exception ex)
+            {
+                LogPublishFailed(ex, GuildId);
+                observers.Remove(observer);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Guild {GuildId} deleted by {UserId}")]
+    private partial void LogDeleted(Guid guildId, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish an event of guild {GuildId}")]
+    private partial void LogPublishFailed(Exception exception, Guid guildId);
+}
