@@ -65,7 +65,7 @@ public sealed class AccessTokenTests(InProcessCluster cluster)
     public async Task Token_not_valid_yet_is_rejected()
     {
         var tokens = await cluster.NewUserAsync();
-        var future = TestTokens.Create(tokens, ServerKey, expires: DateTimeOffset.UtcNow.AddMinutes(30)); // nbf = now + 15 min
+        var future = TestTokens.Create(tokens, ServerKey, expires: DateTimeOffset.UtcNow.AddMinutes(30), notBefore: DateTimeOffset.UtcNow.AddMinutes(15));
 
         Assert.Equal((HttpStatusCode.Unauthorized, "unauthorized"), await cluster.ProbeAsync(future));
     }

@@ -22,9 +22,11 @@ public static class TestTokens
         string audience = "lescopains",
         string algorithm = SecurityAlgorithms.HmacSha256,
         Guid? sessionId = null,
-        bool withSession = true)
+        bool withSession = true,
+        DateTimeOffset? notBefore = null)
     {
         var exp = expires ?? DateTimeOffset.UtcNow.AddMinutes(10);
+        var nbf = notBefore ?? (exp < DateTimeOffset.UtcNow ? exp.AddMinutes(-15) : DateTimeOffset.UtcNow.AddMinutes(-1));
         var claims = new Dictionary<string, object>
         {
             ["sub"] = tokens.User.Id,
@@ -41,8 +43,8 @@ public static class TestTokens
             Issuer = issuer,
             Audience = audience,
             Claims = claims,
-            IssuedAt = exp.AddMinutes(-15).UtcDateTime,
-            NotBefore = exp.AddMinutes(-15).UtcDateTime,
+            IssuedAt = nbf.UtcDateTime,
+            NotBefore = nbf.UtcDateTime,
             Expires = exp.UtcDateTime,
             SigningCredentials = key is null ? null : new SigningCredentials(key, algorithm),
         });
