@@ -32,8 +32,14 @@ public static class ApiClient
         return http;
     }
 
-    /// <summary>A documentation address (RFC 5737) nobody else uses, so per-IP budgets do not collide between tests.</summary>
-    public static string NewIp() => $"198.51.{Random.Shared.Next(0, 255)}.{Random.Shared.Next(1, 255)}";
+    private static int ips;
+
+    /// <summary>An address no other test uses, so per-IP budgets do not collide between tests.</summary>
+    public static string NewIp()
+    {
+        var n = Interlocked.Increment(ref ips);
+        return $"10.77.{n / 250}.{(n % 250) + 1}";
+    }
 
     public static async Task<User> RegisterAsync(this InProcessCluster cluster, string username, string password = GoodPassword, string? displayName = null)
     {
