@@ -89,6 +89,7 @@ public static class ApiApplication
                 {
                     404 => "not_found",
                     405 => "method_not_allowed",
+                    413 => "payload_too_large",
                     415 => "unsupported_media_type",
                     _ => "http_" + response.StatusCode,
                 };
@@ -115,7 +116,11 @@ public static class ApiApplication
         app.MapGuildsApi();
         app.MapInvitesApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
-        app.MapFallback("/api/{**path}", () => ApiError.Result("not_found", "No such API route.", StatusCodes.Status404NotFound));
+        app.MapFallback("/api/{**path}", (HttpContext http) =>
+            // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.
+            http.Request.ContentType is { Length: > 0 } && !http.Request.HasJsonContentType()
+                ? ApiError.Result("unsupported_media_type", "Request bodies must be JSON (application/json).", StatusCodes.Status415UnsupportedMediaType)
+                : ApiError.Result("not_found", "No such API route.", StatusCodes.Status404NotFound));
         app.MapFallbackToFile("index.html", new StaticFileOptions
         {
             OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",

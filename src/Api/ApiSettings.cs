@@ -11,8 +11,11 @@ public sealed record JwtSettings(byte[] Secret, TimeSpan AccessLifetime, TimeSpa
     public const string Audience = "lescopains";
 }
 
-/// <summary>Request budgets: <c>RATE_LIMIT_MAX</c> per user per minute, and the login/register limits.</summary>
-public sealed record RateLimitSettings(int PerUserPerMinute, int LoginPerIpPerMinute, int LoginFailuresPerUser, int RegisterPerIpPerHour);
+/// <summary>
+/// Request budgets: <c>RATE_LIMIT_MAX</c> per user per <c>RATE_LIMIT_WINDOW_SECONDS</c> (default one minute),
+/// and the login/register limits.
+/// </summary>
+public sealed record RateLimitSettings(int PerUserPerMinute, int LoginPerIpPerMinute, int LoginFailuresPerUser, int RegisterPerIpPerHour, TimeSpan PerUserWindow);
 
 /// <summary>Voice settings, validated now so a bad value fails at start (used by the voice feature).</summary>
 public sealed record RtcSettings(IPAddress? AnnouncedIp, int MinPort, int MaxPort, int MaxParticipantsPerRoom, bool EnableSimulcast);
@@ -69,7 +72,8 @@ public sealed record ApiSettings(
                 settings.Int("RATE_LIMIT_MAX", 100, 1, 1_000_000),
                 settings.Int("LOGIN_RATE_LIMIT", 20, 1, 1_000_000),
                 settings.Int("LOGIN_FAILURES_PER_USER", 10, 1, 1_000_000),
-                settings.Int("REGISTER_RATE_LIMIT", 10, 1, 1_000_000)),
+                settings.Int("REGISTER_RATE_LIMIT", 10, 1, 1_000_000),
+                TimeSpan.FromSeconds(settings.Int("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 3600))),
             settings.Long("MAX_FILE_SIZE", 10 * 1024 * 1024, 1, 1L << 34),
             TimeSpan.FromMilliseconds(settings.Int("WS_PING_INTERVAL", 30000, 1000, 600_000)),
             TimeSpan.FromSeconds(settings.Int("PRESENCE_TTL", 60, 5, 3600)),

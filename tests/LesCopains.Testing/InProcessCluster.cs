@@ -13,8 +13,10 @@ namespace LesCopains.Testing;
 /// </summary>
 public class InProcessCluster : IAsyncLifetime
 {
+    private readonly List<WebApplication> extraApis = [];
     private WebApplication? silo;
     private WebApplication? api;
+    private string[] apiArguments = [];
 
     public string DatabaseUrl { get; private set; } = "";
 
@@ -49,7 +51,7 @@ public class InProcessCluster : IAsyncLifetime
         ]);
         await silo.StartAsync();
 
-        api = LesCopains.Api.ApiApplication.Build(
+        apiArguments =
         [
             .. common,
             "--API_PORT=0",
@@ -58,15 +60,34 @@ public class InProcessCluster : IAsyncLifetime
             "--LOGIN_RATE_LIMIT=100000",
             "--REGISTER_RATE_LIMIT=100000",
             .. ApiArguments,
-        ]);
-        await api.StartAsync();
-        var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        ];
+        (api, BaseAddress) = await StartApiAsync();
     }
 
-    public HttpClient CreateClient(string? accessToken = null)
+    /// <summary>Starts one more Api node on the same cluster, PostgreSQL, Redis and settings; stopped with the fixture.</summary>
+    public async Task<Uri> AddApiNodeAsync()
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var (node, address) = await StartApiAsync();
+        lock (extraApis)
+        {
+            extraApis.Add(node);
+        }
+
+        return address;
+    }
+
+    private async Task<(WebApplication App, Uri Address)> StartApiAsync()
+    {
+        var app = LesCopains.Api.ApiApplication.Build(apiArguments);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    /// <summary>An HTTP client on the first Api node, or on <paramref name="node"/> (from <see cref="AddApiNodeAsync"/>).</summary>
+    public HttpClient CreateClient(string? accessToken = null, Uri? node = null)
+    {
+        var client = new HttpClient { BaseAddress = node ?? BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         if (accessToken is not null)
         {
             client.DefaultRequestHeaders.Authorization = new("Bearer", accessToken);
@@ -76,9 +97,9 @@ public class InProcessCluster : IAsyncLifetime
     }
 
     /// <summary>A SignalR client on <c>/hubs/gateway</c> with the given token (WebSockets only).</summary>
-    public HubConnection CreateHubConnection(Func<string?> accessToken) =>
+    public HubConnection CreateHubConnection(Func<string?> accessToken, Uri? node = null) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(BaseAddress, "/hubs/gateway"), o =>
+            .WithUrl(new Uri(node ?? BaseAddress, "/hubs/gateway"), o =>
             {
                 o.AccessTokenProvider = () => Task.FromResult(accessToken());
                 o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
@@ -88,6 +109,12 @@ public class InProcessCluster : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var node in extraApis)
+        {
+            await node.StopAsync();
+            await node.DisposeAsync();
+        }
+
         if (api is not null)
         {
             await api.StopAsync();

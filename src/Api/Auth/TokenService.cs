@@ -31,7 +31,13 @@ public sealed class TokenService(ApiSettings settings, TimeProvider time)
         LifetimeValidator = (notBefore, expires, _, _) =>
         {
             var now = time.GetUtcNow().UtcDateTime;
-            return expires is { } e && e > now.AddSeconds(-5) && (notBefore is null || notBefore <= now.AddSeconds(5));
+            if (expires is { } e && e <= now.AddSeconds(-5))
+            {
+                // Returning false would surface as a generic lifetime failure; clients need token_expired to know to refresh.
+                throw new SecurityTokenExpiredException("The access token expired.") { Expires = e };
+            }
+
+            return expires is not null && (notBefore is null || notBefore <= now.AddSeconds(5));
         },
     };
 

@@ -2,7 +2,7 @@ using LesCopains.Api.Auth;
 
 namespace LesCopains.Api.Infrastructure;
 
-/// <summary>Counts an authenticated REST call against the caller's <c>RATE_LIMIT_MAX</c> per minute.</summary>
+/// <summary>Counts an authenticated REST call against the caller's <c>RATE_LIMIT_MAX</c> budget.</summary>
 public sealed class UserRateLimitFilter(RateLimiter limiter, ApiSettings settings) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -10,7 +10,7 @@ public sealed class UserRateLimitFilter(RateLimiter limiter, ApiSettings setting
         var user = context.HttpContext.User;
         if (user.Identity?.IsAuthenticated == true)
         {
-            await limiter.EnforceAsync("user:" + user.UserId().ToString("N"), settings.RateLimits.PerUserPerMinute, TimeSpan.FromMinutes(1));
+            await limiter.EnforceAsync("user:" + user.UserId().ToString("N"), settings.RateLimits.PerUserPerMinute, settings.RateLimits.PerUserWindow);
         }
 
         return await next(context);

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LesCopains.Testing;
+
+namespace LesCopains.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class UsersTests(InProcessCluster cluster)
+{
+    [Fact]
+    public async Task Get_me_returns_the_callers_profile()
+    {
+        var alice = await cluster.NewUserAsync("alice");
+        await cluster.NewUserAsync("bob");
+        using var http = cluster.CreateClient(alice.AccessToken);
+
+        var me = await http.GetFromJsonAsync<ApiClient.User>("/api/users/@me", JsonSerializerOptions.Web);
+
+        Assert.Equal(alice.User, me);
+    }
+
+    [Fact]
+    public async Task Patch_me_changes_the_display_name_for_good()
+    {
+        var tokens = await cluster.NewUserAsync();
+        using var http = cluster.CreateClient(tokens.AccessToken);
+
+        using var response = await http.PatchAsJsonAsync("/api/users/@me", new { displayName = "  Zoé ✨  " });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Zoé ✨", (await response.Content.ReadFromJsonAsync<ApiClient.User>(JsonSerializerOptions.Web))!.DisplayName);
+        var me = await http.GetFromJsonAsync<ApiClient.User>("/api/users/@me", JsonSerializerOptions.Web);
+        Assert.Equal(tokens.User with { DisplayName = "Zoé ✨" }, me);
+        Assert.Equal("Zoé ✨", (await cluster.LoginAsync(tokens.User.Username)).User.DisplayName);
+
+        await using var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl);
+        await using var row = db.CreateCommand("SELECT display_name FROM accounts WHERE id = $1");
+        row.Parameters.AddWithValue(Guid.Parse(tokens.User.Id));
+        Assert.Equal("Zoé ✨", await row.ExecuteScalarAsync());
+    }
+
+    [Theory]
+    [InlineData("""{"displayName": ""}""")]
+    [InlineData("""{"displayName": "   "}""")]
+    [InlineData("""{"displayName": "abcdefghijklmnopqrstuvwxyz0123456"}""")]
+    [InlineData("""{"displayName": "tab\there"}""")]
+    [InlineData("""{"displayName": null}""")]
+    [InlineData("""{}""")]
+    public async Task Patch_me_rejects_invalid_display_names_and_keeps_the_old_one(string body)
+    {
+        var tokens = await cluster.NewUserAsync();
+        using var http = cluster.CreateClient(tokens.AccessToken);
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+
+        using var response = await http.PatchAsync("/api/users/@me", content);
+
+        var error = await response.AssertErrorAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.StartsWith("displayName:", error.Message, StringComparison.Ordinal);
+        Assert.Equal(tokens.User, await http.GetFromJsonAsync<ApiClient.User>("/api/users/@me", JsonSerializerOptions.Web));
+    }
+
+    [Fact]
+    public async Task Patch_me_with_malformed_json_is_invalid_json()
+    {
+        var tokens = await cluster.NewUserAsync();
+        using var http = cluster.CreateClient(tokens.AccessToken);
+        using var content = new StringContent("""{"displayName": """, Encoding.UTF8, "application/json");
+
+        using var response = await http.PatchAsync("/api/users/@me", content);
+
+        await response.AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_json");
+    }
+
+    [Fact]
+    public async Task Patch_me_ignores_attempts_to_change_the_username_or_id()
+    {
+        var tokens = await cluster.NewUserAsync();
+        using var http = cluster.CreateClient(tokens.AccessToken);
+
+        using var response = await http.PatchAsJsonAsync("/api/users/@me", new { displayName = "New", username = "admin", id = Guid.NewGuid() });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var me = await http.GetFromJsonAsync<ApiClient.User>("/api/users/@me", JsonSerializerOptions.Web);
+        Assert.Equal(tokens.User with { DisplayName = "New" }, me);
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("PATCH")]
+    public async Task Users_endpoints_require_an_access_token(string method)
+    {
+        using var http = cluster.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), "/api/users/@me") { Content = JsonContent.Create(new { displayName = "x" }) };
+        using var response = await http.SendAsync(request);
+
+        await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task Unknown_api_route_is_a_json_404()
+    {
+        var tokens = await cluster.NewUserAsync();
+        using var http = cluster.CreateClient(tokens.AccessToken);
+
+        using var response = await http.GetAsync("/api/users/someone-else");
+
+        await response.AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
+    }
+}
