@@ -41,18 +41,21 @@ export function topPosition(roleIds: readonly string[], roles: readonly Role[]):
   return memberRoles(roleIds, roles)[0]?.position ?? 0;
 }
 
+/** The parts of a guild view the hierarchy rules read. */
+type Ranked = Pick<Guild, 'ownerId' | 'roles' | 'me'>;
+
 /** How high the current user stands: the owner above everything. */
-export function myRank(guild: Guild): number {
+export function myRank(guild: Ranked): number {
   return guild.me.userId === guild.ownerId ? Number.POSITIVE_INFINITY : topPosition(guild.me.roles, guild.roles);
 }
 
 /** The hierarchy rule: a role strictly below your highest one (the owner manages all). */
-export function canManageRole(guild: Guild, role: Role): boolean {
+export function canManageRole(guild: Ranked, role: Role): boolean {
   return role.position < myRank(guild);
 }
 
 /** Nobody acts on the owner or on themselves; others only on members strictly below them. */
-export function canActOnMember(guild: Guild, member: Pick<Member, 'userId' | 'roles'>): boolean {
+export function canActOnMember(guild: Ranked, member: Pick<Member, 'userId' | 'roles'>): boolean {
   if (member.userId === guild.ownerId || member.userId === guild.me.userId) {
     return false;
   }
