@@ -69,9 +69,12 @@ test('an invited member sees a private channel as soon as they get the role that
   await settings.getByRole('button', { name: 'Roles', exact: true }).click();
   await settings.getByRole('button', { name: 'Create Role' }).click();
   await settings.getByLabel('Role name').fill('Staff');
+  await settings.getByRole('checkbox', { name: 'Role colour' }).check();
+  await settings.getByLabel('Colour', { exact: true }).fill('#1abc9c');
   await settings.getByRole('button', { name: 'Save Changes' }).click();
   await status(o, 'Saved Staff.');
   await settings.getByRole('button', { name: 'Staff', exact: true }).waitFor();
+  await settings.getByRole('heading', { name: 'Roles', level: 1 }).scrollIntoViewIfNeeded();
   await screenshot(o, 'guild-settings-roles');
 
   // #staff: @everyone may not view it, Staff may.
@@ -87,6 +90,7 @@ test('an invited member sees a private channel as soon as they get the role that
     await settings.getByRole('button', { name: 'Save Changes' }).click();
     await status(o, `Saved permissions of ${target} in staff.`);
   }
+  await settings.getByRole('heading', { name: 'Channel Permissions', level: 1 }).scrollIntoViewIfNeeded();
   await screenshot(o, 'guild-settings-channel-permissions');
   await settings.getByRole('button', { name: 'Close guild settings' }).click();
   await settings.waitFor({ state: 'detached' });
@@ -98,7 +102,6 @@ test('an invited member sees a private channel as soon as they get the role that
   const link = await until(async () => (await linkField.inputValue()) || null, 'the invite link', LIVE);
   assert.match(link, new RegExp(`^${BASE_URL.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/invite/[A-Za-z0-9_-]+$`));
   await o.keyboard.press('Escape');
-  await screenshot(o, 'guild-view');
 
   // A second person opens the link signed out: login → register → back to the invite.
   const member = await newDevice(browser);
@@ -134,6 +137,13 @@ test('an invited member sees a private channel as soon as they get the role that
   );
   await channelLink(m, 'staff').click();
   await m.getByRole('heading', { name: 'staff', level: 1 }).waitFor();
+
+  // Everyone's member list groups Mia under Staff, in the role's colour.
+  const staffGroup = m.getByRole('complementary', { name: 'Members' }).getByRole('heading', { name: 'Staff — 1' });
+  await staffGroup.waitFor({ timeout: LIVE });
+  const color = await m.getByRole('complementary', { name: 'Members' }).getByText('Mia Member').evaluate((el) => getComputedStyle(el).color);
+  assert.equal(color, 'rgb(26, 188, 156)');
+  await screenshot(m, 'guild-view');
 
   owner.assertClean();
   member.assertClean();
