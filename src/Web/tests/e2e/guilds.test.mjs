@@ -63,6 +63,16 @@ test('an invited member sees a private channel as soon as they get the role that
   const staffId = await o.locator('li[data-channel-id]', { has: channelLink(o, 'staff') }).getAttribute('data-channel-id');
   assert.ok(staffId);
 
+  // Keyboard reordering: the move buttons show when the row has focus.
+  const order = () => o.locator('li[data-channel-id] a[aria-label$="(text channel)"]').evaluateAll((as) => as.map((a) => a.textContent.trim()));
+  assert.deepEqual(await order(), ['general', 'staff']);
+  await channelLink(o, 'staff').focus();
+  await o.getByRole('button', { name: 'Move staff up' }).click();
+  await until(async () => (await order()).join() === 'staff,general', '#staff moved above #general');
+  await status(o, 'Moved staff up, now in Text Channels.');
+  await o.getByRole('button', { name: 'Move staff down' }).click();
+  await until(async () => (await order()).join() === 'general,staff', '#staff moved back below #general');
+
   // A role "Staff".
   await openGuildMenuItem(o, guildName, 'Guild Settings');
   const settings = o.getByRole('dialog', { name: 'Guild settings' });
