@@ -1,4 +1,7 @@
-import type { AuthResponse, SessionInfo, User } from './types.ts';
+import type {
+  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Role,
+  SessionInfo, User,
+} from './types.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
 
 /** An error the Api answered with (`{error:{code,message}}`), or a transport failure (status 0). */
@@ -85,6 +88,8 @@ interface RequestOptions {
 
 const RETRY_AFTER_NETWORK_FAILURE_MS = 10_000;
 
+const enc = encodeURIComponent;
+
 /** The one REST client: JSON in and out, bearer auth, transparent token renewal. */
 export class ApiClient {
   private readonly storage: SessionStorage;
@@ -150,6 +155,127 @@ export class ApiClient {
 
   updateMe(changes: { displayName: string }): Promise<User> {
     return this.request('PATCH', '/api/users/@me', { body: changes });
+  }
+
+  // --- guilds (docs/API.md, "Guilds") -------------------------------------------------------
+
+  listGuilds(): Promise<{ guilds: Guild[] }> {
+    return this.request('GET', '/api/guilds');
+  }
+
+  createGuild(name: string): Promise<Guild> {
+    return this.request('POST', '/api/guilds', { body: { name } });
+  }
+
+  getGuild(id: string): Promise<Guild> {
+    return this.request('GET', `/api/guilds/${enc(id)}`);
+  }
+
+  updateGuild(id: string, changes: { name: string }): Promise<Guild> {
+    return this.request('PATCH', `/api/guilds/${enc(id)}`, { body: changes });
+  }
+
+  deleteGuild(id: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(id)}`);
+  }
+
+  createChannel(guildId: string, channel: { name: string; type: ChannelType; parentId?: string | null; topic?: string }): Promise<Channel> {
+    return this.request('POST', `/api/guilds/${enc(guildId)}/channels`, { body: channel });
+  }
+
+  updateChannel(guildId: string, channelId: string, changes: { name?: string; topic?: string; permissionsSynced?: boolean }): Promise<Channel> {
+    return this.request('PATCH', `/api/guilds/${enc(guildId)}/channels/${enc(channelId)}`, { body: changes });
+  }
+
+  setChannelPositions(guildId: string, positions: ChannelPosition[]): Promise<{ channels: Channel[] }> {
+    return this.request('PUT', `/api/guilds/${enc(guildId)}/channels/positions`, { body: positions });
+  }
+
+  deleteChannel(guildId: string, channelId: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/channels/${enc(channelId)}`);
+  }
+
+  putOverwrite(guildId: string, channelId: string, targetId: string, overwrite: { type: 'role' | 'member'; allow: string; deny: string }): Promise<Channel> {
+    return this.request('PUT', `/api/guilds/${enc(guildId)}/channels/${enc(channelId)}/overwrites/${enc(targetId)}`, { body: overwrite });
+  }
+
+  deleteOverwrite(guildId: string, channelId: string, targetId: string): Promise<Channel> {
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/channels/${enc(channelId)}/overwrites/${enc(targetId)}`);
+  }
+
+  createRole(guildId: string, role: { name: string; color?: number; permissions?: string }): Promise<Role> {
+    return this.request('POST', `/api/guilds/${enc(guildId)}/roles`, { body: role });
+  }
+
+  updateRole(guildId: string, roleId: string, changes: { name?: string; color?: number; permissions?: string }): Promise<Role> {
+    return this.request('PATCH', `/api/guilds/${enc(guildId)}/roles/${enc(roleId)}`, { body: changes });
+  }
+
+  setRolePosition(guildId: string, roleId: string, position: number): Promise<{ roles: Role[] }> {
+    return this.request('PUT', `/api/guilds/${enc(guildId)}/roles/${enc(roleId)}/position`, { body: { position } });
+  }
+
+  deleteRole(guildId: string, roleId: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/roles/${enc(roleId)}`);
+  }
+
+  listMembers(guildId: string, after: string | null, limit: number): Promise<{ members: Member[] }> {
+    const q = new URLSearchParams({ limit: String(limit), ...(after ? { after } : {}) });
+    return this.request('GET', `/api/guilds/${enc(guildId)}/members?${q}`);
+  }
+
+  updateMember(guildId: string, userId: string, changes: { nickname?: string | null; roles?: string[] }): Promise<Member> {
+    return this.request('PATCH', `/api/guilds/${enc(guildId)}/members/${enc(userId)}`, { body: changes });
+  }
+
+  leaveGuild(guildId: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/members/@me`);
+  }
+
+  kickMember(guildId: string, userId: string, reason?: string): Promise<void> {
+    const q = reason ? `?${new URLSearchParams({ reason })}` : '';
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/members/${enc(userId)}${q}`);
+  }
+
+  timeoutMember(guildId: string, userId: string, until: string | null, reason?: string): Promise<Member> {
+    return this.request('PUT', `/api/guilds/${enc(guildId)}/members/${enc(userId)}/timeout`, { body: { until, ...(reason ? { reason } : {}) } });
+  }
+
+  listBans(guildId: string): Promise<{ bans: Ban[] }> {
+    return this.request('GET', `/api/guilds/${enc(guildId)}/bans`);
+  }
+
+  ban(guildId: string, userId: string, options: { reason?: string; deleteMessageSeconds?: number }): Promise<void> {
+    return this.request('PUT', `/api/guilds/${enc(guildId)}/bans/${enc(userId)}`, { body: options });
+  }
+
+  unban(guildId: string, userId: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/bans/${enc(userId)}`);
+  }
+
+  createInvite(guildId: string, channelId: string, options: { maxAgeSeconds?: number; maxUses?: number } = {}): Promise<Invite> {
+    return this.request('POST', `/api/guilds/${enc(guildId)}/invites`, { body: { channelId, ...options } });
+  }
+
+  listInvites(guildId: string): Promise<{ invites: Invite[] }> {
+    return this.request('GET', `/api/guilds/${enc(guildId)}/invites`);
+  }
+
+  revokeInvite(code: string): Promise<void> {
+    return this.request('DELETE', `/api/invites/${enc(code)}`);
+  }
+
+  previewInvite(code: string): Promise<InvitePreview> {
+    return this.request('GET', `/api/invites/${enc(code)}`);
+  }
+
+  acceptInvite(code: string): Promise<Guild> {
+    return this.request('POST', `/api/invites/${enc(code)}`);
+  }
+
+  auditLog(guildId: string, before: string | null, limit = 50): Promise<{ entries: AuditEntry[] }> {
+    const q = new URLSearchParams({ limit: String(limit), ...(before ? { before } : {}) });
+    return this.request('GET', `/api/guilds/${enc(guildId)}/audit-log?${q}`);
   }
 
   // --- tokens -----------------------------------------------------------------------------

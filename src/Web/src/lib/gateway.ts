@@ -35,6 +35,39 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
   return base === 0 ? 0 : Math.round(base + random() * base * 0.3);
 }
 
+/** Domain events the hub pushes (docs/API.md); stores subscribe with onGatewayEvent. */
+export const GATEWAY_EVENTS = [
+  'guild:create', 'guild:update', 'guild:delete',
+  'channel:create', 'channel:update', 'channel:delete',
+  'role:create', 'role:update', 'role:delete',
+  'member:join', 'member:update', 'member:leave',
+] as const;
+export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
+
+const handlers = new Map<GatewayEvent, Set<(payload: unknown) => void>>();
+
+/**
+ * Listens to one hub event; returns the function that stops listening. Works before the
+ * connection exists: the connection dispatches to whoever listens at the time.
+ */
+export function onGatewayEvent(name: GatewayEvent, fn: (payload: unknown) => void): () => void {
+  const set = handlers.get(name) ?? new Set();
+  set.add(fn);
+  handlers.set(name, set);
+  return () => set.delete(fn);
+}
+
+function dispatch(name: GatewayEvent, payload: unknown): void {
+  for (const fn of handlers.get(name) ?? []) {
+    try {
+      fn(payload);
+    } catch (e) {
+      // One broken listener must not starve the others or the connection.
+      console.error(`gateway: ${name} listener failed`, e);
+    }
+  }
+}
+
 let connection: HubConnection | null = null;
 let options: GatewayOptions | null = null;
 let generation = 0;
@@ -58,6 +91,9 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
     .build();
   conn.on('ready', (ready: { user: User; sessionId: string }) => opts.onReady(ready));
   conn.on('session:revoked', (e: { sessionId: string }) => opts.onSessionRevoked(e.sessionId));
+  for (const name of GATEWAY_EVENTS) {
+    conn.on(name, (payload: unknown) => dispatch(name, payload));
+  }
   conn.onreconnecting(() => {
     state.set('reconnecting');
     opts.onConnectionLost();

@@ -27,7 +27,24 @@ export function describeError(err: unknown): string {
     case 'network_error':
       return "Can't reach the server. Check your connection and try again.";
     case 'validation_failed':
+    case 'limit_reached':
       return err.message;
+    case 'guild_not_found':
+      return 'This guild does not exist, or you are not a member of it.';
+    case 'channel_not_found':
+      return 'That channel no longer exists.';
+    case 'role_not_found':
+      return 'That role no longer exists.';
+    case 'member_not_found':
+      return 'That person is no longer a member of this guild.';
+    case 'invite_not_found':
+      return 'This invite is invalid, has expired or was used up.';
+    case 'missing_permission':
+      return "You don't have permission to do that.";
+    case 'hierarchy':
+      return 'You can only manage roles and members below your highest role (and never the owner).';
+    case 'banned':
+      return 'You are banned from this guild.';
     default:
       return err.status >= 500 ? 'The server had a problem. Please try again.' : err.message;
   }

@@ -4,8 +4,10 @@ export type SettingsSection = 'profile' | 'sessions' | 'appearance';
 
 export type Route =
   | { name: 'login'; next: string | null }
-  | { name: 'register' }
+  | { name: 'register'; next: string | null }
   | { name: 'home' }
+  | { name: 'guild'; guildId: string; channelId: string | null }
+  | { name: 'invite'; code: string }
   | { name: 'settings'; section: SettingsSection }
   | { name: 'not-found'; path: string };
 
@@ -13,7 +15,16 @@ const SECTIONS: readonly SettingsSection[] = ['profile', 'sessions', 'appearance
 
 /** Maps a location (pathname + search) to a route. Trailing slashes and case do not matter. */
 export function parseRoute(pathname: string, search = ''): Route {
-  const path = ('/' + pathname.split('/').filter(Boolean).join('/')).toLowerCase();
+  const segments = pathname.split('/').filter(Boolean);
+  const path = ('/' + segments.join('/')).toLowerCase();
+  // Ids and invite codes keep their case.
+  const [head, a, b, extra] = segments.map((x) => safeDecode(x));
+  if (head?.toLowerCase() === 'channels' && a && extra === undefined) {
+    return { name: 'guild', guildId: a, channelId: b ?? null };
+  }
+  if (head?.toLowerCase() === 'invite' && a && b === undefined) {
+    return { name: 'invite', code: a };
+  }
   switch (path) {
     case '/':
     case '/app':
@@ -21,7 +32,7 @@ export function parseRoute(pathname: string, search = ''): Route {
     case '/login':
       return { name: 'login', next: safeNext(new URLSearchParams(search).get('next')) };
     case '/register':
-      return { name: 'register' };
+      return { name: 'register', next: safeNext(new URLSearchParams(search).get('next')) };
     case '/settings':
       return { name: 'settings', section: 'profile' };
   }
@@ -39,9 +50,13 @@ export function routePath(route: Route): string {
     case 'login':
       return route.next && route.next !== '/' ? `/login?next=${encodeURIComponent(route.next)}` : '/login';
     case 'register':
-      return '/register';
+      return route.next && route.next !== '/' ? `/register?next=${encodeURIComponent(route.next)}` : '/register';
     case 'settings':
       return `/settings/${route.section}`;
+    case 'guild':
+      return `/channels/${encodeURIComponent(route.guildId)}${route.channelId ? `/${encodeURIComponent(route.channelId)}` : ''}`;
+    case 'invite':
+      return `/invite/${encodeURIComponent(route.code)}`;
     case 'not-found':
       return route.path;
   }
@@ -53,7 +68,15 @@ export function safeNext(next: string | null): string | null {
     return null;
   }
   const target = parseRoute(next.split('?')[0]!);
-  return target.name === 'home' || target.name === 'settings' ? routePath(target) : null;
+  return ['home', 'settings', 'guild', 'invite'].includes(target.name) ? routePath(target) : null;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**
@@ -66,10 +89,12 @@ export function redirectFor(route: Route, signedIn: boolean): string | null {
     case 'login':
       return signedIn ? (route.next ?? '/') : null;
     case 'register':
-      return signedIn ? '/' : null;
+      return signedIn ? (route.next ?? '/') : null;
     case 'home':
       return signedIn ? null : '/login';
     case 'settings':
+    case 'guild':
+    case 'invite':
       return signedIn ? null : routePath({ name: 'login', next: routePath(route) });
     case 'not-found':
       return null;

@@ -29,3 +29,116 @@ export interface SessionInfo {
 export interface ErrorBody {
   error: { code: string; message: string };
 }
+
+// --- guilds (docs/API.md, "Guilds") ---------------------------------------------------------
+
+export type ChannelType = 'text' | 'voice' | 'category';
+
+/** Allow/deny bits for one role or member in one channel; bits are decimal strings. */
+export interface Overwrite {
+  id: string;
+  type: 'role' | 'member';
+  allow: string;
+  deny: string;
+}
+
+export interface Channel {
+  id: string;
+  guildId: string;
+  type: ChannelType;
+  name: string;
+  topic: string | null;
+  parentId: string | null;
+  position: number;
+  permissionsSynced: boolean;
+  overwrites: Overwrite[];
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  /** 0xRRGGBB; 0 means "no colour". */
+  color: number;
+  /** 0 is @everyone; higher is more powerful. */
+  position: number;
+  permissions: string;
+}
+
+export interface Member {
+  userId: string;
+  username: string;
+  displayName: string;
+  nickname: string | null;
+  roles: string[];
+  joinedAt: string;
+  timeoutUntil: string | null;
+}
+
+export interface GuildMe {
+  userId: string;
+  nickname: string | null;
+  roles: string[];
+  joinedAt: string;
+  timeoutUntil: string | null;
+  /** Guild-wide permissions. */
+  permissions: string;
+  channelPermissions: Record<string, string>;
+}
+
+/** A guild as its member sees it: only the channels they can view. */
+export interface Guild {
+  id: string;
+  name: string;
+  ownerId: string;
+  createdAt: string;
+  memberCount: number;
+  roles: Role[];
+  channels: Channel[];
+  me: GuildMe;
+}
+
+export interface Invite {
+  code: string;
+  guildId: string;
+  channelId: string;
+  creatorId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  /** 0 = unlimited. */
+  maxUses: number;
+  uses: number;
+}
+
+export interface InvitePreview {
+  code: string;
+  guildId: string;
+  guildName: string;
+  channelName: string;
+  memberCount: number;
+  expiresAt: string | null;
+}
+
+export interface Ban {
+  userId: string;
+  username: string;
+  reason: string | null;
+  bannedBy: string;
+  bannedAt: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  actorId: string;
+  action: string;
+  targetId: string | null;
+  reason: string | null;
+  changes: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface ChannelPosition {
+  id: string;
+  position: number;
+  /** Present = move to that parent (null = top level); absent = stay. */
+  parentId?: string | null;
+}

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { guildRoutes } from './guilds.mjs';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const ACCESS_TTL = Number(process.env.ACCESS_TTL ?? 900); // seconds
@@ -166,8 +167,22 @@ async function api(req, res, url) {
     me.displayName = name;
     return json(res, 200, publicUser(me));
   }
+  if (url.pathname.startsWith('/api/guilds') || url.pathname.startsWith('/api/invites/')) {
+    const body = ['POST', 'PUT', 'PATCH'].includes(req.method) ? await readJson(req) : null;
+    const answer = await guilds(req.method, url.pathname, url, body, me);
+    if (answer) return json(res, answer[0], answer[1]);
+  }
   return fail(res, 404, 'not_found', 'No such route.');
 }
+
+const guilds = guildRoutes({
+  userById,
+  push(userId, target, payload) {
+    for (const c of hubConnections) {
+      if (c.userId === userId) send(c.ws, { type: 1, target, arguments: [payload] });
+    }
+  },
+});
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.png': 'image/png' };
 

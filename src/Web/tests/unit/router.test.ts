@@ -5,7 +5,7 @@ import { isInAppClick, parseRoute, redirectFor, routePath, safeNext } from '../.
 test('paths map to routes, ignoring trailing slashes and case', () => {
   assert.deepEqual(parseRoute('/'), { name: 'home' });
   assert.deepEqual(parseRoute('/Login/'), { name: 'login', next: null });
-  assert.deepEqual(parseRoute('/register'), { name: 'register' });
+  assert.deepEqual(parseRoute('/register'), { name: 'register', next: null });
   assert.deepEqual(parseRoute('/settings'), { name: 'settings', section: 'profile' });
   assert.deepEqual(parseRoute('/settings/sessions/'), { name: 'settings', section: 'sessions' });
   assert.deepEqual(parseRoute('/settings/nope'), { name: 'not-found', path: '/settings/nope' });
@@ -33,13 +33,13 @@ test('signed-out users are sent to login, remembering deep links', () => {
   assert.equal(redirectFor({ name: 'home' }, false), '/login');
   assert.equal(redirectFor({ name: 'settings', section: 'sessions' }, false), '/login?next=%2Fsettings%2Fsessions');
   assert.equal(redirectFor({ name: 'login', next: null }, false), null);
-  assert.equal(redirectFor({ name: 'register' }, false), null);
+  assert.equal(redirectFor({ name: 'register', next: null }, false), null);
 });
 
 test('signed-in users skip the auth screens', () => {
   assert.equal(redirectFor({ name: 'login', next: null }, true), '/');
   assert.equal(redirectFor({ name: 'login', next: '/settings/sessions' }, true), '/settings/sessions');
-  assert.equal(redirectFor({ name: 'register' }, true), '/');
+  assert.equal(redirectFor({ name: 'register', next: null }, true), '/');
   assert.equal(redirectFor({ name: 'home' }, true), null);
   assert.equal(redirectFor({ name: 'not-found', path: '/x' }, true), null);
 });
@@ -55,4 +55,22 @@ test('only plain left clicks on same-origin app links are handled in-app', () =>
   assert.equal(isInAppClick(click, { ...link, origin: 'https://example.org' }, origin), false);
   assert.equal(isInAppClick(click, { ...link, pathname: '/api/health' }, origin), false);
   assert.equal(isInAppClick(click, { ...link, hasDownload: true }, origin), false);
+});
+
+test('guild channels and invite links are routes; their ids and codes keep their case', () => {
+  assert.deepEqual(parseRoute('/channels/AbC'), { name: 'guild', guildId: 'AbC', channelId: null });
+  assert.deepEqual(parseRoute('/channels/AbC/dEf/'), { name: 'guild', guildId: 'AbC', channelId: 'dEf' });
+  assert.deepEqual(parseRoute('/channels/a/b/c'), { name: 'not-found', path: '/channels/a/b/c' });
+  assert.deepEqual(parseRoute('/invite/XyZ12'), { name: 'invite', code: 'XyZ12' });
+  assert.equal(routePath({ name: 'guild', guildId: 'g', channelId: 'c' }), '/channels/g/c');
+  assert.equal(routePath({ name: 'invite', code: 'XyZ12' }), '/invite/XyZ12');
+});
+
+test('an invite link opened while signed out comes back after login or registration', () => {
+  assert.equal(redirectFor({ name: 'invite', code: 'XyZ12' }, false), '/login?next=%2Finvite%2FXyZ12');
+  assert.deepEqual(parseRoute('/login', '?next=%2Finvite%2FXyZ12'), { name: 'login', next: '/invite/XyZ12' });
+  assert.deepEqual(parseRoute('/register', '?next=%2Finvite%2FXyZ12'), { name: 'register', next: '/invite/XyZ12' });
+  assert.equal(redirectFor({ name: 'register', next: '/invite/XyZ12' }, true), '/invite/XyZ12');
+  assert.equal(redirectFor({ name: 'guild', guildId: 'g', channelId: null }, false), '/login?next=%2Fchannels%2Fg');
+  assert.equal(safeNext('/channels/g/c'), '/channels/g/c');
 });
