@@ -16,6 +16,9 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<SessionStore>();
         services.AddSingleton<Guilds.GuildMemberStore>();
         services.AddSingleton<Guilds.AuditLogStore>();
+        services.AddSingleton<Channels.MessageStore>();
+        services.AddSingleton<Channels.MessageWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Channels.MessageWriter>());
         return services;
     }
 }

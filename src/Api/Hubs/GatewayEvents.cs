@@ -22,6 +22,8 @@ public sealed record TokenExpiredEvent(DateTimeOffset ExpiredAt);
 
 public sealed record ReauthenticateResult(DateTimeOffset TokenExpiresAt);
 
+public sealed record SendMessageRequest(Guid ChannelId, string? Content, string? Nonce, Guid? ReplyTo);
+
 /// <summary>A user as the Api shows it.</summary>
 public sealed record UserDto(string Id, string Username, string DisplayName, DateTimeOffset CreatedAt)
 {

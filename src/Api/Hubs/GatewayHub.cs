@@ -67,6 +67,13 @@ public sealed class GatewayHub(ConnectionRegistry connections, TokenService toke
         return new ReauthenticateResult(expiresAt);
     }
 
+    /// <summary>Sends a message; completes once it is committed (the acknowledgement).</summary>
+    public async Task<LesCopains.Grains.Channels.MessageDto> SendMessage(SendMessageRequest request)
+    {
+        return await cluster.GetGrain<LesCopains.Grains.Channels.IChannelGrain>(request.ChannelId)
+            .SendMessage(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo);
+    }
+
     /// <summary>Round-trip check; returns the server time.</summary>
     public DateTimeOffset Ping() => DateTimeOffset.UtcNow;
 

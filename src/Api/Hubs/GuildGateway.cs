@@ -26,6 +26,12 @@ public sealed partial class GuildGateway(
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
+        /// <summary>Events of this guild, handled one at a time in arrival order.</summary>
+        public System.Threading.Channels.Channel<GuildEvent> Queue { get; } =
+            System.Threading.Channels.Channel.CreateUnbounded<GuildEvent>(new() { SingleReader = true });
+
+        public int Draining;
+
         public GuildSnapshot Snapshot { get; set; } = snapshot;
 
         /// <summary>Members connected to this node, with their member record.</summary>
@@ -70,8 +76,33 @@ public sealed partial class GuildGateway(
 
     public Task OnGuildEvent(GuildEvent guildEvent)
     {
-        _ = Task.Run(() => HandleAsync(guildEvent));
+        if (guilds.TryGetValue(guildEvent.GuildId, out var entry))
+        {
+            entry.Queue.Writer.TryWrite(guildEvent);
+            if (Interlocked.CompareExchange(ref entry.Draining, 1, 0) == 0)
+            {
+                _ = Task.Run(() => DrainAsync(entry));
+            }
+        }
+
         return Task.CompletedTask;
+    }
+
+    private async Task DrainAsync(GuildEntry entry)
+    {
+        while (true)
+        {
+            while (entry.Queue.Reader.TryRead(out var evt))
+            {
+                await HandleAsync(evt);
+            }
+
+            Volatile.Write(ref entry.Draining, 0);
+            if (!entry.Queue.Reader.TryPeek(out _) || Interlocked.CompareExchange(ref entry.Draining, 1, 0) != 0)
+            {
+                return;
+            }
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -19,6 +19,14 @@ public sealed class HubRateLimitFilter(RateLimiter limiter, ApiSettings settings
             }
         }
 
-        return await next(invocationContext);
+        try
+        {
+            return await next(invocationContext);
+        }
+        catch (LesCopains.Grains.DomainException ex)
+        {
+            // Hub errors carry the same stable codes as REST: "code: message".
+            throw new HubException($"{ex.Code}: {ex.Message}");
+        }
     }
 }

@@ -17,7 +17,7 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or "token_expired" => StatusCodes.Status401Unauthorized,
         "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
-            or ErrorCodes.InviteNotFound => StatusCodes.Status404NotFound,
+            or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.UsernameTaken => StatusCodes.Status409Conflict,

@@ -24,4 +24,5 @@ public static class ErrorCodes
     public const string Hierarchy = "hierarchy";
     public const string Banned = "banned";
     public const string LimitReached = "limit_reached";
+    public const string MessageNotFound = "message_not_found";
 }

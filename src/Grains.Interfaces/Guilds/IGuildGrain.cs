@@ -102,6 +102,17 @@ public interface IGuildGrain : IGrainWithGuidKey
     Task<IReadOnlyList<AuditEntry>> ReadAuditLog(Guid actorId, Guid? before, int limit);
 
     /// <summary>Registers an Api node's observer; renew within <see cref="SubscriptionLifetime"/>.</summary>
+    /// <summary>The member's permissions in a channel and its type; <c>channel_not_found</c> when they cannot view it.</summary>
+    [Alias("GetChannelAccess")]
+    [AlwaysInterleave]
+    Task<ChannelAccess> GetChannelAccess(Guid userId, Guid channelId);
+
+    /// <summary>Forwards a channel's event to every subscribed Api node.</summary>
+    [Alias("Relay")]
+    [OneWay]
+    [AlwaysInterleave]
+    Task Relay(GuildEvent guildEvent);
+
     [Alias("Subscribe")]
     Task<GuildSnapshot> Subscribe(IGuildObserver observer);
 
@@ -110,6 +121,11 @@ public interface IGuildGrain : IGrainWithGuidKey
 
     static TimeSpan SubscriptionLifetime => TimeSpan.FromMinutes(3);
 }
+
+[GenerateSerializer, Immutable, Alias("lc.ChannelAccess")]
+public sealed record ChannelAccess(
+    [property: Id(0)] ChannelType Type,
+    [property: Id(1)] Permissions Permissions);
 
 [GenerateSerializer, Immutable, Alias("lc.ChannelMove")]
 public sealed record ChannelMove(

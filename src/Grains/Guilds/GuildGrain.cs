@@ -13,6 +13,7 @@ namespace LesCopains.Grains.Guilds;
 public sealed partial class GuildGrain(
     [PersistentState("guild", StorageNames.Postgres)] IPersistentState<GuildState> state,
     GuildMemberStore members,
+    Channels.MessageStore channelDirectory,
     AuditLogStore audit,
     TimeProvider time,
     ILogger<GuildGrain> logger) : Grain, IGuildGrain
@@ -50,6 +51,11 @@ public sealed partial class GuildGrain(
             new Channel(voiceCategory, ChannelType.Category, "Voice Channels", "", null, 1, [], false),
             new Channel(Guid.CreateVersion7(), ChannelType.Voice, "General", "", voiceCategory, 0, [], true),
         ];
+        foreach (var channel in S.Channels.Where(c => c.Type != ChannelType.Category))
+        {
+            await channelDirectory.AddChannelAsync(channel.Id, GuildId, (int)channel.Type);
+        }
+
         var owner = new Member(ownerId, null, [], now, null);
         await members.AddAsync(GuildId, owner);
         memberCache[ownerId] = owner;
@@ -146,6 +152,11 @@ public sealed partial class GuildGrain(
         var channel = new Channel(
             Guid.CreateVersion7(), type, GuildRules.ChannelName(name, type), GuildRules.Topic(topic), parentId,
             siblings.Count == 0 ? 0 : siblings.Max(c => c.Position) + 1, [], parentId is not null);
+        if (type != ChannelType.Category)
+        {
+            await channelDirectory.AddChannelAsync(channel.Id, GuildId, (int)type);
+        }
+
         S.Channels.Add(channel);
         S.Version++;
         await state.WriteStateAsync();
@@ -246,6 +257,7 @@ public sealed partial class GuildGrain(
         S.Channels = Normalize(S.Channels);
         S.Version++;
         await state.WriteStateAsync();
+        await channelDirectory.DeleteChannelAsync(channelId);
         await AuditAsync(actorId, "channel_delete", channelId, null, new { name = channel.Name });
         foreach (var child in S.Channels.Where(c => children.Any(o => o.Id == c.Id)))
         {
@@ -689,6 +701,26 @@ public sealed partial class GuildGrain(
         return await audit.PageAsync(GuildId, before, Math.Clamp(limit, 1, 100));
     }
 
+    public async Task<ChannelAccess> GetChannelAccess(Guid userId, Guid channelId)
+    {
+        var channel = RequireChannel(channelId);
+        var member = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
+        var permissions = PermissionCalculator.InChannel(Snapshot(), member, channel, Now);
+        return permissions.HasFlag(Permissions.ViewChannel)
+            ? new ChannelAccess(channel.Type, permissions)
+            : throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
+    }
+
+    public Task Relay(GuildEvent guildEvent)
+    {
+        if (S.Created && !S.Deleted)
+        {
+            Deliver(guildEvent with { SnapshotVersion = 0 });
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<GuildSnapshot> Subscribe(IGuildObserver observer)
     {
         RequireExists();
@@ -940,8 +972,11 @@ public sealed partial class GuildGrain(
     /// <summary>One event per subscribed Api node; expired subscriptions are dropped.</summary>
     private void Publish(string type, object payload, Guid? channelId = null, Guid? userId = null)
     {
-        var json = JsonSerializer.Serialize(payload, JsonSerializerOptions.Web);
-        var evt = new GuildEvent(GuildId, type, json, channelId, userId, S.Version);
+        Deliver(new GuildEvent(GuildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), channelId, userId, S.Version));
+    }
+
+    private void Deliver(GuildEvent evt)
+    {
         var now = Now;
         foreach (var (observer, expires) in observers.ToList())
         {

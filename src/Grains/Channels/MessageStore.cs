@@ -1,0 +1,143 @@
+using LesCopains.Grains.Channels;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LesCopains.Grains.Channels;
+
+/// <summary>The <c>channels</c> directory and the <c>messages</c> table (reads, edits, deletes; inserts go through <see cref="MessageWriter"/>).</summary>
+public sealed class MessageStore(NpgsqlDataSource dataSource)
+{
+    private const string Select =
+        """
+        SELECT m.id, m.guild_id, m.channel_id, m.seq, m.author_id, a.username, a.display_name, m.content, m.nonce, m.reply_to, m.created_at, m.edited_at
+          FROM messages m JOIN accounts a ON a.id = m.author_id
+        """;
+
+    public async Task AddChannelAsync(Guid channelId, Guid guildId, int type)
+    {
+        await using var command = dataSource.CreateCommand("INSERT INTO channels (id, guild_id, type) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(guildId);
+        command.Parameters.AddWithValue((short)type);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Removes the channel and its messages.</summary>
+    public async Task DeleteChannelAsync(Guid channelId)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id = $1") { Parameters = { new() { Value = channelId } } });
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    public async Task<Guid?> GuildOfAsync(Guid channelId)
+    {
+        await using var command = dataSource.CreateCommand("SELECT guild_id FROM channels WHERE id = $1");
+        command.Parameters.AddWithValue(channelId);
+        return await command.ExecuteScalarAsync() is Guid id ? id : null;
+    }
+
+    public async Task<long> LastSeqAsync(Guid channelId)
+    {
+        await using var command = dataSource.CreateCommand("SELECT COALESCE(max(seq), 0) FROM messages WHERE channel_id = $1");
+        command.Parameters.AddWithValue(channelId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task<MessageDto?> GetAsync(Guid channelId, Guid messageId)
+    {
+        await using var command = dataSource.CreateCommand($"{Select} WHERE m.channel_id = $1 AND m.id = $2 AND m.deleted_at IS NULL");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(messageId);
+        var list = await ReadAsync(command);
+        return list.Count == 0 ? null : list[0];
+    }
+
+    public async Task<MessageDto?> FindByNonceAsync(Guid channelId, Guid authorId, string nonce)
+    {
+        await using var command = dataSource.CreateCommand($"{Select} WHERE m.channel_id = $1 AND m.author_id = $2 AND m.nonce = $3");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(authorId);
+        command.Parameters.AddWithValue(nonce);
+        var list = await ReadAsync(command);
+        return list.Count == 0 ? null : list[0];
+    }
+
+    /// <summary>A page of history, oldest first.</summary>
+    public async Task<IReadOnlyList<MessageDto>> PageAsync(Guid channelId, HistoryQuery query)
+    {
+        if (query.Around is { } around)
+        {
+            var half = Math.Max(1, query.Limit / 2);
+            var older = await PageAsync(channelId, query with { Around = null, Before = around, Limit = half });
+            await using var command = dataSource.CreateCommand($"{Select} WHERE m.channel_id = $1 AND m.deleted_at IS NULL AND m.id >= $2 ORDER BY m.id LIMIT $3");
+            command.Parameters.AddWithValue(channelId);
+            command.Parameters.AddWithValue(around);
+            command.Parameters.AddWithValue(query.Limit - older.Count);
+            return [.. older, .. await ReadAsync(command)];
+        }
+
+        if (query.After is { } after)
+        {
+            await using var command = dataSource.CreateCommand($"{Select} WHERE m.channel_id = $1 AND m.deleted_at IS NULL AND m.id > $2 ORDER BY m.id LIMIT $3");
+            command.Parameters.AddWithValue(channelId);
+            command.Parameters.AddWithValue(after);
+            command.Parameters.AddWithValue(query.Limit);
+            return await ReadAsync(command);
+        }
+
+        await using (var command = dataSource.CreateCommand(
+            $"{Select} WHERE m.channel_id = $1 AND m.deleted_at IS NULL AND ($2::uuid IS NULL OR m.id < $2) ORDER BY m.id DESC LIMIT $3"))
+        {
+            command.Parameters.AddWithValue(channelId);
+            command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)query.Before ?? DBNull.Value);
+            command.Parameters.AddWithValue(query.Limit);
+            var page = await ReadAsync(command);
+            page.Reverse();
+            return page;
+        }
+    }
+
+    public async Task<bool> EditAsync(Guid channelId, Guid messageId, string content, DateTimeOffset now)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE messages SET content = $3, edited_at = $4 WHERE channel_id = $1 AND id = $2 AND deleted_at IS NULL");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(messageId);
+        command.Parameters.AddWithValue(content);
+        command.Parameters.AddWithValue(now);
+        return await command.ExecuteNonQueryAsync() == 1;
+    }
+
+    public async Task<bool> DeleteAsync(Guid channelId, Guid messageId, DateTimeOffset now)
+    {
+        // The text is wiped, not only hidden: a deleted message is gone for readers and for search.
+        await using var command = dataSource.CreateCommand("UPDATE messages SET deleted_at = $3, content = '' WHERE channel_id = $1 AND id = $2 AND deleted_at IS NULL");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(messageId);
+        command.Parameters.AddWithValue(now);
+        return await command.ExecuteNonQueryAsync() == 1;
+    }
+
+    private static async Task<List<MessageDto>> ReadAsync(NpgsqlCommand command)
+    {
+        var list = new List<MessageDto>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            list.Add(new MessageDto(
+                reader.GetGuid(0),
+                reader.GetGuid(1),
+                reader.GetGuid(2),
+                reader.GetInt64(3),
+                new MessageAuthorDto(reader.GetGuid(4), reader.GetString(5), reader.GetString(6)),
+                reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetGuid(9),
+                reader.GetFieldValue<DateTimeOffset>(10),
+                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+        }
+
+        return list;
+    }
+}

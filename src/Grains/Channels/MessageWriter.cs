@@ -1,0 +1,104 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LesCopains.Grains.Channels;
+
+/// <summary>
+/// Group commit for message inserts, one per silo: sends queued while a commit is in flight are
+/// written together by the next single multi-row INSERT, so durability costs one round trip per
+/// batch, not per message. Each caller learns when its row is committed, or that its nonce was
+/// already stored.
+/// </summary>
+public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<MessageWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 1000;
+
+    public enum Outcome
+    {
+        Inserted,
+        DuplicateNonce,
+    }
+
+    public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt);
+
+    private sealed record Pending(Row Row, TaskCompletionSource<Outcome> Done);
+
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    public Task<Outcome> WriteAsync(Row row)
+    {
+        var done = new TaskCompletionSource<Outcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!queue.Writer.TryWrite(new Pending(row, done)))
+        {
+            done.SetException(new InvalidOperationException("The message writer is stopped."));
+        }
+
+        return done.Task;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await queue.Reader.WaitToReadAsync(stoppingToken))
+        {
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            try
+            {
+                var inserted = await InsertAsync(batch, stoppingToken);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult(inserted.Contains(pending.Row.Id) ? Outcome.Inserted : Outcome.DuplicateNonce);
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)
+            {
+                LogBatchFailed(ex, batch.Count);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(new DomainException(ErrorCodes.Internal, "The message could not be stored; retry with the same nonce."));
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task<HashSet<Guid>> InsertAsync(List<Pending> batch, CancellationToken cancellationToken)
+    {
+        var rows = batch.Select(p => p.Row).ToList();
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at)
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[])
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """);
+        command.Parameters.AddWithValue(rows.Select(r => r.Id).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.ChannelId).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.GuildId).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Seq).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.AuthorId).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Content).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = rows.Select(r => (object?)r.Nonce ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = rows.Select(r => r.ReplyTo is { } g ? (object)g : DBNull.Value).ToArray() });
+        command.Parameters.AddWithValue(rows.Select(r => r.CreatedAt).ToArray());
+        var inserted = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            inserted.Add(reader.GetGuid(0));
+        }
+
+        return inserted;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Count} messages could not be committed")]
+    private partial void LogBatchFailed(Exception exception, int count);
+}
