@@ -1,0 +1,174 @@
+// Load tool: N authenticated SignalR clients in one guild, senders at a fixed total rate, and
+// end-to-end latency measured from the send call to every other member's receipt (one process,
+// one clock). Usage: see bench/README.md.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+
+var options = BenchOptions.Parse(args);
+Console.WriteLine($"target {options.Url}: {options.Members} members, {options.Rate} msg/s for {options.Duration}s ({options.Senders} senders)");
+
+using var http = new HttpClient { BaseAddress = new Uri(options.Url), Timeout = TimeSpan.FromSeconds(60) };
+var run = Guid.NewGuid().ToString("N")[..6];
+
+// 1. Accounts (each from its own forwarded address so per-IP sign-up limits do not apply).
+var tokens = new string[options.Members];
+var setup = Stopwatch.StartNew();
+await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+{
+    var username = $"b{run}_{i}";
+    var ip = $"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}";
+    using var register = new HttpRequestMessage(HttpMethod.Post, "/api/auth/register") { Content = JsonContent.Create(new { username, password = "bench password 123" }) };
+    register.Headers.Add("X-Forwarded-For", ip);
+    (await http.SendAsync(register)).EnsureSuccessStatusCode();
+    using var login = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password = "bench password 123" }) };
+    login.Headers.Add("X-Forwarded-For", ip);
+    var response = await http.SendAsync(login);
+    response.EnsureSuccessStatusCode();
+    tokens[i] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+});
+Console.WriteLine($"accounts ready in {setup.Elapsed.TotalSeconds:0.0}s");
+
+// 2. One guild, everyone joins by invite.
+HttpRequestMessage Authed(HttpMethod method, string path, string token, object? body = null)
+{
+    var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+    request.Headers.Authorization = new("Bearer", token);
+    return request;
+}
+
+var guild = await (await http.SendAsync(Authed(HttpMethod.Post, "/api/guilds", tokens[0], new { name = "Bench " + run }))).Content.ReadFromJsonAsync<JsonElement>();
+var guildId = guild.GetProperty("id").GetString()!;
+var channelId = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetString()!;
+var invite = await (await http.SendAsync(Authed(HttpMethod.Post, $"/api/guilds/{guildId}/invites", tokens[0], new { channelId }))).Content.ReadFromJsonAsync<JsonElement>();
+var code = invite.GetProperty("code").GetString()!;
+await Parallel.ForEachAsync(tokens.Skip(1), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (token, _) =>
+    (await http.SendAsync(Authed(HttpMethod.Post, $"/api/invites/{code}", token))).EnsureSuccessStatusCode());
+
+// 3. Connections; every receipt of message:create records (now - sent timestamp in the content).
+var latencies = new ConcurrentBag<double>();
+long deliveries = 0;
+var connections = new HubConnection[options.Members];
+await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+{
+    var token = tokens[i];
+    var connection = new HubConnectionBuilder()
+        .WithUrl(new Uri(new Uri(options.Url), "/hubs/gateway"), o =>
+        {
+            o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+            o.SkipNegotiation = true;
+        })
+        .Build();
+    connection.On<JsonElement>("message:create", e =>
+    {
+        var now = Stopwatch.GetTimestamp();
+        var content = e.GetProperty("message").GetProperty("content").GetString()!;
+        if (content.StartsWith("t=", StringComparison.Ordinal) && long.TryParse(content.AsSpan(2, content.IndexOf(';') - 2), out var sent))
+        {
+            latencies.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
+            Interlocked.Increment(ref deliveries);
+        }
+    });
+    await connection.StartAsync();
+    connections[i] = connection;
+});
+Console.WriteLine($"{options.Members} connections open");
+await Task.Delay(1000);
+
+// 4. Load: a fixed total rate spread over the senders, each send awaited for its acknowledgement.
+var acks = new ConcurrentBag<double>();
+long sent = 0, failed = 0;
+var interval = TimeSpan.FromSeconds(options.Senders / (double)options.Rate);
+var deadline = Stopwatch.GetTimestamp() + (long)(options.Duration * Stopwatch.Frequency);
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var wall = Stopwatch.StartNew();
+var senders = Enumerable.Range(0, options.Senders).Select(async s =>
+{
+    var connection = connections[s % connections.Length];
+    var next = Stopwatch.GetTimestamp() + (long)(interval.TotalSeconds * Stopwatch.Frequency * s / options.Senders);
+    var inflight = new List<Task>();
+    while (next < deadline)
+    {
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
+        var start = Stopwatch.GetTimestamp();
+        inflight.Add(Send(connection, start));
+    }
+
+    await Task.WhenAll(inflight);
+}).ToList();
+
+async Task Send(HubConnection connection, long start)
+{
+    try
+    {
+        await connection.InvokeAsync<JsonElement>("SendMessage", new { channelId, content = $"t={start};bench" });
+        acks.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        Interlocked.Increment(ref sent);
+    }
+    catch (Exception)
+    {
+        Interlocked.Increment(ref failed);
+    }
+}
+
+await Task.WhenAll(senders);
+var sendWindow = wall.Elapsed.TotalSeconds;
+var expected = sent * options.Members; // every member, the sender included, receives each message
+var drain = Stopwatch.StartNew();
+while (Interlocked.Read(ref deliveries) < expected && drain.Elapsed < TimeSpan.FromSeconds(30))
+{
+    await Task.Delay(50);
+}
+
+var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+var e2e = latencies.ToList();
+e2e.Sort();
+var ack = acks.ToList();
+ack.Sort();
+Console.WriteLine($"sent {sent} (failed {failed}) in {sendWindow:0.0}s = {sent / sendWindow:0.0} durable sends/s");
+Console.WriteLine($"delivered {deliveries} of {expected} = {deliveries / sendWindow:0} deliveries/s");
+Console.WriteLine($"ack latency ms: p50 {P(ack, 0.50):0.00}  p95 {P(ack, 0.95):0.00}  p99 {P(ack, 0.99):0.00}  max {ack.LastOrDefault():0.00}");
+Console.WriteLine($"end-to-end ms:  p50 {P(e2e, 0.50):0.00}  p95 {P(e2e, 0.95):0.00}  p99 {P(e2e, 0.99):0.00}  max {e2e.LastOrDefault():0.00}");
+Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s");
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    options.Members, options.Rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
+    sendsPerSecond = sent / sendWindow, deliveriesPerSecond = deliveries / sendWindow,
+    ackP50 = P(ack, 0.5), ackP99 = P(ack, 0.99), e2eP50 = P(e2e, 0.5), e2eP95 = P(e2e, 0.95), e2eP99 = P(e2e, 0.99), e2eMax = e2e.LastOrDefault(),
+}));
+foreach (var connection in connections)
+{
+    await connection.DisposeAsync();
+}
+
+return failed > 0 || deliveries < expected ? 1 : 0;
+
+internal sealed record BenchOptions(string Url, int Members, int Rate, int Duration, int Senders)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string Get(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        var members = int.Parse(Get("members", "100"), System.Globalization.CultureInfo.InvariantCulture);
+        return new BenchOptions(
+            Get("url", "http://127.0.0.1:3000"),
+            members,
+            int.Parse(Get("rate", "50"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Get("duration", "20"), System.Globalization.CultureInfo.InvariantCulture),
+            Math.Min(members, int.Parse(Get("senders", "10"), System.Globalization.CultureInfo.InvariantCulture)));
+    }
+}
