@@ -139,6 +139,19 @@ test('two members chat live in #general: replies, edits, deletes, markdown, hist
   await row(a, 'Oui, merci !').hover();
   assert.equal(await row(a, 'Oui, merci !').getByRole('button', { name: 'Edit' }).count(), 0);
 
+  // A message in another channel marks it unread for Bob until he opens it.
+  const random = await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text' });
+  assert.equal(random.status, 201);
+  await b.getByRole('link', { name: 'random (text channel)', exact: true }).waitFor({ timeout: LIVE });
+  assert.equal((await apiCall(a, 'POST', `/api/channels/${random.body.id}/messages`, { content: 'Ailleurs', nonce: 'n-ailleurs' })).status, 201);
+  const unreadLink = b.getByRole('link', { name: 'random (text channel, unread)', exact: true });
+  await unreadLink.waitFor({ timeout: LIVE });
+  assert.equal(await unreadLink.evaluate((el) => getComputedStyle(el).fontWeight), '700');
+  await unreadLink.click();
+  await b.getByRole('list', { name: 'Messages in #random' }).getByText('Ailleurs').waitFor();
+  await b.getByRole('link', { name: 'random (text channel)', exact: true }).waitFor();
+  await b.getByRole('link', { name: 'general (text channel)', exact: true }).click();
+
   await a.mouse.move(0, 0);
   await screenshot(a, 'chat');
 
@@ -155,4 +168,70 @@ test('two members chat live in #general: replies, edits, deletes, markdown, hist
   bob.assertClean();
   await alice.context.close();
   await bob.context.close();
+});
+
+test('history loads upwards in pages keeping the scroll position, and "Jump to present" returns', async () => {
+  const device = await newDevice(browser);
+  const p = device.page;
+  await register(p, 'Carla Chatty');
+  await p.getByRole('button', { name: 'Create a guild' }).click();
+  await p.getByLabel('Guild name').fill(`History ${Math.random().toString(36).slice(2, 6)}`);
+  await p.getByRole('button', { name: 'Create', exact: true }).click();
+  await p.getByRole('heading', { name: 'Welcome to #general!' }).waitFor();
+  const channelId = new URL(p.url()).pathname.split('/')[3];
+
+  // 70 messages of a few lines each (the first page holds 50), sent through the seed's route.
+  const statuses = await p.evaluate(async (channelId) => {
+    const { accessToken } = JSON.parse(localStorage.getItem('lescopains.session'));
+    const out = [];
+    for (let i = 1; i <= 70; i++) {
+      const res = await fetch('/api/messages', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ channelId, content: `Line ${String(i).padStart(3, '0')}\nmore\nand more`, nonce: `seed-${i}` }),
+      });
+      out.push(res.status);
+    }
+    return out;
+  }, channelId);
+  assert.ok(statuses.every((s) => s === 201), `seeded: ${statuses.join()}`);
+  await row(p, 'Line 070').waitFor({ timeout: LIVE });
+
+  await p.reload();
+  await row(p, 'Line 070').waitFor();
+  const count = () => list(p).locator('[data-message-id]').count();
+  assert.equal(await count(), 50, 'the first page');
+  assert.equal(await row(p, 'Line 020').count(), 0);
+  // Pinned to the bottom: the newest line is in view.
+  await until(() => row(p, 'Line 070').isVisible(), 'the newest message is in view');
+
+  // Scrolling up loads the 20 older ones; what was at the top stays in place.
+  const scroller = p.locator('.scroller');
+  await scroller.evaluate((el) => (el.scrollTop = 0));
+  await row(p, 'Line 001').waitFor({ state: 'attached', timeout: LIVE });
+  await until(async () => (await count()) === 70, 'all 70 messages', LIVE);
+  const gap = await p.evaluate(() => {
+    const scroller = document.querySelector('.scroller');
+    const line21 = [...document.querySelectorAll('[data-message-id]')].find((el) => el.textContent.includes('Line 021'));
+    return line21.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+  });
+  assert.ok(gap > 100, `Line 21 stays where it was, below the loaded page (${gap}px from the top)`);
+  await scroller.evaluate((el) => (el.scrollTop = 0));
+  await p.getByRole('heading', { name: 'Welcome to #general!' }).waitFor();
+
+  // Far from the bottom: "Jump to present" brings the newest back.
+  await p.getByRole('button', { name: /Jump to present/ }).click();
+  await until(() => row(p, 'Line 070').isVisible(), 'back at the newest message');
+  await p.getByRole('button', { name: /Jump to present/ }).waitFor({ state: 'detached' });
+
+  // The composer counts down near the limit and refuses too long a message.
+  await composer(p).fill('x'.repeat(3900));
+  await p.getByTitle('Characters left').filter({ hasText: '100' }).waitFor();
+  await composer(p).fill('x'.repeat(4001));
+  await composer(p).press('Enter');
+  await p.getByRole('alert').filter({ hasText: 'Your message is too long' }).waitFor();
+  assert.equal(await count(), 70, 'nothing was sent');
+
+  device.assertClean();
+  await device.context.close();
 });
