@@ -281,13 +281,14 @@ onGatewayEvent('message:delete', (p) => {
   }
 });
 
-// Events are not replayed after a reconnect: fetch what was missed.
+// Events are not replayed: whatever was sent while the hub was down (or not yet up, when the
+// first page came over REST before the connection) is fetched once it is connected.
 let lastConnection = get(connectionState);
 connectionState.subscribe((c) => {
   const was = lastConnection;
   lastConnection = c;
   const s = get(state);
-  if (c === 'connected' && was === 'reconnecting' && s && s.atPresent && !s.loading) {
+  if (c === 'connected' && was !== 'connected' && s && s.atPresent && !s.loading) {
     const newest = s.messages[s.messages.length - 1];
     if (newest) {
       void catchUp(s.channelId, newest.id);
