@@ -57,6 +57,8 @@ export function describeSendError(code: string, message: string): string {
   switch (code) {
     case 'connection_lost':
       return 'Not sent: the connection dropped.';
+    case 'timeout':
+      return 'Not sent: the server did not answer in time.';
     case 'rate_limited':
       return 'Not sent: you are sending too fast. Wait a moment.';
     case 'missing_permission':

@@ -29,11 +29,24 @@ export function discard(nonce: string): void {
   state.update((list) => settle(list, nonce));
 }
 
+/** A send without an answer by then is shown as failed; Retry reuses the nonce, so it is safe. */
+const ACK_TIMEOUT_MS = 20_000;
+/** The latest attempt per nonce: an earlier attempt that fails late must not undo a retry. */
+const attempts = new Map<string, number>();
+
 async function attempt(nonce: string): Promise<void> {
   const entry = get(state).find((e) => e.nonce === nonce);
   if (!entry || entry.status !== 'pending') {
     return;
   }
+  const n = (attempts.get(nonce) ?? 0) + 1;
+  attempts.set(nonce, n);
+  const failLatest = (text: string) => {
+    if (attempts.get(nonce) === n) {
+      state.update((list) => fail(list, nonce, text));
+    }
+  };
+  const timer = setTimeout(() => failLatest(describeSendError('timeout', '')), ACK_TIMEOUT_MS);
   try {
     const message = await invoke<Message>('SendMessage', {
       channelId: entry.channelId,
@@ -41,11 +54,15 @@ async function attempt(nonce: string): Promise<void> {
       nonce: entry.nonce,
       replyTo: entry.replyTo,
     });
+    // Stored, even when this answer comes after a timeout: show it and forget the entry.
     receive(message);
     state.update((list) => settle(list, nonce));
+    attempts.delete(nonce);
   } catch (err) {
     const { code, message } = parseHubError(err);
-    state.update((list) => fail(list, nonce, describeSendError(code, message)));
+    failLatest(describeSendError(code, message));
+  } finally {
+    clearTimeout(timer);
   }
 }
 
