@@ -1,6 +1,6 @@
 import type {
-  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Role,
-  SessionInfo, User,
+  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message,
+  Role, SessionInfo, User,
 } from './types.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
 
@@ -276,6 +276,29 @@ export class ApiClient {
   auditLog(guildId: string, before: string | null, limit = 50): Promise<{ entries: AuditEntry[] }> {
     const q = new URLSearchParams({ limit: String(limit), ...(before ? { before } : {}) });
     return this.request('GET', `/api/guilds/${enc(guildId)}/audit-log?${q}`);
+  }
+
+  // --- messages (docs/API.md, "Messages (text channels)") -----------------------------------
+
+  /** A page of history, oldest first; at most one of before/after/around. */
+  listMessages(channelId: string, page: { before?: string; after?: string; around?: string; limit?: number } = {}): Promise<{ messages: Message[] }> {
+    const q = new URLSearchParams();
+    for (const key of ['before', 'after', 'around'] as const) {
+      const v = page[key];
+      if (v) {
+        q.set(key, v);
+      }
+    }
+    q.set('limit', String(page.limit ?? 50));
+    return this.request('GET', `/api/channels/${enc(channelId)}/messages?${q}`);
+  }
+
+  editMessage(channelId: string, id: string, content: string): Promise<Message> {
+    return this.request('PATCH', `/api/channels/${enc(channelId)}/messages/${enc(id)}`, { body: { content } });
+  }
+
+  deleteMessage(channelId: string, id: string): Promise<void> {
+    return this.request('DELETE', `/api/channels/${enc(channelId)}/messages/${enc(id)}`);
   }
 
   // --- tokens -----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ export const GATEWAY_EVENTS = [
   'channel:create', 'channel:update', 'channel:delete',
   'role:create', 'role:update', 'role:delete',
   'member:join', 'member:update', 'member:leave',
+  'message:create', 'message:update', 'message:delete',
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 
@@ -167,6 +168,17 @@ export async function reauthenticate(accessToken: string): Promise<void> {
       // If this fails the server closes the connection and the reconnect uses the new token.
     }
   }
+}
+
+/**
+ * Calls a hub method; fails at once when the connection is down (a send must not wait for a
+ * reconnect that may never come: the outbox shows it as failed with Retry).
+ */
+export async function invoke<T>(method: string, ...args: unknown[]): Promise<T> {
+  if (!isConnected(connection)) {
+    throw new Error('Not connected.');
+  }
+  return connection.invoke<T>(method, ...args);
 }
 
 /** Round trip to the server; returns its clock as an ISO string. */

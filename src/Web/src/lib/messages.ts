@@ -45,8 +45,35 @@ export function describeError(err: unknown): string {
       return 'You can only manage roles and members below your highest role (and never the owner).';
     case 'banned':
       return 'You are banned from this guild.';
+    case 'message_not_found':
+      return 'That message no longer exists.';
     default:
       return err.status >= 500 ? 'The server had a problem. Please try again.' : err.message;
+  }
+}
+
+/** Why a send failed, from the hub error's code (docs/API.md: "code: text"). */
+export function describeSendError(code: string, message: string): string {
+  switch (code) {
+    case 'connection_lost':
+      return 'Not sent: the connection dropped.';
+    case 'timeout':
+      return 'Not sent: the server did not answer in time.';
+    case 'rate_limited':
+      return 'Not sent: you are sending too fast. Wait a moment.';
+    case 'missing_permission':
+      return "Not sent: you don't have permission to send messages here.";
+    case 'channel_not_found':
+      return 'Not sent: the channel no longer exists.';
+    case 'message_not_found':
+      return 'Not sent: the message you replied to was deleted.';
+    case 'validation_failed':
+      return `Not sent: ${message}`;
+    case 'cluster_unavailable':
+    case 'internal_error':
+      return 'Not sent: the server had a problem.';
+    default:
+      return 'Not sent.';
   }
 }
 

@@ -142,3 +142,27 @@ export interface ChannelPosition {
   /** Present = move to that parent (null = top level); absent = stay. */
   parentId?: string | null;
 }
+
+// --- messages (docs/API.md, "Messages (text channels)") -------------------------------------
+
+export interface MessageAuthor {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+export interface Message {
+  /** Time-ordered UUID (v7): comparing ids as strings orders messages. */
+  id: string;
+  guildId: string;
+  channelId: string;
+  /** The channel's gap-free sequence number at send time. */
+  seq: number;
+  author: MessageAuthor;
+  content: string;
+  nonce: string | null;
+  /** Id of the message this one answers, in the same channel. */
+  replyTo: string | null;
+  createdAt: string;
+  editedAt: string | null;
+}

@@ -160,8 +160,23 @@ export function guildRoutes({ userById, push }) {
 
   const positions = (list) => list.sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1));
 
+  /** What the messages mock needs: a channel by id with its guild, and who may do what there. */
+  const access = {
+    find(channelId) {
+      for (const g of guilds.values()) {
+        const c = g.channels.find((x) => x.id === channelId);
+        if (c) return { g, c };
+      }
+      return null;
+    },
+    has: (g, userId, c, perm) => g.members.has(userId) && (inChannel(g, userId, c) & (P.ADMINISTRATOR | P[perm])) !== 0n,
+    viewers: (g, c) => [...g.members.keys()].filter((id) => canSee(g, id, c)),
+  };
+
   /** Handles `route` (e.g. "GET /api/guilds") for user `me`; returns [status, body] or null. */
-  return async function handle(method, path, url, body, me) {
+  handle.access = access;
+  return handle;
+  async function handle(method, path, url, body, me) {
     const seg = path.split('/').slice(2); // after /api
     try {
       if (seg[0] === 'invites' && seg[1] && seg.length === 2) {
@@ -423,5 +438,5 @@ export function guildRoutes({ userById, push }) {
       if (e instanceof Fail) return [e.status, { error: { code: e.code, message: e.message } }];
       throw e;
     }
-  };
+  }
 }

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { guildRoutes } from './guilds.mjs';
+import { messageRoutes } from './messages.mjs';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const ACCESS_TTL = Number(process.env.ACCESS_TTL ?? 900); // seconds
@@ -172,17 +173,21 @@ async function api(req, res, url) {
     const answer = await guilds(req.method, url.pathname, url, body, me);
     if (answer) return json(res, answer[0], answer[1]);
   }
+  if (url.pathname.startsWith('/api/channels/') || url.pathname === '/api/messages') {
+    const body = ['POST', 'PUT', 'PATCH'].includes(req.method) ? await readJson(req) : null;
+    const answer = messages(req.method, url.pathname, url, body, me);
+    if (answer) return json(res, answer[0], answer[1]);
+  }
   return fail(res, 404, 'not_found', 'No such route.');
 }
 
-const guilds = guildRoutes({
-  userById,
-  push(userId, target, payload) {
-    for (const c of hubConnections) {
-      if (c.userId === userId) send(c.ws, { type: 1, target, arguments: [payload] });
-    }
-  },
-});
+function push(userId, target, payload) {
+  for (const c of hubConnections) {
+    if (c.userId === userId) send(c.ws, { type: 1, target, arguments: [payload] });
+  }
+}
+const guilds = guildRoutes({ userById, push });
+const messages = messageRoutes({ access: guilds.access, userById, push });
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.png': 'image/png' };
 
@@ -260,6 +265,13 @@ server.on('upgrade', (req, socket, head) => {
             send(ws, { type: 3, invocationId: msg.invocationId });
           } else {
             send(ws, { type: 3, invocationId: msg.invocationId, error: 'invalid_token' });
+          }
+        } else if (msg.type === 1 && msg.target === 'SendMessage') {
+          try {
+            const result = messages.sendMessage(c.userId, msg.arguments?.[0]);
+            if (msg.invocationId) send(ws, { type: 3, invocationId: msg.invocationId, result });
+          } catch (e) {
+            if (msg.invocationId) send(ws, { type: 3, invocationId: msg.invocationId, error: e.message });
           }
         } else if (msg.type === 1 && msg.invocationId) {
           send(ws, { type: 3, invocationId: msg.invocationId, error: `Unknown method ${msg.target}` });

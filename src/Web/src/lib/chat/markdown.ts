@@ -1,0 +1,250 @@
+/**
+ * The markdown subset of messages, parsed into a small tree that components render as elements.
+ * User text never becomes HTML: whatever looks like a tag stays text, and links are only
+ * http(s) URLs written out in full (no masked links, so the text shown is where a link goes).
+ *
+ *   **bold**  *italics* or _italics_  ~~strike~~  `code`  ```lang\ncode block```  ||spoiler||
+ *   https://… (autolinks)   \* (a backslash keeps the next character literal)
+ */
+
+export type MdNode =
+  | { t: 'text'; v: string }
+  | { t: 'b' | 'i' | 's' | 'spoiler'; c: MdNode[] }
+  | { t: 'code'; v: string }
+  | { t: 'pre'; v: string; lang: string | null }
+  | { t: 'link'; href: string; v: string };
+
+/** Nesting deeper than this is shown as text; keeps hostile input from recursing far. */
+const MAX_DEPTH = 6;
+const ESCAPABLE = '\\*_~`|<>[]()#-.!';
+
+export function parseMarkdown(src: string): MdNode[] {
+  const out: MdNode[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const open = src.indexOf('```', i);
+    if (open < 0) {
+      break;
+    }
+    const close = src.indexOf('```', open + 3);
+    if (close < 0) {
+      break;
+    }
+    let body = src.slice(open + 3, close);
+    let lang: string | null = null;
+    const firstLine = /^([A-Za-z0-9_+#.-]{1,20})\n/.exec(body);
+    if (firstLine) {
+      lang = firstLine[1]!;
+      body = body.slice(firstLine[0].length);
+    } else if (body.startsWith('\n')) {
+      body = body.slice(1);
+    }
+    if (body.trim() === '') {
+      // "``````" is not a block: keep scanning after it as text.
+      pushAll(out, inline(src.slice(i, close + 3), 0));
+      i = close + 3;
+      continue;
+    }
+    pushAll(out, inline(src.slice(i, open), 0));
+    out.push({ t: 'pre', v: body.replace(/\n$/, ''), lang });
+    i = close + 3;
+    // The line break right after a block belongs to the block.
+    if (src[i] === '\n') {
+      i++;
+    }
+  }
+  pushAll(out, inline(src.slice(i), 0));
+  return out;
+}
+
+/** Appends nodes, joining neighbouring text. */
+function pushAll(out: MdNode[], nodes: MdNode[]): void {
+  for (const n of nodes) {
+    const last = out[out.length - 1];
+    if (n.t === 'text' && last?.t === 'text') {
+      last.v += n.v;
+    } else if (n.t !== 'text' || n.v !== '') {
+      out.push(n);
+    }
+  }
+}
+
+const isWordChar = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
+const isSpace = (ch: string | undefined) => ch === undefined || /\s/.test(ch);
+
+function inline(src: string, depth: number): MdNode[] {
+  const out: MdNode[] = [];
+  let text = '';
+  const flush = () => {
+    if (text) {
+      pushAll(out, [{ t: 'text', v: text }]);
+      text = '';
+    }
+  };
+  const wrap = (t: 'b' | 'i' | 's' | 'spoiler', inner: string) => {
+    flush();
+    pushAll(out, [depth >= MAX_DEPTH ? { t: 'text', v: inner } : { t, c: inline(inner, depth + 1) }]);
+  };
+
+  let i = 0;
+  while (i < src.length) {
+    const ch = src[i]!;
+    const rest = src.slice(i);
+
+    if (ch === '\\' && i + 1 < src.length && ESCAPABLE.includes(src[i + 1]!)) {
+      text += src[i + 1];
+      i += 2;
+      continue;
+    }
+
+    if (ch === '`') {
+      const end = src.indexOf('`', i + 1);
+      if (end > i + 1) {
+        flush();
+        out.push({ t: 'code', v: src.slice(i + 1, end) });
+        i = end + 1;
+        continue;
+      }
+    }
+
+    if (ch === 'h' || ch === 'H') {
+      const link = matchUrl(src, i);
+      if (link) {
+        flush();
+        out.push({ t: 'link', href: link.href, v: link.text });
+        i += link.text.length;
+        continue;
+      }
+    }
+
+    if (rest.startsWith('||')) {
+      const end = src.indexOf('||', i + 2);
+      if (end > i + 2) {
+        wrap('spoiler', src.slice(i + 2, end));
+        i = end + 2;
+        continue;
+      }
+    }
+
+    if (rest.startsWith('~~')) {
+      const end = src.indexOf('~~', i + 2);
+      if (end > i + 2) {
+        wrap('s', src.slice(i + 2, end));
+        i = end + 2;
+        continue;
+      }
+    }
+
+    if (rest.startsWith('**') && !isSpace(src[i + 2])) {
+      let end = src.indexOf('**', i + 2);
+      // "***both***": the bold closes on the last two stars, leaving "*both*" inside.
+      while (end > 0 && src[end + 2] === '*') {
+        end++;
+      }
+      if (end > i + 2 && !isSpace(src[end - 1])) {
+        wrap('b', src.slice(i + 2, end));
+        i = end + 2;
+        continue;
+      }
+    }
+
+    if (ch === '*' && src[i + 1] !== '*' && !isSpace(src[i + 1])) {
+      const end = closingStar(src, i + 1);
+      if (end > 0) {
+        wrap('i', src.slice(i + 1, end));
+        i = end + 1;
+        continue;
+      }
+    }
+
+    // snake_case_names are not italics: "_" only opens after and closes before a non-word char.
+    if (ch === '_' && !isWordChar(src[i - 1]) && src[i + 1] !== '_' && !isSpace(src[i + 1])) {
+      let end = src.indexOf('_', i + 1);
+      while (end > 0 && isWordChar(src[end + 1])) {
+        end = src.indexOf('_', end + 1);
+      }
+      if (end > i + 1 && !isSpace(src[end - 1])) {
+        wrap('i', src.slice(i + 1, end));
+        i = end + 1;
+        continue;
+      }
+    }
+
+    text += ch;
+    i++;
+  }
+  flush();
+  return out;
+}
+
+/** The single "*" that closes an italic opened before `from`, skipping "**" pairs; -1 if none. */
+function closingStar(src: string, from: number): number {
+  for (let j = from; j < src.length; j++) {
+    if (src[j] === '\\') {
+      j++;
+    } else if (src[j] === '*') {
+      if (src[j + 1] === '*') {
+        // A bold inside the italic: jump over it when it closes, else over the pair.
+        const end = src.indexOf('**', j + 2);
+        j = end > 0 ? end + 1 : j + 1;
+      } else if (!isSpace(src[j - 1]) && j > from) {
+        return j;
+      }
+    }
+  }
+  return -1;
+}
+
+const TRAILING = /[.,:;!?'"]+$/;
+
+/** A full http(s) URL starting at `i` (not inside a word), without trailing punctuation. */
+export function matchUrl(src: string, i: number): { href: string; text: string } | null {
+  if (isWordChar(src[i - 1])) {
+    return null;
+  }
+  const m = /^https?:\/\/[^\s<>"`|]+/i.exec(src.slice(i));
+  if (!m) {
+    return null;
+  }
+  let text = m[0].replace(TRAILING, '');
+  // "(see https://x.org/a)" keeps its ")" outside; "https://w.org/A_(b)" keeps it inside.
+  while (text.endsWith(')') && count(text, '(') < count(text, ')')) {
+    text = text.slice(0, -1).replace(TRAILING, '');
+  }
+  const href = safeHref(text);
+  return href ? { href, text } : null;
+}
+
+const count = (s: string, ch: string) => s.split(ch).length - 1;
+
+/** The URL normalised, when it is http(s) with a host; null otherwise. */
+export function safeHref(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Plain text of a message for one-line previews (replies): markup dropped, spoilers hidden. */
+export function plainText(nodes: MdNode[]): string {
+  return nodes
+    .map((n) => {
+      switch (n.t) {
+        case 'text':
+        case 'code':
+        case 'link':
+          return n.v;
+        case 'pre':
+          return n.v;
+        case 'spoiler':
+          return '▮▮▮';
+        default:
+          return plainText(n.c);
+      }
+    })
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
