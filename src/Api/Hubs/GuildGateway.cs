@@ -32,6 +32,9 @@ public sealed partial class GuildGateway(
 
         public int Draining;
 
+        /// <summary>Local viewers per channel, valid until the snapshot or the local members change.</summary>
+        public ConcurrentDictionary<Guid, List<Guid>> Viewers { get; } = new();
+
         public GuildSnapshot Snapshot { get; set; } = snapshot;
 
         /// <summary>Members connected to this node, with their member record.</summary>
@@ -66,7 +69,10 @@ public sealed partial class GuildGateway(
         localUsers.TryRemove(userId, out _);
         foreach (var entry in guilds.Values)
         {
-            entry.Members.TryRemove(userId, out _);
+            if (entry.Members.TryRemove(userId, out _))
+            {
+                entry.Viewers.Clear();
+            }
         }
     }
 
@@ -167,7 +173,17 @@ public sealed partial class GuildGateway(
 
         if (await grain.GetMember(userId) is { } member)
         {
-            entry.Members[userId] = member;
+            // Under the guild's gate, so no event computes its audience from a list without this user.
+            await entry.Gate.WaitAsync();
+            try
+            {
+                entry.Members[userId] = member;
+                entry.Viewers.Clear();
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
         }
     }
 
@@ -205,6 +221,7 @@ public sealed partial class GuildGateway(
             {
                 var before = entry.Snapshot;
                 var recipients = entry.Members.Keys.ToList();
+                entry.Viewers.Clear();
                 if (evt.Type == "member:leave")
                 {
                     entry.Members.TryRemove(userId, out _);
@@ -253,6 +270,7 @@ public sealed partial class GuildGateway(
         }
 
         entry.Snapshot = snapshot;
+        entry.Viewers.Clear();
         var now = time.GetUtcNow();
         foreach (var (userId, member) in entry.Members)
         {
@@ -286,18 +304,17 @@ public sealed partial class GuildGateway(
             return [];
         }
 
-        return entry.Members
+        return entry.Viewers.GetOrAdd(channel.Id, _ => entry.Members
             .Where(m => PermissionCalculator.InChannel(entry.Snapshot, m.Value, channel, now).HasFlag(Permissions.ViewChannel))
             .Select(m => m.Key)
-            .ToList();
+            .ToList());
     }
 
-    private async Task SendToAsync(IEnumerable<Guid> userIds, string type, JsonElement payload)
+    /// <summary>One send to the union of the users' groups: the payload is serialized once, not once per user.</summary>
+    private Task SendToAsync(IEnumerable<Guid> userIds, string type, JsonElement payload)
     {
-        foreach (var userId in userIds)
-        {
-            await hub.Clients.Group(GatewayHub.UserGroup(userId)).SendAsync(type, payload);
-        }
+        var groups = userIds.Select(GatewayHub.UserGroup).ToList();
+        return groups.Count == 0 ? Task.CompletedTask : hub.Clients.Groups(groups).SendAsync(type, payload);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the subscription to guild {GuildId}")]
