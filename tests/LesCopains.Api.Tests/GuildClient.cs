@@ -107,7 +107,7 @@ public sealed class GuildClient : IDisposable
     {
         using var response = await SendAsync(method, path, body);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{method} {path}: expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == status && text.Contains($"\"{code}\"", StringComparison.Ordinal), $"{method} {path}: expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
         return await response.AssertErrorAsync(status, code);
     }
 
