@@ -285,4 +285,42 @@ public sealed class GuildTests(InProcessCluster cluster)
         Assert.Equal([low.Id], (await plain.GetGuildAsync(guild.Id)).Me.Roles);
         Assert.Equal(3, after.MemberCount);
     }
+    [Fact]
+    public async Task Members_can_leave_but_the_owner_cannot()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+
+        await owner.ExpectErrorAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me", HttpStatusCode.BadRequest, "validation_failed");
+        await member.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me");
+
+        await member.ExpectErrorAsync(HttpMethod.Get, $"/api/guilds/{guild.Id}", HttpStatusCode.NotFound, "guild_not_found");
+        Assert.Empty(await member.ListGuildsAsync());
+        Assert.Equal(1, (await owner.GetGuildAsync(guild.Id)).MemberCount);
+        await member.ExpectErrorAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me", HttpStatusCode.NotFound, "guild_not_found");
+    }
+
+    [Fact]
+    public async Task Members_set_their_own_nickname_and_others_need_MANAGE_ROLES_and_a_higher_role()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 2);
+        using var member = members[0];
+        using var other = members[1];
+        var path = $"/api/guilds/{guild.Id}/members";
+
+        Assert.Equal("Bob", (await member.ExpectAsync<MemberView>(HttpMethod.Patch, $"{path}/{member.Id}", new { nickname = " Bob " })).Nickname);
+        await member.ExpectErrorAsync(HttpMethod.Patch, $"{path}/{member.Id}", HttpStatusCode.BadRequest, "validation_failed", new { nickname = new string('n', 33) });
+        await member.ExpectErrorAsync(HttpMethod.Patch, $"{path}/{other.Id}", HttpStatusCode.Forbidden, "missing_permission", new { nickname = "Renamed" });
+
+        var managers = await owner.CreateRoleAsync(guild.Id, "Managers", Permissions.ManageRoles);
+        await owner.SetRolesAsync(guild.Id, member.Id, managers.Id);
+        Assert.Equal("Renamed", (await member.ExpectAsync<MemberView>(HttpMethod.Patch, $"{path}/{other.Id}", new { nickname = "Renamed" })).Nickname);
+        await member.ExpectErrorAsync(HttpMethod.Patch, $"{path}/{owner.Id}", HttpStatusCode.Forbidden, "hierarchy", new { nickname = "Boss" });
+
+        Assert.Null((await member.ExpectAsync<MemberView>(HttpMethod.Patch, $"{path}/{member.Id}", new { nickname = (string?)null })).Nickname);
+        var listed = await owner.ListMembersAsync(guild.Id);
+        Assert.Equal(("Renamed", (string?)null), (listed.Single(m => m.UserId == other.Id).Nickname, listed.Single(m => m.UserId == member.Id).Nickname));
+    }
 }
