@@ -208,10 +208,10 @@ public sealed partial class GuildGateway(
                 return;
             }
 
-            if (evt.Type == "channel:delete")
+            if (evt.Type is "channel:create" or "channel:delete")
             {
-                // Published before the channel left the snapshot: its viewers are still computable.
-                await SendToAsync(Viewers(entry, evt.ChannelId, now), evt.Type, payload);
+                // Delivered by the snapshot diff (once, to exactly those who gain or lose the channel),
+                // also when an earlier refresh already adopted the change.
                 await RefreshAsync(entry, await grain.Subscribe(Self));
                 return;
             }

@@ -167,6 +167,7 @@ public sealed partial class GuildGrain(
 
     public async Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory)
     {
+        await RequireMemberAsync(actorId); // before the channel: non-members learn nothing
         var channel = RequireChannel(channelId);
         await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageChannels);
         var updated = channel with
@@ -242,6 +243,7 @@ public sealed partial class GuildGrain(
 
     public async Task DeleteChannel(Guid actorId, Guid channelId)
     {
+        await RequireMemberAsync(actorId); // before the channel: non-members learn nothing
         var channel = RequireChannel(channelId);
         await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageChannels);
         var children = S.Channels.Where(c => c.ParentId == channelId).ToList();
@@ -267,6 +269,7 @@ public sealed partial class GuildGrain(
 
     public async Task<Channel> SetOverwrite(Guid actorId, Guid channelId, PermissionOverwrite overwrite)
     {
+        await RequireMemberAsync(actorId); // before the channel: non-members learn nothing
         var channel = RequireChannel(channelId);
         var actor = await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageRoles);
         if (overwrite.TargetType == OverwriteTarget.Role && S.Roles.All(r => r.Id != overwrite.TargetId))
@@ -300,6 +303,7 @@ public sealed partial class GuildGrain(
 
     public async Task<Channel> DeleteOverwrite(Guid actorId, Guid channelId, Guid targetId)
     {
+        await RequireMemberAsync(actorId); // before the channel: non-members learn nothing
         var channel = RequireChannel(channelId);
         await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageRoles);
         if (channel.Overwrites.All(o => o.TargetId != targetId))
@@ -598,6 +602,7 @@ public sealed partial class GuildGrain(
 
     public async Task<Invite> CreateInvite(Guid actorId, Guid channelId, TimeSpan? maxAge, int maxUses)
     {
+        await RequireMemberAsync(actorId); // before the channel: non-members learn nothing
         var channel = RequireChannel(channelId);
         await RequireChannelPermissionAsync(actorId, channel, Permissions.CreateInvite);
         if (channel.Type == ChannelType.Category)
