@@ -240,6 +240,35 @@ public sealed class MessageTests(InProcessCluster cluster)
         await (await http.PostAsJsonAsync($"/api/channels/{voice}/messages", new { content = "hello?" })).AssertErrorAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
 
+    [Fact]
+    public async Task A_ban_with_message_deletion_removes_the_members_recent_messages_and_keeps_others()
+    {
+        var (owner, member, general) = await GuildAsync();
+        var guildId = await GuildIdAsync(owner, general);
+        using var ownerHttp = cluster.CreateClient(owner.AccessToken);
+        using var memberHttp = cluster.CreateClient(member.AccessToken);
+        await SendAsync(memberHttp, general, "spam 1");
+        await SendAsync(memberHttp, general, "spam 2");
+        await SendAsync(ownerHttp, general, "the owner stays");
+
+        await using var ownerHub = await HubClient.ConnectAsync(cluster, owner.AccessToken);
+        var deletes = new ConcurrentQueue<Guid>();
+        var both = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ownerHub.Connection.On<JsonElement>("message:delete", e =>
+        {
+            deletes.Enqueue(e.GetProperty("id").GetGuid());
+            if (deletes.Count == 2)
+            {
+                both.TrySetResult();
+            }
+        });
+
+        var memberId = (await memberHttp.GetFromJsonAsync<JsonElement>("/api/users/@me")).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.NoContent, (await ownerHttp.PutAsJsonAsync($"/api/guilds/{guildId}/bans/{memberId}", new { reason = "spam", deleteMessageSeconds = 3600 })).StatusCode);
+        await both.Task.WaitAsync(Deadline);
+        Assert.Equal(["the owner stays"], (await HistoryAsync(ownerHttp, general, "")).Select(m => m.GetProperty("content").GetString()));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /// <summary>A guild with an owner and a second member who joined by invite; returns #general.</summary>

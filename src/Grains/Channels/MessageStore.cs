@@ -119,6 +119,29 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync() == 1;
     }
 
+    /// <summary>Deletes (and wipes) a user's messages in a guild newer than <paramref name="since"/>; returns (channel, id) pairs.</summary>
+    public async Task<IReadOnlyList<(Guid ChannelId, Guid Id)>> DeleteRecentByAuthorAsync(Guid guildId, Guid authorId, DateTimeOffset since, DateTimeOffset now)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE messages SET deleted_at = $4, content = ''
+             WHERE guild_id = $1 AND author_id = $2 AND created_at >= $3 AND deleted_at IS NULL
+            RETURNING channel_id, id
+            """);
+        command.Parameters.AddWithValue(guildId);
+        command.Parameters.AddWithValue(authorId);
+        command.Parameters.AddWithValue(since);
+        command.Parameters.AddWithValue(now);
+        var deleted = new List<(Guid, Guid)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            deleted.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        }
+
+        return deleted;
+    }
+
     private static async Task<List<MessageDto>> ReadAsync(NpgsqlCommand command)
     {
         var list = new List<MessageDto>();

@@ -540,8 +540,15 @@ public sealed partial class GuildGrain(
             await RemoveMemberAsync(target, "member:leave");
         }
 
-        // Message deletion applies once channel messages exist; the window is recorded now.
-        await AuditAsync(actorId, "member_ban_add", userId, Reason(reason), new { deleteMessageSeconds });
+        var deleted = deleteMessageSeconds > 0
+            ? await channelDirectory.DeleteRecentByAuthorAsync(GuildId, userId, Now - TimeSpan.FromSeconds(deleteMessageSeconds), Now)
+            : [];
+        foreach (var (channelId, messageId) in deleted)
+        {
+            Publish("message:delete", new { guildId = GuildId, channelId, id = messageId }, channelId);
+        }
+
+        await AuditAsync(actorId, "member_ban_add", userId, Reason(reason), new { deleteMessageSeconds, deletedMessages = deleted.Count });
     }
 
     public async Task Unban(Guid actorId, Guid userId)
