@@ -26,6 +26,7 @@ public static class ServiceDefaults
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Information);
         builder.Logging.AddFilter("Orleans.Runtime.MembershipService", LogLevel.Information);
 
