@@ -49,10 +49,7 @@ public sealed class AdminAccess(string? password)
             return next(invocation);
         }
 
-        invocation.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"LesCopains admin\", charset=\"UTF-8\"";
-        return ValueTask.FromResult<object?>(Results.Json(
-            new { error = new { code = "admin_auth_required", message = "Admin credentials are required." } },
-            statusCode: StatusCodes.Status401Unauthorized));
+        return ValueTask.FromResult<object?>(new ChallengeResult());
     }
 
     /// <summary>Middleware for paths that are not endpoints (the dashboard serves its own assets).</summary>
@@ -60,13 +57,23 @@ public sealed class AdminAccess(string? password)
     {
         if (context.Request.Path.StartsWithSegments(prefix) && !IsAllowed(context))
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"LesCopains admin\", charset=\"UTF-8\"";
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("{\"error\":{\"code\":\"admin_auth_required\",\"message\":\"Admin credentials are required.\"}}");
+            await ChallengeResult.WriteAsync(context);
             return;
         }
 
         await next();
+    }
+
+    /// <summary>401 with a Basic challenge and the usual error body.</summary>
+    private sealed class ChallengeResult : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext);
+
+        public static Task WriteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"LesCopains admin\", charset=\"UTF-8\"";
+            return context.Response.WriteAsJsonAsync(new { error = new { code = "admin_auth_required", message = "Admin credentials are required." } });
+        }
     }
 }

@@ -25,6 +25,22 @@ public sealed class MultiSiloTests(ITestOutputHelper output)
             h => h.Count == 3, TimeSpan.FromSeconds(30), "three active silos");
         Assert.Equal(3, hosts.Count);
 
+        // The dashboard and /metrics are for admins only; /health is public.
+        using var http = new HttpClient();
+        var silo = silos[0];
+        var root = $"http://127.0.0.1:{silo.HttpPort}";
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"{root}/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"{root}/metrics")).StatusCode);
+        using (var wrong = new HttpRequestMessage(HttpMethod.Get, $"{root}/metrics"))
+        {
+            wrong.Headers.Authorization = new("Basic", Convert.ToBase64String("admin:not-the-password"u8.ToArray()));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        }
+
+        http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("admin:test-admin-password"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{root}/dashboard/")).StatusCode);
+        Assert.Contains("orleans_", await http.GetStringAsync($"{root}/metrics"), StringComparison.Ordinal);
+
         await using var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl);
         await using var count = db.CreateCommand("SELECT count(*) = count(DISTINCT version) AND count(*) > 0 FROM schema_migrations");
         Assert.True((bool)(await count.ExecuteScalarAsync())!);

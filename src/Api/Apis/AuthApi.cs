@@ -114,7 +114,7 @@ public static class AuthApi
         IssuedRefreshToken next;
         try
         {
-            next = await cluster.GetGrain<ISessionGrain>(sessionId).Rotate(token, Client(http));
+            next = await cluster.GetGrain<ISessionGrain>(sessionId).Rotate(token, Client(http), settings.Jwt.RefreshLifetime);
         }
         catch (DomainException ex) when (ex.Code == ErrorCodes.RefreshTokenReused)
         {

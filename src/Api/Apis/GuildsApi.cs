@@ -278,7 +278,7 @@ public static class GuildsApi
         e.Action,
         e.TargetId,
         e.Reason,
-        Changes = System.Text.Json.JsonDocument.Parse(e.Changes).RootElement,
+        Changes = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(e.Changes),
         e.CreatedAt,
     };
 }

@@ -198,7 +198,7 @@ public sealed partial class GuildGateway(
         try
         {
             var grain = cluster.GetGrain<IGuildGrain>(evt.GuildId);
-            var payload = JsonDocument.Parse(evt.PayloadJson).RootElement;
+            var payload = JsonSerializer.Deserialize<JsonElement>(evt.PayloadJson);
             var now = time.GetUtcNow();
 
             if (evt.Type == "guild:delete")
@@ -225,7 +225,7 @@ public sealed partial class GuildGateway(
                 if (evt.Type == "member:leave")
                 {
                     entry.Members.TryRemove(userId, out _);
-                    await SendToAsync([userId], "guild:delete", JsonDocument.Parse($"{{\"guildId\":\"{evt.GuildId}\"}}").RootElement);
+                    await SendToAsync([userId], "guild:delete", JsonSerializer.SerializeToElement(new { guildId = evt.GuildId }, JsonSerializerOptions.Web));
                     recipients.Remove(userId);
                     await SendToAsync(recipients, evt.Type, payload);
                     return;
@@ -237,7 +237,7 @@ public sealed partial class GuildGateway(
                     entry.Members[userId] = member;
                     if (oldMember is not null)
                     {
-                        await SendVisibilityChangesAsync(entry, before, before, userId, oldMember, member, now);
+                        await SendVisibilityChangesAsync(before, before, userId, oldMember, member, now);
                     }
                 }
             }
@@ -264,7 +264,7 @@ public sealed partial class GuildGateway(
     private async Task RefreshAsync(GuildEntry entry, GuildSnapshot snapshot)
     {
         var before = entry.Snapshot;
-        if (snapshot.Version <= before.Version && snapshot != before)
+        if (snapshot.Version <= before.Version)
         {
             return;
         }
@@ -274,13 +274,12 @@ public sealed partial class GuildGateway(
         var now = time.GetUtcNow();
         foreach (var (userId, member) in entry.Members)
         {
-            await SendVisibilityChangesAsync(entry, before, snapshot, userId, member, member, now);
+            await SendVisibilityChangesAsync(before, snapshot, userId, member, member, now);
         }
     }
 
-    private async Task SendVisibilityChangesAsync(GuildEntry entry, GuildSnapshot before, GuildSnapshot after, Guid userId, Member oldMember, Member newMember, DateTimeOffset now)
+    private async Task SendVisibilityChangesAsync(GuildSnapshot before, GuildSnapshot after, Guid userId, Member oldMember, Member newMember, DateTimeOffset now)
     {
-        after = entry.Snapshot;
         var saw = Visible(before, oldMember, now);
         var sees = Visible(after, newMember, now);
         foreach (var channel in after.Channels.Where(c => sees.Contains(c.Id) && !saw.Contains(c.Id)))

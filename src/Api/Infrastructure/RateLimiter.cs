@@ -6,7 +6,7 @@ namespace LesCopains.Api.Infrastructure;
 /// Fixed-window counters in Redis, so a budget holds across every Api node. One round trip per
 /// check (a Lua script: INCR, set the expiry on the first hit, return count and time left).
 /// </summary>
-public sealed class RateLimiter(IConnectionMultiplexer redis, ApiSettings settings, TimeProvider time)
+public sealed class RateLimiter(IConnectionMultiplexer redis, ApiSettings settings)
 {
     private static readonly LuaScript Script = LuaScript.Prepare(
         """
@@ -59,6 +59,4 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, ApiSettings settin
         {
             RetryAfter = retryAfter <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : retryAfter,
         };
-
-    public DateTimeOffset Now => time.GetUtcNow();
 }

@@ -10,9 +10,9 @@ public interface ISessionGrain : IGrainWithGuidKey
     [Alias("Start")]
     Task<IssuedRefreshToken> Start(Guid userId, ClientInfo client, TimeSpan lifetime);
 
-    /// <summary>Exchanges a valid refresh token for the next one.</summary>
+    /// <summary>Exchanges a valid refresh token for the next one, valid for <paramref name="lifetime"/> (sliding).</summary>
     [Alias("Rotate")]
-    Task<IssuedRefreshToken> Rotate(string refreshToken, ClientInfo client);
+    Task<IssuedRefreshToken> Rotate(string refreshToken, ClientInfo client, TimeSpan lifetime);
 
     [Alias("Revoke")]
     Task Revoke(string reason);

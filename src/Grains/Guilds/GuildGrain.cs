@@ -63,11 +63,11 @@ public sealed partial class GuildGrain(
         S.Version = 1;
         await state.WriteStateAsync();
         await AuditAsync(ownerId, "guild_create", GuildId, null, new { name = S.Name });
-        return GuildViewDto.For(Snapshot(), owner, now);
+        return GuildViewDto.For(Current(), owner, now);
     }
 
     public async Task<GuildViewDto> GetView(Guid actorId) =>
-        GuildViewDto.For(Snapshot(), await RequireMemberAsync(actorId), Now);
+        GuildViewDto.For(Current(), await RequireMemberAsync(actorId), Now);
 
     public async Task<Member?> GetMember(Guid userId) => S.Created && !S.Deleted ? await FindMemberAsync(userId) : null;
 
@@ -84,7 +84,7 @@ public sealed partial class GuildGrain(
             Publish("guild:update", new { guildId = GuildId, name = newName });
         }
 
-        return GuildViewDto.For(Snapshot(), actor, Now);
+        return GuildViewDto.For(Current(), actor, Now);
     }
 
     public async Task Delete(Guid actorId)
@@ -288,7 +288,7 @@ public sealed partial class GuildGrain(
         }
 
         var clean = overwrite with { Allow = overwrite.Allow & ~Permissions.GuildOnly, Deny = overwrite.Deny & ~Permissions.GuildOnly };
-        var actorPermissions = PermissionCalculator.InChannel(Snapshot(), actor, channel, Now);
+        var actorPermissions = PermissionCalculator.InChannel(Current(), actor, channel, Now);
         if (!actorPermissions.HasFlag(Permissions.Administrator) && ((clean.Allow | clean.Deny) & ~actorPermissions) != 0)
         {
             throw new DomainException(ErrorCodes.MissingPermission, "You cannot allow or deny a permission you do not have.");
@@ -378,7 +378,7 @@ public sealed partial class GuildGrain(
         RequireBelow(actor, role);
         var top = S.Roles.Count - 1;
         position = Math.Clamp(position, 1, top);
-        if (position >= PermissionCalculator.HighestPosition(Snapshot(), actor))
+        if (position >= PermissionCalculator.HighestPosition(Current(), actor))
         {
             throw new DomainException(ErrorCodes.Hierarchy, "You can only move roles below your highest role.");
         }
@@ -436,7 +436,7 @@ public sealed partial class GuildGrain(
     {
         var actor = await RequireMemberAsync(actorId);
         var target = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
-        var guild = Snapshot();
+        var guild = Current();
         var actorBase = PermissionCalculator.Base(guild, actor, Now);
         var updated = target;
 
@@ -504,7 +504,7 @@ public sealed partial class GuildGrain(
     {
         var actor = await RequirePermissionAsync(actorId, Permissions.KickMembers);
         var target = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
-        RequireOutranks(Snapshot(), actor, target);
+        RequireOutranks(Current(), actor, target);
         await RemoveMemberAsync(target, "member:leave");
         await AuditAsync(actorId, "member_kick", userId, Reason(reason), new { });
     }
@@ -525,7 +525,7 @@ public sealed partial class GuildGrain(
         var target = await FindMemberAsync(userId);
         if (target is not null)
         {
-            RequireOutranks(Snapshot(), actor, target);
+            RequireOutranks(Current(), actor, target);
         }
         else
         {
@@ -589,7 +589,7 @@ public sealed partial class GuildGrain(
     {
         var actor = await RequirePermissionAsync(actorId, Permissions.ModerateMembers);
         var target = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
-        RequireOutranks(Snapshot(), actor, target);
+        RequireOutranks(Current(), actor, target);
         if (until is { } u && (u <= Now || u > Now + GuildRules.MaxTimeout))
         {
             throw GuildRules.Invalid("until", "must be in the future and at most 28 days away (null removes the timeout).");
@@ -655,7 +655,7 @@ public sealed partial class GuildGrain(
 
         if (invite.CreatorId != actorId)
         {
-            RequireFlag(PermissionCalculator.Base(Snapshot(), actor, Now), Permissions.ManageGuild);
+            RequireFlag(PermissionCalculator.Base(Current(), actor, Now), Permissions.ManageGuild);
         }
 
         S.Invites.Remove(code);
@@ -676,7 +676,7 @@ public sealed partial class GuildGrain(
         var invite = UsableInvite(code);
         if (await FindMemberAsync(userId) is { } existing)
         {
-            return GuildViewDto.For(Snapshot(), existing, Now);
+            return GuildViewDto.For(Current(), existing, Now);
         }
 
         if (S.Bans.ContainsKey(userId))
@@ -702,7 +702,7 @@ public sealed partial class GuildGrain(
         S.MemberCount++;
         await state.WriteStateAsync();
         await PublishMemberAsync("member:join", member);
-        return GuildViewDto.For(Snapshot(), member, Now);
+        return GuildViewDto.For(Current(), member, Now);
     }
 
     // ---------------------------------------------------------------- audit log and events
@@ -717,7 +717,7 @@ public sealed partial class GuildGrain(
     {
         var channel = RequireChannel(channelId);
         var member = await FindMemberAsync(userId) ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
-        var permissions = PermissionCalculator.InChannel(Snapshot(), member, channel, Now);
+        var permissions = PermissionCalculator.InChannel(Current(), member, channel, Now);
         return permissions.HasFlag(Permissions.ViewChannel)
             ? new ChannelAccess(channel.Type, permissions)
             : throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
@@ -748,8 +748,13 @@ public sealed partial class GuildGrain(
 
     // ---------------------------------------------------------------- helpers
 
+    /// <summary>A copy that outlives later changes: for Api nodes and before/after comparisons.</summary>
     private GuildSnapshot Snapshot() =>
         new(GuildId, S.Name, S.OwnerId, S.Roles.ToList(), S.Channels.ToList(), S.Version, S.MemberCount, S.CreatedAt);
+
+    /// <summary>The live state for permission checks within one turn (no copy: this runs on every send).</summary>
+    private GuildSnapshot Current() =>
+        new(GuildId, S.Name, S.OwnerId, S.Roles, S.Channels, S.Version, S.MemberCount, S.CreatedAt);
 
     private void RequireExists()
     {
@@ -785,14 +790,14 @@ public sealed partial class GuildGrain(
     private async Task<Member> RequirePermissionAsync(Guid actorId, Permissions permission)
     {
         var actor = await RequireMemberAsync(actorId);
-        RequireFlag(PermissionCalculator.Base(Snapshot(), actor, Now), permission);
+        RequireFlag(PermissionCalculator.Base(Current(), actor, Now), permission);
         return actor;
     }
 
     private async Task<Member> RequireChannelPermissionAsync(Guid actorId, Channel channel, Permissions permission)
     {
         var actor = await RequireMemberAsync(actorId);
-        var permissions = PermissionCalculator.InChannel(Snapshot(), actor, channel, Now);
+        var permissions = PermissionCalculator.InChannel(Current(), actor, channel, Now);
         if (!permissions.HasFlag(Permissions.ViewChannel))
         {
             throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
@@ -815,7 +820,7 @@ public sealed partial class GuildGrain(
 
     private void RequireBelow(Member actor, Role role)
     {
-        if (role.Id != GuildId && role.Position >= PermissionCalculator.HighestPosition(Snapshot(), actor))
+        if (role.Id != GuildId && role.Position >= PermissionCalculator.HighestPosition(Current(), actor))
         {
             throw new DomainException(ErrorCodes.Hierarchy, "You can only manage roles below your highest role.");
         }
@@ -847,7 +852,7 @@ public sealed partial class GuildGrain(
             throw GuildRules.Invalid("permissions", "contains unknown permission bits.");
         }
 
-        var held = PermissionCalculator.Base(Snapshot(), actor, Now);
+        var held = PermissionCalculator.Base(Current(), actor, Now);
         var added = wanted & ~current;
         if (!held.HasFlag(Permissions.Administrator) && (added & ~held) != 0)
         {

@@ -36,7 +36,7 @@ public sealed partial class SessionGrain(SessionStore store, TimeProvider time, 
         return new IssuedRefreshToken(SessionId, userId, token, info.ExpiresAt);
     }
 
-    public async Task<IssuedRefreshToken> Rotate(string refreshToken, ClientInfo client)
+    public async Task<IssuedRefreshToken> Rotate(string refreshToken, ClientInfo client, TimeSpan lifetime)
     {
         var now = time.GetUtcNow();
         if (session is null || revoked || session.ExpiresAt <= now)
@@ -62,12 +62,6 @@ public sealed partial class SessionGrain(SessionStore store, TimeProvider time, 
         if (row.ExpiresAt <= now)
         {
             throw Invalid();
-        }
-
-        var lifetime = session.ExpiresAt - session.LastUsedAt;
-        if (lifetime <= TimeSpan.Zero)
-        {
-            lifetime = TimeSpan.FromDays(7);
         }
 
         var expiresAt = now + lifetime;

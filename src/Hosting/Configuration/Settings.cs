@@ -19,7 +19,12 @@ public sealed class Settings(IConfiguration configuration)
     public string Required(string name) =>
         Optional(name) ?? throw new ConfigurationException(name, "is required but not set.");
 
-    public int Int(string name, int defaultValue, int min, int max)
+    public int Int(string name, int defaultValue, int min, int max) => Integer(name, defaultValue, min, max);
+
+    public long Long(string name, long defaultValue, long min, long max) => Integer(name, defaultValue, min, max);
+
+    private T Integer<T>(string name, T defaultValue, T min, T max)
+        where T : struct, System.Numerics.IBinaryInteger<T>
     {
         var raw = Optional(name);
         if (raw is null)
@@ -27,23 +32,7 @@ public sealed class Settings(IConfiguration configuration)
             return defaultValue;
         }
 
-        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            throw new ConfigurationException(name, $"must be an integer between {min} and {max} (got '{raw}').");
-        }
-
-        return value;
-    }
-
-    public long Long(string name, long defaultValue, long min, long max)
-    {
-        var raw = Optional(name);
-        if (raw is null)
-        {
-            return defaultValue;
-        }
-
-        if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        if (!T.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
             throw new ConfigurationException(name, $"must be an integer between {min} and {max} (got '{raw}').");
         }
