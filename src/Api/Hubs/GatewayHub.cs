@@ -10,7 +10,7 @@ namespace LesCopains.Api.Hubs;
 /// forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
-public sealed class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GuildGateway guilds) : Hub
+public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GuildGateway guilds) : Hub
 {
     public static string SessionGroup(Guid sessionId) => "session:" + sessionId.ToString("N");
 
