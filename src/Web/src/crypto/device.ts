@@ -185,6 +185,13 @@ export class SignalDevice {
     );
   }
 
+  /** Drops the sessions with a device the server says is gone (Sesame: stale device list). */
+  async forgetDevice(address: DeviceAddress): Promise<void> {
+    await this.exclusive(() =>
+      this.store.commit([{ kind: 'session', key: addressKey(address.userId, address.deviceId), value: undefined }]),
+    );
+  }
+
   /** The identity key last trusted for a remote device (base64), if any. */
   async remoteIdentity(address: DeviceAddress): Promise<string | undefined> {
     const bytes = await this.store.get('identity', addressKey(address.userId, address.deviceId));

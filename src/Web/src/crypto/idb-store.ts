@@ -1,8 +1,7 @@
-// The browser's store: IndexedDB, every value sealed with AES-256-GCM under a key that is a
-// non-extractable CryptoKey kept in the same database. Script on the page can use that key but
-// can never read its bytes, so a copy of the database files (backup, disk image) holds only
-// ciphertext. Curve25519 keys themselves cannot be non-extractable: XEdDSA and X25519 run in
-// script, on bytes.
+// The browser's store: IndexedDB, every value sealed with AES-256-GCM under a non-extractable
+// CryptoKey kept in the same database: script can use that key but never export it. (The browser
+// keeps the key's material in its profile, so this is not disk encryption.) Curve25519 keys
+// themselves cannot be non-extractable: XEdDSA and X25519 run in script, on bytes.
 import { concat, randomBytes } from './bytes.ts';
 import type { ProtocolStore, StoreKind, StoreWrite } from './store.ts';
 
