@@ -422,9 +422,14 @@ export class SignalDevice {
     return bytes ? decodeRecord<T>(bytes) : undefined;
   }
 
-  /** One operation at a time: sessions are read, advanced and written back as a unit. */
+  /**
+   * One operation at a time: sessions are read, advanced and written back as a unit. Across tabs
+   * sharing the same IndexedDB store, a Web Lock does the same.
+   */
   private exclusive<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op, op);
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    const guarded = locks ? () => locks.request('lescopains-e2ee', op) as Promise<T> : op;
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -201,3 +201,28 @@ test('stock libsignal 0.103 refuses sessions that TypeScript opens (it requires 
   assert.equal(bob.preKeys.map.size, 1, 'nothing consumed');
   void address;
 });
+
+test('one encryptForDevices call serves several libsignal devices and my own other device', async () => {
+  const alice = await tsDevice('alice', 7);
+  const alice2 = await tsDevice('alice', 8);
+  const bob1 = await libsignalTo(alice, 'bob', 1);
+  const bob2 = await libsignalTo(alice, 'bob', 2);
+  await open(alice, bob1);
+  await open(alice, bob2);
+  const envs = await alice.device.encryptForDevices(
+    [
+      { userId: 'bob', deviceId: 1 },
+      { userId: 'bob', deviceId: 2 },
+      { userId: 'alice', deviceId: 8 },
+    ],
+    enc('to everyone'),
+    async (userId, deviceIds) => (userId === 'alice' && deviceIds.includes(8) ? [alice2.bundle()] : []),
+  );
+  assert.deepEqual(envs.map((e) => `${e.userId}.${e.deviceId}:${e.type}`), ['bob.1:message', 'bob.2:message', 'alice.8:prekey']);
+  assert.equal(await libsignalReads(bob1, alice, envs[0]!), 'to everyone');
+  assert.equal(await libsignalReads(bob2, alice, envs[1]!), 'to everyone');
+  // bob.2's envelope is useless to bob.1.
+  await assert.rejects(libsignalReads(bob1, alice, envs[1]!));
+  const mine = await alice2.device.decrypt({ senderUserId: 'alice', senderDeviceId: 7, type: envs[2]!.type, body: envs[2]!.body });
+  assert.equal(dec(mine.plaintext), 'to everyone');
+});
