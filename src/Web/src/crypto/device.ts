@@ -52,6 +52,11 @@ interface KyberPreKeyRecord {
   keyPair: KemKeyPair;
   signature: Uint8Array;
   lastResort: boolean;
+  /**
+   * Base keys (base64) of the sessions a last-resort key opened: a PreKeySignalMessage replayed
+   * after its session was dropped from the archive must not open it again.
+   */
+  usedBaseKeys?: string[];
 }
 
 export interface DeviceOptions {
@@ -296,6 +301,13 @@ export class SignalDevice {
           }
           if (!kyber.lastResort) {
             writes.push({ kind: 'kyberPreKey', key: String(pm.kyberPreKeyId), value: undefined });
+          } else {
+            const baseKey = toBase64(pm.baseKey);
+            if (kyber.usedBaseKeys?.includes(baseKey)) {
+              throw new ProtocolError('duplicate-message', 'this session set-up was already used');
+            }
+            const used: KyberPreKeyRecord = { ...kyber, usedBaseKeys: [...(kyber.usedBaseKeys ?? []), baseKey] };
+            writes.push({ kind: 'kyberPreKey', key: String(pm.kyberPreKeyId), value: encodeRecord(used) });
           }
         }
         const result = decryptWithRecord(record, pm.message.serialized);

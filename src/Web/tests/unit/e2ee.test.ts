@@ -193,3 +193,17 @@ test('attachments: AES-256-GCM round trip; a modified or swapped blob is refused
   await assert.rejects(decryptAttachment(other.ciphertext, key), ProtocolError);
   await assert.rejects(decryptAttachment(ciphertext, { ...key, digest: other.key.digest }), ProtocolError);
 });
+
+test('a PreKeySignalMessage on the last-resort Kyber key cannot open its session twice', async () => {
+  const a = await dev('alice', 1);
+  const b = await dev('bob', 1, 0);
+  const [m] = await send(a, [b], 'once', [a, b]);
+  await b.device.decrypt(m!);
+  // Even with the session forgotten (as when it falls out of the archive), the replay fails.
+  await b.device.forgetDevice({ userId: 'alice', deviceId: 1 });
+  await assert.rejects(b.device.decrypt(m!), code('duplicate-message'));
+  // A new session on the same last-resort key still opens.
+  const a2 = await dev('alice', 2);
+  const [m2] = await send(a2, [b], 'other', [a2, b]);
+  assert.equal(dec((await b.device.decrypt(m2!)).plaintext), 'other');
+});
