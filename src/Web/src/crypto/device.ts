@@ -27,6 +27,8 @@ import type {
   PublicSignedPreKey,
 } from './types.ts';
 
+/** One-time prekeys of each kind created with a device. */
+export const DEFAULT_PREKEYS = 100;
 /** libsignal prekey ids are 24-bit. */
 const MAX_PREKEY_ID = 0xffffff;
 
@@ -101,8 +103,8 @@ export class SignalDevice {
     const writes: StoreWrite[] = [];
     const signedPreKey = device.newSignedPreKey(writes);
     const [lastResortKyberPreKey] = device.newKyberPreKeys(1, true, writes);
-    const oneTimePreKeys = device.newPreKeys(options.oneTimePreKeys ?? 100, writes);
-    const oneTimeKyberPreKeys = device.newKyberPreKeys(options.oneTimeKyberPreKeys ?? 100, false, writes);
+    const oneTimePreKeys = device.newPreKeys(options.oneTimePreKeys ?? DEFAULT_PREKEYS, writes);
+    const oneTimeKyberPreKeys = device.newKyberPreKeys(options.oneTimeKyberPreKeys ?? DEFAULT_PREKEYS, false, writes);
     writes.push(device.localWrite());
     await store.commit(writes);
     return {

@@ -30,6 +30,11 @@ export { decryptAttachment, encryptAttachment } from './attachments.ts';
 export { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS } from './session.ts';
 
 import { SignalDevice, type DeviceOptions } from './device.ts';
+
+/** One-time prekeys (each kind) created with a device and per refill. */
+export { DEFAULT_PREKEYS as PREKEY_BATCH } from './device.ts';
+/** Refill when the server reports fewer one-time prekeys of a kind than this. */
+export const PREKEY_REFILL_BELOW = 20;
 import type { ProtocolStore } from './store.ts';
 import type { DeviceKeysUpload } from './types.ts';
 
