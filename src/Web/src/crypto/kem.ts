@@ -4,7 +4,7 @@
 // Kyber round 3 and ML-KEM (FIPS 203) share key formats and K-PKE; they differ only around it:
 // round 3 hashes the encapsulation seed first (m = SHA3-256(seed)) and derives the shared secret
 // as SHAKE256(K̄ ‖ SHA3-256(c)), where K̄ is exactly what ML-KEM returns for the same m. So the
-// audited ML-KEM-1024 of @noble/post-quantum gives round-3 Kyber with two hash calls around it.
+// ML-KEM-1024 of @noble/post-quantum gives round-3 Kyber with two hash calls around it.
 // (Implicit rejection values differ, but a rejected ciphertext fails the session MAC either way.)
 import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
 import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
