@@ -18,6 +18,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Guilds.AuditLogStore>();
         services.AddSingleton<Channels.MessageStore>();
         services.AddSingleton<Channels.MessageWriter>();
+        services.AddSingleton<Channels.ThreadStore>();
+        services.AddSingleton<Channels.SearchStore>();
         services.AddHostedService(sp => sp.GetRequiredService<Channels.MessageWriter>());
         return services;
     }

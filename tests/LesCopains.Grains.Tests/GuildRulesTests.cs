@@ -119,7 +119,7 @@ public sealed class GuildRulesTests
             ["STREAM"] = 9, ["VIEW_CHANNEL"] = 10, ["SEND_MESSAGES"] = 11, ["MANAGE_MESSAGES"] = 13,
             ["ATTACH_FILES"] = 15, ["READ_MESSAGE_HISTORY"] = 16, ["MENTION_EVERYONE"] = 17, ["CONNECT"] = 20,
             ["SPEAK"] = 21, ["MUTE_MEMBERS"] = 22, ["MOVE_MEMBERS"] = 24, ["MANAGE_ROLES"] = 28,
-            ["CREATE_THREADS"] = 35, ["MODERATE_MEMBERS"] = 40, ["PIN_MESSAGES"] = 51,
+            ["MANAGE_THREADS"] = 34, ["CREATE_THREADS"] = 35, ["SEND_MESSAGES_IN_THREADS"] = 38, ["MODERATE_MEMBERS"] = 40, ["PIN_MESSAGES"] = 51,
         };
 
         Assert.Equal(documented.Keys.Order(), PermissionNames.ByName.Keys.Order());

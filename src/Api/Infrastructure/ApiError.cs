@@ -15,12 +15,13 @@ public sealed record ApiError(ApiError.Body Error)
         ErrorCodes.ValidationFailed or ErrorCodes.PasswordTooCommon or "invalid_json" => StatusCodes.Status400BadRequest,
         ErrorCodes.InvalidCredentials or ErrorCodes.InvalidRefreshToken or ErrorCodes.RefreshTokenReused
             or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or "token_expired" => StatusCodes.Status401Unauthorized,
-        "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned => StatusCodes.Status403Forbidden,
+        "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned
+            or ErrorCodes.ThreadArchived => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
             or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.UsernameTaken => StatusCodes.Status409Conflict,
+        ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists => StatusCodes.Status409Conflict,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         "cluster_unavailable" => StatusCodes.Status503ServiceUnavailable,

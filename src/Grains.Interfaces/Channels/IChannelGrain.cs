@@ -24,6 +24,22 @@ public interface IChannelGrain : IGrainWithGuidKey
     /// <summary>The guild this channel belongs to (<c>channel_not_found</c> if none).</summary>
     [Alias("GetGuildId")]
     Task<Guid> GetGuildId();
+
+    /// <summary>Starts a thread in this text channel, from one of its messages or standalone.</summary>
+    [Alias("CreateThread")]
+    Task<ThreadDto> CreateThread(Guid actorId, string name, Guid? starterMessageId);
+
+    /// <summary>This channel's threads, active or archived, newest first.</summary>
+    [Alias("ListThreads")]
+    Task<IReadOnlyList<ThreadDto>> ListThreads(Guid actorId, ThreadListQuery query);
+
+    /// <summary>This thread (<c>channel_not_found</c> when this channel is not a thread).</summary>
+    [Alias("GetThread")]
+    Task<ThreadDto> GetThread(Guid actorId);
+
+    /// <summary>Renames, archives or unarchives this thread: its creator or MANAGE_THREADS.</summary>
+    [Alias("UpdateThread")]
+    Task<ThreadDto> UpdateThread(Guid actorId, string? name, bool? archived);
 }
 
 [GenerateSerializer, Immutable, Alias("lc.HistoryQuery")]
@@ -50,7 +66,8 @@ public sealed record MessageDto(
     [property: Id(6)] string? Nonce,
     [property: Id(7)] Guid? ReplyTo,
     [property: Id(8)] DateTimeOffset CreatedAt,
-    [property: Id(9)] DateTimeOffset? EditedAt);
+    [property: Id(9)] DateTimeOffset? EditedAt,
+    [property: Id(20)] ThreadDto? Thread = null);
 
 /// <summary>Input rules for messages.</summary>
 public static class MessageRules

@@ -107,6 +107,11 @@ public interface IGuildGrain : IGrainWithGuidKey
     [AlwaysInterleave]
     Task<ChannelAccess> GetChannelAccess(Guid userId, Guid channelId);
 
+    /// <summary>The text channels where the member has VIEW_CHANNEL and READ_MESSAGE_HISTORY; <c>guild_not_found</c> for non-members.</summary>
+    [Alias("GetReadableChannels")]
+    [AlwaysInterleave]
+    Task<IReadOnlyList<Guid>> GetReadableChannels(Guid userId);
+
     /// <summary>Forwards a channel's event to every subscribed Api node.</summary>
     [Alias("Relay")]
     [OneWay]

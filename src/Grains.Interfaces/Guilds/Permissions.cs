@@ -25,18 +25,20 @@ public enum Permissions : ulong
     MuteMembers = 1UL << 22,
     MoveMembers = 1UL << 24,
     ManageRoles = 1UL << 28,
+    ManageThreads = 1UL << 34,
     CreateThreads = 1UL << 35,
+    SendMessagesInThreads = 1UL << 38,
     ModerateMembers = 1UL << 40,
     PinMessages = 1UL << 51,
 
     All = CreateInvite | KickMembers | BanMembers | Administrator | ManageChannels | ManageGuild | AddReactions
         | ViewAuditLog | Stream | ViewChannel | SendMessages | ManageMessages | AttachFiles | ReadMessageHistory
-        | MentionEveryone | Connect | Speak | MuteMembers | MoveMembers | ManageRoles | CreateThreads
-        | ModerateMembers | PinMessages,
+        | MentionEveryone | Connect | Speak | MuteMembers | MoveMembers | ManageRoles | ManageThreads | CreateThreads
+        | SendMessagesInThreads | ModerateMembers | PinMessages,
 
     /// <summary>What <c>@everyone</c> gets in a new guild.</summary>
     DefaultEveryone = ViewChannel | SendMessages | ReadMessageHistory | AddReactions | AttachFiles | CreateInvite
-        | Connect | Speak | Stream | CreateThreads,
+        | Connect | Speak | Stream | CreateThreads | SendMessagesInThreads,
 
     /// <summary>What a timed-out member keeps: reading only.</summary>
     TimedOutAllowed = ViewChannel | ReadMessageHistory,
@@ -72,6 +74,8 @@ public static class PermissionNames
         ["MUTE_MEMBERS"] = Permissions.MuteMembers,
         ["MOVE_MEMBERS"] = Permissions.MoveMembers,
         ["CREATE_THREADS"] = Permissions.CreateThreads,
+        ["MANAGE_THREADS"] = Permissions.ManageThreads,
+        ["SEND_MESSAGES_IN_THREADS"] = Permissions.SendMessagesInThreads,
         ["PIN_MESSAGES"] = Permissions.PinMessages,
     };
 }

@@ -5,12 +5,13 @@ using LesCopains.Grains.Users;
 namespace LesCopains.Grains.Channels;
 
 /// <summary>
-/// A text channel. A send is validated and given its id and sequence number synchronously, then
+/// A text channel or a thread. A send is validated and given its id and sequence number synchronously, then
 /// handed to the silo's <see cref="MessageWriter"/>; while that commit is in flight the next send
 /// proceeds (SendMessage interleaves), and messages are acknowledged as their batch commits and
-/// published strictly in sequence order.
+/// published strictly in sequence order. A thread checks permissions against its parent channel and
+/// publishes to the parent's viewers, so Api nodes filter its events with the parent's overwrites.
 /// </summary>
-public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeProvider time) : Grain, IChannelGrain
+public sealed class ChannelGrain(MessageStore store, MessageWriter writer, ThreadStore threads, TimeProvider time) : Grain, IChannelGrain
 {
     private const int RecentNonces = 2000;
 
@@ -22,13 +23,27 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
     private long lastSeq;
     private long lastPublished;
 
+    /// <summary>Set when this channel is a thread.</summary>
+    private ThreadStore.Meta? thread;
+    private long threadMessageCount;
+    private DateTimeOffset threadLastActivity;
+
     private Guid ChannelId => this.GetPrimaryKey();
+
+    /// <summary>The channel whose permissions apply: the parent for a thread.</summary>
+    private Guid PermissionChannelId => thread?.ParentId ?? ChannelId;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         guildId = await store.GuildOfAsync(ChannelId) ?? Guid.Empty;
         lastSeq = await store.LastSeqAsync(ChannelId);
         lastPublished = lastSeq;
+        if (guildId != Guid.Empty && await threads.GetAsync(ChannelId) is { } dto)
+        {
+            thread = await threads.GetMetaAsync(ChannelId);
+            threadMessageCount = dto.MessageCount;
+            threadLastActivity = dto.LastActivityAt;
+        }
     }
 
     public Task<Guid> GetGuildId() =>
@@ -44,7 +59,8 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
             throw new DomainException(ErrorCodes.ValidationFailed, "channelId: messages go to text channels.");
         }
 
-        Require(access, Permissions.SendMessages);
+        Require(access, thread is null ? Permissions.SendMessages : Permissions.SendMessagesInThreads);
+        RequireNotArchived();
         if (nonce is not null && nonces.TryGetValue((authorId, nonce), out var earlier))
         {
             return await earlier;
@@ -84,6 +100,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
     {
         content = MessageRules.Content(content);
         await AccessAsync(actorId);
+        RequireNotArchived();
         var message = await store.GetAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
         if (message.Author.Id != actorId)
         {
@@ -104,6 +121,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
     public async Task DeleteMessage(Guid actorId, Guid messageId)
     {
         var access = await AccessAsync(actorId);
+        RequireNotArchived();
         var message = await store.GetAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
         if (message.Author.Id != actorId)
         {
@@ -116,6 +134,11 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
         }
 
         Relay("message:delete", new { guildId, channelId = ChannelId, id = messageId });
+        if (thread is not null)
+        {
+            threadMessageCount = Math.Max(0, threadMessageCount - 1);
+            RelayThread("thread:update");
+        }
     }
 
     public async Task<IReadOnlyList<MessageDto>> GetHistory(Guid actorId, HistoryQuery query)
@@ -127,7 +150,106 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
             throw new DomainException(ErrorCodes.ValidationFailed, "Use at most one of before, after and around.");
         }
 
-        return await store.PageAsync(ChannelId, query with { Limit = Math.Clamp(query.Limit, 1, 100) });
+        var page = await store.PageAsync(ChannelId, query with { Limit = Math.Clamp(query.Limit, 1, 100) });
+        if (thread is not null || page.Count == 0)
+        {
+            return page; // threads do not nest: no message of a thread starts one
+        }
+
+        var started = await threads.ByStarterAsync(page.Select(m => m.Id).ToList());
+        return started.Count == 0 ? page : page.Select(m => started.TryGetValue(m.Id, out var t) ? m with { Thread = t } : m).ToList();
+    }
+
+    // ---------------------------------------------------------------- threads
+
+    public async Task<ThreadDto> CreateThread(Guid actorId, string name, Guid? starterMessageId)
+    {
+        name = ThreadRules.Name(name);
+        var access = await AccessAsync(actorId);
+        if (thread is not null || access.Type != ChannelType.Text)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "channelId: threads start in text channels (not in threads).");
+        }
+
+        Require(access, Permissions.CreateThreads);
+        if (starterMessageId is { } messageId)
+        {
+            Require(access, Permissions.ReadMessageHistory);
+            if (await store.GetAsync(ChannelId, messageId) is null)
+            {
+                throw new DomainException(ErrorCodes.MessageNotFound, "messageId: no such message in this channel.");
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var meta = new ThreadStore.Meta(Guid.CreateVersion7(), guildId, ChannelId, starterMessageId, actorId, name, false, null, now);
+        await threads.CreateAsync(meta);
+        var created = new ThreadDto(meta.Id, guildId, ChannelId, starterMessageId, actorId, name, false, null, now, 0, now);
+        Relay("thread:create", new { guildId, channelId = ChannelId, thread = created });
+        return created;
+    }
+
+    public async Task<IReadOnlyList<ThreadDto>> ListThreads(Guid actorId, ThreadListQuery query)
+    {
+        var access = await AccessAsync(actorId);
+        Require(access, Permissions.ReadMessageHistory);
+        if (thread is not null)
+        {
+            return [];
+        }
+
+        return await threads.ListAsync(ChannelId, query with { Limit = Math.Clamp(query.Limit, 1, ThreadRules.MaxPage) });
+    }
+
+    public async Task<ThreadDto> GetThread(Guid actorId)
+    {
+        await AccessAsync(actorId);
+        return CurrentThread() ?? throw NotFound();
+    }
+
+    public async Task<ThreadDto> UpdateThread(Guid actorId, string? name, bool? archived)
+    {
+        var access = await AccessAsync(actorId);
+        if (thread is null)
+        {
+            throw NotFound();
+        }
+
+        var newName = name is null ? thread.Name : ThreadRules.Name(name);
+        if (thread.CreatorId != actorId)
+        {
+            Require(access, Permissions.ManageThreads);
+        }
+
+        var nowArchived = archived ?? thread.Archived;
+        if (newName == thread.Name && nowArchived == thread.Archived)
+        {
+            return CurrentThread()!;
+        }
+
+        var archivedAt = nowArchived ? thread.ArchivedAt ?? time.GetUtcNow() : (DateTimeOffset?)null;
+        await threads.UpdateAsync(ChannelId, newName, nowArchived, archivedAt);
+        thread = thread with { Name = newName, Archived = nowArchived, ArchivedAt = archivedAt };
+        return RelayThread("thread:update");
+    }
+
+    private ThreadDto? CurrentThread() => thread is null ? null : new ThreadDto(
+        thread.Id, thread.GuildId, thread.ParentId, thread.StarterMessageId, thread.CreatorId, thread.Name, thread.Archived, thread.ArchivedAt,
+        thread.CreatedAt, threadMessageCount, threadLastActivity);
+
+    private ThreadDto RelayThread(string type)
+    {
+        var dto = CurrentThread()!;
+        Relay(type, new { guildId, channelId = dto.ParentId, thread = dto });
+        return dto;
+    }
+
+    private void RequireNotArchived()
+    {
+        if (thread is { Archived: true })
+        {
+            throw new DomainException(ErrorCodes.ThreadArchived, "This thread is archived: it is read-only until it is unarchived.");
+        }
     }
 
     private async Task<MessageDto> CommitAsync(MessageWriter.Row row, MessageDto message)
@@ -156,6 +278,12 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
                 if (next is not null)
                 {
                     Relay("message:create", new { guildId, channelId = ChannelId, message = next });
+                    if (thread is not null)
+                    {
+                        threadMessageCount++;
+                        threadLastActivity = next.CreatedAt;
+                        RelayThread("thread:update");
+                    }
                 }
             }
         }
@@ -168,7 +296,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
             throw NotFound();
         }
 
-        return await GrainFactory.GetGrain<IGuildGrain>(guildId).GetChannelAccess(userId, ChannelId);
+        return await GrainFactory.GetGrain<IGuildGrain>(guildId).GetChannelAccess(userId, PermissionChannelId);
     }
 
     private static void Require(ChannelAccess access, Permissions permission)
@@ -202,9 +330,10 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
         }
     }
 
+    /// <summary>To the viewers of this channel (of the parent, for a thread).</summary>
     private void Relay(string type, object payload) =>
         GrainFactory.GetGrain<IGuildGrain>(guildId).Relay(
-            new GuildEvent(guildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), ChannelId, null, 0)).Ignore();
+            new GuildEvent(guildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), PermissionChannelId, null, 0)).Ignore();
 
     private DomainException NotFound() => new(ErrorCodes.ChannelNotFound, "No such channel.");
 }

@@ -22,10 +22,13 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Removes the channel and its messages.</summary>
+    /// <summary>Removes the channel and its messages, and its threads with theirs.</summary>
     public async Task DeleteChannelAsync(Guid channelId)
     {
         await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM threads WHERE parent_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id = $1") { Parameters = { new() { Value = channelId } } });
         await batch.ExecuteNonQueryAsync();

@@ -723,6 +723,25 @@ public sealed partial class GuildGrain(
             : throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
     }
 
+    public async Task<IReadOnlyList<Guid>> GetReadableChannels(Guid userId)
+    {
+        var member = await RequireMemberAsync(userId);
+        var guild = Current();
+        var now = Now;
+        var readable = new List<Guid>();
+        foreach (var channel in guild.Channels)
+        {
+            if (channel.Type == ChannelType.Text
+                && PermissionCalculator.InChannel(guild, member, channel, now) is var permissions
+                && permissions.HasFlag(Permissions.ViewChannel | Permissions.ReadMessageHistory))
+            {
+                readable.Add(channel.Id);
+            }
+        }
+
+        return readable;
+    }
+
     public Task Relay(GuildEvent guildEvent)
     {
         if (S.Created && !S.Deleted)

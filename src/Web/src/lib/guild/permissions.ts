@@ -7,7 +7,8 @@ export type PermissionName =
   | 'CREATE_INVITE' | 'KICK_MEMBERS' | 'BAN_MEMBERS' | 'ADMINISTRATOR' | 'MANAGE_CHANNELS' | 'MANAGE_GUILD'
   | 'ADD_REACTIONS' | 'VIEW_AUDIT_LOG' | 'STREAM' | 'VIEW_CHANNEL' | 'SEND_MESSAGES' | 'MANAGE_MESSAGES'
   | 'ATTACH_FILES' | 'READ_MESSAGE_HISTORY' | 'MENTION_EVERYONE' | 'CONNECT' | 'SPEAK' | 'MUTE_MEMBERS'
-  | 'MOVE_MEMBERS' | 'MANAGE_ROLES' | 'CREATE_THREADS' | 'MODERATE_MEMBERS' | 'PIN_MESSAGES';
+  | 'MOVE_MEMBERS' | 'MANAGE_ROLES' | 'MANAGE_THREADS' | 'CREATE_THREADS' | 'SEND_MESSAGES_IN_THREADS'
+  | 'MODERATE_MEMBERS' | 'PIN_MESSAGES';
 
 export interface PermissionInfo {
   name: PermissionName;
@@ -30,6 +31,8 @@ export const PERMISSIONS: readonly PermissionInfo[] = [
   { name: 'MODERATE_MEMBERS', bit: 40, label: 'Timeout Members', group: 'Membership', channel: false },
   { name: 'SEND_MESSAGES', bit: 11, label: 'Send Messages', group: 'Text', channel: true },
   { name: 'CREATE_THREADS', bit: 35, label: 'Create Threads', group: 'Text', channel: true },
+  { name: 'SEND_MESSAGES_IN_THREADS', bit: 38, label: 'Send Messages in Threads', group: 'Text', channel: true },
+  { name: 'MANAGE_THREADS', bit: 34, label: 'Manage Threads', group: 'Text', channel: true },
   { name: 'ATTACH_FILES', bit: 15, label: 'Attach Files', group: 'Text', channel: true },
   { name: 'ADD_REACTIONS', bit: 6, label: 'Add Reactions', group: 'Text', channel: true },
   { name: 'MENTION_EVERYONE', bit: 17, label: 'Mention @everyone', group: 'Text', channel: true },

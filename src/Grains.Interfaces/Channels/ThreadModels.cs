@@ -1,0 +1,43 @@
+namespace LesCopains.Grains.Channels;
+
+/// <summary>
+/// A thread: a channel with a parent text channel. Its messages go through its own channel grain;
+/// who may see or write in it is decided by the parent channel's permissions.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("lc.ThreadDto")]
+public sealed record ThreadDto(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid GuildId,
+    [property: Id(2)] Guid ParentId,
+    [property: Id(3)] Guid? StarterMessageId,
+    [property: Id(4)] Guid CreatorId,
+    [property: Id(5)] string Name,
+    [property: Id(6)] bool Archived,
+    [property: Id(7)] DateTimeOffset? ArchivedAt,
+    [property: Id(8)] DateTimeOffset CreatedAt,
+    [property: Id(9)] long MessageCount,
+    [property: Id(10)] DateTimeOffset LastActivityAt);
+
+[GenerateSerializer, Immutable, Alias("lc.ThreadListQuery")]
+public sealed record ThreadListQuery(
+    [property: Id(0)] bool Archived,
+    [property: Id(1)] Guid? Before,
+    [property: Id(2)] int Limit);
+
+/// <summary>Input rules for threads.</summary>
+public static class ThreadRules
+{
+    public const int MaxNameLength = 100;
+    public const int MaxPage = 100;
+
+    public static string Name(string? raw)
+    {
+        var name = raw?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"name: Thread names are 1–{MaxNameLength} characters without control characters.");
+        }
+
+        return name;
+    }
+}
