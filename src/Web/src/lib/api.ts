@@ -1,6 +1,6 @@
 import type {
   AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message,
-  Role, SessionInfo, User,
+  Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
 
@@ -299,6 +299,30 @@ export class ApiClient {
 
   deleteMessage(channelId: string, id: string): Promise<void> {
     return this.request('DELETE', `/api/channels/${enc(channelId)}/messages/${enc(id)}`);
+  }
+
+  // --- threads and search -------------------------------------------------------------------
+
+  createThread(channelId: string, name: string, messageId: string | null): Promise<ThreadInfo> {
+    return this.request('POST', `/api/channels/${enc(channelId)}/threads`, { body: { name, messageId } });
+  }
+
+  /** A channel's threads, newest first. */
+  listThreads(channelId: string, archived: boolean, before: string | null, limit = 25): Promise<{ threads: ThreadInfo[] }> {
+    const q = new URLSearchParams({ archived: String(archived), limit: String(limit), ...(before ? { before } : {}) });
+    return this.request('GET', `/api/channels/${enc(channelId)}/threads?${q}`);
+  }
+
+  getThread(threadId: string): Promise<ThreadInfo> {
+    return this.request('GET', `/api/threads/${enc(threadId)}`);
+  }
+
+  updateThread(threadId: string, change: { name?: string; archived?: boolean }): Promise<ThreadInfo> {
+    return this.request('PATCH', `/api/threads/${enc(threadId)}`, { body: change });
+  }
+
+  searchMessages(guildId: string, params: URLSearchParams): Promise<SearchResult> {
+    return this.request('GET', `/api/guilds/${enc(guildId)}/messages/search?${params}`);
   }
 
   // --- tokens -----------------------------------------------------------------------------

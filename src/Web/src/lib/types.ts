@@ -165,4 +165,37 @@ export interface Message {
   replyTo: string | null;
   createdAt: string;
   editedAt: string | null;
+  /** The thread started from this message, if any. */
+  thread?: ThreadInfo | null;
+}
+
+// --- threads and search (docs/API.md, "Threads", "Search") -----------------------------------
+
+export interface ThreadInfo {
+  /** Also the thread's channel id for messages. */
+  id: string;
+  guildId: string;
+  parentId: string;
+  starterMessageId: string | null;
+  creatorId: string;
+  name: string;
+  archived: boolean;
+  archivedAt: string | null;
+  createdAt: string;
+  messageCount: number;
+  lastActivityAt: string;
+}
+
+export interface SearchHit {
+  message: Message;
+  /** The content with matches between U+E000 and U+E001 (never HTML). */
+  highlight: string | null;
+  threadParentId: string | null;
+  threadName: string | null;
+}
+
+export interface SearchResult {
+  total: number;
+  totalCapped: boolean;
+  results: SearchHit[];
 }

@@ -18,7 +18,8 @@ export function mergeMessages(list: readonly Message[], incoming: readonly Messa
     const held = map.get(m.id);
     // An older copy must not undo an edit (a page fetched before an update event lands after it).
     if (!held || !held.editedAt || (m.editedAt !== null && m.editedAt >= held.editedAt)) {
-      map.set(m.id, m);
+      // Edits and events carry no thread summary: the one held stays (thread events update it).
+      map.set(m.id, held?.thread && !m.thread ? { ...m, thread: held.thread } : m);
     }
   }
   return [...map.values()].sort(byId);

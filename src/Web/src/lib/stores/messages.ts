@@ -30,24 +30,9 @@ export const PAGE = 50;
 const CATCH_UP_PAGE = 100;
 const CATCH_UP_PAGES = 5;
 
-const state = writable<ChannelMessages | null>(null);
-export const channelMessages: Readable<ChannelMessages | null> = { subscribe: state.subscribe };
-
 const unreadState = writable<ReadonlySet<string>>(new Set());
 /** Channels with messages that arrived while another channel was open. */
 export const unread: Readable<ReadonlySet<string>> = { subscribe: unreadState.subscribe };
-
-/** Bumped on every open, so answers for a channel left in the meantime are ignored. */
-let generation = 0;
-
-function current(channelId: string, gen: number): ChannelMessages | null {
-  const s = get(state);
-  return gen === generation && s?.channelId === channelId ? s : null;
-}
-
-function update(channelId: string, fn: (s: ChannelMessages) => ChannelMessages): void {
-  state.update((s) => (s && s.channelId === channelId ? fn(s) : s));
-}
 
 function setUnread(channelId: string, on: boolean): void {
   unreadState.update((set) => {
@@ -64,239 +49,296 @@ function setUnread(channelId: string, on: boolean): void {
   });
 }
 
-/** Shows a channel: its latest page, then live updates. */
-export async function openChannel(guildId: string, channelId: string): Promise<void> {
-  const gen = ++generation;
-  setUnread(channelId, false);
-  state.set({ guildId, channelId, messages: [], hasOlder: false, atPresent: true, loading: 'initial', error: null, lastSeq: null });
-  await loadLatest(channelId, gen);
+/** The live message window of one open channel (the main view, or the thread panel). */
+export interface MessageStore {
+  channelMessages: Readable<ChannelMessages | null>;
+  openChannel(guildId: string, channelId: string): Promise<void>;
+  closeChannel(): void;
+  loadOlder(): Promise<void>;
+  loadNewer(): Promise<void>;
+  jumpToPresent(): Promise<void>;
+  jumpTo(id: string): Promise<boolean>;
+  receive(message: Message): void;
+  editMessage(channelId: string, id: string, content: string): Promise<void>;
+  deleteMessage(channelId: string, id: string): Promise<void>;
+  /** Applies a change to the messages held (e.g. a thread summary on its starter message). */
+  patch(channelId: string, fn: (messages: Message[]) => Message[]): void;
 }
 
-export function closeChannel(): void {
-  generation++;
-  state.set(null);
-}
+export function createMessageStore(trackUnread: boolean): MessageStore {
+  const state = writable<ChannelMessages | null>(null);
+  const channelMessages: Readable<ChannelMessages | null> = { subscribe: state.subscribe };
 
-async function loadLatest(channelId: string, gen: number): Promise<void> {
-  try {
-    const { messages } = await api.listMessages(channelId, { limit: PAGE });
-    if (!current(channelId, gen)) {
+  /** Bumped on every open, so answers for a channel left in the meantime are ignored. */
+  let generation = 0;
+
+  function current(channelId: string, gen: number): ChannelMessages | null {
+    const s = get(state);
+    return gen === generation && s?.channelId === channelId ? s : null;
+  }
+
+  function update(channelId: string, fn: (s: ChannelMessages) => ChannelMessages): void {
+    state.update((s) => (s && s.channelId === channelId ? fn(s) : s));
+  }
+
+  /** Shows a channel: its latest page, then live updates. */
+  async function openChannel(guildId: string, channelId: string): Promise<void> {
+    const gen = ++generation;
+    if (trackUnread) {
+      setUnread(channelId, false);
+    }
+    state.set({ guildId, channelId, messages: [], hasOlder: false, atPresent: true, loading: 'initial', error: null, lastSeq: null });
+    await loadLatest(channelId, gen);
+  }
+
+  function closeChannel(): void {
+    generation++;
+    state.set(null);
+  }
+
+  async function loadLatest(channelId: string, gen: number): Promise<void> {
+    try {
+      const { messages } = await api.listMessages(channelId, { limit: PAGE });
+      if (!current(channelId, gen)) {
+        return;
+      }
+      update(channelId, (s) => {
+        // Events that arrived during the request are kept (merge drops the duplicates).
+        const list = mergeMessages(messages, s.atPresent ? s.messages : []);
+        return { ...s, messages: list, hasOlder: messages.length >= PAGE, atPresent: true, loading: null, error: null, lastSeq: maxSeq(list) };
+      });
+    } catch (err) {
+      if (current(channelId, gen)) {
+        update(channelId, (s) => ({ ...s, loading: null, error: describeError(err) }));
+      }
+    }
+  }
+
+  /** The page before the oldest message held (infinite scroll upwards). */
+  async function loadOlder(): Promise<void> {
+    const s = get(state);
+    const oldest = s?.messages[0];
+    if (!s || !oldest || !s.hasOlder || s.loading) {
       return;
     }
-    update(channelId, (s) => {
-      // Events that arrived during the request are kept (merge drops the duplicates).
-      const list = mergeMessages(messages, s.atPresent ? s.messages : []);
-      return { ...s, messages: list, hasOlder: messages.length >= PAGE, atPresent: true, loading: null, error: null, lastSeq: maxSeq(list) };
-    });
-  } catch (err) {
-    if (current(channelId, gen)) {
-      update(channelId, (s) => ({ ...s, loading: null, error: describeError(err) }));
+    const { channelId } = s;
+    const gen = generation;
+    update(channelId, (x) => ({ ...x, loading: 'older', error: null }));
+    try {
+      const { messages } = await api.listMessages(channelId, { before: oldest.id, limit: PAGE });
+      if (!current(channelId, gen)) {
+        return;
+      }
+      update(channelId, (x) => {
+        const { list, dropped } = trimWindow(mergeMessages(x.messages, messages), 'older');
+        const atPresent = x.atPresent && !dropped;
+        return { ...x, messages: list, hasOlder: messages.length >= PAGE, atPresent, lastSeq: atPresent ? x.lastSeq : null, loading: null };
+      });
+    } catch (err) {
+      update(channelId, (x) => ({ ...x, loading: null, error: describeError(err) }));
     }
   }
-}
 
-/** The page before the oldest message held (infinite scroll upwards). */
-export async function loadOlder(): Promise<void> {
-  const s = get(state);
-  const oldest = s?.messages[0];
-  if (!s || !oldest || !s.hasOlder || s.loading) {
-    return;
-  }
-  const { channelId } = s;
-  const gen = generation;
-  update(channelId, (x) => ({ ...x, loading: 'older', error: null }));
-  try {
-    const { messages } = await api.listMessages(channelId, { before: oldest.id, limit: PAGE });
-    if (!current(channelId, gen)) {
+  /** The page after the newest message held, when the window does not reach the present. */
+  async function loadNewer(): Promise<void> {
+    const s = get(state);
+    const newest = s?.messages[s.messages.length - 1];
+    if (!s || !newest || s.atPresent || s.loading) {
       return;
     }
-    update(channelId, (x) => {
-      const { list, dropped } = trimWindow(mergeMessages(x.messages, messages), 'older');
-      const atPresent = x.atPresent && !dropped;
-      return { ...x, messages: list, hasOlder: messages.length >= PAGE, atPresent, lastSeq: atPresent ? x.lastSeq : null, loading: null };
-    });
-  } catch (err) {
-    update(channelId, (x) => ({ ...x, loading: null, error: describeError(err) }));
-  }
-}
-
-/** The page after the newest message held, when the window does not reach the present. */
-export async function loadNewer(): Promise<void> {
-  const s = get(state);
-  const newest = s?.messages[s.messages.length - 1];
-  if (!s || !newest || s.atPresent || s.loading) {
-    return;
-  }
-  const { channelId } = s;
-  const gen = generation;
-  update(channelId, (x) => ({ ...x, loading: 'newer', error: null }));
-  try {
-    const { messages } = await api.listMessages(channelId, { after: newest.id, limit: PAGE });
-    if (!current(channelId, gen)) {
-      return;
+    const { channelId } = s;
+    const gen = generation;
+    update(channelId, (x) => ({ ...x, loading: 'newer', error: null }));
+    try {
+      const { messages } = await api.listMessages(channelId, { after: newest.id, limit: PAGE });
+      if (!current(channelId, gen)) {
+        return;
+      }
+      update(channelId, (x) => {
+        const { list, dropped } = trimWindow(mergeMessages(x.messages, messages), 'newer');
+        const atPresent = messages.length < PAGE;
+        return { ...x, messages: list, hasOlder: x.hasOlder || dropped, atPresent, lastSeq: atPresent ? maxSeq(list) : null, loading: null };
+      });
+    } catch (err) {
+      update(channelId, (x) => ({ ...x, loading: null, error: describeError(err) }));
     }
-    update(channelId, (x) => {
-      const { list, dropped } = trimWindow(mergeMessages(x.messages, messages), 'newer');
-      const atPresent = messages.length < PAGE;
-      return { ...x, messages: list, hasOlder: x.hasOlder || dropped, atPresent, lastSeq: atPresent ? maxSeq(list) : null, loading: null };
-    });
-  } catch (err) {
-    update(channelId, (x) => ({ ...x, loading: null, error: describeError(err) }));
   }
-}
 
-/** Back to the newest page (the window was scrolled or jumped into the past). */
-export async function jumpToPresent(): Promise<void> {
-  const s = get(state);
-  if (s && !s.atPresent) {
-    await restart(s.channelId);
+  /** Back to the newest page (the window was scrolled or jumped into the past). */
+  async function jumpToPresent(): Promise<void> {
+    const s = get(state);
+    if (s && !s.atPresent) {
+      await restart(s.channelId);
+    }
   }
-}
 
-/** Loads the messages around `id` (a reply whose original is not in the window). */
-export async function jumpTo(id: string): Promise<boolean> {
-  const s = get(state);
-  if (!s) {
-    return false;
-  }
-  if (s.messages.some((m) => m.id === id)) {
-    return true;
-  }
-  const { channelId } = s;
-  const gen = generation;
-  try {
-    const { messages } = await api.listMessages(channelId, { around: id, limit: PAGE });
-    if (!current(channelId, gen) || !messages.some((m) => m.id === id)) {
+  /** Loads the messages around `id` (a reply whose original is not in the window). */
+  async function jumpTo(id: string): Promise<boolean> {
+    const s = get(state);
+    if (!s) {
       return false;
     }
-    ++generation;
-    state.set({ ...s, messages, hasOlder: true, atPresent: false, loading: null, error: null, lastSeq: null });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Fetches what came after `afterId` (the newest message held before a seq gap, or at a
- * reconnect) and merges it. When too much was missed, it starts again from the latest page.
- */
-async function catchUp(channelId: string, afterId: string): Promise<void> {
-  const gen = generation;
-  let after = afterId;
-  for (let page = 0; page < CATCH_UP_PAGES; page++) {
-    if (!current(channelId, gen)?.atPresent) {
-      return;
+    if (s.messages.some((m) => m.id === id)) {
+      return true;
     }
-    let messages: Message[];
+    const { channelId } = s;
+    const gen = generation;
     try {
-      ({ messages } = await api.listMessages(channelId, { after, limit: CATCH_UP_PAGE }));
+      const { messages } = await api.listMessages(channelId, { around: id, limit: PAGE });
+      if (!current(channelId, gen) || !messages.some((m) => m.id === id)) {
+        return false;
+      }
+      ++generation;
+      state.set({ ...s, messages, hasOlder: true, atPresent: false, loading: null, error: null, lastSeq: null });
+      return true;
     } catch {
-      return; // The next gap or reconnect tries again.
+      return false;
     }
-    if (!current(channelId, gen)) {
+  }
+
+  /**
+   * Fetches what came after `afterId` (the newest message held before a seq gap, or at a
+   * reconnect) and merges it. When too much was missed, it starts again from the latest page.
+   */
+  async function catchUp(channelId: string, afterId: string): Promise<void> {
+    const gen = generation;
+    let after = afterId;
+    for (let page = 0; page < CATCH_UP_PAGES; page++) {
+      if (!current(channelId, gen)?.atPresent) {
+        return;
+      }
+      let messages: Message[];
+      try {
+        ({ messages } = await api.listMessages(channelId, { after, limit: CATCH_UP_PAGE }));
+      } catch {
+        return; // The next gap or reconnect tries again.
+      }
+      if (!current(channelId, gen)) {
+        return;
+      }
+      update(channelId, (x) => {
+        const { list, dropped } = trimWindow(mergeMessages(x.messages, messages), 'newer');
+        return { ...x, messages: list, hasOlder: x.hasOlder || dropped, lastSeq: maxSeq(list, x.lastSeq) };
+      });
+      const last = messages[messages.length - 1];
+      if (!last || messages.length < CATCH_UP_PAGE) {
+        return;
+      }
+      after = last.id;
+    }
+    await restart(channelId);
+  }
+
+  /** Drops the window and loads the latest page. */
+  async function restart(channelId: string): Promise<void> {
+    const gen = ++generation;
+    update(channelId, (x) => ({ ...x, messages: [], hasOlder: false, atPresent: true, loading: 'initial', error: null, lastSeq: null }));
+    await loadLatest(channelId, gen);
+  }
+
+  /** A message this client learned about (an acknowledged send, or a hub event). */
+  function receive(message: Message): void {
+    const s = get(state);
+    if (!s || s.channelId !== message.channelId) {
       return;
     }
-    update(channelId, (x) => {
-      const { list, dropped } = trimWindow(mergeMessages(x.messages, messages), 'newer');
-      return { ...x, messages: list, hasOlder: x.hasOlder || dropped, lastSeq: maxSeq(list, x.lastSeq) };
-    });
-    const last = messages[messages.length - 1];
-    if (!last || messages.length < CATCH_UP_PAGE) {
-      return;
+    if (!s.atPresent) {
+      return; // Loaded when the window comes back to the present.
     }
-    after = last.id;
-  }
-  await restart(channelId);
-}
-
-/** Drops the window and loads the latest page. */
-async function restart(channelId: string): Promise<void> {
-  const gen = ++generation;
-  update(channelId, (x) => ({ ...x, messages: [], hasOlder: false, atPresent: true, loading: 'initial', error: null, lastSeq: null }));
-  await loadLatest(channelId, gen);
-}
-
-/** A message this client learned about (an acknowledged send, or a hub event). */
-export function receive(message: Message): void {
-  const s = get(state);
-  if (!s || s.channelId !== message.channelId) {
-    return;
-  }
-  if (!s.atPresent) {
-    return; // Loaded when the window comes back to the present.
-  }
-  const check = checkSeq(s.lastSeq, message.seq);
-  const newest = s.messages[s.messages.length - 1];
-  update(s.channelId, (x) => {
-    const { list, dropped } = trimWindow(mergeMessages(x.messages, [message]), 'newer');
-    return { ...x, messages: list, hasOlder: x.hasOlder || dropped, lastSeq: maxSeq([message], x.lastSeq) };
-  });
-  if (check === 'gap' && newest) {
-    void catchUp(s.channelId, newest.id);
-  }
-}
-
-/** Saves an edit; the answer (or the update event, whichever is first) shows it. */
-export async function editMessage(channelId: string, id: string, content: string): Promise<void> {
-  const message = await api.editMessage(channelId, id, content);
-  update(channelId, (x) => ({ ...x, messages: mergeMessages(x.messages, [message]) }));
-}
-
-export async function deleteMessage(channelId: string, id: string): Promise<void> {
-  await api.deleteMessage(channelId, id);
-  update(channelId, (x) => ({ ...x, messages: removeMessage(x.messages, id) }));
-}
-
-// --- live updates ---------------------------------------------------------------------------
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isMessage = (v: unknown): v is Message =>
-  isObj(v) && typeof v.id === 'string' && typeof v.channelId === 'string' && typeof v.seq === 'number' && isObj(v.author);
-
-onGatewayEvent('message:create', (p) => {
-  if (!isObj(p) || !isMessage(p.message)) {
-    return;
-  }
-  const m = p.message;
-  if (get(state)?.channelId === m.channelId) {
-    receive(m);
-  } else if (m.author.id !== get(session).user?.id) {
-    setUnread(m.channelId, true);
-  }
-});
-
-onGatewayEvent('message:update', (p) => {
-  if (isObj(p) && isMessage(p.message)) {
-    const m = p.message;
-    // Only messages in the window: an edit of one outside it shows when it is loaded again.
-    update(m.channelId, (x) => (x.messages.some((y) => y.id === m.id) ? { ...x, messages: mergeMessages(x.messages, [m]) } : x));
-  }
-});
-
-onGatewayEvent('message:delete', (p) => {
-  if (isObj(p) && typeof p.channelId === 'string' && typeof p.id === 'string') {
-    const id = p.id;
-    update(p.channelId, (x) => ({ ...x, messages: removeMessage(x.messages, id) }));
-  }
-});
-
-// Events are not replayed: whatever was sent while the hub was down (or not yet up, when the
-// first page came over REST before the connection) is fetched once it is connected.
-let lastConnection = get(connectionState);
-connectionState.subscribe((c) => {
-  const was = lastConnection;
-  lastConnection = c;
-  const s = get(state);
-  if (c === 'connected' && was !== 'connected' && s && s.atPresent && !s.loading) {
+    const check = checkSeq(s.lastSeq, message.seq);
     const newest = s.messages[s.messages.length - 1];
-    if (newest) {
+    update(s.channelId, (x) => {
+      const { list, dropped } = trimWindow(mergeMessages(x.messages, [message]), 'newer');
+      return { ...x, messages: list, hasOlder: x.hasOlder || dropped, lastSeq: maxSeq([message], x.lastSeq) };
+    });
+    if (check === 'gap' && newest) {
       void catchUp(s.channelId, newest.id);
-    } else {
-      void loadLatest(s.channelId, generation);
     }
   }
-});
+
+  /** Saves an edit; the answer (or the update event, whichever is first) shows it. */
+  async function editMessage(channelId: string, id: string, content: string): Promise<void> {
+    const message = await api.editMessage(channelId, id, content);
+    update(channelId, (x) => ({ ...x, messages: mergeMessages(x.messages, [message]) }));
+  }
+
+  async function deleteMessage(channelId: string, id: string): Promise<void> {
+    await api.deleteMessage(channelId, id);
+    update(channelId, (x) => ({ ...x, messages: removeMessage(x.messages, id) }));
+  }
+
+  // --- live updates ---------------------------------------------------------------------------
+
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  const isMessage = (v: unknown): v is Message =>
+    isObj(v) && typeof v.id === 'string' && typeof v.channelId === 'string' && typeof v.seq === 'number' && isObj(v.author);
+
+  onGatewayEvent('message:create', (p) => {
+    if (!isObj(p) || !isMessage(p.message)) {
+      return;
+    }
+    const m = p.message;
+    if (get(state)?.channelId === m.channelId) {
+      receive(m);
+    } else if (trackUnread && m.author.id !== get(session).user?.id) {
+      setUnread(m.channelId, true);
+    }
+  });
+
+  onGatewayEvent('message:update', (p) => {
+    if (isObj(p) && isMessage(p.message)) {
+      const m = p.message;
+      // Only messages in the window: an edit of one outside it shows when it is loaded again.
+      update(m.channelId, (x) => (x.messages.some((y) => y.id === m.id) ? { ...x, messages: mergeMessages(x.messages, [m]) } : x));
+    }
+  });
+
+  onGatewayEvent('message:delete', (p) => {
+    if (isObj(p) && typeof p.channelId === 'string' && typeof p.id === 'string') {
+      const id = p.id;
+      update(p.channelId, (x) => ({ ...x, messages: removeMessage(x.messages, id) }));
+    }
+  });
+
+  // Events are not replayed: whatever was sent while the hub was down (or not yet up, when the
+  // first page came over REST before the connection) is fetched once it is connected.
+  let lastConnection = get(connectionState);
+  connectionState.subscribe((c) => {
+    const was = lastConnection;
+    lastConnection = c;
+    const s = get(state);
+    if (c === 'connected' && was !== 'connected' && s && s.atPresent && !s.loading) {
+      const newest = s.messages[s.messages.length - 1];
+      if (newest) {
+        void catchUp(s.channelId, newest.id);
+      } else {
+        void loadLatest(s.channelId, generation);
+      }
+    }
+  });
+
+  function patch(channelId: string, fn: (messages: Message[]) => Message[]): void {
+    update(channelId, (x) => ({ ...x, messages: fn(x.messages) }));
+  }
+
+  return { channelMessages, openChannel, closeChannel, loadOlder, loadNewer, jumpToPresent, jumpTo, receive, editMessage, deleteMessage, patch };
+}
+
+/** The channel open in the main view; it also keeps the unread marks. */
+export const mainMessages = createMessageStore(true);
+const main = mainMessages;
+/** The thread open in the side panel. */
+export const threadMessages = createMessageStore(false);
+
+export const {
+  channelMessages, openChannel, closeChannel, loadOlder, loadNewer, jumpToPresent, jumpTo, editMessage, deleteMessage, patch,
+} = main;
+
+/** A message this client learned about (an acknowledged send): to whichever window shows its channel. */
+export function receive(message: Message): void {
+  main.receive(message);
+  threadMessages.receive(message);
+}
 
 // Another account in this tab starts clean.
 let lastUser = get(session).user?.id ?? null;
@@ -304,7 +346,8 @@ session.subscribe((s) => {
   const id = s.user?.id ?? null;
   if (id !== lastUser) {
     lastUser = id;
-    closeChannel();
+    main.closeChannel();
+    threadMessages.closeChannel();
     unreadState.set(new Set());
   }
 });

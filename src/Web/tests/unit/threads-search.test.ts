@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MARK_END, MARK_START, parseSearchInput, searchParams, splitHighlight } from '../../src/lib/chat/search.ts';
+import { attachThread, canManageThread, defaultThreadName, messageCountLabel, upsertThread } from '../../src/lib/chat/threads.ts';
+import { mergeMessages } from '../../src/lib/chat/timeline.ts';
+import type { Message, ThreadInfo } from '../../src/lib/types.ts';
+
+const channels = [
+  { id: 'c1', name: 'general', type: 'text' as const },
+  { id: 'c2', name: 'Lounge', type: 'voice' as const },
+  { id: 'c3', name: 'dev-talk', type: 'text' as const },
+];
+
+function msg(id: string, extra: Partial<Message> = {}): Message {
+  return {
+    id, guildId: 'g', channelId: 'c1', seq: 1, author: { id: 'u1', username: 'ann', displayName: 'Ann' }, content: 'hello',
+    nonce: null, replyTo: null, createdAt: '2026-01-01T00:00:00Z', editedAt: null, ...extra,
+  };
+}
+
+function thread(id: string, extra: Partial<ThreadInfo> = {}): ThreadInfo {
+  return {
+    id, guildId: 'g', parentId: 'c1', starterMessageId: null, creatorId: 'u1', name: id, archived: false, archivedAt: null,
+    createdAt: '2026-01-01T00:00:00Z', messageCount: 0, lastActivityAt: '2026-01-01T00:00:00Z', ...extra,
+  };
+}
+
+test('the search box separates free text from in:, from:, has:, before: and after: filters', () => {
+  const input = parseSearchInput('  deploy  in:#dev-talk from:me has:attachment after:2026-01-01 before:2026-02-01 tonight ', channels);
+  assert.deepEqual(input, {
+    text: 'deploy tonight', channelId: 'c3', fromMe: true, hasAttachment: true, before: '2026-02-01', after: '2026-01-01', unknown: [],
+  });
+});
+
+test('filters it cannot resolve are reported, not sent: unknown or voice channels, other authors, bad dates', () => {
+  const input = parseSearchInput('x in:#nope in:Lounge from:bob has:link before:2026-13-01 after:yesterday', channels);
+  assert.equal(input.text, 'x');
+  assert.equal(input.channelId, null);
+  assert.deepEqual(input.unknown, ['in:#nope', 'in:Lounge', 'from:bob', 'has:link', 'before:2026-13-01', 'after:yesterday']);
+});
+
+test('search parameters carry only what was given, and nothing at all means no search', () => {
+  const p = searchParams(parseSearchInput('cats from:me', channels), 'me-id', 25, 50);
+  assert.equal(p?.toString(), 'q=cats&author=me-id&limit=25&offset=50');
+  assert.equal(searchParams(parseSearchInput('   ', channels), 'me-id', 25, 0), null);
+  assert.equal(searchParams(parseSearchInput('in:general', channels), 'me', 10, 0)?.get('channel'), 'c1');
+});
+
+test('a highlight splits into plain and marked text (rendered as text, so markup in a message stays text)', () => {
+  const parts = splitHighlight(`say ${MARK_START}hello${MARK_END} to <b>${MARK_START}all${MARK_END}</b>`);
+  assert.deepEqual(parts, [
+    { text: 'say ', mark: false }, { text: 'hello', mark: true }, { text: ' to <b>', mark: false }, { text: 'all', mark: true }, { text: '</b>', mark: false },
+  ]);
+  assert.deepEqual(splitHighlight('plain'), [{ text: 'plain', mark: false }]);
+});
+
+test('a proposed thread name is the first non-empty line, without markup, shortened at a word', () => {
+  assert.equal(defaultThreadName('\n  **Big** news\nsecond line'), 'Big news');
+  assert.equal(defaultThreadName('   '), 'New thread');
+  const long = defaultThreadName('this is a rather long first line that goes on and on for a while');
+  assert.ok(long.endsWith('…') && long.length <= 41, long);
+  assert.equal(long, 'this is a rather long first line that…');
+});
+
+test('a thread event puts the summary on its starter message, and an edit of that message keeps it', () => {
+  const list = [msg('01'), msg('02'), msg('03')];
+  const t = thread('t1', { starterMessageId: '02', messageCount: 3 });
+  const withThread = attachThread(list, t);
+  assert.equal(withThread[1]?.thread?.messageCount, 3);
+  assert.equal(withThread[0]?.thread, undefined);
+  assert.equal(attachThread(list, thread('t2', { starterMessageId: 'zz' })), list, 'not held: same list');
+  const edited = mergeMessages(withThread, [msg('02', { content: 'edited', editedAt: '2026-01-02T00:00:00Z' })]);
+  assert.equal(edited[1]?.content, 'edited');
+  assert.equal(edited[1]?.thread?.id, 't1');
+});
+
+test('thread lists stay newest first and lose a thread that moved to the other list', () => {
+  const active = [thread('03'), thread('01')];
+  assert.deepEqual(upsertThread(active, thread('02'), false).map((t) => t.id), ['03', '02', '01']);
+  assert.deepEqual(upsertThread(active, thread('03', { name: 'renamed' }), false).map((t) => t.name), ['renamed', '01']);
+  assert.deepEqual(upsertThread(active, thread('03', { archived: true }), false).map((t) => t.id), ['01']);
+  assert.deepEqual(upsertThread([], thread('03', { archived: true }), true).map((t) => t.id), ['03']);
+});
+
+test('thread labels and who may manage a thread', () => {
+  assert.equal(messageCountLabel(0), 'No messages yet');
+  assert.equal(messageCountLabel(1), '1 message');
+  assert.equal(messageCountLabel(42), '42 messages');
+  assert.equal(messageCountLabel(5000), '999+ messages');
+  assert.equal(canManageThread(thread('t', { creatorId: 'u1' }), 'u1', false), true);
+  assert.equal(canManageThread(thread('t', { creatorId: 'u1' }), 'u2', false), false);
+  assert.equal(canManageThread(thread('t', { creatorId: 'u1' }), 'u2', true), true);
+});
