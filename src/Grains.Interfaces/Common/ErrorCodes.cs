@@ -25,4 +25,6 @@ public static class ErrorCodes
     public const string Banned = "banned";
     public const string LimitReached = "limit_reached";
     public const string MessageNotFound = "message_not_found";
+    public const string AttachmentNotFound = "attachment_not_found";
+    public const string FileTooLarge = "file_too_large";
 }
