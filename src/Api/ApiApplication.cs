@@ -3,6 +3,7 @@ using LesCopains.Api.Apis;
 using LesCopains.Api.Auth;
 using LesCopains.Api.Hubs;
 using LesCopains.Api.Infrastructure;
+using LesCopains.Api.Uploads;
 using LesCopains.Hosting;
 using LesCopains.Hosting.Configuration;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -23,6 +24,7 @@ public static class ApiApplication
         // Defaults: configuration, logs, PostgreSQL/Redis, health, metrics.
         builder.AddServiceDefaults(settings.Database, settings.Redis, settings.AdminPassword);
         builder.WebHost.UseUrls($"http://{(settings.BindAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{settings.BindAddress}]" : settings.BindAddress)}:{settings.Port}");
+        // The largest body is an upload: the file plus its multipart framing (the upload endpoint counts the file itself).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxFileSize + (1 << 20));
 
         // Services.
@@ -48,6 +50,8 @@ public static class ApiApplication
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<GuildGateway>();
         services.AddHostedService(sp => sp.GetRequiredService<GuildGateway>());
+        services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(settings.UploadsDirectory));
+        services.AddSingleton<AttachmentRepository>();
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();
@@ -118,6 +122,7 @@ public static class ApiApplication
         app.MapMessagesApi();
         app.MapThreadsApi();
         app.MapSearchApi();
+        app.MapAttachmentsApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
         app.MapFallback("/api/{**path}", (HttpContext http) =>
             // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.

@@ -9,7 +9,7 @@ namespace LesCopains.Api.Apis;
 /// <summary>Channel messages: history, send, edit, delete. The channel grain checks permissions.</summary>
 public static class MessagesApi
 {
-    public sealed record SendRequest(string? Content, string? Nonce, Guid? ReplyTo);
+    public sealed record SendRequest(string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null);
 
     public sealed record SeedSendRequest(Guid? ChannelId, string? Content, string? Nonce);
 
@@ -21,7 +21,9 @@ public static class MessagesApi
         group.MapGet("", async (Guid channelId, Guid? before, Guid? after, Guid? around, int? limit, HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(new { messages = await Channel(cluster, channelId).GetHistory(http.User.UserId(), new HistoryQuery(before, after, around, limit ?? 50)) }));
         group.MapPost("", async (Guid channelId, SendRequest body, HttpContext http, IClusterClient cluster) =>
-            Created(await Channel(cluster, channelId).SendMessage(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo)));
+            Created(body.Attachments is { Count: > 0 } attachments
+                ? await Channel(cluster, channelId).SendMessageWithAttachments(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo, attachments)
+                : await Channel(cluster, channelId).SendMessage(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo)));
         group.MapPatch("/{messageId:guid}", async (Guid channelId, Guid messageId, EditRequest body, HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(await Channel(cluster, channelId).EditMessage(http.User.UserId(), messageId, body.Content ?? "")));
         group.MapDelete("/{messageId:guid}", async (Guid channelId, Guid messageId, HttpContext http, IClusterClient cluster) =>

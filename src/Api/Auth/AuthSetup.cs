@@ -31,6 +31,14 @@ public static class AuthSetup
                     {
                         context.Token = token;
                     }
+                    else if ((HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+                        && context.Request.Path.StartsWithSegments(Apis.AttachmentsApi.DownloadPath)
+                        && !context.Request.Headers.ContainsKey("Authorization")
+                        && context.Request.Cookies.TryGetValue(Apis.AttachmentsApi.MediaCookie, out var cookie))
+                    {
+                        // <img> cannot send a header: downloads (and only they) accept the path-scoped media cookie.
+                        context.Token = cookie;
+                    }
 
                     return Task.CompletedTask;
                 },

@@ -22,7 +22,7 @@ public sealed record TokenExpiredEvent(DateTimeOffset ExpiredAt);
 
 public sealed record ReauthenticateResult(DateTimeOffset TokenExpiresAt);
 
-public sealed record SendMessageRequest(Guid ChannelId, string? Content, string? Nonce, Guid? ReplyTo);
+public sealed record SendMessageRequest(Guid ChannelId, string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null);
 
 /// <summary>A user as the Api shows it.</summary>
 public sealed record UserDto(string Id, string Username, string DisplayName, DateTimeOffset CreatedAt)

@@ -70,8 +70,10 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
     /// <summary>Sends a message; completes once it is committed (the acknowledgement).</summary>
     public async Task<LesCopains.Grains.Channels.MessageDto> SendMessage(SendMessageRequest request)
     {
-        return await cluster.GetGrain<LesCopains.Grains.Channels.IChannelGrain>(request.ChannelId)
-            .SendMessage(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo);
+        var channel = cluster.GetGrain<LesCopains.Grains.Channels.IChannelGrain>(request.ChannelId);
+        return request.Attachments is { Count: > 0 } attachments
+            ? await channel.SendMessageWithAttachments(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, attachments)
+            : await channel.SendMessage(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo);
     }
 
     /// <summary>Round-trip check; returns the server time.</summary>

@@ -12,6 +12,14 @@ public interface IChannelGrain : IGrainWithGuidKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<MessageDto> SendMessage(Guid authorId, string content, string? nonce, Guid? replyTo);
 
+    /// <summary>
+    /// Sends a message carrying the author's pending uploads in this channel (<c>ATTACH_FILES</c>);
+    /// each upload is claimed by exactly one message, in the same commit as the message row.
+    /// </summary>
+    [Alias("SendMessageWithAttachments")]
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds);
+
     [Alias("EditMessage")]
     Task<MessageDto> EditMessage(Guid actorId, Guid messageId, string content);
 
@@ -67,13 +75,38 @@ public sealed record MessageDto(
     [property: Id(7)] Guid? ReplyTo,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset? EditedAt,
-    [property: Id(20)] ThreadDto? Thread = null);
+    [property: Id(20)] ThreadDto? Thread = null)
+{
+    /// <summary>Files sent with the message, in the order the author gave them.</summary>
+    [Id(10)]
+    public IReadOnlyList<AttachmentDto> Attachments { get; init; } = [];
+}
+
+/// <summary>
+/// A file attached to a message. <see cref="Url"/> is a same-origin path; fetching it needs the
+/// bearer token or the media cookie (docs/API.md, "Attachments").
+/// </summary>
+[GenerateSerializer, Immutable, Alias("lc.AttachmentDto")]
+public sealed record AttachmentDto(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Filename,
+    [property: Id(2)] string ContentType,
+    [property: Id(3)] long Size,
+    [property: Id(4)] int? Width,
+    [property: Id(5)] int? Height)
+{
+    [Id(6)]
+    public string Url { get; init; } = UrlOf(Id, Filename);
+
+    public static string UrlOf(Guid id, string filename) => $"/api/attachments/{id}/{Uri.EscapeDataString(filename)}";
+}
 
 /// <summary>Input rules for messages.</summary>
 public static class MessageRules
 {
     public const int MaxContentLength = 4000;
     public const int MaxNonceLength = 64;
+    public const int MaxAttachments = 10;
 
     public static string Content(string? raw)
     {
@@ -83,6 +116,25 @@ public static class MessageRules
         }
 
         return raw;
+    }
+
+    /// <summary>Content of a message that carries files: may be empty, not longer than the limit.</summary>
+    public static string ContentWithAttachments(string? raw, int attachmentCount)
+    {
+        if (attachmentCount == 0)
+        {
+            return Content(raw);
+        }
+
+        if (attachmentCount > MaxAttachments)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"attachments: at most {MaxAttachments} files per message.");
+        }
+
+        raw ??= "";
+        return raw.Length > MaxContentLength
+            ? throw new DomainException(ErrorCodes.ValidationFailed, $"content: Messages are at most {MaxContentLength} characters.")
+            : raw.Trim().Length == 0 ? "" : raw;
     }
 
     public static string? Nonce(string? raw) =>

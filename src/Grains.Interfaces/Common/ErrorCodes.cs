@@ -27,4 +27,6 @@ public static class ErrorCodes
     public const string MessageNotFound = "message_not_found";
     public const string ThreadArchived = "thread_archived";
     public const string ThreadExists = "thread_exists";
+    public const string AttachmentNotFound = "attachment_not_found";
+    public const string FileTooLarge = "file_too_large";
 }

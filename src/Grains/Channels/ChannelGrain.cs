@@ -19,6 +19,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
     private readonly Queue<(Guid, string)> nonceOrder = new();
     private readonly SortedDictionary<long, MessageDto?> readyToPublish = [];
     private readonly Dictionary<Guid, MessageAuthorDto> authors = [];
+    private readonly HashSet<Guid> reserved = [];
     private Guid guildId;
     private long lastSeq;
     private long lastPublished;
@@ -49,9 +50,13 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
     public Task<Guid> GetGuildId() =>
         guildId == Guid.Empty ? throw NotFound() : Task.FromResult(guildId);
 
-    public async Task<MessageDto> SendMessage(Guid authorId, string content, string? nonce, Guid? replyTo)
+    public Task<MessageDto> SendMessage(Guid authorId, string content, string? nonce, Guid? replyTo) =>
+        SendMessageWithAttachments(authorId, content, nonce, replyTo, []);
+
+    public async Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds)
     {
-        content = MessageRules.Content(content);
+        attachmentIds = [.. (attachmentIds ?? []).Distinct()];
+        content = MessageRules.ContentWithAttachments(content, attachmentIds.Count);
         nonce = MessageRules.Nonce(nonce);
         var access = await AccessAsync(authorId);
         if (access.Type != ChannelType.Text)
@@ -61,6 +66,11 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
 
         Require(access, thread is null ? Permissions.SendMessages : Permissions.SendMessagesInThreads);
         RequireNotArchived();
+        if (attachmentIds.Count > 0)
+        {
+            Require(access, Permissions.AttachFiles);
+        }
+
         if (nonce is not null && nonces.TryGetValue((authorId, nonce), out var earlier))
         {
             return await earlier;
@@ -72,12 +82,13 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
         }
 
         var author = await AuthorAsync(authorId);
+        var attachments = await ReserveAttachmentsAsync(authorId, attachmentIds);
 
         // Synchronous from here to the hand-off: id and sequence follow arrival order.
         var seq = ++lastSeq;
-        var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow());
-        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null);
-        var stored = CommitAsync(row, message);
+        var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow(), attachmentIds);
+        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null) { Attachments = attachments };
+        var stored = attachments.Count == 0 ? CommitAsync(row, message) : CommitAndReleaseAsync(row, message, attachmentIds);
         if (nonce is null)
         {
             return await stored;
@@ -98,10 +109,10 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
 
     public async Task<MessageDto> EditMessage(Guid actorId, Guid messageId, string content)
     {
-        content = MessageRules.Content(content);
         await AccessAsync(actorId);
         RequireNotArchived();
         var message = await store.GetAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
+        content = MessageRules.ContentWithAttachments(content, message.Attachments.Count);
         if (message.Author.Id != actorId)
         {
             throw new DomainException(ErrorCodes.MissingPermission, "Only the author can edit a message.");
@@ -286,6 +297,39 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Checks that every id is a pending upload of the author in this channel and holds it for this
+    /// send, so that two interleaved sends cannot both claim it (the commit claims it for good).
+    /// </summary>
+    private async Task<IReadOnlyList<AttachmentDto>> ReserveAttachmentsAsync(Guid authorId, IReadOnlyList<Guid> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var found = await store.PendingAttachmentsAsync(ChannelId, authorId, ids);
+        if (found.Count != ids.Count || ids.Any(reserved.Contains))
+        {
+            throw new DomainException(ErrorCodes.AttachmentNotFound, "attachments: each must be your own upload to this channel, not yet sent.");
+        }
+
+        reserved.UnionWith(ids);
+        return found;
+    }
+
+    private async Task<MessageDto> CommitAndReleaseAsync(MessageWriter.Row row, MessageDto message, IReadOnlyList<Guid> attachmentIds)
+    {
+        try
+        {
+            return await CommitAsync(row, message);
+        }
+        finally
+        {
+            reserved.ExceptWith(attachmentIds);
         }
     }
 

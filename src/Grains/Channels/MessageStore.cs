@@ -9,9 +9,12 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
 {
     private const string Select =
         """
-        SELECT m.id, m.guild_id, m.channel_id, m.seq, m.author_id, a.username, a.display_name, m.content, m.nonce, m.reply_to, m.created_at, m.edited_at
+        SELECT m.id, m.guild_id, m.channel_id, m.seq, m.author_id, a.username, a.display_name, m.content, m.nonce, m.reply_to, m.created_at, m.edited_at, m.has_attachments
           FROM messages m JOIN accounts a ON a.id = m.author_id
         """;
+
+    /// <summary>Marks a row as having files until they are loaded.</summary>
+    private static readonly IReadOnlyList<AttachmentDto> HasFiles = [new(Guid.Empty, "", "", 0, null, null)];
 
     public async Task AddChannelAsync(Guid channelId, Guid guildId, int type)
     {
@@ -29,6 +32,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM threads WHERE parent_id = $1") { Parameters = { new() { Value = channelId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM attachments WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id = $1") { Parameters = { new() { Value = channelId } } });
         await batch.ExecuteNonQueryAsync();
@@ -145,7 +149,82 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         return deleted;
     }
 
-    private static async Task<List<MessageDto>> ReadAsync(NpgsqlCommand command)
+    /// <summary>
+    /// The author's pending uploads in this channel among <paramref name="ids"/> (unknown, foreign,
+    /// or already sent ones are left out), in the order given.
+    /// </summary>
+    public async Task<IReadOnlyList<AttachmentDto>> PendingAttachmentsAsync(Guid channelId, Guid uploaderId, IReadOnlyList<Guid> ids)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT id, filename, content_type, size, width, height FROM attachments
+             WHERE id = ANY($1) AND channel_id = $2 AND uploader_id = $3 AND message_id IS NULL
+            """);
+        command.Parameters.AddWithValue(ids.ToArray());
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(uploaderId);
+        var found = new Dictionary<Guid, AttachmentDto>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var attachment = ReadAttachment(reader, 0);
+            found[attachment.Id] = attachment;
+        }
+
+        return [.. ids.Where(found.ContainsKey).Select(id => found[id])];
+    }
+
+    private static AttachmentDto ReadAttachment(NpgsqlDataReader reader, int at) => new(
+        reader.GetGuid(at),
+        reader.GetString(at + 1),
+        reader.GetString(at + 2),
+        reader.GetInt64(at + 3),
+        reader.IsDBNull(at + 4) ? null : reader.GetInt32(at + 4),
+        reader.IsDBNull(at + 5) ? null : reader.GetInt32(at + 5));
+
+    private async Task<List<MessageDto>> ReadAsync(NpgsqlCommand command)
+    {
+        var list = await ReadRowsAsync(command);
+        var withFiles = list.Where(m => m.Attachments.Count > 0).Select(m => m.Id).ToArray();
+        if (withFiles.Length == 0)
+        {
+            return list;
+        }
+
+        await using var files = dataSource.CreateCommand(
+            """
+            SELECT message_id, id, filename, content_type, size, width, height FROM attachments
+             WHERE message_id = ANY($1) ORDER BY message_id, position
+            """);
+        files.Parameters.AddWithValue(withFiles);
+        var byMessage = new Dictionary<Guid, List<AttachmentDto>>();
+        await using (var reader = await files.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var messageId = reader.GetGuid(0);
+                if (!byMessage.TryGetValue(messageId, out var attachments))
+                {
+                    byMessage[messageId] = attachments = [];
+                }
+
+                attachments.Add(ReadAttachment(reader, 1));
+            }
+        }
+
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].Attachments.Count > 0)
+            {
+                list[i] = list[i] with { Attachments = byMessage.TryGetValue(list[i].Id, out var attachments) ? attachments : [] };
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Rows as read; a message flagged with files gets a placeholder list that <see cref="ReadAsync"/> fills.</summary>
+    private static async Task<List<MessageDto>> ReadRowsAsync(NpgsqlCommand command)
     {
         var list = new List<MessageDto>();
         await using var reader = await command.ExecuteReaderAsync();
@@ -161,7 +240,10 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetGuid(9),
                 reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11))
+            {
+                Attachments = reader.GetBoolean(12) ? HasFiles : [],
+            });
         }
 
         return list;

@@ -22,7 +22,8 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         DuplicateNonce,
     }
 
-    public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt);
+    /// <summary>A message to insert; <paramref name="Attachments"/> are pending uploads claimed in the same statement.</summary>
+    public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt, IReadOnlyList<Guid>? Attachments = null);
 
     private sealed record Pending(Row Row, TaskCompletionSource<Outcome> Done);
 
@@ -75,10 +76,17 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         var rows = batch.Select(p => p.Row).ToList();
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[])
-            ON CONFLICT DO NOTHING
-            RETURNING id
+            WITH inserted AS (
+                INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments)
+                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::boolean[])
+                ON CONFLICT DO NOTHING
+                RETURNING id),
+            claimed AS (
+                UPDATE attachments a SET message_id = x.message_id, position = x.position
+                  FROM unnest($11::uuid[], $12::uuid[], $13::smallint[]) AS x (id, message_id, position)
+                 WHERE a.id = x.id AND a.message_id IS NULL AND x.message_id IN (SELECT id FROM inserted)
+                RETURNING a.id)
+            SELECT id FROM inserted
             """);
         command.Parameters.AddWithValue(rows.Select(r => r.Id).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.ChannelId).ToArray());
@@ -89,6 +97,11 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = rows.Select(r => (object?)r.Nonce ?? DBNull.Value).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = rows.Select(r => r.ReplyTo is { } g ? (object)g : DBNull.Value).ToArray() });
         command.Parameters.AddWithValue(rows.Select(r => r.CreatedAt).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Attachments is { Count: > 0 }).ToArray());
+        var claims = rows.SelectMany(r => (r.Attachments ?? []).Select((id, i) => (Id: id, MessageId: r.Id, Position: (short)i))).ToList();
+        command.Parameters.AddWithValue(claims.Select(c => c.Id).ToArray());
+        command.Parameters.AddWithValue(claims.Select(c => c.MessageId).ToArray());
+        command.Parameters.AddWithValue(claims.Select(c => c.Position).ToArray());
         var inserted = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

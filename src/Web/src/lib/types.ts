@@ -165,6 +165,8 @@ export interface Message {
   replyTo: string | null;
   createdAt: string;
   editedAt: string | null;
+  /** Files sent with the message (absent in older payloads). */
+  attachments?: Attachment[];
   /** The thread started from this message, if any. */
   thread?: ThreadInfo | null;
 }
@@ -198,4 +200,17 @@ export interface SearchResult {
   total: number;
   totalCapped: boolean;
   results: SearchHit[];
+}
+
+/** A file attached to a message (docs/API.md, "Attachments"). */
+export interface Attachment {
+  id: string;
+  filename: string;
+  /** Sniffed by the server from the bytes, not the client's claim. */
+  contentType: string;
+  size: number;
+  width?: number | null;
+  height?: number | null;
+  /** Same-origin path; fetched with the media cookie (see lib/media.ts). */
+  url: string;
 }

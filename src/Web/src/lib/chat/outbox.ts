@@ -1,4 +1,4 @@
-import type { Message } from '../types.ts';
+import type { Attachment, Message } from '../types.ts';
 
 /**
  * Sends that are not acknowledged yet, as pure state transitions (the store in
@@ -16,6 +16,8 @@ export interface OutboxEntry {
   channelId: string;
   content: string;
   replyTo: string | null;
+  /** Uploaded files this message carries (already stored, pending on the server). */
+  attachments?: Attachment[];
   status: 'pending' | 'failed';
   /** Why the last attempt failed, for the person. */
   error: string | null;

@@ -108,6 +108,8 @@ export async function register(username: string, password: string, displayName: 
 
 export async function logout(): Promise<void> {
   await api.logout();
+  // The media cookie holds the (now revoked) access token: drop it too.
+  void fetch('/api/attachments/cookie', { method: 'DELETE', credentials: 'same-origin' }).catch(() => {});
   signedOut(null);
 }
 

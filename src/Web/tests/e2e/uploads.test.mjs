@@ -1,0 +1,143 @@
+// Uploads end to end: Alice attaches a picture and a text file (paperclip), Bob sees the picture
+// inline at its reserved size and the file as a card; a file over the limit is refused before
+// uploading. Runs against BASE_URL (the real stack; skipped on the mock, which has no uploads).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { crc32, deflateSync } from 'node:zlib';
+import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+
+const LIVE = 10_000;
+const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A real PNG (RGB, a diagonal gradient) that a browser decodes. */
+function png(width, height) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      row[1 + x * 3] = (x * 255) / width;
+      row[2 + x * 3] = (y * 255) / height;
+      row[3 + x * 3] = 180;
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+async function register(page, displayName) {
+  await page.goto(BASE_URL + '/register');
+  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+  await page.getByLabel('Username').fill(randomUsername());
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+}
+
+function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const { accessToken } = JSON.parse(localStorage.getItem('lescopains.session'));
+      const res = await fetch(path, {
+        method,
+        headers: { Authorization: `Bearer ${accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : null,
+      });
+      return { status: res.status, body: res.status === 204 || res.status === 404 ? null : await res.json() };
+    },
+    [method, path, body],
+  );
+}
+
+const list = (page) => page.getByRole('list', { name: 'Messages in #general' });
+const composer = (page) => page.getByRole('textbox', { name: 'Message #general' });
+
+test('a picture uploaded by one member shows inline for the other, a file as a card', async (t) => {
+  const probe = await fetch(`${BASE_URL}/api/attachments/cookie`, { method: 'POST' });
+  if (probe.status === 404) {
+    t.skip('this server has no uploads (the mock)');
+    return;
+  }
+
+  const alice = await newDevice(browser);
+  const a = alice.page;
+  await register(a, 'Alice Ardent');
+  await a.getByRole('button', { name: 'Create a guild' }).click();
+  await a.getByLabel('Guild name').fill(`Photos ${Math.random().toString(36).slice(2, 6)}`);
+  await a.getByRole('button', { name: 'Create', exact: true }).click();
+  await a.getByRole('heading', { name: 'Welcome to #general!' }).waitFor();
+  const [, , guildId, generalId] = new URL(a.url()).pathname.split('/');
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  assert.equal(invite.status, 201);
+
+  const bob = await newDevice(browser);
+  const b = bob.page;
+  await register(b, 'Bob Brisk');
+  await b.goto(`${BASE_URL}/invite/${invite.body.code}`);
+  await b.getByRole('button', { name: 'Accept Invite' }).click();
+  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+
+  // Too large: refused in the browser, nothing uploaded.
+  await a.getByRole('button', { name: 'Attach files' }).waitFor();
+  await a.locator('[data-testid="file-input"]').setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(10 * 1024 * 1024 + 1) });
+  await a.getByRole('alert').getByText(/huge\.bin is too large.*at most 10 MB/).waitFor();
+
+  // A picture (claimed by the client to be something else) and a text file, then send.
+  await a.locator('[data-testid="file-input"]').setInputFiles([
+    { name: 'sunset.png', mimeType: 'application/octet-stream', buffer: png(640, 360) },
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Bring snacks.\n') },
+  ]);
+  const tray = a.getByRole('list', { name: 'Files to send' });
+  await until(async () => (await tray.getByText('Ready').count()) === 2, 'both uploads ready', LIVE);
+  await composer(a).fill('Regardez !');
+  await composer(a).press('Enter');
+
+  for (const page of [a, b]) {
+    const image = list(page).getByRole('img', { name: 'sunset.png' });
+    await image.waitFor({ timeout: LIVE });
+    // The box is reserved from the server's width/height (scaled into 400×300), and the bytes load.
+    assert.equal(await image.getAttribute('width'), '400');
+    assert.equal(await image.getAttribute('height'), '225');
+    await until(() => image.evaluate((img) => img.complete && img.naturalWidth === 640), 'the picture decoded', LIVE);
+    const card = list(page).getByRole('link', { name: 'notes.txt' });
+    await card.waitFor({ timeout: LIVE });
+    assert.match(await list(page).locator('.file .meta').first().textContent(), /14 B · text\/plain/);
+  }
+  await screenshot(b, 'chat-attachments');
+
+  // After a reload, history brings the picture back.
+  await b.reload();
+  await until(() => list(b).getByRole('img', { name: 'sunset.png' }).evaluate((img) => img.complete && img.naturalWidth === 640).catch(() => false), 'the picture after a reload', LIVE);
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
