@@ -18,7 +18,7 @@ public sealed record ApiError(ApiError.Body Error)
         "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
             or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.LimitReached => StatusCodes.Status400BadRequest,
+        ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.UsernameTaken => StatusCodes.Status409Conflict,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,

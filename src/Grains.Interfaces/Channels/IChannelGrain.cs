@@ -50,7 +50,11 @@ public sealed record MessageDto(
     [property: Id(6)] string? Nonce,
     [property: Id(7)] Guid? ReplyTo,
     [property: Id(8)] DateTimeOffset CreatedAt,
-    [property: Id(9)] DateTimeOffset? EditedAt);
+    [property: Id(9)] DateTimeOffset? EditedAt,
+    [property: Id(20)] IReadOnlyList<Guid>? Mentions = null,
+    [property: Id(21)] IReadOnlyList<Guid>? MentionRoles = null,
+    [property: Id(22)] bool MentionEveryone = false,
+    [property: Id(23)] IReadOnlyList<ReactionDto>? Reactions = null);
 
 /// <summary>Input rules for messages.</summary>
 public static class MessageRules

@@ -25,4 +25,6 @@ public static class ErrorCodes
     public const string Banned = "banned";
     public const string LimitReached = "limit_reached";
     public const string MessageNotFound = "message_not_found";
+    public const string TooManyPins = "too_many_pins";
+    public const string TooManyReactions = "too_many_reactions";
 }

@@ -10,7 +10,7 @@ namespace LesCopains.Grains.Channels;
 /// proceeds (SendMessage interleaves), and messages are acknowledged as their batch commits and
 /// published strictly in sequence order.
 /// </summary>
-public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeProvider time) : Grain, IChannelGrain
+public sealed partial class ChannelGrain(MessageStore store, MessageWriter writer, TimeProvider time) : Grain, IChannelGrain, IChannelSocialGrain
 {
     private const int RecentNonces = 2000;
 
@@ -45,6 +45,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
         }
 
         Require(access, Permissions.SendMessages);
+        var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
         if (nonce is not null && nonces.TryGetValue((authorId, nonce), out var earlier))
         {
             return await earlier;
@@ -59,8 +60,8 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
 
         // Synchronous from here to the hand-off: id and sequence follow arrival order.
         var seq = ++lastSeq;
-        var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow());
-        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null);
+        var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow()) { Mentions = mentions };
+        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, []);
         var stored = CommitAsync(row, message);
         if (nonce is null)
         {
@@ -83,7 +84,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
     public async Task<MessageDto> EditMessage(Guid actorId, Guid messageId, string content)
     {
         content = MessageRules.Content(content);
-        await AccessAsync(actorId);
+        var access = await AccessAsync(actorId);
         var message = await store.GetAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
         if (message.Author.Id != actorId)
         {
@@ -91,12 +92,14 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
         }
 
         var now = time.GetUtcNow();
-        if (!await store.EditAsync(ChannelId, messageId, content, now))
+        var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
+        if (!await store.EditAsync(ChannelId, messageId, content, now, mentions))
         {
             throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
         }
 
-        var edited = message with { Content = content, EditedAt = now };
+        // Reactions are not part of an edit: clients keep the ones they have (null = unchanged).
+        var edited = message with { Content = content, EditedAt = now, Mentions = mentions.Users, MentionRoles = mentions.Roles, MentionEveryone = mentions.Everyone, Reactions = null };
         Relay("message:update", new { guildId, channelId = ChannelId, message = edited });
         return edited;
     }
@@ -127,7 +130,8 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
             throw new DomainException(ErrorCodes.ValidationFailed, "Use at most one of before, after and around.");
         }
 
-        return await store.PageAsync(ChannelId, query with { Limit = Math.Clamp(query.Limit, 1, 100) });
+        var page = await store.PageAsync(ChannelId, query with { Limit = Math.Clamp(query.Limit, 1, 100) });
+        return await WithReactionsAsync(actorId, page);
     }
 
     private async Task<MessageDto> CommitAsync(MessageWriter.Row row, MessageDto message)
@@ -156,6 +160,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
                 if (next is not null)
                 {
                     Relay("message:create", new { guildId, channelId = ChannelId, message = next });
+                    RelayMentions(next);
                 }
             }
         }
@@ -171,9 +176,12 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, TimeP
         return await GrainFactory.GetGrain<IGuildGrain>(guildId).GetChannelAccess(userId, ChannelId);
     }
 
+    private static bool Has(ChannelAccess access, Permissions permission) =>
+        access.Permissions.HasFlag(Permissions.Administrator) || access.Permissions.HasFlag(permission);
+
     private static void Require(ChannelAccess access, Permissions permission)
     {
-        if (!access.Permissions.HasFlag(Permissions.Administrator) && !access.Permissions.HasFlag(permission))
+        if (!Has(access, permission))
         {
             var name = PermissionNames.ByName.FirstOrDefault(p => p.Value == permission).Key ?? permission.ToString();
             throw new DomainException(ErrorCodes.MissingPermission, $"Missing permission: {name}.");

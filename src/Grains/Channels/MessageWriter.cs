@@ -22,7 +22,10 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         DuplicateNonce,
     }
 
-    public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt);
+    public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt)
+    {
+        public MessageMentions Mentions { get; init; } = MessageMentions.None;
+    }
 
     private sealed record Pending(Row Row, TaskCompletionSource<Outcome> Done);
 
@@ -75,8 +78,10 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         var rows = batch.Select(p => p.Row).ToList();
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[])
+            INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, mention_ids, mention_role_ids, mention_everyone)
+            SELECT id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, mention_ids::uuid[], mention_role_ids::uuid[], mention_everyone
+              FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::text[], $11::text[], $12::boolean[])
+                AS t(id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, mention_ids, mention_role_ids, mention_everyone)
             ON CONFLICT DO NOTHING
             RETURNING id
             """);
@@ -89,6 +94,11 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = rows.Select(r => (object?)r.Nonce ?? DBNull.Value).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = rows.Select(r => r.ReplyTo is { } g ? (object)g : DBNull.Value).ToArray() });
         command.Parameters.AddWithValue(rows.Select(r => r.CreatedAt).ToArray());
+
+        // uuid[] per row travels as an array literal: unnest cannot split a two-dimensional array into rows of arrays.
+        command.Parameters.AddWithValue(rows.Select(r => ArrayLiteral(r.Mentions.Users)).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => ArrayLiteral(r.Mentions.Roles)).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Mentions.Everyone).ToArray());
         var inserted = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -98,6 +108,8 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
 
         return inserted;
     }
+
+    private static string ArrayLiteral(IReadOnlyList<Guid> ids) => "{" + string.Join(',', ids) + "}";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Count} messages could not be committed")]
     private partial void LogBatchFailed(Exception exception, int count);
