@@ -1,6 +1,6 @@
 import type {
   AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message,
-  Role, SessionInfo, User,
+  Pin, Reaction, ReadState, Role, SessionInfo, User,
 } from './types.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
 
@@ -299,6 +299,28 @@ export class ApiClient {
 
   deleteMessage(channelId: string, id: string): Promise<void> {
     return this.request('DELETE', `/api/channels/${enc(channelId)}/messages/${enc(id)}`);
+  }
+
+  // --- reactions, pins, read states (docs/API.md) --------------------------------------------
+
+  react(channelId: string, id: string, emoji: string, on: boolean): Promise<Reaction> {
+    return this.request(on ? 'PUT' : 'DELETE', `/api/channels/${enc(channelId)}/messages/${enc(id)}/reactions/${enc(emoji)}/@me`);
+  }
+
+  listPins(channelId: string): Promise<{ pins: Pin[] }> {
+    return this.request('GET', `/api/channels/${enc(channelId)}/pins`);
+  }
+
+  setPinned(channelId: string, id: string, pinned: boolean): Promise<void> {
+    return this.request(pinned ? 'PUT' : 'DELETE', `/api/channels/${enc(channelId)}/pins/${enc(id)}`);
+  }
+
+  ack(channelId: string, messageId: string): Promise<ReadState> {
+    return this.request('POST', `/api/channels/${enc(channelId)}/ack`, { body: { messageId } });
+  }
+
+  readStates(): Promise<{ readStates: ReadState[] }> {
+    return this.request('GET', '/api/users/@me/read-states');
   }
 
   // --- tokens -----------------------------------------------------------------------------

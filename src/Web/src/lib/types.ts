@@ -165,4 +165,32 @@ export interface Message {
   replyTo: string | null;
   createdAt: string;
   editedAt: string | null;
+  /** Users this message mentions (parsed by the server). */
+  mentions?: string[] | null;
+  mentionRoles?: string[] | null;
+  mentionEveryone?: boolean;
+  /** null in `message:update`: keep the reactions already known. */
+  reactions?: Reaction[] | null;
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  /** Whether the current user reacted with it. */
+  me: boolean;
+}
+
+export interface Pin {
+  message: Message;
+  pinnedBy: string;
+  pinnedAt: string;
+}
+
+export interface ReadState {
+  guildId: string;
+  channelId: string;
+  lastMessageId: string | null;
+  lastSeq: number;
+  unread: number;
+  mentions: number;
 }

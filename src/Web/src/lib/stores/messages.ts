@@ -240,7 +240,17 @@ export function receive(message: Message): void {
 /** Saves an edit; the answer (or the update event, whichever is first) shows it. */
 export async function editMessage(channelId: string, id: string, content: string): Promise<void> {
   const message = await api.editMessage(channelId, id, content);
-  update(channelId, (x) => ({ ...x, messages: mergeMessages(x.messages, [message]) }));
+  update(channelId, (x) => ({ ...x, messages: mergeMessages(x.messages, [keepReactions(x.messages, message)]) }));
+}
+
+/** An edit carries `reactions: null`: the ones already known stay. */
+function keepReactions(list: readonly Message[], m: Message): Message {
+  return m.reactions ? m : { ...m, reactions: list.find((x) => x.id === m.id)?.reactions ?? [] };
+}
+
+/** Changes one message of the open channel in place (reactions and other live details). */
+export function patchMessage(channelId: string, id: string, fn: (m: Message) => Message): void {
+  update(channelId, (x) => (x.messages.some((m) => m.id === id) ? { ...x, messages: x.messages.map((m) => (m.id === id ? fn(m) : m)) } : x));
 }
 
 export async function deleteMessage(channelId: string, id: string): Promise<void> {
@@ -270,7 +280,7 @@ onGatewayEvent('message:update', (p) => {
   if (isObj(p) && isMessage(p.message)) {
     const m = p.message;
     // Only messages in the window: an edit of one outside it shows when it is loaded again.
-    update(m.channelId, (x) => (x.messages.some((y) => y.id === m.id) ? { ...x, messages: mergeMessages(x.messages, [m]) } : x));
+    update(m.channelId, (x) => (x.messages.some((y) => y.id === m.id) ? { ...x, messages: mergeMessages(x.messages, [keepReactions(x.messages, m)]) } : x));
   }
 });
 
