@@ -23,10 +23,12 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Removes the channel and its messages.</summary>
+    /// <summary>Removes the channel, its messages, their reactions and the channel's pins.</summary>
     public async Task DeleteChannelAsync(Guid channelId)
     {
         await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM reactions WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM pins WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id = $1") { Parameters = { new() { Value = channelId } } });
         await batch.ExecuteNonQueryAsync();
