@@ -59,10 +59,15 @@ export async function loadReadStates(): Promise<void> {
   }
 }
 
-/** Acks are coalesced: at most one request per channel per ACK_EVERY_MS. */
-const ACK_EVERY_MS = 1_000;
+/**
+ * Acks are coalesced: the first goes out quickly, then at most one batch per ACK_EVERY_MS, so a
+ * busy channel does not eat the per-user request budget (RATE_LIMIT_MAX) that sends share.
+ */
+const ACK_EVERY_MS = 5_000;
+const ACK_FIRST_MS = 250;
 const pendingAcks = new Map<string, string>();
 let ackTimer: ReturnType<typeof setTimeout> | null = null;
+let lastFlush = 0;
 
 /** Marks the channel read up to `messageId` and clears its badge at once. */
 export function markRead(channelId: string, messageId: string): void {
@@ -71,16 +76,32 @@ export function markRead(channelId: string, messageId: string): void {
   if (!known || known < messageId) {
     pendingAcks.set(channelId, messageId);
   }
-  ackTimer ??= setTimeout(flushAcks, ACK_EVERY_MS);
+  ackTimer ??= setTimeout(flushAcks, Math.max(ACK_FIRST_MS, lastFlush + ACK_EVERY_MS - Date.now()));
 }
 
-function flushAcks(): void {
+/** Sends what is pending now (leaving the page must not lose the last read position). */
+export function flushAcks(): void {
+  if (ackTimer) {
+    clearTimeout(ackTimer);
+  }
   ackTimer = null;
+  if (pendingAcks.size === 0) {
+    return;
+  }
+  lastFlush = Date.now();
   const batch = [...pendingAcks];
   pendingAcks.clear();
   for (const [channelId, messageId] of batch) {
     api.ack(channelId, messageId).catch(() => undefined);
   }
+}
+
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') {
+      flushAcks();
+    }
+  });
 }
 
 // The open channel is read: ack its newest message whenever it changes.
