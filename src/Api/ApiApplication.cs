@@ -123,6 +123,7 @@ public static class ApiApplication
         app.MapThreadsApi();
         app.MapSearchApi();
         app.MapAttachmentsApi();
+        app.MapSocialApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
         app.MapFallback("/api/{**path}", (HttpContext http) =>
             // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.

@@ -17,6 +17,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Guilds.GuildMemberStore>();
         services.AddSingleton<Guilds.AuditLogStore>();
         services.AddSingleton<Channels.MessageStore>();
+        services.AddSingleton<Channels.SocialStore>();
+        services.AddSingleton<Users.ReadStateStore>();
         services.AddSingleton<Channels.MessageWriter>();
         services.AddSingleton<Channels.ThreadStore>();
         services.AddSingleton<Channels.SearchStore>();

@@ -12,6 +12,17 @@ public static class GatewayEvents
     public const string SessionRevoked = "session:revoked";
     public const string TokenExpired = "token:expired";
     public const string GuildCreate = "guild:create";
+
+    // Sent by the channel grain through the guild fan-out; listed here for the docs and the gateway.
+    public const string MentionCreate = "mention:create";
+    public const string ReactionAdd = "reaction:add";
+    public const string ReactionRemove = "reaction:remove";
+    public const string PinAdd = "pin:add";
+    public const string PinRemove = "pin:remove";
+    public const string TypingStart = "typing:start";
+
+    /// <summary>To the user's own connections after an ack.</summary>
+    public const string ReadStateUpdate = "readstate:update";
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);
@@ -21,6 +32,10 @@ public sealed record SessionRevokedEvent(Guid SessionId);
 public sealed record TokenExpiredEvent(DateTimeOffset ExpiredAt);
 
 public sealed record ReauthenticateResult(DateTimeOffset TokenExpiresAt);
+
+public sealed record ReactionRequest(Guid ChannelId, Guid MessageId, string? Emoji);
+
+public sealed record AckMessageRequest(Guid ChannelId, Guid? MessageId);
 
 public sealed record SendMessageRequest(Guid ChannelId, string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null);
 

@@ -248,6 +248,11 @@ public sealed partial class GuildGateway(
             }
 
             var audience = evt.ChannelId is { } channelId ? Viewers(entry, channelId, now) : entry.Members.Keys.ToList();
+            if (evt.Type == GatewayEvents.MentionCreate)
+            {
+                (audience, payload) = Mentioned(entry, audience, payload);
+            }
+
             await SendToAsync(audience, evt.Type, payload);
         }
         catch (Exception ex)

@@ -19,7 +19,7 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.ThreadArchived => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
             or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound or ErrorCodes.AttachmentNotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.LimitReached => StatusCodes.Status400BadRequest,
+        ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,

@@ -75,7 +75,11 @@ public sealed record MessageDto(
     [property: Id(7)] Guid? ReplyTo,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset? EditedAt,
-    [property: Id(20)] ThreadDto? Thread = null)
+    [property: Id(20)] IReadOnlyList<Guid>? Mentions = null,
+    [property: Id(21)] IReadOnlyList<Guid>? MentionRoles = null,
+    [property: Id(22)] bool MentionEveryone = false,
+    [property: Id(23)] IReadOnlyList<ReactionDto>? Reactions = null,
+    [property: Id(24)] ThreadDto? Thread = null)
 {
     /// <summary>Files sent with the message, in the order the author gave them.</summary>
     [Id(10)]

@@ -11,7 +11,7 @@ namespace LesCopains.Grains.Channels;
 /// published strictly in sequence order. A thread checks permissions against its parent channel and
 /// publishes to the parent's viewers, so Api nodes filter its events with the parent's overwrites.
 /// </summary>
-public sealed class ChannelGrain(MessageStore store, MessageWriter writer, ThreadStore threads, TimeProvider time) : Grain, IChannelGrain
+public sealed partial class ChannelGrain(MessageStore store, MessageWriter writer, ThreadStore threads, TimeProvider time) : Grain, IChannelGrain, IChannelSocialGrain
 {
     private const int RecentNonces = 2000;
 
@@ -71,6 +71,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
             Require(access, Permissions.AttachFiles);
         }
 
+        var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
         if (nonce is not null && nonces.TryGetValue((authorId, nonce), out var earlier))
         {
             return await earlier;
@@ -86,8 +87,8 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
 
         // Synchronous from here to the hand-off: id and sequence follow arrival order.
         var seq = ++lastSeq;
-        var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow(), attachmentIds);
-        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null) { Attachments = attachments };
+        var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow(), attachmentIds) { Mentions = mentions };
+        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, []) { Attachments = attachments };
         var stored = attachments.Count == 0 ? CommitAsync(row, message) : CommitAndReleaseAsync(row, message, attachmentIds);
         if (nonce is null)
         {
@@ -109,7 +110,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
 
     public async Task<MessageDto> EditMessage(Guid actorId, Guid messageId, string content)
     {
-        await AccessAsync(actorId);
+        var access = await AccessAsync(actorId);
         RequireNotArchived();
         var message = await store.GetAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
         content = MessageRules.ContentWithAttachments(content, message.Attachments.Count);
@@ -119,12 +120,14 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
         }
 
         var now = time.GetUtcNow();
-        if (!await store.EditAsync(ChannelId, messageId, content, now))
+        var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
+        if (!await store.EditAsync(ChannelId, messageId, content, now, mentions))
         {
             throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
         }
 
-        var edited = message with { Content = content, EditedAt = now };
+        // Reactions are not part of an edit: clients keep the ones they have (null = unchanged).
+        var edited = message with { Content = content, EditedAt = now, Mentions = mentions.Users, MentionRoles = mentions.Roles, MentionEveryone = mentions.Everyone, Reactions = null };
         Relay("message:update", new { guildId, channelId = ChannelId, message = edited });
         return edited;
     }
@@ -162,6 +165,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
         }
 
         var page = await store.PageAsync(ChannelId, query with { Limit = Math.Clamp(query.Limit, 1, 100) });
+        page = await WithReactionsAsync(actorId, page);
         if (thread is not null || page.Count == 0)
         {
             return page; // threads do not nest: no message of a thread starts one
@@ -295,6 +299,7 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
                         threadLastActivity = next.CreatedAt;
                         RelayThread("thread:update");
                     }
+                    RelayMentions(next);
                 }
             }
         }
@@ -343,9 +348,12 @@ public sealed class ChannelGrain(MessageStore store, MessageWriter writer, Threa
         return await GrainFactory.GetGrain<IGuildGrain>(guildId).GetChannelAccess(userId, PermissionChannelId);
     }
 
+    private static bool Has(ChannelAccess access, Permissions permission) =>
+        access.Permissions.HasFlag(Permissions.Administrator) || access.Permissions.HasFlag(permission);
+
     private static void Require(ChannelAccess access, Permissions permission)
     {
-        if (!access.Permissions.HasFlag(Permissions.Administrator) && !access.Permissions.HasFlag(permission))
+        if (!Has(access, permission))
         {
             var name = PermissionNames.ByName.FirstOrDefault(p => p.Value == permission).Key ?? permission.ToString();
             throw new DomainException(ErrorCodes.MissingPermission, $"Missing permission: {name}.");

@@ -9,7 +9,8 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
 {
     private const string Select =
         """
-        SELECT m.id, m.guild_id, m.channel_id, m.seq, m.author_id, a.username, a.display_name, m.content, m.nonce, m.reply_to, m.created_at, m.edited_at, m.has_attachments
+        SELECT m.id, m.guild_id, m.channel_id, m.seq, m.author_id, a.username, a.display_name, m.content, m.nonce, m.reply_to, m.created_at, m.edited_at, m.has_attachments,
+               m.mention_ids, m.mention_role_ids, m.mention_everyone
           FROM messages m JOIN accounts a ON a.id = m.author_id
         """;
 
@@ -25,14 +26,16 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Removes the channel and its messages, and its threads with theirs.</summary>
+    /// <summary>Removes the channel, its messages, their reactions and the channel's pins, and its threads with theirs.</summary>
     public async Task DeleteChannelAsync(Guid channelId)
     {
         await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM reactions WHERE channel_id = $1 OR channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM pins WHERE channel_id = $1 OR channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM attachments WHERE channel_id = $1 OR channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM threads WHERE parent_id = $1") { Parameters = { new() { Value = channelId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM attachments WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id = $1") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id = $1") { Parameters = { new() { Value = channelId } } });
         await batch.ExecuteNonQueryAsync();
@@ -59,6 +62,15 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(messageId);
         var list = await ReadAsync(command);
         return list.Count == 0 ? null : list[0];
+    }
+
+    /// <summary>The live messages among <paramref name="messageIds"/>, in id order.</summary>
+    public async Task<IReadOnlyList<MessageDto>> GetManyAsync(Guid channelId, IReadOnlyList<Guid> messageIds)
+    {
+        await using var command = dataSource.CreateCommand($"{Select} WHERE m.channel_id = $1 AND m.id = ANY($2) AND m.deleted_at IS NULL ORDER BY m.id");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(messageIds.ToArray());
+        return await ReadAsync(command);
     }
 
     public async Task<MessageDto?> FindByNonceAsync(Guid channelId, Guid authorId, string nonce)
@@ -106,13 +118,20 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         }
     }
 
-    public async Task<bool> EditAsync(Guid channelId, Guid messageId, string content, DateTimeOffset now)
+    public async Task<bool> EditAsync(Guid channelId, Guid messageId, string content, DateTimeOffset now, MessageMentions mentions)
     {
-        await using var command = dataSource.CreateCommand("UPDATE messages SET content = $3, edited_at = $4 WHERE channel_id = $1 AND id = $2 AND deleted_at IS NULL");
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE messages SET content = $3, edited_at = $4, mention_ids = $5, mention_role_ids = $6, mention_everyone = $7
+             WHERE channel_id = $1 AND id = $2 AND deleted_at IS NULL
+            """);
         command.Parameters.AddWithValue(channelId);
         command.Parameters.AddWithValue(messageId);
         command.Parameters.AddWithValue(content);
         command.Parameters.AddWithValue(now);
+        command.Parameters.AddWithValue(mentions.Users.ToArray());
+        command.Parameters.AddWithValue(mentions.Roles.ToArray());
+        command.Parameters.AddWithValue(mentions.Everyone);
         return await command.ExecuteNonQueryAsync() == 1;
     }
 
@@ -240,7 +259,11 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetGuid(9),
                 reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11))
+                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+                reader.GetFieldValue<Guid[]>(13),
+                reader.GetFieldValue<Guid[]>(14),
+                reader.GetBoolean(15),
+                [])
             {
                 Attachments = reader.GetBoolean(12) ? HasFiles : [],
             });

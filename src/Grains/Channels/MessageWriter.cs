@@ -23,7 +23,10 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
     }
 
     /// <summary>A message to insert; <paramref name="Attachments"/> are pending uploads claimed in the same statement.</summary>
-    public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt, IReadOnlyList<Guid>? Attachments = null);
+    public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt, IReadOnlyList<Guid>? Attachments = null)
+    {
+        public MessageMentions Mentions { get; init; } = MessageMentions.None;
+    }
 
     private sealed record Pending(Row Row, TaskCompletionSource<Outcome> Done);
 
@@ -77,13 +80,15 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         await using var command = dataSource.CreateCommand(
             """
             WITH inserted AS (
-                INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments)
-                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::boolean[])
+                INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids, mention_role_ids, mention_everyone)
+                SELECT id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids::uuid[], mention_role_ids::uuid[], mention_everyone
+                  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::boolean[], $11::text[], $12::text[], $13::boolean[])
+                    AS t(id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids, mention_role_ids, mention_everyone)
                 ON CONFLICT DO NOTHING
                 RETURNING id),
             claimed AS (
                 UPDATE attachments a SET message_id = x.message_id, position = x.position
-                  FROM unnest($11::uuid[], $12::uuid[], $13::smallint[]) AS x (id, message_id, position)
+                  FROM unnest($14::uuid[], $15::uuid[], $16::smallint[]) AS x (id, message_id, position)
                  WHERE a.id = x.id AND a.message_id IS NULL AND x.message_id IN (SELECT id FROM inserted)
                 RETURNING a.id)
             SELECT id FROM inserted
@@ -98,6 +103,11 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = rows.Select(r => r.ReplyTo is { } g ? (object)g : DBNull.Value).ToArray() });
         command.Parameters.AddWithValue(rows.Select(r => r.CreatedAt).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Attachments is { Count: > 0 }).ToArray());
+
+        // uuid[] per row travels as an array literal: unnest cannot split a two-dimensional array into rows of arrays.
+        command.Parameters.AddWithValue(rows.Select(r => ArrayLiteral(r.Mentions.Users)).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => ArrayLiteral(r.Mentions.Roles)).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Mentions.Everyone).ToArray());
         var claims = rows.SelectMany(r => (r.Attachments ?? []).Select((id, i) => (Id: id, MessageId: r.Id, Position: (short)i))).ToList();
         command.Parameters.AddWithValue(claims.Select(c => c.Id).ToArray());
         command.Parameters.AddWithValue(claims.Select(c => c.MessageId).ToArray());
@@ -111,6 +121,8 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
 
         return inserted;
     }
+
+    private static string ArrayLiteral(IReadOnlyList<Guid> ids) => "{" + string.Join(',', ids) + "}";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A batch of {Count} messages could not be committed")]
     private partial void LogBatchFailed(Exception exception, int count);

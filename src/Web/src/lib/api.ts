@@ -1,6 +1,6 @@
 import type {
   AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message,
-  Role, SearchResult, SessionInfo, ThreadInfo, User,
+  Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
 
@@ -323,6 +323,28 @@ export class ApiClient {
 
   searchMessages(guildId: string, params: URLSearchParams): Promise<SearchResult> {
     return this.request('GET', `/api/guilds/${enc(guildId)}/messages/search?${params}`);
+  }
+
+  // --- reactions, pins, read states (docs/API.md) --------------------------------------------
+
+  react(channelId: string, id: string, emoji: string, on: boolean): Promise<Reaction> {
+    return this.request(on ? 'PUT' : 'DELETE', `/api/channels/${enc(channelId)}/messages/${enc(id)}/reactions/${enc(emoji)}/@me`);
+  }
+
+  listPins(channelId: string): Promise<{ pins: Pin[] }> {
+    return this.request('GET', `/api/channels/${enc(channelId)}/pins`);
+  }
+
+  setPinned(channelId: string, id: string, pinned: boolean): Promise<void> {
+    return this.request(pinned ? 'PUT' : 'DELETE', `/api/channels/${enc(channelId)}/pins/${enc(id)}`);
+  }
+
+  ack(channelId: string, messageId: string): Promise<ReadState> {
+    return this.request('POST', `/api/channels/${enc(channelId)}/ack`, { body: { messageId } });
+  }
+
+  readStates(): Promise<{ readStates: ReadState[] }> {
+    return this.request('GET', '/api/users/@me/read-states');
   }
 
   // --- tokens -----------------------------------------------------------------------------

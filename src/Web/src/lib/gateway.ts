@@ -43,6 +43,7 @@ export const GATEWAY_EVENTS = [
   'member:join', 'member:update', 'member:leave',
   'message:create', 'message:update', 'message:delete',
   'thread:create', 'thread:update',
+  'mention:create', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update',
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 

@@ -169,6 +169,12 @@ export interface Message {
   attachments?: Attachment[];
   /** The thread started from this message, if any. */
   thread?: ThreadInfo | null;
+  /** Users this message mentions (parsed by the server). */
+  mentions?: string[] | null;
+  mentionRoles?: string[] | null;
+  mentionEveryone?: boolean;
+  /** null in `message:update`: keep the reactions already known. */
+  reactions?: Reaction[] | null;
 }
 
 // --- threads and search (docs/API.md, "Threads", "Search") -----------------------------------
@@ -213,4 +219,26 @@ export interface Attachment {
   height?: number | null;
   /** Same-origin path; fetched with the media cookie (see lib/media.ts). */
   url: string;
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  /** Whether the current user reacted with it. */
+  me: boolean;
+}
+
+export interface Pin {
+  message: Message;
+  pinnedBy: string;
+  pinnedAt: string;
+}
+
+export interface ReadState {
+  guildId: string;
+  channelId: string;
+  lastMessageId: string | null;
+  lastSeq: number;
+  unread: number;
+  mentions: number;
 }

@@ -5,6 +5,7 @@
  *
  *   **bold**  *italics* or _italics_  ~~strike~~  `code`  ```lang\ncode block```  ||spoiler||
  *   https://… (autolinks)   \* (a backslash keeps the next character literal)
+ *   <@userId> <@&roleId> @everyone @here (mentions; the server decides whom they notify)
  */
 
 export type MdNode =
@@ -12,7 +13,11 @@ export type MdNode =
   | { t: 'b' | 'i' | 's' | 'spoiler'; c: MdNode[] }
   | { t: 'code'; v: string }
   | { t: 'pre'; v: string; lang: string | null }
-  | { t: 'link'; href: string; v: string };
+  | { t: 'link'; href: string; v: string }
+  | { t: 'mention'; kind: 'user' | 'role' | 'everyone'; id: string; v: string };
+
+const MENTION = /^<@(&)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>/i;
+const EVERYONE = /^@(everyone|here)(?![\p{L}\p{N}_])/u;
 
 /** Nesting deeper than this is shown as text; keeps hostile input from recursing far. */
 const MAX_DEPTH = 6;
@@ -103,6 +108,19 @@ function inline(src: string, depth: number): MdNode[] {
         flush();
         out.push({ t: 'code', v: src.slice(i + 1, end) });
         i = end + 1;
+        continue;
+      }
+    }
+
+    if (ch === '<' || ch === '@') {
+      const tag = MENTION.exec(rest);
+      const all = !tag && !isWordChar(src[i - 1]) && src[i - 1] !== '@' ? EVERYONE.exec(rest) : null;
+      if (tag || all) {
+        flush();
+        out.push(tag
+          ? { t: 'mention', kind: tag[1] ? 'role' : 'user', id: tag[2]!.toLowerCase(), v: tag[0] }
+          : { t: 'mention', kind: 'everyone', id: all![1]!, v: all![0] });
+        i += (tag ?? all)![0].length;
         continue;
       }
     }
@@ -238,6 +256,8 @@ export function plainText(nodes: MdNode[]): string {
           return n.v;
         case 'pre':
           return n.v;
+        case 'mention':
+          return n.kind === 'everyone' ? n.v : n.kind === 'role' ? '@role' : '@user';
         case 'spoiler':
           return '▮▮▮';
         default:

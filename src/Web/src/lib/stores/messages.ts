@@ -65,6 +65,11 @@ export interface MessageStore {
   patch(channelId: string, fn: (messages: Message[]) => Message[]): void;
 }
 
+/** An edit carries `reactions: null`: the ones already known stay. */
+function keepReactions(list: readonly Message[], m: Message): Message {
+  return m.reactions ? m : { ...m, reactions: list.find((x) => x.id === m.id)?.reactions ?? [] };
+}
+
 export function createMessageStore(trackUnread: boolean): MessageStore {
   const state = writable<ChannelMessages | null>(null);
   const channelMessages: Readable<ChannelMessages | null> = { subscribe: state.subscribe };
@@ -259,7 +264,7 @@ export function createMessageStore(trackUnread: boolean): MessageStore {
   /** Saves an edit; the answer (or the update event, whichever is first) shows it. */
   async function editMessage(channelId: string, id: string, content: string): Promise<void> {
     const message = await api.editMessage(channelId, id, content);
-    update(channelId, (x) => ({ ...x, messages: mergeMessages(x.messages, [message]) }));
+    update(channelId, (x) => ({ ...x, messages: mergeMessages(x.messages, [keepReactions(x.messages, message)]) }));
   }
 
   async function deleteMessage(channelId: string, id: string): Promise<void> {
@@ -289,7 +294,7 @@ export function createMessageStore(trackUnread: boolean): MessageStore {
     if (isObj(p) && isMessage(p.message)) {
       const m = p.message;
       // Only messages in the window: an edit of one outside it shows when it is loaded again.
-      update(m.channelId, (x) => (x.messages.some((y) => y.id === m.id) ? { ...x, messages: mergeMessages(x.messages, [m]) } : x));
+      update(m.channelId, (x) => (x.messages.some((y) => y.id === m.id) ? { ...x, messages: mergeMessages(x.messages, [keepReactions(x.messages, m)]) } : x));
     }
   });
 
@@ -333,6 +338,13 @@ export const threadMessages = createMessageStore(false);
 export const {
   channelMessages, openChannel, closeChannel, loadOlder, loadNewer, jumpToPresent, jumpTo, editMessage, deleteMessage, patch,
 } = main;
+
+/** Changes one message in place (reactions and other live details), in whichever window holds it. */
+export function patchMessage(channelId: string, id: string, fn: (m: Message) => Message): void {
+  const change = (list: Message[]) => (list.some((m) => m.id === id) ? list.map((m) => (m.id === id ? fn(m) : m)) : list);
+  main.patch(channelId, change);
+  threadMessages.patch(channelId, change);
+}
 
 /** A message this client learned about (an acknowledged send): to whichever window shows its channel. */
 export function receive(message: Message): void {

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+
+namespace LesCopains.Grains.Channels;
+
+/// <summary>Reactions are single Unicode emoji: one grapheme cluster made of emoji code points.</summary>
+public static class EmojiRules
+{
+    public const int MaxLength = 32;
+
+    public static string Validate(string? raw) =>
+        IsEmoji(raw) ? raw! : throw new DomainException(ErrorCodes.ValidationFailed, "emoji: one Unicode emoji is expected.");
+
+    public static bool IsEmoji(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > MaxLength || StringInfo.GetNextTextElementLength(text) != text.Length)
+        {
+            return false;
+        }
+
+        var pictographs = 0;
+        var runes = text.EnumerateRunes().ToList();
+        for (var i = 0; i < runes.Count; i++)
+        {
+            var rune = runes[i];
+            var value = rune.Value;
+            if (value is 0x200D or 0xFE0F or 0xFE0E or 0x20E3 or (>= 0xE0020 and <= 0xE007F) or (>= 0x1F3FB and <= 0x1F3FF))
+            {
+                continue; // joiners, variation selectors, keycap, tags, skin tones
+            }
+
+            if (value is (>= '0' and <= '9') or '#' or '*')
+            {
+                // Only as a keycap base: 1️⃣
+                if (i != 0 || !runes.Skip(1).Any(r => r.Value == 0x20E3))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (Rune.GetUnicodeCategory(rune) == UnicodeCategory.OtherSymbol || value is 0x203C or 0x2049)
+            {
+                pictographs++;
+                continue;
+            }
+
+            return false;
+        }
+
+        return pictographs > 0 || runes.Any(r => r.Value == 0x20E3);
+    }
+}

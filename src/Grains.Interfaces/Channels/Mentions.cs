@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+
+namespace LesCopains.Grains.Channels;
+
+/// <summary>Who a message mentions, as parsed from its content on the server.</summary>
+[GenerateSerializer, Immutable, Alias("lc.MessageMentions")]
+public sealed record MessageMentions(
+    [property: Id(0)] IReadOnlyList<Guid> Users,
+    [property: Id(1)] IReadOnlyList<Guid> Roles,
+    [property: Id(2)] bool Everyone)
+{
+    public static readonly MessageMentions None = new([], [], false);
+
+    public bool IsEmpty => !Everyone && Users.Count == 0 && Roles.Count == 0;
+}
+
+/// <summary>
+/// Parses <c>&lt;@userId&gt;</c>, <c>&lt;@&amp;roleId&gt;</c>, <c>@everyone</c> and <c>@here</c>. Mentions inside
+/// code spans and code blocks are text, as they render. <c>@everyone</c>/<c>@here</c> count only for
+/// authors with MENTION_EVERYONE; without it they stay plain text.
+/// </summary>
+public static partial class MentionParser
+{
+    public const int MaxUsers = 100;
+    public const int MaxRoles = 50;
+
+    public static MessageMentions Parse(string content, bool canMentionEveryone)
+    {
+        var text = CodeRegex().Replace(content, " ");
+        var users = new List<Guid>();
+        var roles = new List<Guid>();
+        foreach (Match match in TagRegex().Matches(text))
+        {
+            var id = Guid.Parse(match.Groups[2].ValueSpan);
+            var list = match.Groups[1].Success ? roles : users;
+            if (!list.Contains(id) && list.Count < (list == roles ? MaxRoles : MaxUsers))
+            {
+                list.Add(id);
+            }
+        }
+
+        var everyone = canMentionEveryone && EveryoneRegex().IsMatch(text);
+        return users.Count == 0 && roles.Count == 0 && !everyone ? MessageMentions.None : new MessageMentions(users, roles, everyone);
+    }
+
+    [GeneratedRegex(@"```[\s\S]*?```|`[^`\n]*`")]
+    private static partial Regex CodeRegex();
+
+    [GeneratedRegex(@"<@(&)?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})>")]
+    private static partial Regex TagRegex();
+
+    [GeneratedRegex(@"(?<![\w@])@(everyone|here)\b")]
+    private static partial Regex EveryoneRegex();
+}

@@ -1,0 +1,95 @@
+using LesCopains.Grains.Channels;
+using LesCopains.Grains.Guilds;
+using Microsoft.Extensions.Logging;
+
+namespace LesCopains.Grains.Users;
+
+/// <summary>
+/// Read positions of one user. Acks update memory at once and reach PostgreSQL in one upsert per
+/// <see cref="FlushDelay"/> at most (and on deactivation), so the write rate is bounded whatever the
+/// client does. Counts are read after a flush, so the table is the source of truth.
+/// </summary>
+public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider time, ILogger<ReadStateGrain> logger) : Grain, IReadStateGrain
+{
+    public static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<Guid, ReadMarker> pending = [];
+    private readonly Dictionary<Guid, ReadMarker> known = [];
+    private IGrainTimer? flushTimer;
+
+    private Guid UserId => this.GetPrimaryKey();
+
+    public async Task<ReadStateDto> Ack(Guid channelId, Guid messageId)
+    {
+        var marker = await GrainFactory.GetGrain<IChannelSocialGrain>(channelId).GetReadMarker(UserId, messageId);
+        if (!known.TryGetValue(channelId, out var before) || marker.Seq > before.Seq)
+        {
+            known[channelId] = marker;
+            pending[channelId] = marker;
+            flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+
+        var member = await GrainFactory.GetGrain<IGuildGrain>(marker.GuildId).GetMember(UserId)
+            ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
+        var latest = known[channelId];
+        var counts = await store.CountsAsync(UserId, [new(marker.GuildId, channelId, member.JoinedAt, latest.MessageId, latest.Seq)], member.RoleIds);
+        return counts[0];
+    }
+
+    public async Task<IReadOnlyList<ReadStateDto>> GetReadStates()
+    {
+        await FlushAsync(CancellationToken.None);
+        var channels = new List<ReadStateStore.ChannelQuery>();
+        var roles = new List<Guid>();
+        foreach (var guildId in await GrainFactory.GetGrain<IUserGrain>(UserId).GetGuilds())
+        {
+            GuildViewDto view;
+            try
+            {
+                view = await GrainFactory.GetGrain<IGuildGrain>(guildId).GetView(UserId);
+            }
+            catch (DomainException)
+            {
+                continue; // left or deleted meanwhile
+            }
+
+            roles.AddRange(view.Me.Roles);
+            channels.AddRange(view.Channels.Where(c => c.Type == "text").Select(c => new ReadStateStore.ChannelQuery(guildId, c.Id, view.Me.JoinedAt, null, 0)));
+        }
+
+        return await store.CountsAsync(UserId, channels, roles);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        await FlushAsync(cancellationToken);
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        flushTimer?.Dispose();
+        flushTimer = null;
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        var batch = pending.Values.ToList();
+        pending.Clear();
+        try
+        {
+            await store.UpsertAsync(UserId, batch, time.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            LogFlushFailed(ex, UserId, batch.Count);
+            foreach (var marker in batch)
+            {
+                pending.TryAdd(marker.ChannelId, marker);
+            }
+
+            flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store {Count} read positions of user {UserId}; retrying")]
+    private partial void LogFlushFailed(Exception exception, Guid userId, int count);
+}

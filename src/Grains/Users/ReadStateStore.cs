@@ -1,0 +1,85 @@
+using Npgsql;
+
+namespace LesCopains.Grains.Users;
+
+/// <summary>The <c>read_states</c> table and the unread/mention counts computed from it.</summary>
+public sealed class ReadStateStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>A channel to count: <paramref name="Since"/> bounds the count when the user never read it (their join time).</summary>
+    public sealed record ChannelQuery(Guid GuildId, Guid ChannelId, DateTimeOffset Since, Guid? KnownMessageId, long KnownSeq);
+
+    /// <summary>Upserts read positions in one statement; a position never moves backwards.</summary>
+    public async Task UpsertAsync(Guid userId, IReadOnlyList<Channels.ReadMarker> markers, DateTimeOffset now)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO read_states (user_id, channel_id, last_message_id, last_seq, updated_at)
+            SELECT $1, channel_id, last_message_id, last_seq, $5
+              FROM unnest($2::uuid[], $3::uuid[], $4::bigint[]) AS t(channel_id, last_message_id, last_seq)
+            ON CONFLICT (user_id, channel_id) DO UPDATE
+               SET last_message_id = EXCLUDED.last_message_id, last_seq = EXCLUDED.last_seq, updated_at = EXCLUDED.updated_at
+             WHERE read_states.last_seq < EXCLUDED.last_seq
+            """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(markers.Select(m => m.ChannelId).ToArray());
+        command.Parameters.AddWithValue(markers.Select(m => m.MessageId).ToArray());
+        command.Parameters.AddWithValue(markers.Select(m => m.Seq).ToArray());
+        command.Parameters.AddWithValue(now);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Unread messages (by others) and messages mentioning the user (directly, through one of
+    /// <paramref name="roleIds"/>, or everyone) after the read position, each capped at <see cref="ReadStateDto.MaxCount"/>.
+    /// </summary>
+    public async Task<List<ReadStateDto>> CountsAsync(Guid userId, IReadOnlyList<ChannelQuery> channels, IReadOnlyList<Guid> roleIds)
+    {
+        var result = new List<ReadStateDto>(channels.Count);
+        if (channels.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT c.channel_id, p.last_message_id, p.last_seq,
+                   (SELECT count(*) FROM (SELECT 1 FROM messages m
+                     WHERE m.channel_id = c.channel_id AND m.seq > p.last_seq AND m.deleted_at IS NULL AND m.author_id <> $1
+                       AND (p.last_seq > 0 OR m.created_at >= c.since)
+                     LIMIT $7) u)::int,
+                   (SELECT count(*) FROM (SELECT 1 FROM messages m
+                     WHERE m.channel_id = c.channel_id AND m.seq > p.last_seq AND m.deleted_at IS NULL AND m.author_id <> $1
+                       AND (p.last_seq > 0 OR m.created_at >= c.since)
+                       AND (m.mention_everyone OR cardinality(m.mention_ids) > 0 OR cardinality(m.mention_role_ids) > 0)
+                       AND (m.mention_everyone OR $1 = ANY(m.mention_ids) OR m.mention_role_ids && $6)
+                     LIMIT $7) x)::int
+              FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::bigint[]) WITH ORDINALITY AS c(channel_id, since, known_id, known_seq, n)
+              LEFT JOIN read_states rs ON rs.user_id = $1 AND rs.channel_id = c.channel_id
+             CROSS JOIN LATERAL (SELECT
+                   CASE WHEN coalesce(rs.last_seq, 0) >= c.known_seq THEN rs.last_message_id ELSE c.known_id END AS last_message_id,
+                   greatest(coalesce(rs.last_seq, 0), c.known_seq) AS last_seq) p
+             ORDER BY c.n
+            """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(channels.Select(c => c.ChannelId).ToArray());
+        command.Parameters.AddWithValue(channels.Select(c => c.Since).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid, Value = channels.Select(c => c.KnownMessageId is { } id ? (object)id : DBNull.Value).ToArray() });
+        command.Parameters.AddWithValue(channels.Select(c => c.KnownSeq).ToArray());
+        command.Parameters.AddWithValue(roleIds.ToArray());
+        command.Parameters.AddWithValue(ReadStateDto.MaxCount);
+        await using var reader = await command.ExecuteReaderAsync();
+        var i = 0;
+        while (await reader.ReadAsync())
+        {
+            result.Add(new ReadStateDto(
+                channels[i++].GuildId,
+                reader.GetGuid(0),
+                reader.IsDBNull(1) ? null : reader.GetGuid(1),
+                reader.GetInt64(2),
+                reader.GetInt32(3),
+                reader.GetInt32(4)));
+        }
+
+        return result;
+    }
+}

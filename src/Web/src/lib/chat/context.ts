@@ -1,0 +1,21 @@
+import { getContext, setContext } from 'svelte';
+
+/** What message rows of one channel need to know about the reader and the guild (set by ChannelChat). */
+export interface ChatContext {
+  readonly meId: string;
+  readonly myRoles: readonly string[];
+  readonly canReact: boolean;
+  readonly canPin: boolean;
+  userName(id: string): string | null;
+  role(id: string): { name: string; color: number } | null;
+}
+
+const KEY = Symbol('chat');
+
+export function setChatContext(ctx: ChatContext): void {
+  setContext(KEY, ctx);
+}
+
+export function chatContext(): ChatContext | undefined {
+  return getContext<ChatContext | undefined>(KEY);
+}

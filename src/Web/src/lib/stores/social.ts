@@ -1,0 +1,305 @@
+import { derived, get, writable, type Readable } from 'svelte/store';
+import { ApiError } from '../api.ts';
+import { applyReaction, TYPING_TTL_MS } from '../chat/social.ts';
+import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
+import type { Message, MessageAuthor, Pin, ReadState } from '../types.ts';
+import { channelMessages, patchMessage } from './messages.ts';
+import { api, session } from './session.ts';
+
+/**
+ * Unread/mention counts (from the server on connect, then live), typing notices, reaction and
+ * pin events (docs/API.md "Read states", "Typing", "Reactions", "Pins").
+ */
+
+// --- read states ------------------------------------------------------------------------------
+
+export interface Badge {
+  guildId: string;
+  unread: number;
+  mentions: number;
+}
+
+const badgeState = writable<Record<string, Badge>>({});
+/** Per channel id. */
+export const badges: Readable<Record<string, Badge>> = { subscribe: badgeState.subscribe };
+
+/** Mentions per guild id (for the guild bar), and whether the guild has anything unread. */
+export const guildBadges: Readable<Record<string, { unread: boolean; mentions: number }>> = derived(badgeState, (b) => {
+  const out: Record<string, { unread: boolean; mentions: number }> = {};
+  for (const x of Object.values(b)) {
+    const g = (out[x.guildId] ??= { unread: false, mentions: 0 });
+    g.unread ||= x.unread > 0;
+    g.mentions += x.mentions;
+  }
+  return out;
+});
+
+function setBadge(channelId: string, fn: (b: Badge | undefined) => Badge | undefined): void {
+  badgeState.update((s) => {
+    const next = fn(s[channelId]);
+    if (!next) {
+      const { [channelId]: _gone, ...rest } = s;
+      return rest;
+    }
+    return { ...s, [channelId]: next };
+  });
+}
+
+function fromServer(r: ReadState): void {
+  setBadge(r.channelId, () => ({ guildId: r.guildId, unread: r.unread, mentions: r.mentions }));
+}
+
+export async function loadReadStates(): Promise<void> {
+  try {
+    const { readStates } = await api.readStates();
+    const open = get(channelMessages)?.channelId;
+    badgeState.set(Object.fromEntries(readStates.filter((r) => r.channelId !== open).map((r) => [r.channelId, { guildId: r.guildId, unread: r.unread, mentions: r.mentions }])));
+  } catch {
+    // Badges are a convenience: the next connect tries again.
+  }
+}
+
+/**
+ * Acks are coalesced: the first goes out quickly, then at most one batch per ACK_EVERY_MS, so a
+ * busy channel does not eat the per-user request budget (RATE_LIMIT_MAX) that sends share.
+ */
+const ACK_EVERY_MS = 5_000;
+const ACK_FIRST_MS = 250;
+const pendingAcks = new Map<string, string>();
+let ackTimer: ReturnType<typeof setTimeout> | null = null;
+let lastFlush = 0;
+
+/** Marks the channel read up to `messageId` and clears its badge at once. */
+export function markRead(channelId: string, messageId: string): void {
+  setBadge(channelId, (b) => (b ? { ...b, unread: 0, mentions: 0 } : b));
+  const known = pendingAcks.get(channelId);
+  if (!known || known < messageId) {
+    pendingAcks.set(channelId, messageId);
+  }
+  ackTimer ??= setTimeout(flushAcks, Math.max(ACK_FIRST_MS, lastFlush + ACK_EVERY_MS - Date.now()));
+}
+
+/** Sends what is pending now (leaving the page must not lose the last read position). */
+export function flushAcks(): void {
+  if (ackTimer) {
+    clearTimeout(ackTimer);
+  }
+  ackTimer = null;
+  if (pendingAcks.size === 0) {
+    return;
+  }
+  lastFlush = Date.now();
+  const batch = [...pendingAcks];
+  pendingAcks.clear();
+  for (const [channelId, messageId] of batch) {
+    api.ack(channelId, messageId).catch(() => undefined);
+  }
+}
+
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') {
+      flushAcks();
+    }
+  });
+}
+
+// The open channel is read: ack its newest message whenever it changes.
+channelMessages.subscribe((s) => {
+  const newest = s?.atPresent ? s.messages[s.messages.length - 1] : undefined;
+  if (s && newest) {
+    markRead(s.channelId, newest.id);
+  }
+});
+
+// --- typing -----------------------------------------------------------------------------------
+
+export interface Typist {
+  user: MessageAuthor;
+  until: number;
+}
+
+const typingState = writable<Record<string, Typist[]>>({});
+/** Who is typing, per channel id (without me). */
+export const typing: Readable<Record<string, Typist[]>> = { subscribe: typingState.subscribe };
+let sweep: ReturnType<typeof setInterval> | null = null;
+
+function dropTypist(channelId: string, userId: string): void {
+  typingState.update((s) => {
+    const list = s[channelId];
+    return list?.some((t) => t.user.id === userId) ? { ...s, [channelId]: list.filter((t) => t.user.id !== userId) } : s;
+  });
+}
+
+function sweepTyping(): void {
+  const now = Date.now();
+  let left = 0;
+  typingState.update((s) => {
+    const next: Record<string, Typist[]> = {};
+    for (const [c, list] of Object.entries(s)) {
+      const live = list.filter((t) => t.until > now);
+      if (live.length > 0) {
+        next[c] = live;
+        left += live.length;
+      }
+    }
+    return next;
+  });
+  if (left === 0 && sweep) {
+    clearInterval(sweep);
+    sweep = null;
+  }
+}
+
+let lastTypingSent = new Map<string, number>();
+
+/** Tells the server this user is typing in `channelId` (the caller throttles; failures are ignored). */
+export function sendTyping(channelId: string): void {
+  lastTypingSent.set(channelId, Date.now());
+  invoke('StartTyping', channelId).catch(() => undefined);
+}
+
+export function lastTypingSentAt(channelId: string): number | null {
+  return lastTypingSent.get(channelId) ?? null;
+}
+
+// --- pins -------------------------------------------------------------------------------------
+
+const pinState = writable<{ channelId: string; pins: Pin[]; loading: boolean; error: string | null } | null>(null);
+/** The pinned messages of the channel whose pins panel is open. */
+export const pins = { subscribe: pinState.subscribe };
+
+export async function openPins(channelId: string): Promise<void> {
+  pinState.set({ channelId, pins: [], loading: true, error: null });
+  try {
+    const { pins: list } = await api.listPins(channelId);
+    pinState.update((s) => (s?.channelId === channelId ? { ...s, pins: list, loading: false } : s));
+  } catch {
+    pinState.update((s) => (s?.channelId === channelId ? { ...s, loading: false, error: 'The pinned messages could not be loaded.' } : s));
+  }
+}
+
+export function closePins(): void {
+  pinState.set(null);
+}
+
+/** Pins or unpins a message (MANAGE_MESSAGES); the pins panel follows the live events. */
+export async function pinMessage(message: Message, pinned: boolean): Promise<string | null> {
+  try {
+    await api.setPinned(message.channelId, message.id, pinned);
+    return null;
+  } catch (err) {
+    return err instanceof ApiError && err.code === 'too_many_pins' ? 'This channel already has 50 pinned messages. Unpin one first.' : 'The message could not be pinned.';
+  }
+}
+
+// --- reactions --------------------------------------------------------------------------------
+
+/** Adds or removes my reaction (optimistic; the answer carries the true count). */
+export async function toggleReaction(message: Message, emoji: string): Promise<void> {
+  const mine = (message.reactions ?? []).find((r) => r.emoji === emoji)?.me ?? false;
+  const on = !mine;
+  try {
+    const r = await api.react(message.channelId, message.id, emoji, on);
+    patchMessage(message.channelId, message.id, (m) => ({ ...m, reactions: applyReaction(m.reactions ?? [], emoji, r.count, true, on) }));
+  } catch {
+    // Refused (permission, limit): nothing changed.
+  }
+}
+
+// --- live events ------------------------------------------------------------------------------
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const me = () => get(session).user?.id ?? null;
+const openChannelId = () => get(channelMessages)?.channelId ?? null;
+
+onGatewayEvent('message:create', (p) => {
+  if (!isObj(p) || !isObj(p.message) || typeof p.channelId !== 'string' || typeof p.guildId !== 'string') {
+    return;
+  }
+  const m = p.message as unknown as Message;
+  dropTypist(p.channelId, m.author.id);
+  if (m.author.id !== me() && p.channelId !== openChannelId()) {
+    const guildId = p.guildId;
+    setBadge(p.channelId, (b) => ({ guildId, unread: (b?.unread ?? 0) + 1, mentions: b?.mentions ?? 0 }));
+  }
+});
+
+onGatewayEvent('mention:create', (p) => {
+  if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && p.channelId !== openChannelId()) {
+    const guildId = p.guildId;
+    setBadge(p.channelId, (b) => ({ guildId, unread: b?.unread ?? 1, mentions: (b?.mentions ?? 0) + 1 }));
+  }
+});
+
+onGatewayEvent('readstate:update', (p) => {
+  if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && typeof p.unread === 'number' && typeof p.mentions === 'number') {
+    const r = p as unknown as ReadState;
+    fromServer(r.channelId === openChannelId() ? { ...r, unread: 0, mentions: 0 } : r);
+  }
+});
+
+onGatewayEvent('typing:start', (p) => {
+  if (!isObj(p) || typeof p.channelId !== 'string' || !isObj(p.user) || typeof p.user.id !== 'string' || p.user.id === me()) {
+    return;
+  }
+  const channelId = p.channelId;
+  const user = p.user as unknown as MessageAuthor;
+  const until = Date.now() + TYPING_TTL_MS;
+  typingState.update((s) => ({ ...s, [channelId]: [...(s[channelId] ?? []).filter((t) => t.user.id !== user.id), { user, until }] }));
+  sweep ??= setInterval(sweepTyping, 1_000);
+});
+
+for (const name of ['reaction:add', 'reaction:remove'] as const) {
+  onGatewayEvent(name, (p) => {
+    if (!isObj(p) || typeof p.channelId !== 'string' || typeof p.messageId !== 'string' || typeof p.emoji !== 'string' || typeof p.count !== 'number') {
+      return;
+    }
+    const { emoji, count } = p as { emoji: string; count: number };
+    const byMe = p.userId === me();
+    patchMessage(p.channelId, p.messageId, (m) => ({ ...m, reactions: applyReaction(m.reactions ?? [], emoji, count, byMe, name === 'reaction:add') }));
+  });
+}
+
+onGatewayEvent('pin:add', (p) => {
+  if (isObj(p) && typeof p.channelId === 'string' && isObj(p.pin)) {
+    const pin = p.pin as unknown as Pin;
+    const channelId = p.channelId;
+    pinState.update((s) => (s && s.channelId === channelId ? { ...s, pins: [pin, ...s.pins.filter((x) => x.message.id !== pin.message.id)] } : s));
+  }
+});
+
+onGatewayEvent('pin:remove', (p) => {
+  if (isObj(p) && typeof p.channelId === 'string' && typeof p.messageId === 'string') {
+    const { channelId, messageId } = p as { channelId: string; messageId: string };
+    pinState.update((s) => (s && s.channelId === channelId ? { ...s, pins: s.pins.filter((x) => x.message.id !== messageId) } : s));
+  }
+});
+
+// The server is the source of truth for counts on every (re)connect.
+let lastConnection = get(connectionState);
+connectionState.subscribe((c) => {
+  const was = lastConnection;
+  lastConnection = c;
+  if (c === 'connected' && was !== 'connected' && me()) {
+    void loadReadStates();
+  }
+});
+
+// Another account in this tab starts clean.
+let lastUser = me();
+session.subscribe((s) => {
+  const id = s.user?.id ?? null;
+  if (id !== lastUser) {
+    lastUser = id;
+    badgeState.set({});
+    typingState.set({});
+    pinState.set(null);
+    lastTypingSent = new Map();
+  }
+});
+
+// Loaded after the hub was already up (this module comes with the lazy home screen).
+if (get(connectionState) === 'connected' && me()) {
+  void loadReadStates();
+}

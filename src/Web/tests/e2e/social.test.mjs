@@ -1,0 +1,133 @@
+// Mentions, reactions, pins, typing and unread badges end to end: two people in one guild.
+// Runs against BASE_URL (the real stack).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+
+const LIVE = 10_000;
+const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function register(page, displayName) {
+  await page.goto(BASE_URL + '/register');
+  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+  await page.getByLabel('Username').fill(randomUsername());
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+}
+
+function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const { accessToken } = JSON.parse(localStorage.getItem('lescopains.session'));
+      const res = await fetch(path, {
+        method,
+        headers: { Authorization: `Bearer ${accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : null,
+      });
+      return { status: res.status, body: res.status === 204 ? null : await res.json() };
+    },
+    [method, path, body],
+  );
+}
+
+const list = (page, channel = 'general') => page.getByRole('list', { name: `Messages in #${channel}` });
+const row = (page, text) => list(page).locator('[data-message-id]').filter({ has: page.locator('.content').filter({ hasText: text }) });
+const composer = (page, channel = 'general') => page.getByRole('textbox', { name: `Message #${channel}` });
+const channelLink = (page, name) => page.getByRole('navigation', { name: 'Channels' }).locator('a', { has: page.locator('.cname', { hasText: new RegExp(`^${name}$`) }) });
+
+test('two members see typing, react, mention each other with badges, and pin', async () => {
+  const guildName = `Social ${Math.random().toString(36).slice(2, 6)}`;
+  const alice = await newDevice(browser);
+  const a = alice.page;
+  await register(a, 'Alice Ardent');
+  await a.getByRole('button', { name: 'Create a guild' }).click();
+  await a.getByLabel('Guild name').fill(guildName);
+  await a.getByRole('button', { name: 'Create', exact: true }).click();
+  await a.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  const [, , guildId, generalId] = new URL(a.url()).pathname.split('/');
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+
+  const bob = await newDevice(browser);
+  const b = bob.page;
+  await register(b, 'Bob Brisk');
+  await b.goto(`${BASE_URL}/invite/${invite.body.code}`);
+  await b.getByRole('button', { name: 'Accept Invite' }).click();
+  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  const random = await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text' });
+  assert.equal(random.status, 201);
+
+  // Typing: Bob types, Alice sees it; his message ends the notice.
+  await composer(b).pressSequentially('Coucou', { delay: 20 });
+  await a.getByText('Bob Brisk is typing…').waitFor({ timeout: LIVE });
+  await screenshot(a, 'social-typing');
+  await composer(b).press('Enter');
+  await row(a, 'Coucou').waitFor({ timeout: LIVE });
+  await until(async () => (await a.getByText('Bob Brisk is typing…').count()) === 0, 'typing notice gone with the message', LIVE);
+
+  // Reactions: Alice picks 👍 on Bob's message; Bob sees the chip and joins in.
+  await row(a, 'Coucou').hover();
+  await row(a, 'Coucou').getByRole('button', { name: 'Add reaction' }).click();
+  await row(a, 'Coucou').getByRole('button', { name: 'React with 👍' }).click();
+  const bobChip = row(b, 'Coucou').getByRole('button', { name: /^👍: 1 reaction$/ });
+  await bobChip.waitFor({ timeout: LIVE });
+  await bobChip.click();
+  await row(a, 'Coucou').getByRole('button', { name: /^👍: 2 reactions, including yours$/ }).waitFor({ timeout: LIVE });
+  await row(b, 'Coucou').getByRole('button', { name: /^👍: 2 reactions, including yours$/ }).waitFor({ timeout: LIVE });
+  assert.equal(await row(b, 'Coucou').getByRole('button', { name: /^👍/ }).getAttribute('aria-pressed'), 'true');
+
+  // Mentions: Alice reads #random; Bob mentions her through the autocomplete.
+  await channelLink(a, 'random').click();
+  await a.getByRole('heading', { name: 'random', level: 1 }).waitFor();
+  await composer(b).pressSequentially('Salut @Ali', { delay: 20 });
+  await b.getByRole('option', { name: /Alice Ardent/ }).waitFor();
+  await composer(b).press('Enter');
+  assert.match(await composer(b).inputValue(), /^Salut <@[0-9a-f-]{36}> $/);
+  await composer(b).pressSequentially('viens voir');
+  await composer(b).press('Enter');
+  const mention = row(b, 'viens voir');
+  await mention.waitFor({ timeout: LIVE });
+  assert.equal(await mention.locator('[data-mention="user"]').textContent(), '@Alice Ardent');
+
+  // Alice: bold #general with a mention badge, and a badge on the guild.
+  await channelLink(a, 'general').and(a.locator('[aria-label*="1 mention"]')).waitFor({ timeout: LIVE });
+  await a.locator(`[data-guild-id="${guildId}"]`).and(a.locator('[aria-label*="1 mention"]')).waitFor({ timeout: LIVE });
+  await screenshot(a, 'social-badges');
+
+  // The server is the source of truth: after a reload the badge is still there.
+  await a.reload();
+  await a.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await channelLink(a, 'general').and(a.locator('[aria-label*="1 mention"]')).waitFor({ timeout: LIVE });
+
+  // Opening the channel reads it: badge gone, the message highlighted for her.
+  await channelLink(a, 'general').click();
+  await row(a, 'viens voir').waitFor({ timeout: LIVE });
+  assert.match(await row(a, 'viens voir').getAttribute('class'), /mentioned/);
+  await until(async () => (await a.locator('[aria-label*="mention"]').count()) === 0, 'badges cleared', LIVE);
+  await screenshot(a, 'social-mentioned');
+
+  // Stays read after a reload (the ack reached the server).
+  await until(async () => {
+    const states = await apiCall(a, 'GET', '/api/users/@me/read-states');
+    const general = states.body.readStates.find((s) => s.channelId === generalId);
+    return general && general.unread === 0 && general.mentions === 0;
+  }, 'server read state cleared', LIVE);
+
+  // Pins: Alice (owner) pins Bob's message; Bob sees it in the pins panel.
+  await row(a, 'Coucou').hover();
+  await row(a, 'Coucou').getByRole('button', { name: 'Pin message' }).click();
+  await b.getByRole('button', { name: 'Pinned messages' }).click();
+  const panel = b.getByRole('dialog', { name: 'Pinned messages in #general' });
+  await panel.getByText('Coucou').waitFor({ timeout: LIVE });
+  await screenshot(b, 'social-pins');
+});
