@@ -15,7 +15,7 @@ for await (const chunk of mock.stdout) {
   if (banner.includes('mock api on')) break;
 }
 const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', 'tests/e2e/'], {
-  env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}` },
+  env: { ...process.env, BASE_URL: `http://127.0.0.1:${port}`, E2E_MOCK: '1' },
   stdio: 'inherit',
 });
 const [code] = await once(tests, 'exit');

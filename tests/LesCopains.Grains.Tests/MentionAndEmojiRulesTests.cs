@@ -1,0 +1,71 @@
+using LesCopains.Grains.Channels;
+
+namespace LesCopains.Grains.Tests;
+
+/// <summary>The pure rules behind mentions (docs/API.md "Mentions") and reactions ("Reactions").</summary>
+public sealed class MentionAndEmojiRulesTests
+{
+    private static readonly Guid Alice = Guid.Parse("0190a3c4-0000-7000-8000-00000000000a");
+    private static readonly Guid Bob = Guid.Parse("0190a3c4-0000-7000-8000-00000000000b");
+    private static readonly Guid Crew = Guid.Parse("0190a3c4-0000-7000-8000-0000000000cc");
+
+    [Fact]
+    public void User_and_role_tags_are_mentions_once_each_in_order()
+    {
+        var m = MentionParser.Parse($"<@{Bob}> <@&{Crew}> <@{Alice}> <@{Bob}> <@{Bob.ToString().ToUpperInvariant()}>", canMentionEveryone: false);
+        Assert.Equal([Bob, Alice], m.Users);
+        Assert.Equal([Crew], m.Roles);
+        Assert.False(m.Everyone);
+    }
+
+    [Theory]
+    [InlineData("`<@{0}>`")]
+    [InlineData("```\n<@{0}>\n```")]
+    [InlineData("<@ {0}>")]
+    [InlineData("<@{0}")]
+    [InlineData("<@not-a-guid>")]
+    public void Code_and_malformed_tags_mention_nobody(string template)
+    {
+        Assert.True(MentionParser.Parse(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Alice), canMentionEveryone: true).IsEmpty);
+    }
+
+    [Theory]
+    [InlineData("@everyone hi", true)]
+    [InlineData("hi @here", true)]
+    [InlineData("mail me@everyone.org", false)]
+    [InlineData("@everyoneelse", false)]
+    [InlineData("`@everyone`", false)]
+    public void Everyone_and_here_count_only_with_the_permission(string content, bool mentions)
+    {
+        Assert.Equal(mentions, MentionParser.Parse(content, canMentionEveryone: true).Everyone);
+        Assert.False(MentionParser.Parse(content, canMentionEveryone: false).Everyone);
+    }
+
+    [Fact]
+    public void Mentions_are_capped()
+    {
+        var many = string.Concat(Enumerable.Range(0, 150).Select(_ => $"<@{Guid.NewGuid()}>"));
+        Assert.Equal(MentionParser.MaxUsers, MentionParser.Parse(many, false).Users.Count);
+    }
+
+    [Theory]
+    [InlineData("👍", true)]
+    [InlineData("❤️", true)]
+    [InlineData("👨‍👩‍👧", true)]
+    [InlineData("👍🏽", true)]
+    [InlineData("🇫🇷", true)]
+    [InlineData("1️⃣", true)]
+    [InlineData("🏳️‍🌈", true)]
+    [InlineData("", false)]
+    [InlineData("a", false)]
+    [InlineData("1", false)]
+    [InlineData("#", false)]
+    [InlineData("👍👍", false)]
+    [InlineData("👍 ", false)]
+    [InlineData(":smile:", false)]
+    [InlineData("\u200d", false)]
+    public void A_reaction_is_exactly_one_emoji(string emoji, bool valid)
+    {
+        Assert.Equal(valid, EmojiRules.IsEmoji(emoji));
+    }
+}
