@@ -12,9 +12,14 @@ public static class GatewayEvents
     public const string SessionRevoked = "session:revoked";
     public const string TokenExpired = "token:expired";
     public const string GuildCreate = "guild:create";
+    public const string PresenceUpdate = LesCopains.Grains.Presence.PresenceRules.UpdateEvent;
+    public const string PresenceSelf = "presence:self";
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);
+
+/// <summary>The user's own presence: <c>status</c> as they see it (may be "invisible"), <c>chosen</c> their preference.</summary>
+public sealed record PresenceSelfEvent(string Status, string Chosen);
 
 public sealed record SessionRevokedEvent(Guid SessionId);
 
