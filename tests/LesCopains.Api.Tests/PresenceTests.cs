@@ -178,6 +178,22 @@ public sealed class PresenceTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_connected_user_who_joins_a_guild_appears_online_there_at_once()
+    {
+        using var owner = await NewAsync(cluster);
+        var guild = await owner.CreateGuildAsync();
+        var invite = await owner.CreateInviteAsync(guild.Id, guild.General.Id);
+        using var newcomer = await NewAsync(cluster);
+        await using var newcomerHub = await newcomer.ConnectHubAsync();
+        await Poll.UntilAsync(async () => (await Presence(newcomer.Id).Get()).Connections == 1, Deadline, "the newcomer connected");
+
+        await newcomer.JoinAsync(invite.Code);
+
+        // Well before the periodic re-announcement (every PRESENCE_TTL, 60 s here).
+        await UntilStatusAsync(owner, guild.Id, newcomer.Id, "online");
+    }
+
+    [Fact]
     public async Task Bad_statuses_are_rejected_and_change_nothing()
     {
         using var user = await NewAsync(cluster);

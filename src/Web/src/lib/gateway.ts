@@ -113,6 +113,16 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
   await tryStart(conn, mine, 0);
 }
 
+// Closing the tab says goodbye over the connection, so the server sees it at once (presence
+// turns offline now, not when the keep-alive notices a dead socket).
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', (e) => {
+    if (!e.persisted && isConnected(connection)) {
+      void connection.stop();
+    }
+  });
+}
+
 async function tryStart(conn: HubConnection, mine: number, attempt: number): Promise<void> {
   try {
     await conn.start();
