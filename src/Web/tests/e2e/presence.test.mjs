@@ -31,8 +31,12 @@ async function expectStatus(page, name, status) {
   await until(async () => ((await dotOf(page, name).getAttribute('data-status')) === status ? true : null), `${name} ${status}`, LIVE);
 }
 
-async function chooseStatus(page, label) {
+async function chooseStatus(page, label, picture = null) {
   await page.getByTestId('status-button').click();
+  await page.getByRole('menuitemradio', { name: label }).waitFor();
+  if (picture) {
+    await screenshot(page, picture);
+  }
   await page.getByRole('menuitemradio', { name: label }).click();
 }
 
@@ -72,7 +76,7 @@ test('two members see each other\'s presence dot change live', async () => {
   await expectStatus(m, 'Pia Present', 'dnd');
 
   // Invisible: offline (and under "Offline") for the owner, "invisible" for herself.
-  await chooseStatus(m, 'Invisible');
+  await chooseStatus(m, 'Invisible', 'presence-status-menu');
   await expectStatus(o, 'Pia Present', 'offline');
   await o.getByRole('complementary', { name: 'Members' }).getByRole('heading', { name: 'Offline — 1' }).waitFor({ timeout: LIVE });
   await expectStatus(m, 'Pia Present', 'invisible');
