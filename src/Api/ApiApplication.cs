@@ -52,6 +52,9 @@ public static class ApiApplication
         services.AddHostedService(sp => sp.GetRequiredService<GuildGateway>());
         services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(settings.UploadsDirectory));
         services.AddSingleton<AttachmentRepository>();
+        services.AddSingleton<PresenceTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
+        services.AddSingleton<PresenceHubFilter>();
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();
@@ -76,6 +79,7 @@ public static class ApiApplication
             o.ClientTimeoutInterval = settings.WsPingInterval * 2;
             o.MaximumReceiveMessageSize = 64 * 1024;
             o.AddFilter<HubRateLimitFilter>();
+            o.AddFilter<PresenceHubFilter>();
         });
         configure?.Invoke(builder);
 
@@ -124,6 +128,7 @@ public static class ApiApplication
         app.MapSearchApi();
         app.MapAttachmentsApi();
         app.MapSocialApi();
+        app.MapPresenceApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
         app.MapFallback("/api/{**path}", (HttpContext http) =>
             // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.

@@ -54,17 +54,24 @@ public sealed class ProcessCluster : IAsyncDisposable
         return silo;
     }
 
-    public ApiProcess StartApi()
+    /// <summary>Starts an Api process; <paramref name="settings"/> adds or overrides environment settings.</summary>
+    public ApiProcess StartApi(IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = TestEnvironment.FreePort();
-        var process = ManagedProcess.Start("api", RepoPaths.ApiDll, new Dictionary<string, string>(Common)
+        var environment = new Dictionary<string, string>(Common)
         {
             ["API_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["JWT_SECRET"] = JwtSecret,
             ["RATE_LIMIT_MAX"] = "100000",
             ["LOGIN_RATE_LIMIT"] = "100000",
             ["REGISTER_RATE_LIMIT"] = "100000",
-        });
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        var process = ManagedProcess.Start("api", RepoPaths.ApiDll, environment);
         processes.Add(process);
         return new ApiProcess(process, port);
     }

@@ -23,9 +23,14 @@ public static class GatewayEvents
 
     /// <summary>To the user's own connections after an ack.</summary>
     public const string ReadStateUpdate = "readstate:update";
+    public const string PresenceUpdate = LesCopains.Grains.Presence.PresenceRules.UpdateEvent;
+    public const string PresenceSelf = "presence:self";
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);
+
+/// <summary>The user's own presence: <c>status</c> as they see it (may be "invisible"), <c>chosen</c> their preference.</summary>
+public sealed record PresenceSelfEvent(string Status, string Chosen);
 
 public sealed record SessionRevokedEvent(Guid SessionId);
 

@@ -44,6 +44,7 @@ export const GATEWAY_EVENTS = [
   'message:create', 'message:update', 'message:delete',
   'thread:create', 'thread:update',
   'mention:create', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update',
+  'presence:update', 'presence:self',
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 
@@ -112,6 +113,16 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
   });
   connection = conn;
   await tryStart(conn, mine, 0);
+}
+
+// Closing the tab says goodbye over the connection, so the server sees it at once (presence
+// turns offline now, not when the keep-alive notices a dead socket).
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', (e) => {
+    if (!e.persisted && isConnected(connection)) {
+      void connection.stop();
+    }
+  });
 }
 
 async function tryStart(conn: HubConnection, mine: number, attempt: number): Promise<void> {

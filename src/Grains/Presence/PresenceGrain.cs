@@ -1,0 +1,182 @@
+using LesCopains.Grains.Users;
+using Microsoft.Extensions.Logging;
+
+namespace LesCopains.Grains.Presence;
+
+/// <summary>
+/// One user's presence. The chosen status is grain state; connection leases live in memory only.
+/// While a lease exists a keep-alive timer sweeps expired leases, so a connection whose Api node died
+/// without closing it stops counting within its TTL. If this grain's silo dies, the leases are lost
+/// and come back with each Api node's next renewal (which re-creates unknown leases).
+/// </summary>
+public sealed partial class PresenceGrain(
+    [PersistentState("presence", StorageNames.Postgres)] IPersistentState<PresenceState> state,
+    TimeProvider time,
+    ILogger<PresenceGrain> logger) : Grain, IPresenceGrain
+{
+    private sealed record Lease(string NodeId, ClientActivity Activity, DateTimeOffset ExpiresAt);
+
+    private readonly Dictionary<string, Lease> leases = [];
+    private IGrainTimer? sweeper;
+    private TimeSpan ttl = TimeSpan.FromSeconds(60);
+    private PresenceStatus published = PresenceStatus.Offline;
+    private DateTimeOffset announcedAt = DateTimeOffset.MinValue;
+
+    private Guid UserId => this.GetPrimaryKey();
+
+    private DateTimeOffset Now => time.GetUtcNow();
+
+    public async Task<PresenceView> Connect(string nodeId, PresenceLease lease, TimeSpan ttl)
+    {
+        this.ttl = ttl;
+        leases[lease.ConnectionId] = new Lease(nodeId, lease.Activity, Now + ttl);
+        await ChangedAsync();
+        return View();
+    }
+
+    public async Task Disconnect(string connectionId)
+    {
+        if (leases.Remove(connectionId))
+        {
+            await ChangedAsync();
+        }
+    }
+
+    public async Task Renew(string nodeId, IReadOnlyList<PresenceLease> renewed, TimeSpan ttl)
+    {
+        this.ttl = ttl;
+        var expiresAt = Now + ttl;
+        foreach (var lease in renewed)
+        {
+            // Keeps the activity the connection reported since (SetActivity) unless the lease is new.
+            leases[lease.ConnectionId] = leases.TryGetValue(lease.ConnectionId, out var known)
+                ? known with { ExpiresAt = expiresAt }
+                : new Lease(nodeId, lease.Activity, expiresAt);
+        }
+
+        await ChangedAsync();
+    }
+
+    public async Task<PresenceView> SetActivity(string connectionId, ClientActivity activity)
+    {
+        if (leases.TryGetValue(connectionId, out var lease) && lease.Activity != activity)
+        {
+            leases[connectionId] = lease with { Activity = activity };
+            await ChangedAsync();
+        }
+
+        return View();
+    }
+
+    public async Task<PresenceView> SetStatus(PresenceStatus chosen)
+    {
+        if (chosen is PresenceStatus.Offline or < 0 or > PresenceStatus.Invisible)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "status: must be online, idle, dnd or invisible.");
+        }
+
+        if (state.State.Chosen != chosen)
+        {
+            state.State.Chosen = chosen;
+            await state.WriteStateAsync();
+            await ChangedAsync();
+        }
+
+        return View();
+    }
+
+    public Task<PresenceView> Get() => Task.FromResult(View());
+
+    public Task Announce()
+    {
+        published = View().Visible;
+        return published == PresenceStatus.Offline ? Task.CompletedTask : AnnounceAsync();
+    }
+
+    private PresenceView View()
+    {
+        var status = PresenceRules.Aggregate(state.State.Chosen, leases.Count, leases.Values.Any(l => l.Activity == ClientActivity.Active));
+        return new PresenceView(status, state.State.Chosen, PresenceRules.Visible(status), leases.Count);
+    }
+
+    /// <summary>Publishes the visible status to the user's guilds when it changed, and at least once per TTL while online.</summary>
+    private Task ChangedAsync()
+    {
+        EnsureSweeper();
+        var visible = View().Visible;
+        if (visible != published || (visible != PresenceStatus.Offline && Now - announcedAt >= ttl))
+        {
+            published = visible;
+            return AnnounceAsync();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task AnnounceAsync()
+    {
+        announcedAt = Now;
+        IReadOnlyList<Guid> guilds;
+        try
+        {
+            guilds = await GrainFactory.GetGrain<IUserGrain>(UserId).GetGuilds();
+        }
+        catch (Exception ex)
+        {
+            // The next renewal announces again.
+            announcedAt = DateTimeOffset.MinValue;
+            LogAnnounceFailed(ex, UserId);
+            return;
+        }
+
+        // Entries in a guild's view outlive a few missed announcements, not a dead silo forever.
+        var validFor = ttl * 3;
+        foreach (var guildId in guilds)
+        {
+            GrainFactory.GetGrain<IGuildPresenceGrain>(guildId).Update(UserId, published, validFor).Ignore();
+        }
+    }
+
+    private void EnsureSweeper()
+    {
+        if (leases.Count == 0)
+        {
+            sweeper?.Dispose();
+            sweeper = null;
+            return;
+        }
+
+        // Keep-alive: an idle-collected activation would forget leases that must still expire.
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, ttl.Ticks / 5));
+        sweeper ??= this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+    }
+
+    private async Task SweepAsync(CancellationToken cancellation)
+    {
+        var now = Now;
+        var expired = leases.Where(l => l.Value.ExpiresAt <= now).Select(l => l.Key).ToList();
+        foreach (var connectionId in expired)
+        {
+            leases.Remove(connectionId);
+            LogLeaseExpired(UserId, connectionId);
+        }
+
+        if (expired.Count > 0)
+        {
+            await ChangedAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Presence lease of connection {ConnectionId} of user {UserId} expired")]
+    private partial void LogLeaseExpired(Guid userId, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce the presence of user {UserId}")]
+    private partial void LogAnnounceFailed(Exception exception, Guid userId);
+}
+
+[GenerateSerializer, Alias("lc.PresenceState")]
+public sealed class PresenceState
+{
+    [Id(0)]
+    public PresenceStatus Chosen { get; set; } = PresenceStatus.Online;
+}

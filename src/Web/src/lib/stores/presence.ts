@@ -1,0 +1,97 @@
+import { get, writable, type Readable } from 'svelte/store';
+import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
+import { applyBatch, IdleDetector, type ChosenStatus, type PresenceEntry, type PresenceStatus, type SelfPresence } from '../presence/logic.ts';
+import { api } from './session.ts';
+
+/** Who is not offline in each loaded guild, and the user's own presence. */
+export interface PresenceState {
+  guilds: Record<string, Record<string, PresenceStatus>>;
+  self: SelfPresence | null;
+}
+
+/** No input for this long marks the tab idle; the user is idle once every tab is. */
+export const IDLE_AFTER_MS = 5 * 60_000;
+
+const state = writable<PresenceState>({ guilds: {}, self: null });
+export const presence: Readable<PresenceState> = { subscribe: state.subscribe };
+
+/** Updates that arrived while a guild's snapshot was loading, replayed on top of it. */
+const buffered = new Map<string, PresenceEntry[][]>();
+
+/** Loads a guild's non-offline members (once; again after a reconnect with `force`). */
+export async function loadPresences(guildId: string, force = false): Promise<void> {
+  if (buffered.has(guildId) || (!force && get(state).guilds[guildId])) {
+    return;
+  }
+  buffered.set(guildId, []);
+  try {
+    const { presences } = await api.request<{ presences: PresenceEntry[] }>('GET', `/api/guilds/${encodeURIComponent(guildId)}/presences`);
+    const late = buffered.get(guildId) ?? [];
+    state.update((s) => ({ ...s, guilds: { ...s.guilds, [guildId]: late.reduce(applyBatch, applyBatch({}, presences)) } }));
+  } catch {
+    // Not a member any more, or offline: the member list shows everyone offline until the next load.
+  } finally {
+    buffered.delete(guildId);
+  }
+}
+
+/** Sets the status the user chose; every tab of theirs hears `presence:self`. */
+export async function setStatus(chosen: ChosenStatus): Promise<void> {
+  const self = await invoke<SelfPresence>('SetPresence', chosen);
+  state.update((s) => ({ ...s, self }));
+}
+
+onGatewayEvent('presence:update', (p) => {
+  const { guildId, presences } = p as { guildId: string; presences: PresenceEntry[] };
+  buffered.get(guildId)?.push(presences);
+  state.update((s) => (s.guilds[guildId] ? { ...s, guilds: { ...s.guilds, [guildId]: applyBatch(s.guilds[guildId], presences) } } : s));
+});
+
+onGatewayEvent('presence:self', (p) => {
+  state.update((s) => ({ ...s, self: p as SelfPresence }));
+});
+
+// Automatic idle for this tab, told to the server (which aggregates all tabs).
+const detector = new IdleDetector(IDLE_AFTER_MS, (idle) => void reportActivity(idle));
+
+async function reportActivity(idle: boolean): Promise<void> {
+  try {
+    const self = await invoke<SelfPresence>('SetActivity', idle ? 'idle' : 'active');
+    state.update((s) => ({ ...s, self }));
+  } catch {
+    // Disconnected: the new connection reports again.
+  }
+}
+
+if (typeof window !== 'undefined') {
+  let last = 0;
+  const onInput = () => {
+    // Input events come in floods; a few per second are plenty.
+    const now = Date.now();
+    if (now - last > 1000 || detector.isIdle) {
+      last = now;
+      detector.activity();
+    }
+  };
+  for (const name of ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart', 'focus']) {
+    window.addEventListener(name, onInput, { passive: true, capture: true });
+  }
+  setInterval(() => detector.check(), 15_000);
+
+  // After a reconnect the snapshots may be stale and the new connection starts as active.
+  let wasConnected = false;
+  connectionState.subscribe((c) => {
+    if (c === 'connected' && !wasConnected) {
+      for (const guildId of Object.keys(get(state).guilds)) {
+        void loadPresences(guildId, true);
+      }
+      if (detector.isIdle) {
+        void reportActivity(true);
+      }
+    }
+    if (c !== 'connected') {
+      state.update((s) => ({ ...s, self: null }));
+    }
+    wasConnected = c === 'connected';
+  });
+}

@@ -1,0 +1,273 @@
+using System.Net;
+using System.Text.Json;
+using LesCopains.Grains.Presence;
+using LesCopains.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using static LesCopains.Api.Tests.GuildClient;
+
+namespace LesCopains.Api.Tests;
+
+/// <summary>
+/// Presence (docs/API.md "Presence"): several connections aggregate to one status, invisible is
+/// offline to others, updates reach co-members only and are coalesced per guild.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class PresenceTests(InProcessCluster cluster)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    private sealed record PresenceList(IReadOnlyList<Entry> Presences);
+
+    private sealed record Entry(Guid UserId, string Status);
+
+    private sealed record Self(string Status, string Chosen);
+
+    [Fact]
+    public async Task Two_connections_keep_the_user_online_until_both_close()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        await using var ownerHub = await owner.ConnectHubAsync();
+        var updates = Record(ownerHub);
+
+        var first = await member.ConnectHubAsync();
+        await using var second = await member.ConnectHubAsync();
+        await UntilStatusAsync(owner, guild.Id, member.Id, "online");
+        await updates.WaitForAsync(member.Id, "online");
+        Assert.Equal(2, (await Presence(member.Id).Get()).Connections);
+
+        await first.DisposeAsync();
+        await Poll.UntilAsync(async () => (await Presence(member.Id).Get()).Connections == 1, Deadline, "one connection left");
+        Assert.Equal("online", await StatusOfAsync(owner, guild.Id, member.Id));
+        Assert.Equal("online", (await member.ExpectAsync<Self>(HttpMethod.Get, "/api/users/@me/presence")).Status);
+
+        await second.DisposeAsync();
+        await UntilStatusAsync(owner, guild.Id, member.Id, "offline");
+        await updates.WaitForAsync(member.Id, "offline");
+        Assert.Equal("offline", (await member.ExpectAsync<Self>(HttpMethod.Get, "/api/users/@me/presence")).Status);
+    }
+
+    [Fact]
+    public async Task An_invisible_user_is_offline_to_others_invisible_to_themselves_and_nothing_reveals_them()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 2);
+        using var ghost = members[0];
+        using var sentinel = members[1];
+        Assert.Equal("invisible", (await ghost.ExpectAsync<Self>(HttpMethod.Put, "/api/users/@me/presence", new { status = "invisible" })).Chosen);
+        await using var ownerHub = await owner.ConnectHubAsync();
+        var updates = Record(ownerHub);
+
+        var selfEvents = new List<JsonElement>();
+        var ghostHub = cluster.CreateHubConnection(() => ghost.Tokens.AccessToken);
+        ghostHub.On<JsonElement>("presence:self", e =>
+        {
+            lock (selfEvents)
+            {
+                selfEvents.Add(e);
+            }
+        });
+        await ghostHub.StartAsync();
+        await Poll.UntilAsync(async () => (await Presence(ghost.Id).Get()).Connections == 1, Deadline, "the invisible user's connection registered");
+        await Poll.UntilAsync(() => Task.FromResult(Count(selfEvents) > 0), Deadline, "presence:self on connect");
+        Assert.Equal("invisible", selfEvents[0].GetProperty("status").GetString());
+        Assert.Equal("invisible", (await ghost.ExpectAsync<Self>(HttpMethod.Get, "/api/users/@me/presence")).Status);
+
+        // A later change in the same guild reaches the owner; nothing about the invisible user came before it.
+        await using (var sentinelHub = await sentinel.ConnectHubAsync())
+        {
+            await updates.WaitForAsync(sentinel.Id, "online");
+            Assert.Empty(updates.About(ghost.Id));
+            Assert.Equal("offline", await StatusOfAsync(owner, guild.Id, ghost.Id));
+
+            // Becoming visible is announced; going invisible again looks like signing off.
+            var self = await ghostHub.InvokeAsync<JsonElement>("SetPresence", "dnd");
+            Assert.Equal("dnd", self.GetProperty("status").GetString());
+            await updates.WaitForAsync(ghost.Id, "dnd");
+            await ghostHub.InvokeAsync<JsonElement>("SetPresence", "invisible");
+            await updates.WaitForAsync(ghost.Id, "offline");
+            Assert.Equal("offline", await StatusOfAsync(owner, guild.Id, ghost.Id));
+        }
+
+        await ghostHub.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Updates_reach_co_members_and_not_members_of_other_guilds()
+    {
+        using var owner = await NewAsync(cluster);
+        var (_, members) = await GuildWithMembersAsync(owner, 1);
+        using var coMember = members[0];
+        using var stranger = await NewAsync(cluster);
+        var (otherGuild, strangerMembers) = await GuildWithMembersAsync(stranger, 1, "Elsewhere");
+        using var strangerFriend = strangerMembers[0];
+        await using var coHub = await coMember.ConnectHubAsync();
+        await using var strangerHub = await stranger.ConnectHubAsync();
+        var coUpdates = Record(coHub);
+        var strangerUpdates = Record(strangerHub);
+
+        await using (var ownerHub = await owner.ConnectHubAsync())
+        {
+            await coUpdates.WaitForAsync(owner.Id, "online");
+        }
+
+        await coUpdates.WaitForAsync(owner.Id, "offline");
+        await using var friendHub = await strangerFriend.ConnectHubAsync();
+        await strangerUpdates.WaitForAsync(strangerFriend.Id, "online");
+        Assert.Empty(strangerUpdates.About(owner.Id));
+
+        // The REST view is for members only.
+        await owner.ExpectErrorAsync(HttpMethod.Get, $"/api/guilds/{otherGuild.Id}/presences", HttpStatusCode.NotFound, "guild_not_found");
+    }
+
+    [Fact]
+    public async Task A_burst_of_changes_reaches_co_members_as_a_few_coalesced_batches()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        await using var ownerHub = await owner.ConnectHubAsync();
+        await using var memberHub = await member.ConnectHubAsync();
+        var updates = Record(ownerHub);
+        await updates.WaitForAsync(member.Id, "online");
+        var before = updates.Count;
+
+        const int Changes = 40;
+        var started = DateTime.UtcNow;
+        for (var i = 0; i < Changes; i++)
+        {
+            await memberHub.Connection.InvokeAsync<JsonElement>("SetPresence", i % 2 == 0 ? "dnd" : "idle");
+        }
+
+        var burst = DateTime.UtcNow - started;
+        await UntilStatusAsync(owner, guild.Id, member.Id, "idle");
+        await updates.WaitForAsync(member.Id, "idle", from: before);
+
+        // At most one batch per second per guild (+1 for the change that opens a window, +1 for the last).
+        var batches = updates.About(member.Id, from: before).Count;
+        Assert.True(batches <= Math.Ceiling(burst.TotalSeconds) + 2, $"{batches} presence:update batches for {Changes} changes in {burst.TotalSeconds:0.0} s");
+        Assert.True(batches < Changes / 2, $"{batches} presence:update batches for {Changes} changes");
+        Assert.Equal("idle", updates.About(member.Id, from: before)[^1]);
+    }
+
+    [Fact]
+    public async Task Auto_idle_turns_online_into_idle_only_when_every_connection_is_idle_and_a_chosen_status_wins()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        await using var tab1 = await member.ConnectHubAsync();
+        await using var tab2 = await member.ConnectHubAsync();
+        await UntilStatusAsync(owner, guild.Id, member.Id, "online");
+
+        var self = await tab1.Connection.InvokeAsync<JsonElement>("SetActivity", "idle");
+        Assert.Equal("online", self.GetProperty("status").GetString());
+        self = await tab2.Connection.InvokeAsync<JsonElement>("SetActivity", "idle");
+        Assert.Equal("idle", self.GetProperty("status").GetString());
+        await UntilStatusAsync(owner, guild.Id, member.Id, "idle");
+
+        await tab1.Connection.InvokeAsync<JsonElement>("SetPresence", "dnd");
+        await UntilStatusAsync(owner, guild.Id, member.Id, "dnd");
+        await tab1.Connection.InvokeAsync<JsonElement>("SetPresence", "online");
+        self = await tab2.Connection.InvokeAsync<JsonElement>("SetActivity", "active");
+        Assert.Equal("online", self.GetProperty("status").GetString());
+        await UntilStatusAsync(owner, guild.Id, member.Id, "online");
+    }
+
+    [Fact]
+    public async Task A_connected_user_who_joins_a_guild_appears_online_there_at_once()
+    {
+        using var owner = await NewAsync(cluster);
+        var guild = await owner.CreateGuildAsync();
+        var invite = await owner.CreateInviteAsync(guild.Id, guild.General.Id);
+        using var newcomer = await NewAsync(cluster);
+        await using var newcomerHub = await newcomer.ConnectHubAsync();
+        await Poll.UntilAsync(async () => (await Presence(newcomer.Id).Get()).Connections == 1, Deadline, "the newcomer connected");
+
+        await newcomer.JoinAsync(invite.Code);
+
+        // Well before the periodic re-announcement (every PRESENCE_TTL, 60 s here).
+        await UntilStatusAsync(owner, guild.Id, newcomer.Id, "online");
+    }
+
+    [Fact]
+    public async Task Bad_statuses_are_rejected_and_change_nothing()
+    {
+        using var user = await NewAsync(cluster);
+        await user.ExpectErrorAsync(HttpMethod.Put, "/api/users/@me/presence", HttpStatusCode.BadRequest, "validation_failed", new { status = "offline" });
+        await user.ExpectErrorAsync(HttpMethod.Put, "/api/users/@me/presence", HttpStatusCode.BadRequest, "validation_failed", new { status = "away" });
+        await using var hub = await user.ConnectHubAsync();
+        var error = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<JsonElement>("SetPresence", "busy"));
+        Assert.StartsWith("validation_failed:", error.Message.Split("HubException: ")[^1], StringComparison.Ordinal);
+        error = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<JsonElement>("SetActivity", "asleep"));
+        Assert.StartsWith("validation_failed:", error.Message.Split("HubException: ")[^1], StringComparison.Ordinal);
+        Assert.Equal(new Self("online", "online"), await user.ExpectAsync<Self>(HttpMethod.Get, "/api/users/@me/presence"));
+    }
+
+    private IPresenceGrain Presence(Guid userId) =>
+        cluster.ApiServices.GetRequiredService<IClusterClient>().GetGrain<IPresenceGrain>(userId);
+
+    private static async Task<string> StatusOfAsync(GuildClient viewer, Guid guildId, Guid userId)
+    {
+        var list = await viewer.ExpectAsync<PresenceList>(HttpMethod.Get, $"/api/guilds/{guildId}/presences");
+        return list.Presences.FirstOrDefault(p => p.UserId == userId)?.Status ?? "offline";
+    }
+
+    private static Task UntilStatusAsync(GuildClient viewer, Guid guildId, Guid userId, string status) =>
+        Poll.UntilAsync(async () => await StatusOfAsync(viewer, guildId, userId) == status, Deadline, $"{userId} {status} in the guild's presences");
+
+    private static int Count(List<JsonElement> list)
+    {
+        lock (list)
+        {
+            return list.Count;
+        }
+    }
+
+    private static PresenceRecorder Record(HubClient hub) => new(hub.Connection);
+
+    /// <summary>The <c>presence:update</c> batches one connection received, in order.</summary>
+    private sealed class PresenceRecorder
+    {
+        private readonly List<JsonElement> batches = [];
+
+        public PresenceRecorder(HubConnection connection) =>
+            connection.On<JsonElement>("presence:update", e =>
+            {
+                lock (batches)
+                {
+                    batches.Add(e);
+                }
+            });
+
+        public int Count
+        {
+            get
+            {
+                lock (batches)
+                {
+                    return batches.Count;
+                }
+            }
+        }
+
+        /// <summary>The statuses of <paramref name="userId"/>, one per batch that mentions them.</summary>
+        public List<string> About(Guid userId, int from = 0)
+        {
+            lock (batches)
+            {
+                return batches.Skip(from)
+                    .SelectMany(b => b.GetProperty("presences").EnumerateArray())
+                    .Where(p => p.GetProperty("userId").GetGuid() == userId)
+                    .Select(p => p.GetProperty("status").GetString()!)
+                    .ToList();
+            }
+        }
+
+        public Task WaitForAsync(Guid userId, string status, int from = 0) =>
+            Poll.UntilAsync(() => Task.FromResult(About(userId, from).Contains(status)), Deadline, $"presence:update {userId} {status}");
+    }
+}
