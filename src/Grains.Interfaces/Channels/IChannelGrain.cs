@@ -66,8 +66,12 @@ public sealed record MessageDto(
     [property: Id(6)] string? Nonce,
     [property: Id(7)] Guid? ReplyTo,
     [property: Id(8)] DateTimeOffset CreatedAt,
-    [property: Id(9)] DateTimeOffset? EditedAt,
-    [property: Id(20)] ThreadDto? Thread = null);
+    [property: Id(9)] DateTimeOffset? EditedAt)
+{
+    /// <summary>The thread started from this message (history pages only; <c>null</c> in events).</summary>
+    [Id(30)]
+    public ThreadDto? Thread { get; init; }
+}
 
 /// <summary>Input rules for messages.</summary>
 public static class MessageRules
