@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS threads
 CREATE UNIQUE INDEX IF NOT EXISTS ux_threads_starter ON threads (starter_message_id) WHERE starter_message_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ix_threads_parent ON threads (parent_id, archived, id DESC);
 
--- Search's has=attachment filter. Set by whatever stores a message's attachments.
+-- Search's has=attachment filter. The attachments migration (0006) adds the same column and the
+-- send path sets it; repeated here, identically and idempotently, so search stands on its own.
 ALTER TABLE messages ADD COLUMN IF NOT EXISTS has_attachments boolean NOT NULL DEFAULT false;
 
 -- Search without text (author/date filters only) walks a guild's messages newest first.
