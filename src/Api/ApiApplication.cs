@@ -55,6 +55,8 @@ public static class ApiApplication
         services.AddSingleton<PresenceTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
         services.AddSingleton<PresenceHubFilter>();
+        services.AddSingleton<AttachmentSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<AttachmentSweeper>());
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();

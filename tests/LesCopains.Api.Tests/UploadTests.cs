@@ -8,6 +8,7 @@ using System.Text.Json;
 using LesCopains.Grains.Guilds;
 using LesCopains.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Api.Tests;
 
@@ -363,5 +364,54 @@ public sealed class UploadTests(UploadsCluster cluster)
         bytes[20] = 0x2F;
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(21), (uint)(width - 1) | ((uint)(height - 1) << 14));
         return bytes;
+    }
+}
+
+[Collection(UploadsCollection.Name)]
+public sealed class UploadSweepTests(UploadsCluster cluster)
+{
+    [Fact]
+    public async Task Unsent_uploads_are_swept_with_their_bytes_unless_something_else_uses_them()
+    {
+        var owner = await GuildClient.NewAsync(cluster, "o");
+        var general = (await owner.CreateGuildAsync("Sweep")).General.Id;
+        var lonely = Bytes(1000);
+        var shared = Bytes(2000);
+        var lonelyId = await UploadAsync(owner, general, lonely);
+        await UploadAsync(owner, general, shared);
+        var sentId = await UploadAsync(owner, general, shared);
+        await owner.ExpectAsync<JsonElement>(HttpMethod.Post, $"/api/channels/{general}/messages", new { content = "kept", attachments = new[] { sentId } }, HttpStatusCode.Created);
+
+        var sweeper = cluster.ApiServices.GetRequiredService<LesCopains.Api.Uploads.AttachmentSweeper>();
+        var later = DateTimeOffset.UtcNow.AddMinutes(1);
+        await sweeper.SweepAsync(later, later, CancellationToken.None);
+
+        Assert.False(File.Exists(PathOf(lonely)));
+        Assert.True(File.Exists(PathOf(shared)));
+        await owner.ExpectErrorAsync(HttpMethod.Get, $"/api/attachments/{lonelyId}/x", HttpStatusCode.NotFound, "attachment_not_found");
+        using var kept = await owner.Http.GetAsync($"/api/attachments/{sentId}/x");
+        Assert.Equal(shared, await kept.Content.ReadAsByteArrayAsync());
+        await owner.ExpectErrorAsync(HttpMethod.Post, $"/api/channels/{general}/messages", HttpStatusCode.NotFound, "attachment_not_found", new { content = "late", attachments = new[] { lonelyId } });
+    }
+
+    private string PathOf(byte[] bytes)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return Path.Combine(cluster.UploadsDirectory, hash[..2], hash[2..4], hash);
+    }
+
+    private static byte[] Bytes(int length)
+    {
+        var bytes = new byte[length];
+        Random.Shared.NextBytes(bytes);
+        return bytes;
+    }
+
+    private static async Task<Guid> UploadAsync(GuildClient user, Guid channelId, byte[] bytes)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", "f.bin" } };
+        using var response = await user.Http.PostAsync($"/api/channels/{channelId}/attachments", form);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 }

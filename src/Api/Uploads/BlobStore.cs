@@ -32,6 +32,9 @@ public interface IBlobStore
 
     /// <summary>Removes a blob (callers make sure nothing refers to it any more).</summary>
     void Delete(string sha256);
+
+    /// <summary>Removes a blob unless it was stored (again) since <paramref name="untouchedSince"/>.</summary>
+    void Delete(string sha256, DateTimeOffset untouchedSince);
 }
 
 /// <summary>
@@ -88,6 +91,8 @@ public sealed class FileSystemBlobStore : IBlobStore
             var path = PathOf(sha256);
             if (File.Exists(path))
             {
+                // Mark it as stored again, so that a sweep of unreferenced blobs leaves it alone.
+                File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
                 return new StoredBlob(sha256, size, false);
             }
 
@@ -123,6 +128,15 @@ public sealed class FileSystemBlobStore : IBlobStore
     }
 
     public void Delete(string sha256) => File.Delete(PathOf(sha256));
+
+    public void Delete(string sha256, DateTimeOffset untouchedSince)
+    {
+        var file = new FileInfo(PathOf(sha256));
+        if (file.Exists && file.LastWriteTimeUtc < untouchedSince.UtcDateTime)
+        {
+            file.Delete();
+        }
+    }
 
     private string PathOf(string sha256)
     {
