@@ -28,6 +28,7 @@ public static class ApiApplication
         // Services.
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(DmSettings.Load(new Settings(builder.Configuration)));
         services.AddSingleton(TimeProvider.System);
         services.AddOrleansClient(client =>
         {
@@ -48,6 +49,8 @@ public static class ApiApplication
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<GuildGateway>();
         services.AddHostedService(sp => sp.GetRequiredService<GuildGateway>());
+        services.AddSingleton<DmGateway>();
+        services.AddHostedService(sp => sp.GetRequiredService<DmGateway>());
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();
@@ -116,6 +119,7 @@ public static class ApiApplication
         app.MapGuildsApi();
         app.MapInvitesApi();
         app.MapMessagesApi();
+        app.MapDmApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
         app.MapFallback("/api/{**path}", (HttpContext http) =>
             // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.

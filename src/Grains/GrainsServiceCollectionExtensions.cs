@@ -19,6 +19,9 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Channels.MessageStore>();
         services.AddSingleton<Channels.MessageWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<Channels.MessageWriter>());
+        services.AddSingleton<Dms.PreKeyStore>();
+        services.AddSingleton<Dms.ConversationStore>();
+        services.AddSingleton<Dms.DmEnvelopeStore>();
         return services;
     }
 }

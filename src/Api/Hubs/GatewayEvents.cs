@@ -12,6 +12,13 @@ public static class GatewayEvents
     public const string SessionRevoked = "session:revoked";
     public const string TokenExpired = "token:expired";
     public const string GuildCreate = "guild:create";
+
+    // Direct messages: sent by the grains through IUserFeedGrain under these names (see DmGateway).
+    public const string DmEnvelope = "dm:envelope";
+    public const string DmConversation = "dm:conversation";
+    public const string DmRemoved = "dm:removed";
+    public const string DmDevices = "dm:devices";
+    public const string DmTyping = "dm:typing";
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);

@@ -17,10 +17,10 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or "token_expired" => StatusCodes.Status401Unauthorized,
         "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
-            or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound => StatusCodes.Status404NotFound,
+            or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound or ErrorCodes.ConversationNotFound or ErrorCodes.DeviceNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.UsernameTaken => StatusCodes.Status409Conflict,
+        ErrorCodes.UsernameTaken or ErrorCodes.DevicesChanged => StatusCodes.Status409Conflict,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         "cluster_unavailable" => StatusCodes.Status503ServiceUnavailable,

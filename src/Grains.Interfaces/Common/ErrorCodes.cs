@@ -25,4 +25,7 @@ public static class ErrorCodes
     public const string Banned = "banned";
     public const string LimitReached = "limit_reached";
     public const string MessageNotFound = "message_not_found";
+    public const string ConversationNotFound = "conversation_not_found";
+    public const string DeviceNotFound = "device_not_found";
+    public const string DevicesChanged = "devices_changed";
 }
