@@ -80,6 +80,11 @@ for (const f of signalr) {
   if (initial.has(f) && /vendor-signalr/.test(f)) failures.push(`${f} is part of the initial load; it must be lazy`);
 }
 
+// End-to-end encryption is heavy (curves, Kyber) and only needed by DMs: never initial.
+for (const f of initial) {
+  if (/(^|\/)e2ee-/.test(f)) failures.push(`${f} (end-to-end encryption) is part of the initial load; import it lazily`);
+}
+
 // --- table ---------------------------------------------------------------------------------
 const files = walk(OUT).filter((f) => /\.(js|css)$/.test(f)).sort((a, b) => gzipSize(b) - gzipSize(a));
 const kb = (n) => (n / 1024).toFixed(2).padStart(7) + ' KB';
