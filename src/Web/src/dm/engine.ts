@@ -402,6 +402,7 @@ async function devicesOf(userId: string): Promise<DeviceInfo[]> {
   return devices;
 }
 
+/** Bundles for the devices without a session: one device alone is asked for alone, so no other device's prekeys are spent. */
 async function bundles(userId: string, deviceIds: number[]): Promise<PreKeyBundle[]> {
   const res = await api.request<{
     devices: {
@@ -412,7 +413,7 @@ async function bundles(userId: string, deviceIds: number[]): Promise<PreKeyBundl
       preKey?: { keyId: number; publicKey: string };
       kyberPreKey?: { keyId: number; publicKey: string; signature: string };
     }[];
-  }>('GET', `/api/dm/users/${enc(userId)}/bundles`);
+  }>('GET', `/api/dm/users/${enc(userId)}/bundles${deviceIds.length === 1 ? `?deviceId=${deviceIds[0]}` : ''}`);
   return res.devices
     .filter((d) => deviceIds.includes(d.deviceId) && d.kyberPreKey)
     .map((d) => ({
