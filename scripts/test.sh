@@ -331,6 +331,8 @@ run_e2e_suite() {
         REDIS_URL="$TEST_REDIS_URL" CLUSTER_ID=lescopains-e2e
         ADMIN_PASSWORD="$admin_password" JWT_SECRET="$jwt_secret"
         UPLOADS_DIR="$tmp/uploads"
+        # Every browser test registers its people from 127.0.0.1: lift the per-IP sign-up budget.
+        REGISTER_RATE_LIMIT=1000
     )
     info "Starting a silo (http $silo_http) and the Api (port $api_port) for the browser tests"
     start_process silo "$tmp/logs/silo.log" 0 "$LC_ROOT/src/Silo" "${common[@]}" \
@@ -350,7 +352,9 @@ run_e2e_suite() {
     fi
     info "npm run test:e2e (BASE_URL=http://127.0.0.1:$api_port)"
     run_logged "$tmp/e2e.log" 10m "$web_dir" \
-        env BASE_URL="http://127.0.0.1:$api_port" CI="${CI:-true}" npm run test:e2e
+        env BASE_URL="http://127.0.0.1:$api_port" CI="${CI:-true}" \
+        E2E_DATABASE_URL="postgresql://postgres:$pg_password@127.0.0.1:$pg_port/lescopains_e2e" \
+        E2E_LOG_DIR="$tmp/logs" E2E_PSQL="$pg_bin/psql" npm run test:e2e
     rc=$?
     read -r p f < <(count_js_output "$tmp/e2e.log"; echo)
     if ((rc == 0)); then

@@ -30,6 +30,7 @@ public static class ApiApplication
         // Services.
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(DmSettings.Load(new Settings(builder.Configuration)));
         services.AddSingleton(TimeProvider.System);
         services.AddOrleansClient(client =>
         {
@@ -57,6 +58,8 @@ public static class ApiApplication
         services.AddSingleton<PresenceHubFilter>();
         services.AddSingleton<AttachmentSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<AttachmentSweeper>());
+        services.AddSingleton<DmGateway>();
+        services.AddHostedService(sp => sp.GetRequiredService<DmGateway>());
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();
@@ -131,6 +134,7 @@ public static class ApiApplication
         app.MapAttachmentsApi();
         app.MapSocialApi();
         app.MapPresenceApi();
+        app.MapDmApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
         app.MapFallback("/api/{**path}", (HttpContext http) =>
             // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.

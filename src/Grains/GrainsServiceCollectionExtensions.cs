@@ -23,6 +23,9 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Channels.ThreadStore>();
         services.AddSingleton<Channels.SearchStore>();
         services.AddHostedService(sp => sp.GetRequiredService<Channels.MessageWriter>());
+        services.AddSingleton<Dms.PreKeyStore>();
+        services.AddSingleton<Dms.ConversationStore>();
+        services.AddSingleton<Dms.DmEnvelopeStore>();
         return services;
     }
 }

@@ -25,13 +25,16 @@ public sealed class HubClient : IAsyncDisposable
         "member:join", "member:update", "member:leave",
     ];
 
+    /// <summary>The direct-message events of docs/API.md, recorded like the guild events.</summary>
+    public static readonly string[] DmEventTypes = ["dm:envelope", "dm:conversation", "dm:removed", "dm:devices", "dm:typing"];
+
     private HubClient(HubConnection connection)
     {
         Connection = connection;
         connection.On<JsonElement>("ready", e => ready.TrySetResult(e));
         connection.On<JsonElement>("session:revoked", e => revoked.TrySetResult(e));
         connection.On<JsonElement>("token:expired", e => expired.TrySetResult(e));
-        foreach (var type in GuildEventTypes)
+        foreach (var type in GuildEventTypes.Concat(DmEventTypes))
         {
             connection.On<JsonElement>(type, e => Record(type, e));
         }

@@ -25,6 +25,12 @@ public static class GatewayEvents
     public const string ReadStateUpdate = "readstate:update";
     public const string PresenceUpdate = LesCopains.Grains.Presence.PresenceRules.UpdateEvent;
     public const string PresenceSelf = "presence:self";
+    // Direct messages: sent by the grains through IUserFeedGrain under these names (see DmGateway).
+    public const string DmEnvelope = "dm:envelope";
+    public const string DmConversation = "dm:conversation";
+    public const string DmRemoved = "dm:removed";
+    public const string DmDevices = "dm:devices";
+    public const string DmTyping = "dm:typing";
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);

@@ -10,7 +10,7 @@ namespace LesCopains.Api.Hubs;
 /// forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
-public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GuildGateway guilds) : Hub
+public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GuildGateway guilds, DmGateway dms) : Hub
 {
     public static string SessionGroup(Guid sessionId) => "session:" + sessionId.ToString("N");
 
@@ -26,6 +26,7 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
         await Groups.AddToGroupAsync(Context.ConnectionId, SessionGroup(sessionId));
         await Groups.AddToGroupAsync(Context.ConnectionId, UserGroup(userId));
         await guilds.ConnectedAsync(userId);
+        await dms.ConnectedAsync(userId);
         var profile = await cluster.GetGrain<IUserGrain>(userId).GetProfile();
         await Clients.Caller.SendAsync(GatewayEvents.Ready, new ReadyEvent(UserDto.From(profile), sessionId, expiresAt));
     }
@@ -36,6 +37,7 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
         if (Context.User is { } user)
         {
             guilds.Disconnected(user.UserId());
+            dms.Disconnected(user.UserId());
         }
 
         return Task.CompletedTask;

@@ -18,10 +18,11 @@ public sealed record ApiError(ApiError.Body Error)
         "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned
             or ErrorCodes.ThreadArchived => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
-            or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound or ErrorCodes.AttachmentNotFound => StatusCodes.Status404NotFound,
+            or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound or ErrorCodes.AttachmentNotFound
+            or ErrorCodes.ConversationNotFound or ErrorCodes.DeviceNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists => StatusCodes.Status409Conflict,
+        ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.DevicesChanged => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         "cluster_unavailable" => StatusCodes.Status503ServiceUnavailable,

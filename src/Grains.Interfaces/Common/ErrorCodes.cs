@@ -31,4 +31,7 @@ public static class ErrorCodes
     public const string FileTooLarge = "file_too_large";
     public const string TooManyPins = "too_many_pins";
     public const string TooManyReactions = "too_many_reactions";
+    public const string ConversationNotFound = "conversation_not_found";
+    public const string DeviceNotFound = "device_not_found";
+    public const string DevicesChanged = "devices_changed";
 }

@@ -45,6 +45,7 @@ export const GATEWAY_EVENTS = [
   'thread:create', 'thread:update',
   'mention:create', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update',
   'presence:update', 'presence:self',
+  'dm:envelope', 'dm:conversation', 'dm:removed', 'dm:devices', 'dm:typing',
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 

@@ -1,0 +1,545 @@
+// Direct messages in the browser: this browser's Signal device, the conversations, and the
+// encrypt → post → push → decrypt loop (docs/API.md, "Direct messages"). The server only ever
+// sees the base64 envelopes that the crypto module produces. Loaded as a lazy chunk.
+import { get, writable, type Readable } from 'svelte/store';
+import {
+  createDevice,
+  loadDevice,
+  openIndexedDbStore,
+  safetyNumber,
+  type PreKeyBundle,
+  type SignalDevice,
+  type DeviceAddress,
+} from '../crypto/index.ts';
+import { ApiError } from '../lib/api.ts';
+import { connectionState, invoke, onGatewayEvent } from '../lib/gateway.ts';
+import { api } from '../lib/stores/session.ts';
+import type { User } from '../lib/types.ts';
+
+export interface ConversationMember {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+export interface Conversation {
+  id: string;
+  kind: 1 | 2;
+  name: string | null;
+  ownerId: string;
+  members: ConversationMember[];
+  createdAt: string;
+  lastMessageAt: string | null;
+}
+
+export interface DeviceInfo {
+  deviceId: number;
+  registrationId: number;
+  identityKey: string;
+  name: string | null;
+  createdAt: string;
+}
+
+interface Envelope {
+  id: string;
+  messageId: string;
+  conversationId: string;
+  senderId: string;
+  senderDeviceId: number;
+  deviceId: number;
+  type: number;
+  body: string;
+  createdAt: string;
+}
+
+/** A decrypted message as this device keeps it. */
+export interface DmMessage {
+  id: string;
+  conversationId: string;
+  authorId: string;
+  text: string;
+  sentAt: string;
+  status: 'sent' | 'sending' | 'failed';
+}
+
+export interface DmState {
+  status: 'loading' | 'ready' | 'error';
+  error: string | null;
+  deviceId: number | null;
+  identityKey: string | null;
+  conversations: Conversation[];
+  messages: Record<string, DmMessage[]>;
+  /** Other users' devices, as last announced. */
+  devices: Record<string, DeviceInfo[]>;
+  /** Users whose identity key changed since this device first saw them (cleared by verifying). */
+  keyChanged: Record<string, boolean>;
+  verified: Record<string, boolean>;
+  typing: Record<string, { userId: string; until: number } | undefined>;
+}
+
+/** One-time prekeys per upload, and the server count below which this device uploads more. */
+const PREKEY_BATCH = 100;
+const PREKEY_REFILL_BELOW = 20;
+const SIGNAL_PREKEY = 3;
+const SIGNAL_MESSAGE = 2;
+const MAX_KEPT = 500;
+
+const state = writable<DmState>({
+  status: 'loading',
+  error: null,
+  deviceId: null,
+  identityKey: null,
+  conversations: [],
+  messages: {},
+  devices: {},
+  keyChanged: {},
+  verified: {},
+  typing: {},
+});
+export const dm: Readable<DmState> = { subscribe: state.subscribe };
+
+let me: User | null = null;
+let device: SignalDevice | null = null;
+let deviceId: number | null = null;
+let started: Promise<void> | null = null;
+const stops: (() => void)[] = [];
+/** Identity keys seen per user device, to notice a change (localStorage, per account). */
+let seenKeys: Record<string, string> = {};
+
+const enc = encodeURIComponent;
+const local = (name: string) => `lc-dm:${me!.id}:${name}`;
+
+function readLocal<T>(name: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(local(name));
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function writeLocal(name: string, value: unknown): void {
+  try {
+    localStorage.setItem(local(name), JSON.stringify(value));
+  } catch {
+    // Storage full: the conversation still works for this visit.
+  }
+}
+
+/** A conversation's name, or its other members' names. */
+export function titleOf(c: Conversation, me: string): string {
+  return c.name ?? (c.members.filter((m) => m.id !== me).map((m) => m.displayName).join(', ') || 'Just you');
+}
+
+/** Starts DMs for `user` once per tab: the device, the conversations, the live envelopes. */
+export function startDm(user: User): Promise<void> {
+  if (started && me?.id === user.id) {
+    return started;
+  }
+  me = user;
+  started = boot().catch((err: unknown) => {
+    state.update((s) => ({ ...s, status: 'error', error: err instanceof Error ? err.message : String(err) }));
+    started = null;
+  });
+  return started;
+}
+
+async function boot(): Promise<void> {
+  state.update((s) => ({ ...s, status: 'loading', error: null }));
+  seenKeys = readLocal('identities', {});
+  const verified = readLocal<Record<string, boolean>>('verified', {});
+  const keyChanged = readLocal<Record<string, boolean>>('key-changed', {});
+  const store = await openIndexedDbStore(`lescopains-e2ee-${me!.id}`);
+  device = (await loadDevice(store)) ?? null;
+  deviceId = readLocal<number | null>('device-id', null);
+  const registered = await api.request<{ devices: DeviceInfo[] }>('GET', '/api/dm/devices');
+  const mine = registered.devices.find((d) => d.deviceId === deviceId);
+  if (!device || !mine || mine.identityKey !== device.identityKey) {
+    await registerDevice(store);
+  } else {
+    await refillPreKeys();
+  }
+
+  stops.push(
+    onGatewayEvent('dm:envelope', (e) => void receive([e as Envelope])),
+    onGatewayEvent('dm:conversation', (c) => upsertConversation(c as Conversation)),
+    onGatewayEvent('dm:removed', (e) => removeConversation((e as { conversationId: string }).conversationId)),
+    onGatewayEvent('dm:devices', (e) => {
+      const { userId, devices } = e as { userId: string; devices: DeviceInfo[] };
+      noteDevices(userId, devices);
+    }),
+    onGatewayEvent('dm:typing', (e) => {
+      const { conversationId, userId } = e as { conversationId: string; userId: string };
+      state.update((s) => ({ ...s, typing: { ...s.typing, [conversationId]: { userId, until: Date.now() + 6000 } } }));
+    }),
+  );
+  // After every (re)connect this connection says which device it is, then catches up.
+  let last = '';
+  stops.push(
+    connectionState.subscribe((c) => {
+      if (c === 'connected' && last !== 'connected') {
+        void attach();
+      }
+      last = c;
+    }),
+  );
+
+  const { conversations } = await api.request<{ conversations: Conversation[] }>('GET', '/api/dm/conversations');
+  const messages: Record<string, DmMessage[]> = {};
+  for (const c of conversations) {
+    messages[c.id] = readLocal<DmMessage[]>(`messages:${c.id}`, []);
+  }
+  state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages, verified, keyChanged }));
+  await fetchPending();
+}
+
+async function registerDevice(store: Awaited<ReturnType<typeof openIndexedDbStore>>): Promise<void> {
+  const created = await createDevice(store);
+  device = created.device;
+  const u = created.upload;
+  const res = await api.request<{ device: DeviceInfo }>('POST', '/api/dm/devices', {
+    body: {
+      registrationId: u.registrationId,
+      identityKey: u.identityKey,
+      signedPreKey: toServerSigned(u.signedPreKey),
+      kyberLastResortPreKey: toServerSigned(u.lastResortKyberPreKey),
+      name: deviceName(),
+      preKeys: u.oneTimePreKeys.map((k) => ({ keyId: k.id, publicKey: k.publicKey })),
+      kyberPreKeys: u.oneTimeKyberPreKeys.map(toServerSigned),
+    },
+  });
+  deviceId = res.device.deviceId;
+  writeLocal('device-id', deviceId);
+}
+
+function deviceName(): string {
+  const ua = navigator.userAgent;
+  const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrom/.test(ua) ? 'Chromium' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  return `${browser} on ${navigator.platform || 'this computer'}`.slice(0, 100);
+}
+
+function toServerSigned(k: { id: number; publicKey: string; signature: string }) {
+  return { keyId: k.id, publicKey: k.publicKey, signature: k.signature };
+}
+
+/** Uploads a fresh batch when the server holds fewer than PREKEY_REFILL_BELOW of a kind. */
+async function refillPreKeys(): Promise<void> {
+  if (!device || deviceId === null) {
+    return;
+  }
+  const counts = await api.request<{ preKeys: number; kyberPreKeys: number }>('GET', `/api/dm/devices/${deviceId}/prekeys`);
+  const preKeys = counts.preKeys < PREKEY_REFILL_BELOW ? await device.generateOneTimePreKeys(PREKEY_BATCH) : [];
+  const kyber = counts.kyberPreKeys < PREKEY_REFILL_BELOW ? await device.generateOneTimeKyberPreKeys(PREKEY_BATCH) : [];
+  if (preKeys.length > 0 || kyber.length > 0) {
+    await api.request('POST', `/api/dm/devices/${deviceId}/prekeys`, {
+      body: { preKeys: preKeys.map((k) => ({ keyId: k.id, publicKey: k.publicKey })), kyberPreKeys: kyber.map(toServerSigned) },
+    });
+  }
+}
+
+async function attach(): Promise<void> {
+  if (deviceId === null) {
+    return;
+  }
+  try {
+    await invoke('DmUseDevice', deviceId);
+    await fetchPending();
+  } catch {
+    // The next reconnect tries again.
+  }
+}
+
+async function fetchPending(): Promise<void> {
+  if (deviceId === null) {
+    return;
+  }
+  const { envelopes } = await api.request<{ envelopes: Envelope[] }>('GET', `/api/dm/devices/${deviceId}/envelopes?limit=500`);
+  await receive(envelopes);
+}
+
+let receiving: Promise<void> = Promise.resolve();
+
+/** Decrypts envelopes one at a time, in arrival order, and acknowledges them. */
+function receive(envelopes: Envelope[]): Promise<void> {
+  receiving = receiving.then(async () => {
+    const done: string[] = [];
+    for (const e of envelopes) {
+      if (!device || e.deviceId !== deviceId) {
+        continue;
+      }
+      if (get(state).messages[e.conversationId]?.some((m) => m.id === e.messageId)) {
+        done.push(e.id);
+        continue;
+      }
+      try {
+        const out = await device.decrypt({
+          senderUserId: e.senderId,
+          senderDeviceId: e.senderDeviceId,
+          type: e.type === SIGNAL_PREKEY ? 'prekey' : 'message',
+          body: e.body,
+        });
+        noteIdentity(e.senderId, e.senderDeviceId, out.senderIdentityKey);
+        const content = JSON.parse(new TextDecoder().decode(out.plaintext)) as { v: number; conversationId: string; text: string; sentAt: string };
+        // The conversation is bound inside the ciphertext: a server cannot move a message elsewhere.
+        if (content.conversationId === e.conversationId && typeof content.text === 'string') {
+          await ensureConversation(e.conversationId);
+          addMessage({ id: e.messageId, conversationId: e.conversationId, authorId: e.senderId, text: content.text, sentAt: content.sentAt, status: 'sent' });
+          if (get(state).typing[e.conversationId]?.userId === e.senderId) {
+            state.update((s) => ({ ...s, typing: { ...s.typing, [e.conversationId]: undefined } }));
+          }
+        }
+      } catch (err) {
+        console.warn('dm: an envelope could not be decrypted', err);
+      }
+      done.push(e.id);
+    }
+    if (done.length > 0 && deviceId !== null) {
+      await api.request('POST', `/api/dm/devices/${deviceId}/envelopes/ack`, { body: { ids: done } }).catch(() => undefined);
+      void refillPreKeys().catch(() => undefined);
+    }
+  });
+  return receiving;
+}
+
+function addMessage(m: DmMessage): void {
+  state.update((s) => {
+    const list = (s.messages[m.conversationId] ?? []).filter((x) => x.id !== m.id);
+    list.push(m);
+    list.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+    const kept = list.slice(-MAX_KEPT);
+    if (me) {
+      writeLocal(`messages:${m.conversationId}`, kept.filter((x) => x.status === 'sent'));
+    }
+    return { ...s, messages: { ...s.messages, [m.conversationId]: kept } };
+  });
+}
+
+async function ensureConversation(id: string): Promise<void> {
+  if (!get(state).conversations.some((c) => c.id === id)) {
+    upsertConversation(await api.request<Conversation>('GET', `/api/dm/conversations/${enc(id)}`));
+  }
+}
+
+function upsertConversation(c: Conversation): void {
+  state.update((s) => {
+    const others = s.conversations.filter((x) => x.id !== c.id);
+    return {
+      ...s,
+      conversations: [c, ...others],
+      messages: s.messages[c.id] ? s.messages : { ...s.messages, [c.id]: readLocal<DmMessage[]>(`messages:${c.id}`, []) },
+    };
+  });
+}
+
+function removeConversation(id: string): void {
+  state.update((s) => ({ ...s, conversations: s.conversations.filter((c) => c.id !== id) }));
+}
+
+/** Remembers the identity key of a user's device; a different key for a known device warns. */
+function noteIdentity(userId: string, devId: number, identityKey: string): void {
+  if (userId === me?.id) {
+    return;
+  }
+  const key = `${userId}.${devId}`;
+  if (seenKeys[key] === identityKey) {
+    return;
+  }
+  seenKeys[key] = identityKey;
+  writeLocal('identities', seenKeys);
+}
+
+/** A user's device list changed: a device with a new identity key means their keys changed. */
+function noteDevices(userId: string, devices: DeviceInfo[]): void {
+  const before = get(state).devices[userId];
+  state.update((s) => ({ ...s, devices: { ...s.devices, [userId]: devices } }));
+  if (userId === me?.id || !before) {
+    return;
+  }
+  const known = new Set(before.map((d) => d.identityKey));
+  if (devices.some((d) => !known.has(d.identityKey)) && readKnownUsers().includes(userId)) {
+    markKeyChanged(userId);
+  }
+}
+
+function readKnownUsers(): string[] {
+  return [...new Set(Object.keys(seenKeys).map((k) => k.split('.')[0]!))];
+}
+
+function markKeyChanged(userId: string): void {
+  state.update((s) => {
+    const keyChanged = { ...s.keyChanged, [userId]: true };
+    const verified = { ...s.verified, [userId]: false };
+    writeLocal('key-changed', keyChanged);
+    writeLocal('verified', verified);
+    return { ...s, keyChanged, verified };
+  });
+}
+
+/** Marks `userId` as verified (after comparing safety numbers); clears a key-change warning. */
+export function setVerified(userId: string, verified: boolean): void {
+  state.update((s) => {
+    const v = { ...s.verified, [userId]: verified };
+    const keyChanged = { ...s.keyChanged, [userId]: false };
+    writeLocal('verified', v);
+    writeLocal('key-changed', keyChanged);
+    return { ...s, verified: v, keyChanged };
+  });
+}
+
+async function devicesOf(userId: string): Promise<DeviceInfo[]> {
+  const { devices } = await api.request<{ devices: DeviceInfo[] }>('GET', `/api/dm/users/${enc(userId)}/devices`);
+  const before = get(state).devices[userId];
+  if (userId !== me?.id && before === undefined) {
+    // First look at this user's devices in this visit: compare with what this device saw before.
+    for (const d of devices) {
+      const known = Object.entries(seenKeys).filter(([k]) => k.startsWith(userId + '.')).map(([, v]) => v);
+      if (known.length > 0 && !known.includes(d.identityKey)) {
+        markKeyChanged(userId);
+      }
+    }
+  }
+  state.update((s) => ({ ...s, devices: { ...s.devices, [userId]: devices } }));
+  return devices;
+}
+
+/** Bundles for the devices without a session: one device alone is asked for alone, so no other device's prekeys are spent. */
+async function bundles(userId: string, deviceIds: number[]): Promise<PreKeyBundle[]> {
+  const res = await api.request<{
+    devices: {
+      deviceId: number;
+      registrationId: number;
+      identityKey: string;
+      signedPreKey: { keyId: number; publicKey: string; signature: string };
+      preKey?: { keyId: number; publicKey: string };
+      kyberPreKey?: { keyId: number; publicKey: string; signature: string };
+    }[];
+  }>('GET', `/api/dm/users/${enc(userId)}/bundles${deviceIds.length === 1 ? `?deviceId=${deviceIds[0]}` : ''}`);
+  return res.devices
+    .filter((d) => deviceIds.includes(d.deviceId) && d.kyberPreKey)
+    .map((d) => ({
+      deviceId: d.deviceId,
+      registrationId: d.registrationId,
+      identityKey: d.identityKey,
+      signedPreKey: { id: d.signedPreKey.keyId, publicKey: d.signedPreKey.publicKey, signature: d.signedPreKey.signature },
+      kyberPreKey: { id: d.kyberPreKey!.keyId, publicKey: d.kyberPreKey!.publicKey, signature: d.kyberPreKey!.signature },
+      ...(d.preKey ? { oneTimePreKey: { id: d.preKey.keyId, publicKey: d.preKey.publicKey } } : {}),
+    }));
+}
+
+/** Encrypts `text` for every device of every member (own other devices included) and posts it. */
+export async function sendDm(conversationId: string, text: string): Promise<void> {
+  const conversation = get(state).conversations.find((c) => c.id === conversationId);
+  if (!conversation || !device || deviceId === null || !me) {
+    throw new Error('This conversation is not ready yet.');
+  }
+  const clientMessageId = crypto.randomUUID().replaceAll('-', '');
+  const sentAt = new Date().toISOString();
+  const pendingId = 'pending-' + clientMessageId;
+  addMessage({ id: pendingId, conversationId, authorId: me.id, text, sentAt, status: 'sending' });
+  const plaintext = new TextEncoder().encode(JSON.stringify({ v: 1, conversationId, text, sentAt }));
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const recipients: DeviceAddress[] = [];
+      for (const member of conversation.members) {
+        for (const d of await devicesOf(member.id)) {
+          if (!(member.id === me.id && d.deviceId === deviceId)) {
+            recipients.push({ userId: member.id, deviceId: d.deviceId });
+          }
+        }
+      }
+      const envelopes = await device.encryptForDevices(recipients, plaintext, bundles);
+      try {
+        const res = await api.request<{ messageId: string }>('POST', `/api/dm/conversations/${enc(conversationId)}/messages`, {
+          body: {
+            senderDeviceId: deviceId,
+            clientMessageId,
+            envelopes: envelopes.map((e) => ({ userId: e.userId, deviceId: e.deviceId, type: e.type === 'prekey' ? SIGNAL_PREKEY : SIGNAL_MESSAGE, body: e.body })),
+          },
+        });
+        state.update((s) => ({ ...s, messages: { ...s.messages, [conversationId]: (s.messages[conversationId] ?? []).filter((m) => m.id !== pendingId) } }));
+        addMessage({ id: res.messageId, conversationId, authorId: me.id, text, sentAt, status: 'sent' });
+        return;
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'devices_changed' && attempt < 3) {
+          // Someone added or removed a device: drop sessions with devices that are gone, retry.
+          const present = new Set<string>();
+          for (const member of conversation.members) {
+            for (const d of await devicesOf(member.id)) {
+              present.add(`${member.id}.${d.deviceId}`);
+            }
+          }
+          for (const r of recipients) {
+            if (!present.has(`${r.userId}.${r.deviceId}`)) {
+              await device.forgetDevice(r);
+            }
+          }
+          continue;
+        }
+        throw err;
+      }
+    }
+  } catch (err) {
+    state.update((s) => ({
+      ...s,
+      messages: { ...s.messages, [conversationId]: (s.messages[conversationId] ?? []).map((m) => (m.id === pendingId ? { ...m, status: 'failed' as const } : m)) },
+    }));
+    throw err;
+  }
+}
+
+/** Opens (or creates) the 1:1 conversation with `username`. */
+export async function openDirect(username: string): Promise<Conversation> {
+  const c = await api.request<Conversation>('POST', '/api/dm/conversations', { body: { username } });
+  upsertConversation(c);
+  return c;
+}
+
+/** Creates a group with the given usernames (resolved one by one through their 1:1 ids). */
+export async function createGroup(usernames: string[], name: string | null): Promise<Conversation> {
+  const ids: string[] = [];
+  for (const u of usernames) {
+    const direct = await api.request<Conversation>('POST', '/api/dm/conversations', { body: { username: u } });
+    upsertConversation(direct);
+    const other = direct.members.find((m) => m.id !== me!.id);
+    if (other) {
+      ids.push(other.id);
+    }
+  }
+  const c = await api.request<Conversation>('POST', '/api/dm/conversations', { body: { userIds: ids, name } });
+  upsertConversation(c);
+  return c;
+}
+
+export function typing(conversationId: string): void {
+  void invoke('DmTyping', conversationId).catch(() => undefined);
+}
+
+/** This device and the account's other devices. */
+export async function myDevices(): Promise<DeviceInfo[]> {
+  return (await api.request<{ devices: DeviceInfo[] }>('GET', '/api/dm/devices')).devices;
+}
+
+export async function removeDevice(id: number): Promise<void> {
+  await api.request('DELETE', `/api/dm/devices/${id}`);
+}
+
+/**
+ * The safety number with `other`: made from this device's identity key and the key of their
+ * first device (what this device trusts for them), as libsignal's fingerprint generator does.
+ */
+export async function safetyNumberWith(other: ConversationMember): Promise<{ display: string; scannable: Uint8Array; theirKey: string } | null> {
+  const theirs = await devicesOf(other.id);
+  const first = theirs[0];
+  if (!first || !device || !me) {
+    return null;
+  }
+  const n = await safetyNumber({ id: me.id, identityKey: device.identityKey }, { id: other.id, identityKey: first.identityKey });
+  return { display: n.display, scannable: n.scannable, theirKey: first.identityKey };
+}
+
+export function stopDm(): void {
+  for (const stop of stops.splice(0)) {
+    stop();
+  }
+  started = null;
+}
