@@ -115,6 +115,11 @@ public sealed class JanusProcess : IAsyncDisposable
 
     private static string? FindBinary()
     {
+        if (Environment.GetEnvironmentVariable("TEST_JANUS_BIN") is { Length: > 0 } configured && File.Exists(configured))
+        {
+            return configured;
+        }
+
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Append("/usr/bin"))
         {
             var path = Path.Combine(dir, "janus");
