@@ -39,6 +39,15 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         guildId = await channels.GuildOfAsync(ChannelId) ?? Guid.Empty;
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // An idle activation may still hold an empty SFU room (a join that failed half-way).
+        if (participants.Count == 0 && worker is not null)
+        {
+            await CloseRoomAsync(deactivate: false);
+        }
+    }
+
     public async Task<VoiceJoinResult> Join(VoiceConnection connection, bool selfMute, bool selfDeaf)
     {
         var userId = connection.UserId;
@@ -306,7 +315,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         }
     }
 
-    private async Task CloseRoomAsync()
+    private async Task CloseRoomAsync(bool deactivate = true)
     {
         liveness?.Dispose();
         liveness = null;
@@ -326,7 +335,10 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             GrainFactory.GetGrain<ISfuDirectoryGrain>(0).ReleaseRoom(ChannelId, current.WorkerId).Ignore();
         }
 
-        DeactivateOnIdle();
+        if (deactivate)
+        {
+            DeactivateOnIdle();
+        }
     }
 
     private async Task EnsureRoomAsync()
