@@ -53,6 +53,31 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     }
 
     private readonly ConcurrentDictionary<Guid, Room> rooms = new();
+
+    /// <summary>Publisher and subscriber handles: whose they are, to route Janus' own events.</summary>
+    private readonly ConcurrentDictionary<long, (Guid Room, long FeedId, bool Subscriber)> handles = new();
+
+    /// <summary>A participant's media changed on Janus' initiative: (room, feed, kind, sdp).</summary>
+    public event Action<Guid, long, string, string?>? SfuEvent;
+
+    /// <summary>Routes a Janus event that answers no request (hang-ups, renegotiation offers).</summary>
+    public void OnNotification(long handle, JsonObject evt)
+    {
+        if (!handles.TryGetValue(handle, out var owner))
+        {
+            return;
+        }
+
+        var type = evt["janus"]?.GetValue<string>();
+        if (!owner.Subscriber && type == "hangup")
+        {
+            SfuEvent?.Invoke(owner.Room, owner.FeedId, "publisher_down", null);
+        }
+        else if (owner.Subscriber && type == "event" && evt["jsep"]?["type"]?.GetValue<string>() == "offer")
+        {
+            SfuEvent?.Invoke(owner.Room, owner.FeedId, "subscriber_offer", evt["jsep"]!["sdp"]!.GetValue<string>());
+        }
+    }
     private long nextRoomId = RandomNumberGenerator.GetInt32(1, 1 << 30) * 1000L;
 
     /// <summary>Changes whenever Janus state was lost (adapter start, Janus restart): the directory then moves this worker's rooms.</summary>
@@ -61,6 +86,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     public void Reset()
     {
         rooms.Clear();
+        handles.Clear();
         BootId = Guid.NewGuid().ToString("N");
         LogReset(BootId);
     }
@@ -188,6 +214,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                 }
 
                 participant.Publisher = handle;
+                handles[handle] = (room.Key, participant.FeedId, false);
             }
 
             if (answer?["sdp"]?.GetValue<string>() is not { } sdp)
@@ -247,6 +274,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                 }
 
                 participant.Subscriber = handle;
+                handles[handle] = (room.Key, participant.FeedId, true);
             }
             else
             {
@@ -369,11 +397,13 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     {
         if (participant.Subscriber is { } subscriber)
         {
+            handles.TryRemove(subscriber, out _);
             await janus.DetachAsync(subscriber);
         }
 
         if (participant.Publisher is { } publisher)
         {
+            handles.TryRemove(publisher, out _);
             await janus.DetachAsync(publisher);
         }
 

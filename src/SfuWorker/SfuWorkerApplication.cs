@@ -58,6 +58,10 @@ public static class SfuWorkerApplication
             rooms.ForgetControlHandle();
             rooms.Reset();
         };
+        janus.Notification += rooms.OnNotification;
+        var cluster = app.Services.GetRequiredService<IClusterClient>();
+        rooms.SfuEvent += (room, feed, kind, sdp) =>
+            cluster.GetGrain<IVoiceRoomGrain>(room).OnSfuEvent(settings.WorkerId, feed, kind, sdp).Ignore();
 
         app.Use(async (context, next) =>
         {

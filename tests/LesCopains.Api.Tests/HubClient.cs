@@ -26,7 +26,7 @@ public sealed class HubClient : IAsyncDisposable
     ];
 
     /// <summary>The voice events of docs/API.md, recorded like the guild events.</summary>
-    public static readonly string[] VoiceEventTypes = ["voice:state", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin"];
+    public static readonly string[] VoiceEventTypes = ["voice:state", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin", "voice:offer"];
 
     private HubClient(HubConnection connection)
     {

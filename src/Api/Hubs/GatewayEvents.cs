@@ -17,6 +17,7 @@ public static class GatewayEvents
     public const string VoiceKicked = LesCopains.Grains.Voice.VoiceEvents.Kicked;
     public const string VoiceMoved = LesCopains.Grains.Voice.VoiceEvents.Moved;
     public const string VoiceRejoin = LesCopains.Grains.Voice.VoiceEvents.Rejoin;
+    public const string VoiceOffer = LesCopains.Grains.Voice.VoiceEvents.Offer;
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);

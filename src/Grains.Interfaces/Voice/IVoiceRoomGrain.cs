@@ -59,6 +59,15 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [AlwaysInterleave]
     Task<VoiceRoomInfo> GetInfo();
 
+    /// <summary>
+    /// Something the SFU did on its own for one participant (from the room's worker):
+    /// <c>publisher_down</c> (Janus hung up their publisher) or <c>subscriber_offer</c>
+    /// (Janus renegotiates their subscription, e.g. a subscribed publisher left: <paramref name="sdp"/> is its offer).
+    /// </summary>
+    [Alias("OnSfuEvent")]
+    [OneWay]
+    Task OnSfuEvent(string workerId, long feedId, string kind, string? sdp);
+
     /// <summary>The directory declared the room's worker dead: re-create the room elsewhere and ask clients to rejoin.</summary>
     [Alias("WorkerFailed")]
     [OneWay]

@@ -83,6 +83,9 @@ public static class VoiceEvents
     /// <summary><c>{fromChannelId, join}</c>: you were moved to another voice channel and are joined there.</summary>
     public const string Moved = "voice:moved";
 
+    /// <summary><c>{channelId, type: "offer", sdp}</c>: the SFU renegotiates your subscriber connection; answer with VoiceSubscribeAnswer.</summary>
+    public const string Offer = "voice:offer";
+
     /// <summary><c>{channelId, epoch, reason}</c>: the room moved to another SFU worker; publish and subscribe again.</summary>
     public const string Rejoin = "voice:rejoin";
 }

@@ -234,6 +234,26 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     public Task<VoiceRoomInfo> GetInfo() =>
         Task.FromResult(new VoiceRoomInfo(ChannelId, worker?.WorkerId, sfuRoomId, epoch, participants.Count));
 
+    public Task OnSfuEvent(string workerId, long feedId, string kind, string? sdp)
+    {
+        if (worker?.WorkerId != workerId || participants.Values.FirstOrDefault(p => p.State.FeedId == feedId) is not { } participant)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (kind == "publisher_down" && participant.State.Publishing)
+        {
+            participant.State = participant.State with { Publishing = false, Streams = [], ScreenSharing = false, Speaking = false };
+            PublishState(participant);
+        }
+        else if (kind == "subscriber_offer" && sdp is not null)
+        {
+            Send(participant, VoiceEvents.Offer, new { channelId = ChannelId, type = "offer", sdp });
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task WorkerFailed(string workerId)
     {
         if (worker?.WorkerId != workerId)

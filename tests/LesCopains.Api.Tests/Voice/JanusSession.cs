@@ -50,6 +50,31 @@ public sealed class JanusSession : IAsyncDisposable
         throw new TimeoutException("Janus did not answer the join.");
     }
 
+    /// <summary>Admin API: hangs up the PeerConnection of every handle of every session (media failure).</summary>
+    public static async Task HangUpAllAsync(LesCopains.Testing.JanusProcess janus)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var admin = new Uri(janus.Settings["JANUS_ADMIN_URL"]);
+        var secret = janus.Settings["JANUS_ADMIN_SECRET"];
+        async Task<JsonObject> Admin(string path, JsonObject body)
+        {
+            body["transaction"] = Guid.NewGuid().ToString("N");
+            body["admin_secret"] = secret;
+            using var response = await http.PostAsJsonAsync(new Uri(admin + path), body);
+            return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        }
+
+        var sessions = await Admin("", new JsonObject { ["janus"] = "list_sessions" });
+        foreach (var session in sessions["sessions"]!.AsArray().Select(n => n!.GetValue<long>()))
+        {
+            var handles = await Admin($"/{session}", new JsonObject { ["janus"] = "list_handles" });
+            foreach (var handle in handles["handles"]?.AsArray().Select(n => n!.GetValue<long>()) ?? [])
+            {
+                await Admin($"/{session}/{handle}", new JsonObject { ["janus"] = "hangup_webrtc" });
+            }
+        }
+    }
+
     private async Task<JsonObject> PostAsync(string path, JsonObject body)
     {
         body["transaction"] ??= Guid.NewGuid().ToString("N");

@@ -305,6 +305,31 @@ public sealed class VoiceTests(VoiceCluster cluster)
         Assert.Equal("answer", answer.GetProperty("type").GetString());
     }
 
+    [JanusFact]
+    public async Task When_the_sfu_hangs_up_a_publisher_viewers_see_them_stop_publishing()
+    {
+        var s = await GuildAsync(1);
+        await using var memberHub = await s.Members[0].ConnectHubAsync();
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        await JoinAsync(ownerHub, s.Voice);
+        await JoinAsync(memberHub, s.Voice);
+        await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() });
+        await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Members[0].Id
+            && e.GetProperty("participant").ValueKind == JsonValueKind.Object && e.GetProperty("participant").GetProperty("publishing").GetBoolean());
+
+        // The media path dies (as when ICE fails): Janus hangs up every PeerConnection of the worker.
+        var info = await RoomAsync(s.Voice);
+        await JanusSession.HangUpAllAsync(cluster.Workers.Single(w => w.WorkerId == info.WorkerId).Janus);
+
+        await Poll.UntilAsync(
+            () => cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants(),
+            list => list.Single(p => p.UserId == s.Members[0].Id) is { Publishing: false, Streams.Count: 0 },
+            TimeSpan.FromSeconds(40),
+            "the hung-up publisher to stop publishing");
+        await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Members[0].Id
+            && e.GetProperty("participant").ValueKind == JsonValueKind.Object && !e.GetProperty("participant").GetProperty("publishing").GetBoolean());
+    }
+
     private async Task<IReadOnlyList<SfuJanusParticipant>> SfuParticipantsAsync(Guid channelId)
     {
         var info = await RoomAsync(channelId);
