@@ -186,6 +186,12 @@ public sealed class VoiceTests(VoiceCluster cluster)
         Assert.Null(encrypted.ErrorCode);
         Assert.True(encrypted.Jsep?["e2ee"]?.GetValue<bool>());
 
+        // The worker reports its load.
+        var status = await adapter.GetFromJsonAsync<SfuStatus>("/status");
+        Assert.Equal(worker.WorkerId, status!.WorkerId);
+        Assert.True(status.Rooms >= 1 && status.Participants >= 1, $"status: {status}");
+        Assert.True(status.JanusSessions >= 1);
+
         // A removed participant's token no longer opens the room.
         Assert.True((await adapter.DeleteAsync($"/rooms/{room:N}/participants/7")).IsSuccessStatusCode);
         var revoked = await janus.PublishAsync(created.RoomId, 18, added.Token, new JsonObject { ["type"] = "offer", ["sdp"] = Sdp.AudioOffer(), ["e2ee"] = true });
