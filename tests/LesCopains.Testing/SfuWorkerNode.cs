@@ -26,25 +26,35 @@ public sealed class SfuWorkerNode : IAsyncDisposable
     {
         var janus = await JanusProcess.StartAsync();
         var node = new SfuWorkerNode(janus, workerId);
-        var port = TestEnvironment.FreePort();
-        node.adapter = LesCopains.SfuWorker.SfuWorkerApplication.Build(
-        [
-            $"--REDIS_URL={TestEnvironment.RedisUrl}",
-            $"--CLUSTER_ID={clusterId}",
-            "--BIND_ADDRESS=127.0.0.1",
-            $"--SFU_WORKER_PORT={port}",
-            $"--SFU_WORKER_URL=http://127.0.0.1:{port}",
-            $"--SFU_WORKER_SECRET={secret}",
-            $"--SFU_WORKER_ID={workerId}",
-            "--SFU_HEARTBEAT_SECONDS=1",
-            $"--JANUS_URL={janus.Settings["JANUS_URL"]}",
-            $"--JANUS_ADMIN_URL={janus.Settings["JANUS_ADMIN_URL"]}",
-            $"--JANUS_ADMIN_SECRET={janus.Settings["JANUS_ADMIN_SECRET"]}",
-            $"--JANUS_ADMIN_KEY={janus.Settings["JANUS_ADMIN_KEY"]}",
-        ]);
-        await node.adapter.StartAsync();
-        var address = node.adapter.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        node.Url = new Uri(address);
+        try
+        {
+            var port = TestEnvironment.FreePort();
+            node.adapter = LesCopains.SfuWorker.SfuWorkerApplication.Build(
+            [
+                $"--REDIS_URL={TestEnvironment.RedisUrl}",
+                $"--CLUSTER_ID={clusterId}",
+                "--BIND_ADDRESS=127.0.0.1",
+                $"--SFU_WORKER_PORT={port}",
+                $"--SFU_WORKER_URL=http://127.0.0.1:{port}",
+                $"--SFU_WORKER_SECRET={secret}",
+                $"--SFU_WORKER_ID={workerId}",
+                "--SFU_HEARTBEAT_SECONDS=1",
+                $"--JANUS_URL={janus.Settings["JANUS_URL"]}",
+                $"--JANUS_ADMIN_URL={janus.Settings["JANUS_ADMIN_URL"]}",
+                $"--JANUS_ADMIN_SECRET={janus.Settings["JANUS_ADMIN_SECRET"]}",
+                $"--JANUS_ADMIN_KEY={janus.Settings["JANUS_ADMIN_KEY"]}",
+            ]);
+            await node.adapter.StartAsync();
+            var address = node.adapter.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            node.Url = new Uri(address);
+        }
+        catch
+        {
+            // Never leave a Janus process behind when the adapter does not start.
+            await node.DisposeAsync();
+            throw;
+        }
+
         return node;
     }
 
