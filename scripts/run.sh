@@ -10,13 +10,15 @@ source "$LC_ROOT/scripts/lib/postgres.sh"
 source "$LC_ROOT/scripts/lib/redis.sh"
 # shellcheck source=lib/procs.sh
 source "$LC_ROOT/scripts/lib/procs.sh"
+# shellcheck source=lib/janus.sh
+source "$LC_ROOT/scripts/lib/janus.sh"
 
 usage() {
     cat <<'EOF'
 Usage: ./scripts/run.sh [options]
 
 Builds the web client and the .NET projects, then runs LesCopains in the foreground:
-N silos, one Api, and (unless you point it at your own servers) a private PostgreSQL
+N silos, one Api, one SFU worker (Janus + its adapter, for voice), and (unless you point it at your own servers) a private PostgreSQL
 and Redis whose data lives in ./data. Ctrl-C stops everything this script started.
 
 Options:
@@ -34,6 +36,10 @@ Environment (optional):
   REDIS_URL      redis://host:port of an existing server (REDIS_PASSWORD if it needs one);
                  without it a private server runs from ./data/redis (append-only file on).
   CLUSTER_ID     Orleans cluster id (default lescopains).
+  SFU_WORKER_PORT  the SFU worker adapter's port (default 3003, loopback).
+  RTC_MIN_PORT/RTC_MAX_PORT  Janus' media ports (40000/40100; one per peer connection).
+  JANUS_INTERFACE  address Janus announces to browsers (default 127.0.0.1: this machine only;
+                 set it to a LAN address to talk from other machines).
   Any other setting of docs/operations.md (JWT_ACCESS_EXPIRY, RATE_LIMIT_MAX, ...) is passed on.
 
 Secrets (JWT_SECRET, ADMIN_PASSWORD, the private servers' passwords) are generated once
@@ -101,6 +107,8 @@ secrets_file=$data_dir/secrets.env
 ports_file=$data_dir/ports.env
 silo_dll=$LC_ROOT/src/Silo/bin/Release/net10.0/LesCopains.Silo.dll
 api_dll=$LC_ROOT/src/Api/bin/Release/net10.0/LesCopains.Api.dll
+sfu_dll=$LC_ROOT/src/SfuWorker/bin/Release/net10.0/LesCopains.SfuWorker.dll
+sfu_port=${SFU_WORKER_PORT:-3003}
 web_dir=$LC_ROOT/src/Web
 
 # ---------------------------------------------------------------- stopping
@@ -119,6 +127,8 @@ cleanup() {
     trap '' INT TERM
     if [[ ${#LC_PIDS[@]} -gt 0 ]]; then
         info "Stopping LesCopains..."
+        stop_named 20 sfu-worker
+        stop_named 10 janus
         stop_named 20 api
         stop_named 40 'silo-*'
     fi
@@ -149,7 +159,7 @@ else
 fi
 [[ $build == 0 || -f $LC_ROOT/LesCopains.sln ]] || die "LesCopains.sln not found in $LC_ROOT"
 
-apt_needs=(curl)
+apt_needs=(curl janus)
 [[ -n ${DATABASE_URL:-} ]] || apt_needs+=(postgresql)
 [[ -n ${REDIS_URL:-} ]] || apt_needs+=(redis-server)
 ensure_apt_packages "${apt_needs[@]}"
@@ -162,6 +172,7 @@ while IFS='=' read -r key value; do
 done <"$secrets_file"
 export JWT_SECRET=${JWT_SECRET:-${secret[JWT_SECRET]}}
 export ADMIN_PASSWORD=${ADMIN_PASSWORD:-${secret[ADMIN_PASSWORD]}}
+export SFU_WORKER_SECRET=${SFU_WORKER_SECRET:-${secret[SFU_WORKER_SECRET]}}
 export CLUSTER_ID=${CLUSTER_ID:-lescopains}
 export UPLOADS_DIR=${UPLOADS_DIR:-$data_dir/uploads}
 mkdir -p "$UPLOADS_DIR"
@@ -181,10 +192,13 @@ if ((build)); then
         die "dotnet build of src/Silo failed"
     dotnet build "$LC_ROOT/src/Api/LesCopains.Api.csproj" -c Release -nologo -v quiet ||
         die "dotnet build of src/Api failed"
+    dotnet build "$LC_ROOT/src/SfuWorker/LesCopains.SfuWorker.csproj" -c Release -nologo -v quiet ||
+        die "dotnet build of src/SfuWorker failed"
     info ".NET build done in $(($(now) - t0))s"
 fi
 [[ -f $silo_dll ]] || die "$silo_dll not found: run without --no-build first"
 [[ -f $api_dll ]] || die "$api_dll not found: run without --no-build first"
+[[ -f $sfu_dll ]] || die "$sfu_dll not found: run without --no-build first"
 
 # ---------------------------------------------------------------- ports
 # Processes of an earlier run that was killed (kill -9, closed terminal) are still listed here.
@@ -192,7 +206,7 @@ if [[ -f $pids_file ]]; then
     leftovers=()
     while read -r pid; do
         [[ $pid =~ ^[0-9]+$ ]] || continue
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE 'LesCopains\.(Silo|Api)\.dll'; then
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE 'LesCopains\.(Silo|Api|SfuWorker)\.dll'; then
             leftovers+=("$pid")
         fi
     done <"$pids_file"
@@ -207,6 +221,7 @@ check_port_free() {
     return 0
 }
 check_port_free "$api_port" "Api"
+check_port_free "$sfu_port" "SFU worker (SFU_WORKER_PORT)"
 for ((i = 0; i < silos; i++)); do
     check_port_free $((11111 + i)) "silo $((i + 1)) SILO_PORT"
     check_port_free $((30000 + i)) "silo $((i + 1)) GATEWAY_PORT"
@@ -312,8 +327,32 @@ pid_of api >>"$pids_file"
 echo >>"$pids_file"
 info "Api healthy in $(($(now) - t0))s"
 
+# ---------------------------------------------------------------- SFU worker (voice)
+# Janus runs from a generated folder (data/janus), never /etc/janus; its API stays on loopback.
+janus_write_config "$data_dir/janus"
+declare -A janus_env=()
+while IFS='=' read -r key value; do
+    [[ $key =~ ^[A-Z_]+$ ]] && janus_env[$key]=$value
+done <"$data_dir/janus/janus.env"
+t0=$(now)
+mapfile -t janus_cmd < <(janus_command "$data_dir/janus")
+start_process janus "$logs_dir/janus.log" 0 "$data_dir/janus" -- "${janus_cmd[@]}"
+wait_for_http "${janus_env[JANUS_URL]}/info" 30 "$(pid_of janus)" janus ||
+    die "Janus did not start (log: data/logs/janus.log)"
+start_process sfu-worker "$logs_dir/sfu-worker.log" 1 "$LC_ROOT/src/SfuWorker" \
+    SFU_WORKER_PORT="$sfu_port" BIND_ADDRESS=127.0.0.1 SFU_WORKER_URL="http://127.0.0.1:$sfu_port" \
+    SFU_WORKER_ID="${SFU_WORKER_ID:-local}" JANUS_URL="${janus_env[JANUS_URL]}" JANUS_ADMIN_URL="${janus_env[JANUS_ADMIN_URL]}" \
+    JANUS_ADMIN_SECRET="${janus_env[JANUS_ADMIN_SECRET]}" JANUS_ADMIN_KEY="${janus_env[JANUS_ADMIN_KEY]}" \
+    -- dotnet "$sfu_dll"
+wait_for_http "http://127.0.0.1:$sfu_port/health" 120 "$(pid_of sfu-worker)" sfu-worker ||
+    die "the SFU worker did not become healthy (logs: data/logs/sfu-worker.log, data/logs/janus.log)"
+pid_of sfu-worker >>"$pids_file"
+echo >>"$pids_file"
+info "SFU worker healthy in $(($(now) - t0))s"
+
 echo
 echo "LesCopains is running at http://localhost:$api_port"
+echo "  Voice: SFU worker on 127.0.0.1:$sfu_port, Janus media on ${JANUS_INTERFACE:-127.0.0.1} udp ${RTC_MIN_PORT:-40000}-${RTC_MAX_PORT:-40100}"
 for ((i = 0; i < silos; i++)); do
     echo "  Orleans dashboard (silo $((i + 1))): http://localhost:$(silo_http_port "$i")/dashboard"
 done

@@ -17,7 +17,7 @@ usage() {
     cat <<'EOF'
 Usage: ./scripts/test.sh [--no-web] [--no-e2e] [-h|--help]
 
-Installs what the tests need (postgresql, redis-server, chromium; npm ci), starts a throwaway
+Installs what the tests need (postgresql, redis-server, janus, chromium; npm ci), starts a throwaway
 PostgreSQL and Redis on free loopback ports, and runs, in order:
   web build     npm run build in src/Web (fails over the size budget)
   web unit      npm test
@@ -28,7 +28,9 @@ Everything it started is stopped and its temporary files deleted on exit, also o
 
 Tests get: TEST_DATABASE_URL (superuser, database 'postgres'; create your own databases),
 TEST_REDIS_URL, TEST_POSTGRES_BIN, TEST_POSTGRES_DATA, TEST_POSTGRES_PORT, TEST_PG_CTL
-(scripts/lib/pg-ctl.sh: stop|start|restart|status of that PostgreSQL) and CHROMIUM_PATH.
+(scripts/lib/pg-ctl.sh: stop|start|restart|status of that PostgreSQL), CHROMIUM_PATH,
+TEST_JANUS_BIN and TEST_JANUS_CONFIG (scripts/lib/janus.sh: the voice tests start their own
+Janus instances on loopback with a generated configuration).
 
   --no-web   skip the web build, web unit tests and browser tests
   --no-e2e   skip the browser tests
@@ -205,10 +207,12 @@ if ((run_web)); then
 fi
 t0=$(now)
 if ((have_web && run_e2e)); then
-    ensure_apt_packages curl postgresql redis-server chromium
+    ensure_apt_packages curl postgresql redis-server janus chromium
 else
-    ensure_apt_packages curl postgresql redis-server
+    ensure_apt_packages curl postgresql redis-server janus
 fi
+export TEST_JANUS_BIN=${TEST_JANUS_BIN:-$(command -v janus)}
+export TEST_JANUS_CONFIG=$LC_ROOT/scripts/lib/janus.sh
 t_install=$(($(now) - t0))
 export CHROMIUM_PATH=/usr/bin/chromium
 

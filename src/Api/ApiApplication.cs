@@ -60,6 +60,8 @@ public static class ApiApplication
         services.AddHostedService(sp => sp.GetRequiredService<AttachmentSweeper>());
         services.AddSingleton<DmGateway>();
         services.AddHostedService(sp => sp.GetRequiredService<DmGateway>());
+        services.AddSingleton<VoiceGateway>();
+        services.AddSingleton<VoiceHubFilter>();
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();
@@ -85,6 +87,7 @@ public static class ApiApplication
             o.MaximumReceiveMessageSize = 64 * 1024;
             o.AddFilter<HubRateLimitFilter>();
             o.AddFilter<PresenceHubFilter>();
+            o.AddFilter<VoiceHubFilter>();
         });
         configure?.Invoke(builder);
 

@@ -26,6 +26,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Dms.PreKeyStore>();
         services.AddSingleton<Dms.ConversationStore>();
         services.AddSingleton<Dms.DmEnvelopeStore>();
+        services.TryAddSingleton(Voice.VoiceSettings.Default);
+        services.AddSingleton<Voice.SfuWorkerClient>();
         return services;
     }
 }

@@ -27,6 +27,8 @@ public sealed class HubClient : IAsyncDisposable
 
     /// <summary>The direct-message events of docs/API.md, recorded like the guild events.</summary>
     public static readonly string[] DmEventTypes = ["dm:envelope", "dm:conversation", "dm:removed", "dm:devices", "dm:typing"];
+    /// <summary>The voice events of docs/API.md, recorded like the guild events.</summary>
+    public static readonly string[] VoiceEventTypes = ["voice:state", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin", "voice:offer"];
 
     private HubClient(HubConnection connection)
     {
@@ -34,7 +36,7 @@ public sealed class HubClient : IAsyncDisposable
         connection.On<JsonElement>("ready", e => ready.TrySetResult(e));
         connection.On<JsonElement>("session:revoked", e => revoked.TrySetResult(e));
         connection.On<JsonElement>("token:expired", e => expired.TrySetResult(e));
-        foreach (var type in GuildEventTypes.Concat(DmEventTypes))
+        foreach (var type in GuildEventTypes.Concat(DmEventTypes).Concat(VoiceEventTypes))
         {
             connection.On<JsonElement>(type, e => Record(type, e));
         }

@@ -5,9 +5,9 @@ namespace LesCopains.Deployment.Tests;
 
 public sealed partial class ComposeTests
 {
-    public static TheoryData<string> AllServices => ["caddy", "postgres", "redis", "silo", "api"];
+    public static TheoryData<string> AllServices => ["caddy", "postgres", "redis", "silo", "api", "sfu-worker"];
 
-    public static TheoryData<string> BuiltServices => ["silo", "api"];
+    public static TheoryData<string> BuiltServices => ["silo", "api", "sfu-worker"];
 
     public static TheoryData<string> PulledServices => ["caddy", "postgres", "redis"];
 
@@ -18,7 +18,7 @@ public sealed partial class ComposeTests
         {
             var data = new TheoryData<string, string>();
             string[] cluster = ["DATABASE_URL", "REDIS_URL", "REDIS_PASSWORD", "CLUSTER_ID", "ADMIN_PASSWORD", "PRESENCE_TTL"];
-            foreach (var name in cluster.Concat(["SILO_PORT", "GATEWAY_PORT", "SILO_HTTP_PORT", "SILO_ADVERTISED_IP"]))
+            foreach (var name in cluster.Concat(["SILO_PORT", "GATEWAY_PORT", "SILO_HTTP_PORT", "SILO_ADVERTISED_IP", "SFU_WORKER_SECRET", "MAX_PARTICIPANTS_PER_ROOM"]))
             {
                 data.Add("silo", name);
             }
@@ -30,8 +30,24 @@ public sealed partial class ComposeTests
                 data.Add("api", name);
             }
 
+            foreach (var name in new[] { "REDIS_URL", "REDIS_PASSWORD", "CLUSTER_ID", "SFU_WORKER_SECRET", "SFU_WORKER_PORT", "SFU_WORKER_URL", "BIND_ADDRESS", "RTC_ANNOUNCED_IP", "RTC_MIN_PORT", "RTC_MAX_PORT" })
+            {
+                data.Add("sfu-worker", name);
+            }
+
             return data;
         }
+    }
+
+    [Fact]
+    public void Sfu_worker_publishes_only_its_udp_media_range()
+    {
+        var ports = Repo.Service("sfu-worker").Strings("ports");
+        var mapping = Assert.Single(ports);
+        Assert.Equal("${RTC_MIN_PORT:-40000}-${RTC_MAX_PORT:-40100}:${RTC_MIN_PORT:-40000}-${RTC_MAX_PORT:-40100}/udp", mapping);
+        Assert.Equal(["3003"], Repo.Service("sfu-worker").Strings("expose"));
+        Assert.Equal("3003", Repo.Environment("sfu-worker")["SFU_WORKER_PORT"]);
+        Assert.Equal(Repo.Environment("silo")["SFU_WORKER_SECRET"], Repo.Environment("sfu-worker")["SFU_WORKER_SECRET"]);
     }
 
     [Theory]
@@ -92,6 +108,8 @@ public sealed partial class ComposeTests
     [InlineData("silo", "ADMIN_PASSWORD")]
     [InlineData("silo", "REDIS_PASSWORD")]
     [InlineData("postgres", "POSTGRES_PASSWORD")]
+    [InlineData("silo", "SFU_WORKER_SECRET")]
+    [InlineData("sfu-worker", "SFU_WORKER_SECRET")]
     public void Secrets_have_no_default_and_stop_compose_when_unset(string service, string variable) =>
         Assert.Matches(@"\$\{[A-Z_]+:\?[^}]+\}", Repo.Environment(service)[variable]);
 
@@ -118,6 +136,7 @@ public sealed partial class ComposeTests
     [Theory]
     [InlineData("silo", "http://localhost:3001/health")]
     [InlineData("api", "http://localhost:3000/health")]
+    [InlineData("sfu-worker", "http://localhost:3003/health")]
     public void Health_checks_ask_the_processes_health_endpoint(string service, string url) =>
         Assert.Contains(url, Repo.Service(service).Map("healthcheck").Strings("test"));
 

@@ -7,6 +7,7 @@ public sealed partial class DockerfileTests
     [Theory]
     [InlineData("src/Silo/Dockerfile", new[] { "11111", "30000", "3001" })]
     [InlineData("src/Api/Dockerfile", new[] { "3000" })]
+    [InlineData("src/SfuWorker/Dockerfile", new[] { "3003" })]
     public void Dockerfile_exposes_the_ports_compose_uses(string dockerfile, string[] ports)
     {
         var exposed = Expose().Matches(Repo.ReadText(dockerfile))
@@ -18,16 +19,21 @@ public sealed partial class DockerfileTests
     [Theory]
     [InlineData("src/Silo/Dockerfile", "LesCopains.Silo.dll", "src/Silo/LesCopains.Silo.csproj")]
     [InlineData("src/Api/Dockerfile", "LesCopains.Api.dll", "src/Api/LesCopains.Api.csproj")]
+    [InlineData("src/SfuWorker/Dockerfile", "LesCopains.SfuWorker.dll", "src/SfuWorker/LesCopains.SfuWorker.csproj")]
     public void Dockerfile_publishes_and_runs_its_project(string dockerfile, string dll, string project)
     {
         var text = Repo.ReadText(dockerfile);
         Assert.Contains($"dotnet publish {project}", text, StringComparison.Ordinal);
-        Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{dll}\"]", text, StringComparison.Ordinal);
+        // The SFU worker starts Janus first (entrypoint script), then runs the adapter (CMD).
+        Assert.True(
+            text.Contains($"ENTRYPOINT [\"dotnet\", \"{dll}\"]", StringComparison.Ordinal) || text.Contains($"CMD [\"dotnet\", \"{dll}\"]", StringComparison.Ordinal),
+            $"{dockerfile} does not run {dll}");
     }
 
     [Theory]
     [InlineData("src/Silo/Dockerfile")]
     [InlineData("src/Api/Dockerfile")]
+    [InlineData("src/SfuWorker/Dockerfile")]
     public void Dockerfile_builds_with_the_sdk_and_runs_as_non_root_on_aspnet(string dockerfile)
     {
         var text = Repo.ReadText(dockerfile);
@@ -52,6 +58,7 @@ public sealed partial class DockerfileTests
     [Theory]
     [InlineData("src/Silo/Dockerfile")]
     [InlineData("src/Api/Dockerfile")]
+    [InlineData("src/SfuWorker/Dockerfile")]
     public void Files_the_build_copies_exist(string dockerfile)
     {
         foreach (Match copy in Regex.Matches(Repo.ReadText(dockerfile), @"(?m)^COPY (?!--from)(.+) \S+$"))

@@ -31,6 +31,12 @@ public static class GatewayEvents
     public const string DmRemoved = "dm:removed";
     public const string DmDevices = "dm:devices";
     public const string DmTyping = "dm:typing";
+    public const string VoiceState = LesCopains.Grains.Voice.VoiceEvents.State;
+    public const string VoiceRekey = LesCopains.Grains.Voice.VoiceEvents.Rekey;
+    public const string VoiceKicked = LesCopains.Grains.Voice.VoiceEvents.Kicked;
+    public const string VoiceMoved = LesCopains.Grains.Voice.VoiceEvents.Moved;
+    public const string VoiceRejoin = LesCopains.Grains.Voice.VoiceEvents.Rejoin;
+    public const string VoiceOffer = LesCopains.Grains.Voice.VoiceEvents.Offer;
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);

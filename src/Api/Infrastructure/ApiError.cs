@@ -22,10 +22,11 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.ConversationNotFound or ErrorCodes.DeviceNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.DevicesChanged => StatusCodes.Status409Conflict,
+        ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.DevicesChanged
+            or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
-        "cluster_unavailable" => StatusCodes.Status503ServiceUnavailable,
+        "cluster_unavailable" or ErrorCodes.VoiceUnavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

@@ -34,4 +34,7 @@ public static class ErrorCodes
     public const string ConversationNotFound = "conversation_not_found";
     public const string DeviceNotFound = "device_not_found";
     public const string DevicesChanged = "devices_changed";
+    public const string VoiceRoomFull = "voice_room_full";
+    public const string VoiceNotJoined = "voice_not_joined";
+    public const string VoiceUnavailable = "voice_unavailable";
 }
