@@ -1,0 +1,25 @@
+/** Messages between the page and the frame-encryption worker (e2ee-worker.ts). */
+import type { MediaKind } from './sframe.ts';
+
+export interface TransformOptions {
+  operation: 'encrypt' | 'decrypt';
+  kind: MediaKind;
+}
+
+export type WorkerRequest =
+  | { type: 'streams'; readable: ReadableStream; writable: WritableStream; options: TransformOptions }
+  | { type: 'send-key'; kid: number; key: Uint8Array }
+  | { type: 'receive-key'; participantId: string; kid: number; key: Uint8Array }
+  | { type: 'forget'; participantId: string }
+  | { type: 'stats'; id: number };
+
+export interface WorkerStats {
+  encrypted: number;
+  decrypted: number;
+  /** Received frames dropped: no key for their key id, malformed, or failed authentication. */
+  dropped: number;
+  /** Frames not sent because no sending key was set yet. */
+  noKey: number;
+  sendKid: number | null;
+  byParticipant: Record<string, { decrypted: number; dropped: number }>;
+}

@@ -1,0 +1,6 @@
+/**
+ * The voice chunk: loaded on first use of a voice channel (dynamic import), never on first load.
+ */
+export { FrameCrypto, frameTransformSupport, type FrameTransformSupport } from './e2ee.ts';
+export type { WorkerStats } from './e2ee-protocol.ts';
+export { MediaKeyRing, mediaKeyExchange, registerMediaKeyExchange, makeKid, type MediaKeyExchange } from './keys.ts';
