@@ -48,6 +48,8 @@ public static class ApiApplication
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<GuildGateway>();
         services.AddHostedService(sp => sp.GetRequiredService<GuildGateway>());
+        services.AddSingleton<VoiceGateway>();
+        services.AddSingleton<VoiceHubFilter>();
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionRevocations>());
         services.AddExceptionHandler<ErrorHandling>();
@@ -72,6 +74,7 @@ public static class ApiApplication
             o.ClientTimeoutInterval = settings.WsPingInterval * 2;
             o.MaximumReceiveMessageSize = 64 * 1024;
             o.AddFilter<HubRateLimitFilter>();
+            o.AddFilter<VoiceHubFilter>();
         });
         configure?.Invoke(builder);
 

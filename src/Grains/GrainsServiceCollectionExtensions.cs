@@ -19,6 +19,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Channels.MessageStore>();
         services.AddSingleton<Channels.MessageWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<Channels.MessageWriter>());
+        services.TryAddSingleton(Voice.VoiceSettings.Default);
+        services.AddSingleton<Voice.SfuWorkerClient>();
         return services;
     }
 }

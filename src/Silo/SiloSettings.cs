@@ -14,7 +14,8 @@ public sealed record SiloSettings(
     int HttpPort,
     IPAddress HttpBindAddress,
     IPAddress AdvertisedAddress,
-    string AdminPassword)
+    string AdminPassword,
+    LesCopains.Grains.Voice.VoiceSettings Voice)
 {
     public static SiloSettings Load(Settings settings)
     {
@@ -39,7 +40,22 @@ public sealed record SiloSettings(
             settings.Int("SILO_HTTP_PORT", 3001, 0, 65535),
             settings.Address("BIND_ADDRESS", IPAddress.Any),
             ResolveAdvertisedAddress(settings),
-            adminPassword);
+            adminPassword,
+            LoadVoice(settings));
+    }
+
+    private static LesCopains.Grains.Voice.VoiceSettings LoadVoice(Settings settings)
+    {
+        var secret = settings.Optional("SFU_WORKER_SECRET");
+        if (secret is { Length: < 32 })
+        {
+            throw new ConfigurationException("SFU_WORKER_SECRET", "must be at least 32 characters (the same value as the SFU workers').");
+        }
+
+        return new LesCopains.Grains.Voice.VoiceSettings(
+            secret,
+            settings.Int("MAX_PARTICIPANTS_PER_ROOM", 50, 2, 1000),
+            TimeSpan.FromSeconds(settings.Int("SFU_WORKER_TIMEOUT_SECONDS", 15, 1, 600)));
     }
 
     private static IPAddress ResolveAdvertisedAddress(Settings settings)

@@ -12,6 +12,11 @@ public static class GatewayEvents
     public const string SessionRevoked = "session:revoked";
     public const string TokenExpired = "token:expired";
     public const string GuildCreate = "guild:create";
+    public const string VoiceState = LesCopains.Grains.Voice.VoiceEvents.State;
+    public const string VoiceRekey = LesCopains.Grains.Voice.VoiceEvents.Rekey;
+    public const string VoiceKicked = LesCopains.Grains.Voice.VoiceEvents.Kicked;
+    public const string VoiceMoved = LesCopains.Grains.Voice.VoiceEvents.Moved;
+    public const string VoiceRejoin = LesCopains.Grains.Voice.VoiceEvents.Rejoin;
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);

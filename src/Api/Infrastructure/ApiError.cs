@@ -20,10 +20,10 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.UsernameTaken => StatusCodes.Status409Conflict,
+        ErrorCodes.UsernameTaken or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined => StatusCodes.Status409Conflict,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
-        "cluster_unavailable" => StatusCodes.Status503ServiceUnavailable,
+        "cluster_unavailable" or ErrorCodes.VoiceUnavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

@@ -25,4 +25,7 @@ public static class ErrorCodes
     public const string Banned = "banned";
     public const string LimitReached = "limit_reached";
     public const string MessageNotFound = "message_not_found";
+    public const string VoiceRoomFull = "voice_room_full";
+    public const string VoiceNotJoined = "voice_not_joined";
+    public const string VoiceUnavailable = "voice_unavailable";
 }

@@ -1,0 +1,99 @@
+using LesCopains.Api.Auth;
+using LesCopains.Grains;
+using LesCopains.Grains.Guilds;
+using LesCopains.Grains.Voice;
+using Microsoft.AspNetCore.SignalR;
+
+namespace LesCopains.Api.Hubs;
+
+/// <summary>
+/// Voice: joining, leaving and moderating voice channels, and the WebRTC signalling between the
+/// browser and the SFU (SDP offers/answers and ICE candidates ride this hub; the room grain relays
+/// them to the channel's SFU worker). A connection holds at most one voice session.
+/// </summary>
+public sealed partial class GatewayHub
+{
+    private VoiceGateway Voice => Context.GetHttpContext()!.RequestServices.GetRequiredService<VoiceGateway>();
+
+    /// <summary>Enters a voice channel (leaving any other); then call <see cref="VoicePublish"/> and <see cref="VoiceSubscribe"/>.</summary>
+    public Task<VoiceJoinResult> VoiceJoin(VoiceJoinRequest request) =>
+        cluster.GetGrain<IVoiceMemberGrain>(Context.User!.UserId())
+            .Join(request.ChannelId, Voice.ConnectionOf(Context.User!.UserId(), Context.ConnectionId), request.SelfMute, request.SelfDeaf);
+
+    /// <summary>Leaves voice (a no-op when this connection is not in voice).</summary>
+    public Task VoiceLeave() =>
+        cluster.GetGrain<IVoiceMemberGrain>(Context.User!.UserId()).Leave(Context.ConnectionId);
+
+    /// <summary>Publishes the microphone (and, with <c>screen</c>, a screen share): SDP offer in, answer out.</summary>
+    public async Task<VoiceSdp> VoicePublish(VoicePublishRequest request) =>
+        new("answer", await Room(request.ChannelId).Publish(Context.User!.UserId(), Context.ConnectionId, Required(request.Sdp, "sdp"), request.Screen));
+
+    /// <summary>Adds/removes subscribed streams; returns the SFU's offer to answer with <see cref="VoiceSubscribeAnswer"/>, or null.</summary>
+    public async Task<VoiceSdp?> VoiceSubscribe(VoiceSubscribeRequest request)
+    {
+        var offer = await Room(request.ChannelId).Subscribe(Context.User!.UserId(), Context.ConnectionId, request.Subscribe ?? [], request.Unsubscribe ?? []);
+        return offer is null ? null : new VoiceSdp("offer", offer);
+    }
+
+    /// <summary>The browser's answer to the subscription offer.</summary>
+    public Task VoiceSubscribeAnswer(VoiceSdpRequest request) =>
+        Room(request.ChannelId).AnswerSubscription(Context.User!.UserId(), Context.ConnectionId, Required(request.Sdp, "sdp"));
+
+    /// <summary>A local ICE candidate for the publisher or subscriber peer connection (null candidate: gathering done).</summary>
+    public Task VoiceTrickle(VoiceTrickleRequest request) =>
+        Room(request.ChannelId).Trickle(Context.User!.UserId(), Context.ConnectionId, request.Target ?? "", new VoiceIceCandidate(request.Candidate, request.SdpMid, request.SdpMLineIndex));
+
+    /// <summary>Self mute, self deafen, speaking indicator (null fields are unchanged).</summary>
+    public Task<VoiceParticipant> VoiceUpdateState(VoiceStateRequest request) =>
+        Room(request.ChannelId).UpdateSelf(Context.User!.UserId(), Context.ConnectionId, request.SelfMute, request.SelfDeaf, request.Speaking);
+
+    /// <summary>Server-mutes or unmutes a member (MUTE_MEMBERS).</summary>
+    public Task<VoiceParticipant> VoiceServerMute(VoiceServerMuteRequest request) =>
+        Room(request.ChannelId).ServerMute(Context.User!.UserId(), request.UserId, request.Muted);
+
+    /// <summary>Moves a member to another voice channel (MOVE_MEMBERS; they need CONNECT there).</summary>
+    public async Task VoiceMove(VoiceMoveRequest request)
+    {
+        var connection = await Room(request.ChannelId).PrepareMove(Context.User!.UserId(), request.UserId, request.TargetChannelId);
+        await cluster.GetGrain<IVoiceMemberGrain>(request.UserId).Move(request.ChannelId, request.TargetChannelId, connection);
+    }
+
+    /// <summary>Disconnects a member from a voice channel (MOVE_MEMBERS).</summary>
+    public Task VoiceDisconnect(VoiceDisconnectRequest request) =>
+        Room(request.ChannelId).Disconnect(Context.User!.UserId(), request.UserId);
+
+    /// <summary>Who is in each voice channel of a guild that the caller can see.</summary>
+    public async Task<IReadOnlyList<VoiceChannelState>> GetVoiceStates(Guid guildId)
+    {
+        var view = await cluster.GetGrain<IGuildGrain>(guildId).GetView(Context.User!.UserId());
+        var voiceChannels = view.Channels.Where(c => c.Type == "voice").Select(c => c.Id).ToList();
+        var states = await Task.WhenAll(voiceChannels.Select(async id => new VoiceChannelState(id, await Room(id).GetParticipants())));
+        return states.Where(s => s.Participants.Count > 0).ToList();
+    }
+
+    private IVoiceRoomGrain Room(Guid channelId) => cluster.GetGrain<IVoiceRoomGrain>(channelId);
+
+    private static string Required(string? value, string field) =>
+        string.IsNullOrEmpty(value) ? throw new DomainException(ErrorCodes.ValidationFailed, $"{field}: required.") : value;
+}
+
+public sealed record VoiceJoinRequest(Guid ChannelId, bool SelfMute = false, bool SelfDeaf = false);
+
+public sealed record VoicePublishRequest(Guid ChannelId, string? Sdp, bool Screen = false);
+
+public sealed record VoiceSubscribeRequest(Guid ChannelId, IReadOnlyList<VoiceStreamRef>? Subscribe, IReadOnlyList<VoiceStreamRef>? Unsubscribe);
+
+public sealed record VoiceSdpRequest(Guid ChannelId, string? Sdp);
+
+/// <summary>An SDP description: <c>type</c> is <c>offer</c> or <c>answer</c>, as in <c>RTCSessionDescriptionInit</c>.</summary>
+public sealed record VoiceSdp(string Type, string Sdp);
+
+public sealed record VoiceTrickleRequest(Guid ChannelId, string? Target, string? Candidate, string? SdpMid, int? SdpMLineIndex);
+
+public sealed record VoiceStateRequest(Guid ChannelId, bool? SelfMute, bool? SelfDeaf, bool? Speaking);
+
+public sealed record VoiceServerMuteRequest(Guid ChannelId, Guid UserId, bool Muted);
+
+public sealed record VoiceMoveRequest(Guid ChannelId, Guid UserId, Guid TargetChannelId);
+
+public sealed record VoiceDisconnectRequest(Guid ChannelId, Guid UserId);

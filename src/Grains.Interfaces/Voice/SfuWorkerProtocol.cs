@@ -1,0 +1,63 @@
+namespace LesCopains.Grains.Voice;
+
+/// <summary>
+/// The HTTP API of an SFU worker adapter (<c>src/SfuWorker</c>), as the voice grains call it.
+/// Every request carries <c>Authorization: Bearer SFU_WORKER_SECRET</c>; errors are
+/// <c>{"error":{"code","message"}}</c> with the codes of <see cref="SfuErrorCodes"/>.
+/// </summary>
+public static class SfuWorkerProtocol
+{
+    public const string Rooms = "/rooms";
+
+    public static string Room(Guid room) => $"/rooms/{room:N}";
+
+    public static string Participants(Guid room) => $"/rooms/{room:N}/participants";
+
+    public static string Participant(Guid room, long feedId) => $"/rooms/{room:N}/participants/{feedId}";
+}
+
+public static class SfuErrorCodes
+{
+    public const string RoomNotFound = "room_not_found";
+    public const string ParticipantNotFound = "participant_not_found";
+
+    /// <summary>Janus refused the request (its error code and reason are in the message).</summary>
+    public const string JanusError = "janus_error";
+
+    public const string JanusUnavailable = "janus_unavailable";
+    public const string Unauthorized = "unauthorized";
+    public const string BadRequest = "bad_request";
+}
+
+public sealed record SfuCreateRoomRequest(Guid Room, int Publishers);
+
+public sealed record SfuRoomCreated(Guid Room, long RoomId);
+
+public sealed record SfuAddParticipantRequest(long FeedId, bool ServerMuted);
+
+public sealed record SfuParticipantAdded(long FeedId, string Token);
+
+public sealed record SfuPublishRequest(string Sdp);
+
+public sealed record SfuPublishResult(string Sdp, IReadOnlyList<VoiceStream> Streams);
+
+public sealed record SfuSubscribeRequest(IReadOnlyList<VoiceStreamRef> Subscribe, IReadOnlyList<VoiceStreamRef> Unsubscribe);
+
+/// <summary>The SFU's offer for the subscriber connection; null when nothing needs renegotiating.</summary>
+public sealed record SfuSubscribeResult(string? Sdp);
+
+public sealed record SfuSdpRequest(string Sdp);
+
+public sealed record SfuTrickleRequest(string Target, string? Candidate, string? SdpMid, int? SdpMLineIndex);
+
+public sealed record SfuModerateRequest(bool Muted);
+
+/// <summary>A participant as Janus lists it.</summary>
+public sealed record SfuJanusParticipant(long Id, bool Publisher, bool Talking);
+
+public sealed record SfuStatus(string WorkerId, string BootId, int Rooms, int Participants, int Streams, int JanusSessions, int JanusHandles);
+
+public sealed record SfuError(SfuError.Body Error)
+{
+    public sealed record Body(string Code, string Message);
+}

@@ -1,0 +1,88 @@
+namespace LesCopains.Grains.Voice;
+
+/// <summary>One media stream a participant publishes on the SFU (<see cref="Kind"/>: <c>audio</c> or <c>video</c>).</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceStream")]
+public sealed record VoiceStream(
+    [property: Id(0)] string Mid,
+    [property: Id(1)] string Kind);
+
+/// <summary>
+/// A member in a voice channel as every viewer of the channel sees it. <see cref="FeedId"/> is the
+/// SFU publisher id others subscribe to once <see cref="Publishing"/> is true.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceParticipant")]
+public sealed record VoiceParticipant(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] long FeedId,
+    [property: Id(2)] bool SelfMute,
+    [property: Id(3)] bool SelfDeaf,
+    [property: Id(4)] bool ServerMute,
+    [property: Id(5)] bool Speaking,
+    [property: Id(6)] bool ScreenSharing,
+    [property: Id(7)] bool Publishing,
+    [property: Id(8)] IReadOnlyList<VoiceStream> Streams,
+    [property: Id(9)] DateTimeOffset JoinedAt);
+
+/// <summary>What a client gets when it enters a voice channel.</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceJoinResult")]
+public sealed record VoiceJoinResult(
+    [property: Id(0)] Guid GuildId,
+    [property: Id(1)] Guid ChannelId,
+    [property: Id(2)] long Epoch,
+    [property: Id(3)] VoiceParticipant Self,
+    [property: Id(4)] IReadOnlyList<VoiceParticipant> Participants,
+    [property: Id(5)] bool E2ee);
+
+/// <summary>The participants of one voice channel.</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceChannelState")]
+public sealed record VoiceChannelState(
+    [property: Id(0)] Guid ChannelId,
+    [property: Id(1)] IReadOnlyList<VoiceParticipant> Participants);
+
+/// <summary>A stream to subscribe to: a participant's feed, and one of its streams (null: all of them).</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceStreamRef")]
+public sealed record VoiceStreamRef(
+    [property: Id(0)] long FeedId,
+    [property: Id(1)] string? Mid);
+
+/// <summary>An ICE candidate from the browser; <see cref="Candidate"/> null means gathering completed.</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceIceCandidate")]
+public sealed record VoiceIceCandidate(
+    [property: Id(0)] string? Candidate,
+    [property: Id(1)] string? SdpMid,
+    [property: Id(2)] int? SdpMLineIndex);
+
+/// <summary>The hub connection (on some Api node) a participant's media session belongs to.</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceConnection")]
+public sealed record VoiceConnection(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] string ConnectionId,
+    [property: Id(2)] IVoiceObserver Node);
+
+/// <summary>Where a voice room lives now (for operators and tests).</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceRoomInfo")]
+public sealed record VoiceRoomInfo(
+    [property: Id(0)] Guid ChannelId,
+    [property: Id(1)] string? WorkerId,
+    [property: Id(2)] long? SfuRoomId,
+    [property: Id(3)] long Epoch,
+    [property: Id(4)] int Participants);
+
+/// <summary>Names of the voice events a room grain sends to its participants' connections.</summary>
+public static class VoiceEvents
+{
+    /// <summary><c>{guildId, channelId, userId, participant}</c>; participant null = left. To every viewer of the channel.</summary>
+    public const string State = "voice:state";
+
+    /// <summary><c>{channelId, epoch, userIds, reason}</c>: membership changed, rotate the media key.</summary>
+    public const string Rekey = "voice:rekey";
+
+    /// <summary><c>{channelId, reason, byUserId}</c>: you were removed from the channel; close your peer connections.</summary>
+    public const string Kicked = "voice:kicked";
+
+    /// <summary><c>{fromChannelId, join}</c>: you were moved to another voice channel and are joined there.</summary>
+    public const string Moved = "voice:moved";
+
+    /// <summary><c>{channelId, epoch, reason}</c>: the room moved to another SFU worker; publish and subscribe again.</summary>
+    public const string Rejoin = "voice:rejoin";
+}

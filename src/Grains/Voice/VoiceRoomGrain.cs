@@ -1,0 +1,518 @@
+using System.Text.Json;
+using LesCopains.Grains.Channels;
+using LesCopains.Grains.Guilds;
+using Microsoft.Extensions.Logging;
+
+namespace LesCopains.Grains.Voice;
+
+/// <summary>
+/// One voice channel (volatile). Permissions come from the guild grain on every request; the
+/// media room lives on the SFU worker the directory picked, created with <c>require_e2ee</c>, and
+/// each participant is admitted there with a token of their own. Every join and leave bumps the
+/// key epoch and tells the participants to rotate their media key (the keys travel between
+/// clients over Signal sessions; the server only counts).
+/// </summary>
+public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClient sfu, VoiceSettings settings, TimeProvider time, ILogger<VoiceRoomGrain> logger)
+    : Grain, IVoiceRoomGrain
+{
+    private static readonly TimeSpan LivenessPeriod = TimeSpan.FromSeconds(20);
+
+    private sealed class Participant(VoiceParticipant state, VoiceConnection connection)
+    {
+        public VoiceParticipant State { get; set; } = state;
+
+        public VoiceConnection Connection { get; } = connection;
+    }
+
+    private readonly Dictionary<Guid, Participant> participants = [];
+    private Guid guildId;
+    private SfuWorkerInfo? worker;
+    private long? sfuRoomId;
+    private long nextFeedId;
+    private long epoch;
+    private IGrainTimer? liveness;
+
+    private Guid ChannelId => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        guildId = await channels.GuildOfAsync(ChannelId) ?? Guid.Empty;
+    }
+
+    public async Task<VoiceJoinResult> Join(VoiceConnection connection, bool selfMute, bool selfDeaf)
+    {
+        var userId = connection.UserId;
+        var access = await AccessAsync(userId);
+        Require(access, Permissions.Connect);
+        var canSpeak = Has(access, Permissions.Speak);
+
+        if (participants.TryGetValue(userId, out var existing))
+        {
+            if (existing.Connection.ConnectionId == connection.ConnectionId)
+            {
+                return Result(existing);
+            }
+
+            // The same user from another tab: that tab's session ends.
+            await RemoveAsync(existing, "replaced", null, clearMember: false);
+        }
+
+        if (participants.Count >= settings.MaxParticipantsPerRoom)
+        {
+            throw new DomainException(ErrorCodes.VoiceRoomFull, $"This voice channel is full ({settings.MaxParticipantsPerRoom} participants).");
+        }
+
+        await EnsureRoomAsync();
+        var feedId = ++nextFeedId;
+        await SfuAsync(() => sfu.AddParticipantAsync(worker!.Url, ChannelId, new SfuAddParticipantRequest(feedId, !canSpeak)));
+        var state = new VoiceParticipant(userId, feedId, selfMute || !canSpeak, selfDeaf, !canSpeak, false, false, false, [], time.GetUtcNow());
+        var participant = new Participant(state, connection);
+        participants[userId] = participant;
+        epoch++;
+        liveness ??= this.RegisterGrainTimer(CheckLivenessAsync, new GrainTimerCreationOptions(LivenessPeriod, LivenessPeriod));
+        PublishState(participant);
+        Rekey("join", except: userId);
+        LogJoined(userId, ChannelId, worker!.WorkerId);
+        return Result(participant);
+    }
+
+    public async Task Leave(Guid userId, string? connectionId, string reason)
+    {
+        if (participants.TryGetValue(userId, out var participant) && (connectionId is null || participant.Connection.ConnectionId == connectionId))
+        {
+            await RemoveAsync(participant, reason, null, clearMember: false);
+        }
+    }
+
+    public async Task<string> Publish(Guid userId, string connectionId, string sdpOffer, bool screen)
+    {
+        var participant = Joined(userId, connectionId);
+        var sendsVideo = SdpInfo.SendsVideo(sdpOffer);
+        if (sendsVideo && !screen)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "sdp: video is only published as a screen share (screen: true).");
+        }
+
+        if (screen)
+        {
+            Require(await AccessAsync(userId), Permissions.Stream);
+        }
+
+        var result = await SfuAsync(() => sfu.PublishAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuPublishRequest(sdpOffer)));
+        participant.State = participant.State with
+        {
+            Publishing = true,
+            Streams = result.Streams,
+            ScreenSharing = screen && result.Streams.Any(s => s.Kind == "video"),
+        };
+        PublishState(participant);
+        return result.Sdp;
+    }
+
+    public async Task<string?> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe)
+    {
+        var participant = Joined(userId, connectionId);
+        if (subscribe.Count + unsubscribe.Count > 200)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "subscribe: at most 200 streams per request.");
+        }
+
+        var feeds = participants.Values.Where(p => p.State.Publishing).Select(p => p.State.FeedId).ToHashSet();
+        if (subscribe.FirstOrDefault(s => !feeds.Contains(s.FeedId)) is { } unknown)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"subscribe: feed {unknown.FeedId} is not publishing in this channel.");
+        }
+
+        var result = await SfuAsync(() => sfu.SubscribeAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuSubscribeRequest(subscribe, unsubscribe)));
+        return result.Sdp;
+    }
+
+    public async Task AnswerSubscription(Guid userId, string connectionId, string sdpAnswer)
+    {
+        var participant = Joined(userId, connectionId);
+        await SfuAsync(() => sfu.StartAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuSdpRequest(sdpAnswer)));
+    }
+
+    public async Task Trickle(Guid userId, string connectionId, string target, VoiceIceCandidate candidate)
+    {
+        if (target is not ("publisher" or "subscriber"))
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "target: 'publisher' or 'subscriber'.");
+        }
+
+        if (candidate.Candidate is { Length: > 1000 } || candidate.SdpMid is { Length: > 64 })
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "candidate: too long.");
+        }
+
+        var participant = Joined(userId, connectionId);
+        await SfuAsync(() => sfu.TrickleAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuTrickleRequest(target, candidate.Candidate, candidate.SdpMid, candidate.SdpMLineIndex)));
+    }
+
+    public async Task<VoiceParticipant> UpdateSelf(Guid userId, string connectionId, bool? selfMute, bool? selfDeaf, bool? speaking)
+    {
+        var participant = Joined(userId, connectionId);
+        var state = participant.State;
+        if (selfMute == false && state.SelfMute && !Has(await AccessAsync(userId), Permissions.Speak))
+        {
+            throw new DomainException(ErrorCodes.MissingPermission, "Missing permission: SPEAK.");
+        }
+
+        var muted = selfMute ?? state.SelfMute;
+        var updated = state with
+        {
+            SelfMute = muted,
+            SelfDeaf = selfDeaf ?? state.SelfDeaf,
+            Speaking = (speaking ?? state.Speaking) && !muted && !state.ServerMute,
+        };
+        if (updated != state)
+        {
+            participant.State = updated;
+            PublishState(participant);
+        }
+
+        return updated;
+    }
+
+    public async Task<VoiceParticipant> ServerMute(Guid actorId, Guid userId, bool muted)
+    {
+        Require(await AccessAsync(actorId), Permissions.MuteMembers);
+        var participant = participants.GetValueOrDefault(userId) ?? throw NotInChannel();
+        if (!muted && !Has(await AccessAsync(userId), Permissions.Speak))
+        {
+            throw new DomainException(ErrorCodes.MissingPermission, "The member lacks SPEAK in this channel: they stay muted.");
+        }
+
+        if (participant.State.ServerMute != muted)
+        {
+            await SfuAsync(() => sfu.ModerateAsync(worker!.Url, ChannelId, participant.State.FeedId, muted));
+            participant.State = participant.State with { ServerMute = muted, Speaking = participant.State.Speaking && !muted };
+            PublishState(participant);
+        }
+
+        return participant.State;
+    }
+
+    public async Task<VoiceConnection> PrepareMove(Guid actorId, Guid userId, Guid targetChannelId)
+    {
+        Require(await AccessAsync(actorId), Permissions.MoveMembers);
+        var participant = participants.GetValueOrDefault(userId) ?? throw NotInChannel();
+        if (targetChannelId == ChannelId)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "targetChannelId: the member is already in this channel.");
+        }
+
+        // The mover must see the target (CONNECT of the moved member is checked when they join it).
+        var target = await GrainFactory.GetGrain<IGuildGrain>(guildId).GetChannelAccess(actorId, targetChannelId);
+        if (target.Type != ChannelType.Voice)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "targetChannelId: not a voice channel.");
+        }
+
+        return participant.Connection;
+    }
+
+    public async Task Disconnect(Guid actorId, Guid userId)
+    {
+        Require(await AccessAsync(actorId), Permissions.MoveMembers);
+        var participant = participants.GetValueOrDefault(userId) ?? throw NotInChannel();
+        await RemoveAsync(participant, "removed", actorId, clearMember: true);
+    }
+
+    public Task<IReadOnlyList<VoiceParticipant>> GetParticipants() =>
+        Task.FromResult<IReadOnlyList<VoiceParticipant>>(participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList());
+
+    public Task<VoiceRoomInfo> GetInfo() =>
+        Task.FromResult(new VoiceRoomInfo(ChannelId, worker?.WorkerId, sfuRoomId, epoch, participants.Count));
+
+    public async Task WorkerFailed(string workerId)
+    {
+        if (worker?.WorkerId != workerId)
+        {
+            return;
+        }
+
+        worker = null;
+        sfuRoomId = null;
+        await RecreateAsync();
+    }
+
+    /// <summary>Re-creates the room on a healthy worker; participants stay joined and are asked to publish and subscribe again.</summary>
+    private async Task RecreateAsync()
+    {
+        if (participants.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await EnsureRoomAsync();
+            foreach (var participant in participants.Values)
+            {
+                var state = participant.State;
+                await SfuAsync(() => sfu.AddParticipantAsync(worker!.Url, ChannelId, new SfuAddParticipantRequest(state.FeedId, state.ServerMute)));
+                participant.State = state with { Publishing = false, Streams = [], ScreenSharing = false, Speaking = false };
+            }
+        }
+        catch (DomainException ex)
+        {
+            // No worker yet: the liveness timer tries again.
+            LogRecreateFailed(ChannelId, ex.Message);
+            return;
+        }
+
+        epoch++;
+        LogMoved(ChannelId, worker!.WorkerId);
+        foreach (var participant in participants.Values)
+        {
+            PublishState(participant);
+            Send(participant, VoiceEvents.Rejoin, new { channelId = ChannelId, epoch, reason = "worker_failed" });
+        }
+    }
+
+    private async Task RemoveAsync(Participant participant, string reason, Guid? byUserId, bool clearMember)
+    {
+        var userId = participant.State.UserId;
+        participants.Remove(userId);
+        epoch++;
+        if (worker is not null)
+        {
+            try
+            {
+                await sfu.RemoveParticipantAsync(worker.Url, ChannelId, participant.State.FeedId);
+            }
+            catch (Exception ex) when (ex is SfuWorkerException or DomainException)
+            {
+                LogSfuCleanupFailed(ChannelId, ex.Message);
+            }
+        }
+
+        if (reason is not ("left" or "moved"))
+        {
+            Send(participant, VoiceEvents.Kicked, new { channelId = ChannelId, reason, byUserId });
+        }
+
+        if (clearMember)
+        {
+            GrainFactory.GetGrain<IVoiceMemberGrain>(userId).Cleared(ChannelId, participant.Connection.ConnectionId).Ignore();
+        }
+
+        Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId, participant = (VoiceParticipant?)null });
+        Rekey("leave", except: null);
+        if (participants.Count == 0)
+        {
+            await CloseRoomAsync();
+        }
+    }
+
+    private async Task CloseRoomAsync()
+    {
+        liveness?.Dispose();
+        liveness = null;
+        if (worker is { } current)
+        {
+            worker = null;
+            sfuRoomId = null;
+            try
+            {
+                await sfu.DestroyRoomAsync(current.Url, ChannelId);
+            }
+            catch (Exception ex) when (ex is SfuWorkerException or DomainException)
+            {
+                LogSfuCleanupFailed(ChannelId, ex.Message);
+            }
+
+            GrainFactory.GetGrain<ISfuDirectoryGrain>(0).ReleaseRoom(ChannelId, current.WorkerId).Ignore();
+        }
+
+        DeactivateOnIdle();
+    }
+
+    private async Task EnsureRoomAsync()
+    {
+        if (worker is not null)
+        {
+            return;
+        }
+
+        var assigned = await GrainFactory.GetGrain<ISfuDirectoryGrain>(0).AssignRoom(ChannelId);
+        try
+        {
+            var created = await sfu.CreateRoomAsync(assigned.Url, new SfuCreateRoomRequest(ChannelId, settings.MaxParticipantsPerRoom));
+            worker = assigned;
+            sfuRoomId = created.RoomId;
+        }
+        catch (SfuWorkerException ex)
+        {
+            LogSfuCleanupFailed(ChannelId, ex.Message);
+            throw new DomainException(ErrorCodes.VoiceUnavailable, "The voice server did not answer; retry in a few seconds.");
+        }
+    }
+
+    /// <summary>Drops participants whose hub connection is gone (an Api node died), and retries a pending room move.</summary>
+    private async Task CheckLivenessAsync()
+    {
+        foreach (var participant in participants.Values.ToList())
+        {
+            bool alive;
+            try
+            {
+                alive = await participant.Connection.Node.IsConnected(participant.Connection.ConnectionId).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                alive = false;
+            }
+
+            if (!alive && participants.TryGetValue(participant.State.UserId, out var current) && current == participant)
+            {
+                await RemoveAsync(participant, "disconnected", null, clearMember: true);
+            }
+        }
+
+        if (worker is null && participants.Count > 0)
+        {
+            await RecreateAsync();
+        }
+    }
+
+    private async Task<T> SfuAsync<T>(Func<Task<T>> call)
+    {
+        if (worker is null)
+        {
+            await RecreateAsync();
+            if (worker is null)
+            {
+                throw new DomainException(ErrorCodes.VoiceUnavailable, "The voice server is being replaced; retry in a few seconds.");
+            }
+        }
+
+        try
+        {
+            return await call();
+        }
+        catch (SfuWorkerException ex) when (ex.Code is SfuErrorCodes.RoomNotFound)
+        {
+            // The worker lost the room (restarted): move to a fresh room; clients get voice:rejoin.
+            worker = null;
+            await RecreateAsync();
+            throw new DomainException(ErrorCodes.VoiceUnavailable, "The voice server restarted; rejoin the media session.");
+        }
+        catch (SfuWorkerException ex) when (ex.Code is SfuErrorCodes.JanusError or SfuErrorCodes.BadRequest)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "sdp: the voice server refused the request: " + ex.Message);
+        }
+        catch (SfuWorkerException ex)
+        {
+            throw new DomainException(ErrorCodes.VoiceUnavailable, "The voice server did not answer; retry in a few seconds. " + ex.Message);
+        }
+    }
+
+    private async Task SfuAsync(Func<Task> call) =>
+        await SfuAsync(async () =>
+        {
+            await call();
+            return true;
+        });
+
+    private Participant Joined(Guid userId, string connectionId) =>
+        participants.TryGetValue(userId, out var participant) && participant.Connection.ConnectionId == connectionId
+            ? participant
+            : throw new DomainException(ErrorCodes.VoiceNotJoined, "This connection is not in that voice channel.");
+
+    private async Task<ChannelAccess> AccessAsync(Guid userId)
+    {
+        if (guildId == Guid.Empty)
+        {
+            throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
+        }
+
+        var access = await GrainFactory.GetGrain<IGuildGrain>(guildId).GetChannelAccess(userId, ChannelId);
+        return access.Type == ChannelType.Voice
+            ? access
+            : throw new DomainException(ErrorCodes.ValidationFailed, "channelId: not a voice channel.");
+    }
+
+    private static bool Has(ChannelAccess access, Permissions permission) =>
+        access.Permissions.HasFlag(Permissions.Administrator) || access.Permissions.HasFlag(permission);
+
+    private static void Require(ChannelAccess access, Permissions permission)
+    {
+        if (!Has(access, permission))
+        {
+            var name = PermissionNames.ByName.FirstOrDefault(p => p.Value == permission).Key ?? permission.ToString();
+            throw new DomainException(ErrorCodes.MissingPermission, $"Missing permission: {name}.");
+        }
+    }
+
+    private static DomainException NotInChannel() => new(ErrorCodes.MemberNotFound, "userId: that member is not in this voice channel.");
+
+    private VoiceJoinResult Result(Participant self) =>
+        new(guildId, ChannelId, epoch, self.State, participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList(), true);
+
+    private void PublishState(Participant participant) =>
+        Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId = participant.State.UserId, participant = participant.State });
+
+    private void Rekey(string reason, Guid? except)
+    {
+        var userIds = participants.Keys.ToList();
+        foreach (var participant in participants.Values.Where(p => p.State.UserId != except))
+        {
+            Send(participant, VoiceEvents.Rekey, new { channelId = ChannelId, epoch, userIds, reason });
+        }
+    }
+
+    private static void Send(Participant participant, string type, object payload) =>
+        participant.Connection.Node.OnVoiceEvent(participant.Connection.ConnectionId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web)).Ignore();
+
+    private void Relay(string type, object payload) =>
+        GrainFactory.GetGrain<IGuildGrain>(guildId).Relay(
+            new GuildEvent(guildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), ChannelId, null, 0)).Ignore();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} joined voice channel {ChannelId} on SFU worker {WorkerId}")]
+    private partial void LogJoined(Guid userId, Guid channelId, string workerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Voice channel {ChannelId}: SFU clean-up failed: {Reason}")]
+    private partial void LogSfuCleanupFailed(Guid channelId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Voice channel {ChannelId} could not move yet: {Reason}")]
+    private partial void LogRecreateFailed(Guid channelId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Voice channel {ChannelId} re-created on SFU worker {WorkerId}; participants asked to rejoin")]
+    private partial void LogMoved(Guid channelId, string workerId);
+}
+
+/// <summary>What the server needs to know of an SDP offer.</summary>
+public static class SdpInfo
+{
+    /// <summary>Whether an active <c>m=video</c> section sends (sendrecv/sendonly, the default being sendrecv).</summary>
+    public static bool SendsVideo(string sdp)
+    {
+        var inVideo = false;
+        var active = false;
+        var sends = true;
+        foreach (var raw in sdp.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.StartsWith("m=", StringComparison.Ordinal))
+            {
+                if (inVideo && active && sends)
+                {
+                    return true;
+                }
+
+                var parts = line[2..].Split(' ');
+                inVideo = parts[0] == "video";
+                active = parts.Length > 1 && parts[1] != "0";
+                sends = true;
+            }
+            else if (line is "a=recvonly" or "a=inactive")
+            {
+                sends = false;
+            }
+        }
+
+        return inVideo && active && sends;
+    }
+}

@@ -1,0 +1,1 @@
+await LesCopains.SfuWorker.SfuWorkerApplication.Build(args).RunAsync();

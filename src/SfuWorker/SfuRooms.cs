@@ -1,0 +1,471 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using LesCopains.Grains.Voice;
+using LesCopains.SfuWorker.Janus;
+
+namespace LesCopains.SfuWorker;
+
+/// <summary>A request the adapter refuses, with a stable code (<see cref="SfuErrorCodes"/>) and HTTP status.</summary>
+public sealed class SfuException(string code, string message, int status) : Exception(message)
+{
+    public string Code { get; } = code;
+
+    public int Status { get; } = status;
+}
+
+/// <summary>
+/// The videorooms this worker hosts. Every room requires end-to-end-encrypted publishers
+/// (<c>require_e2ee</c>), has its own secret and admits only holders of a per-participant token
+/// (<c>allowed</c>). Each participant gets a publisher handle and, when they subscribe, one
+/// subscriber handle (multistream), all on the adapter's single Janus session.
+/// </summary>
+public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settings, ILogger<SfuRooms> logger)
+{
+    private sealed class Participant(long feedId, string token)
+    {
+        public long FeedId { get; } = feedId;
+
+        public string Token { get; } = token;
+
+        public bool Muted { get; set; }
+
+        public long? Publisher { get; set; }
+
+        public long? Subscriber { get; set; }
+
+        public IReadOnlyList<VoiceStream> Streams { get; set; } = [];
+
+        public int Subscriptions { get; set; }
+    }
+
+    private sealed class Room(Guid key, long id, string secret)
+    {
+        public Guid Key { get; } = key;
+
+        public long Id { get; } = id;
+
+        public string Secret { get; } = secret;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public Dictionary<long, Participant> Participants { get; } = [];
+    }
+
+    private readonly ConcurrentDictionary<Guid, Room> rooms = new();
+    private long nextRoomId = RandomNumberGenerator.GetInt32(1, 1 << 30) * 1000L;
+
+    /// <summary>Changes whenever Janus state was lost (adapter start, Janus restart): the directory then moves this worker's rooms.</summary>
+    public string BootId { get; private set; } = Guid.NewGuid().ToString("N");
+
+    public void Reset()
+    {
+        rooms.Clear();
+        BootId = Guid.NewGuid().ToString("N");
+        LogReset(BootId);
+    }
+
+    public SfuStatus Status(int janusSessions, int janusHandles)
+    {
+        var all = rooms.Values.ToList();
+        var participants = all.Sum(r => r.Participants.Count);
+        var streams = all.Sum(r => r.Participants.Values.Sum(p => p.Streams.Count + p.Subscriptions));
+        return new SfuStatus(settings.WorkerId, BootId, all.Count, participants, streams, janusSessions, janusHandles);
+    }
+
+    public async Task<SfuRoomCreated> CreateAsync(SfuCreateRoomRequest request, CancellationToken cancellationToken)
+    {
+        if (rooms.TryGetValue(request.Room, out var existing))
+        {
+            return new SfuRoomCreated(existing.Key, existing.Id);
+        }
+
+        var room = new Room(request.Room, Interlocked.Increment(ref nextRoomId), Convert.ToHexString(RandomNumberGenerator.GetBytes(24)));
+        await WithHandleAsync(handle => janus.MessageAsync(handle, new JsonObject
+        {
+            ["request"] = "create",
+            ["room"] = room.Id,
+            ["admin_key"] = settings.Janus.AdminKey,
+            ["secret"] = room.Secret,
+            ["is_private"] = true,
+            ["require_e2ee"] = true,
+            ["allowed"] = new JsonArray(),
+            ["publishers"] = Math.Clamp(request.Publishers, 1, 1000),
+            ["audiocodec"] = "opus",
+            ["videocodec"] = "vp8",
+            ["notify_joining"] = false,
+        }, cancellationToken: cancellationToken));
+        if (!rooms.TryAdd(room.Key, room))
+        {
+            await DestroyJanusRoomAsync(room);
+            return new SfuRoomCreated(request.Room, rooms[request.Room].Id);
+        }
+
+        LogCreated(room.Key, room.Id);
+        return new SfuRoomCreated(room.Key, room.Id);
+    }
+
+    public async Task DestroyAsync(Guid key)
+    {
+        if (!rooms.TryRemove(key, out var room))
+        {
+            return;
+        }
+
+        await room.Gate.WaitAsync();
+        try
+        {
+            foreach (var participant in room.Participants.Values)
+            {
+                await DetachAllAsync(participant);
+            }
+
+            await DestroyJanusRoomAsync(room);
+        }
+        finally
+        {
+            room.Gate.Release();
+        }
+    }
+
+    /// <summary>Admits a participant: a fresh token on the room's allowed list.</summary>
+    public Task<SfuParticipantAdded> AddParticipantAsync(Guid key, SfuAddParticipantRequest request, CancellationToken cancellationToken) =>
+        InRoomAsync(key, async room =>
+        {
+            if (room.Participants.TryGetValue(request.FeedId, out var old))
+            {
+                await RemoveAsync(room, old);
+            }
+
+            var participant = new Participant(request.FeedId, Convert.ToHexString(RandomNumberGenerator.GetBytes(24))) { Muted = request.ServerMuted };
+            await AllowedAsync(room, "add", participant.Token, cancellationToken);
+            room.Participants[participant.FeedId] = participant;
+            return new SfuParticipantAdded(participant.FeedId, participant.Token);
+        });
+
+    public Task RemoveParticipantAsync(Guid key, long feedId) =>
+        InRoomAsync(key, async room =>
+        {
+            if (room.Participants.TryGetValue(feedId, out var participant))
+            {
+                await RemoveAsync(room, participant);
+            }
+
+            return true;
+        });
+
+    /// <summary>Publishes (first offer: joinandconfigure; later offers: configure), always with <c>e2ee: true</c>.</summary>
+    public Task<SfuPublishResult> PublishAsync(Guid key, long feedId, SfuPublishRequest request, CancellationToken cancellationToken) =>
+        InParticipantAsync(key, feedId, async (room, participant) =>
+        {
+            var jsep = new JsonObject { ["type"] = "offer", ["sdp"] = request.Sdp, ["e2ee"] = true };
+            JsonObject data;
+            JsonObject? answer;
+            if (participant.Publisher is { } handle)
+            {
+                (data, answer) = await janus.MessageAsync(handle, new JsonObject { ["request"] = "configure", ["e2ee"] = true }, jsep, cancellationToken);
+            }
+            else
+            {
+                handle = await janus.AttachAsync(cancellationToken);
+                try
+                {
+                    (data, answer) = await janus.MessageAsync(handle, new JsonObject
+                    {
+                        ["request"] = "joinandconfigure",
+                        ["ptype"] = "publisher",
+                        ["room"] = room.Id,
+                        ["id"] = participant.FeedId,
+                        ["token"] = participant.Token,
+                        ["e2ee"] = true,
+                    }, jsep, cancellationToken);
+                }
+                catch
+                {
+                    // A refused offer leaves the handle unusable: start over with a fresh one next time.
+                    await janus.DetachAsync(handle);
+                    throw;
+                }
+
+                participant.Publisher = handle;
+            }
+
+            if (answer?["sdp"]?.GetValue<string>() is not { } sdp)
+            {
+                throw new SfuException(SfuErrorCodes.JanusError, "Janus returned no SDP answer.", StatusCodes.Status502BadGateway);
+            }
+
+            participant.Streams = (data["streams"] as JsonArray ?? [])
+                .OfType<JsonObject>()
+                .Where(s => s["disabled"]?.GetValue<bool>() != true)
+                .Select(s => new VoiceStream(s["mid"]?.GetValue<string>() ?? "", s["type"]?.GetValue<string>() ?? ""))
+                .ToList();
+            await ApplyModerationAsync(room, participant, cancellationToken);
+            return new SfuPublishResult(sdp, participant.Streams);
+        });
+
+    /// <summary>Joins (first time) or updates the participant's subscriber handle; returns Janus' offer.</summary>
+    public Task<SfuSubscribeResult> SubscribeAsync(Guid key, long feedId, SfuSubscribeRequest request, CancellationToken cancellationToken) =>
+        InParticipantAsync(key, feedId, async (room, participant) =>
+        {
+            static JsonArray Refs(IEnumerable<VoiceStreamRef> refs) => new(refs.Select(r =>
+            {
+                var item = new JsonObject { ["feed"] = r.FeedId };
+                if (r.Mid is not null)
+                {
+                    item["mid"] = r.Mid;
+                }
+
+                return (JsonNode)item;
+            }).ToArray());
+
+            JsonObject? offer;
+            if (participant.Subscriber is not { } handle)
+            {
+                if (request.Subscribe.Count == 0)
+                {
+                    return new SfuSubscribeResult(null);
+                }
+
+                handle = await janus.AttachAsync(cancellationToken);
+                try
+                {
+                    (_, offer) = await janus.MessageAsync(handle, new JsonObject
+                    {
+                        ["request"] = "join",
+                        ["ptype"] = "subscriber",
+                        ["room"] = room.Id,
+                        ["token"] = participant.Token,
+                        ["use_msid"] = true,
+                        ["streams"] = Refs(request.Subscribe),
+                    }, cancellationToken: cancellationToken);
+                }
+                catch
+                {
+                    await janus.DetachAsync(handle);
+                    throw;
+                }
+
+                participant.Subscriber = handle;
+            }
+            else
+            {
+                var body = new JsonObject { ["request"] = "update" };
+                if (request.Subscribe.Count > 0)
+                {
+                    body["subscribe"] = Refs(request.Subscribe);
+                }
+
+                if (request.Unsubscribe.Count > 0)
+                {
+                    body["unsubscribe"] = Refs(request.Unsubscribe);
+                }
+
+                (_, offer) = await janus.MessageAsync(handle, body, cancellationToken: cancellationToken);
+            }
+
+            participant.Subscriptions = Math.Max(0, participant.Subscriptions + request.Subscribe.Count - request.Unsubscribe.Count);
+            return new SfuSubscribeResult(offer?["sdp"]?.GetValue<string>());
+        });
+
+    public Task StartAsync(Guid key, long feedId, SfuSdpRequest request, CancellationToken cancellationToken) =>
+        InParticipantAsync(key, feedId, async (_, participant) =>
+        {
+            var handle = participant.Subscriber ?? throw new SfuException(SfuErrorCodes.BadRequest, "No subscription to answer.", StatusCodes.Status409Conflict);
+            await janus.MessageAsync(handle, new JsonObject { ["request"] = "start" }, new JsonObject { ["type"] = "answer", ["sdp"] = request.Sdp }, cancellationToken);
+            return true;
+        });
+
+    public Task TrickleAsync(Guid key, long feedId, SfuTrickleRequest request, CancellationToken cancellationToken) =>
+        InParticipantAsync(key, feedId, async (_, participant) =>
+        {
+            var handle = request.Target switch
+            {
+                "publisher" => participant.Publisher,
+                "subscriber" => participant.Subscriber,
+                _ => throw new SfuException(SfuErrorCodes.BadRequest, "target: publisher or subscriber.", StatusCodes.Status400BadRequest),
+            } ?? throw new SfuException(SfuErrorCodes.BadRequest, $"No {request.Target} connection yet.", StatusCodes.Status409Conflict);
+            var candidate = request.Candidate is null
+                ? new JsonObject { ["completed"] = true }
+                : new JsonObject { ["candidate"] = request.Candidate, ["sdpMid"] = request.SdpMid, ["sdpMLineIndex"] = request.SdpMLineIndex };
+            await janus.TrickleAsync(handle, candidate, cancellationToken);
+            return true;
+        });
+
+    /// <summary>Server mute: Janus stops forwarding the participant's audio streams.</summary>
+    public Task ModerateAsync(Guid key, long feedId, SfuModerateRequest request, CancellationToken cancellationToken) =>
+        InParticipantAsync(key, feedId, async (room, participant) =>
+        {
+            participant.Muted = request.Muted;
+            await ApplyModerationAsync(room, participant, cancellationToken);
+            return true;
+        });
+
+    /// <summary>Kicks the participant out of the Janus room (Janus hangs up) and revokes their token.</summary>
+    public Task KickAsync(Guid key, long feedId, CancellationToken cancellationToken) =>
+        InParticipantAsync(key, feedId, async (room, participant) =>
+        {
+            await RemoveAsync(room, participant);
+            return true;
+        });
+
+    public Task<IReadOnlyList<SfuJanusParticipant>> ListAsync(Guid key, CancellationToken cancellationToken) =>
+        InRoomAsync(key, async room =>
+        {
+            var (data, _) = await WithHandleAsync(handle => janus.MessageAsync(handle, new JsonObject { ["request"] = "listparticipants", ["room"] = room.Id }, cancellationToken: cancellationToken));
+            return (IReadOnlyList<SfuJanusParticipant>)(data["participants"] as JsonArray ?? [])
+                .OfType<JsonObject>()
+                .Select(p => new SfuJanusParticipant(p["id"]!.GetValue<long>(), p["publisher"]?.GetValue<bool>() == true, p["talking"]?.GetValue<bool>() == true))
+                .ToList();
+        });
+
+    private async Task ApplyModerationAsync(Room room, Participant participant, CancellationToken cancellationToken)
+    {
+        if (participant.Publisher is null)
+        {
+            return; // Applied when they publish.
+        }
+
+        foreach (var stream in participant.Streams.Where(s => s.Kind == "audio"))
+        {
+            await WithHandleAsync(handle => janus.MessageAsync(handle, new JsonObject
+            {
+                ["request"] = "moderate",
+                ["room"] = room.Id,
+                ["secret"] = room.Secret,
+                ["id"] = participant.FeedId,
+                ["mid"] = stream.Mid,
+                ["mute"] = participant.Muted,
+            }, cancellationToken: cancellationToken));
+        }
+    }
+
+    private async Task RemoveAsync(Room room, Participant participant)
+    {
+        room.Participants.Remove(participant.FeedId);
+        await AllowedAsync(room, "remove", participant.Token, CancellationToken.None);
+        if (participant.Publisher is not null)
+        {
+            try
+            {
+                await WithHandleAsync(handle => janus.MessageAsync(handle, new JsonObject
+                {
+                    ["request"] = "kick",
+                    ["room"] = room.Id,
+                    ["secret"] = room.Secret,
+                    ["id"] = participant.FeedId,
+                }));
+            }
+            catch (JanusException)
+            {
+                // Already left.
+            }
+        }
+
+        await DetachAllAsync(participant);
+    }
+
+    private async Task DetachAllAsync(Participant participant)
+    {
+        if (participant.Subscriber is { } subscriber)
+        {
+            await janus.DetachAsync(subscriber);
+        }
+
+        if (participant.Publisher is { } publisher)
+        {
+            await janus.DetachAsync(publisher);
+        }
+
+        participant.Publisher = participant.Subscriber = null;
+    }
+
+    private Task AllowedAsync(Room room, string action, string token, CancellationToken cancellationToken) =>
+        WithHandleAsync(handle => janus.MessageAsync(handle, new JsonObject
+        {
+            ["request"] = "allowed",
+            ["room"] = room.Id,
+            ["secret"] = room.Secret,
+            ["action"] = action,
+            ["allowed"] = new JsonArray(token),
+        }, cancellationToken: cancellationToken));
+
+    private async Task DestroyJanusRoomAsync(Room room)
+    {
+        try
+        {
+            await WithHandleAsync(handle => janus.MessageAsync(handle, new JsonObject { ["request"] = "destroy", ["room"] = room.Id, ["secret"] = room.Secret }));
+        }
+        catch (JanusException ex)
+        {
+            LogDestroyFailed(room.Key, ex.Message);
+        }
+    }
+
+    private readonly SemaphoreSlim controlGate = new(1, 1);
+    private long controlHandle;
+
+    /// <summary>Room-level requests go through one long-lived control handle (re-attached after a session loss).</summary>
+    private async Task<T> WithHandleAsync<T>(Func<long, Task<T>> action)
+    {
+        if (Interlocked.Read(ref controlHandle) == 0)
+        {
+            await controlGate.WaitAsync();
+            try
+            {
+                if (Interlocked.Read(ref controlHandle) == 0)
+                {
+                    Interlocked.Exchange(ref controlHandle, await janus.AttachAsync());
+                }
+            }
+            finally
+            {
+                controlGate.Release();
+            }
+        }
+
+        return await action(Interlocked.Read(ref controlHandle));
+    }
+
+    private async Task WithHandleAsync(Func<long, Task> action) =>
+        await WithHandleAsync(async handle =>
+        {
+            await action(handle);
+            return true;
+        });
+
+    /// <summary>Forgets the control handle (the session it belonged to is gone).</summary>
+    public void ForgetControlHandle() => Interlocked.Exchange(ref controlHandle, 0);
+
+    private async Task<T> InRoomAsync<T>(Guid key, Func<Room, Task<T>> action)
+    {
+        if (!rooms.TryGetValue(key, out var room))
+        {
+            throw new SfuException(SfuErrorCodes.RoomNotFound, "No such room on this worker.", StatusCodes.Status404NotFound);
+        }
+
+        await room.Gate.WaitAsync();
+        try
+        {
+            return await action(room);
+        }
+        finally
+        {
+            room.Gate.Release();
+        }
+    }
+
+    private Task<T> InParticipantAsync<T>(Guid key, long feedId, Func<Room, Participant, Task<T>> action) =>
+        InRoomAsync(key, room => room.Participants.TryGetValue(feedId, out var participant)
+            ? action(room, participant)
+            : throw new SfuException(SfuErrorCodes.ParticipantNotFound, "No such participant in this room.", StatusCodes.Status404NotFound));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room {Room} created as Janus room {RoomId} (require_e2ee)")]
+    private partial void LogCreated(Guid room, long roomId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not destroy the Janus room of {Room}: {Reason}")]
+    private partial void LogDestroyFailed(Guid room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Janus state lost: every room is gone (boot id now {BootId})")]
+    private partial void LogReset(string bootId);
+}

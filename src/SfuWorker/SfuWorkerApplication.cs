@@ -1,0 +1,196 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using LesCopains.Grains.Voice;
+using LesCopains.Hosting.Configuration;
+using LesCopains.SfuWorker.Janus;
+using Microsoft.AspNetCore.Http.Json;
+using Orleans.Configuration;
+
+namespace LesCopains.SfuWorker;
+
+/// <summary>
+/// Builds the SFU worker adapter: beside one Janus, it drives Janus' loopback HTTP API and serves
+/// the small authenticated HTTP API the voice grains call (<see cref="SfuWorkerProtocol"/>), and
+/// registers itself with the cluster's <see cref="ISfuDirectoryGrain"/> by heartbeat.
+/// </summary>
+public static class SfuWorkerApplication
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var settings = SfuWorkerSettings.Load(new Settings(builder.Configuration));
+        var bind = settings.BindAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{settings.BindAddress}]" : settings.BindAddress.ToString();
+        builder.WebHost.UseUrls($"http://{bind}:{settings.Port}");
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) });
+        services.AddSingleton<JanusClient>();
+        services.AddHostedService(sp => sp.GetRequiredService<JanusClient>());
+        services.AddSingleton<SfuRooms>();
+        services.AddHostedService<DirectoryRegistration>();
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+        });
+        services.AddOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = "lescopains";
+            });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
+            client.UseConnectionRetryFilter<RetryForever>();
+        });
+
+        var app = builder.Build();
+        var janus = app.Services.GetRequiredService<JanusClient>();
+        var rooms = app.Services.GetRequiredService<SfuRooms>();
+        janus.SessionLost += () =>
+        {
+            rooms.ForgetControlHandle();
+            rooms.Reset();
+        };
+
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (SfuException ex)
+            {
+                await ErrorAsync(context, ex.Status, ex.Code, ex.Message);
+            }
+            catch (JanusException ex)
+            {
+                await ErrorAsync(context, StatusCodes.Status502BadGateway, SfuErrorCodes.JanusError, $"{ex.Code}: {ex.Reason}");
+            }
+            catch (HttpRequestException ex)
+            {
+                await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, SfuErrorCodes.JanusUnavailable, ex.Message);
+            }
+        });
+
+        app.MapGet("/health", () => janus.IsConnected
+            ? Results.Ok(new { status = "ok", workerId = settings.WorkerId })
+            : Results.Json(new { status = "unavailable", workerId = settings.WorkerId }, statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/alive", () => Results.Ok());
+
+        var api = app.MapGroup("").AddEndpointFilter(async (context, next) =>
+            Authorized(context.HttpContext.Request, settings.Secret)
+                ? await next(context)
+                : Results.Json(new SfuError(new SfuError.Body(SfuErrorCodes.Unauthorized, "Bearer SFU_WORKER_SECRET required.")), statusCode: StatusCodes.Status401Unauthorized));
+        api.MapGet("/status", async (CancellationToken ct) =>
+        {
+            var (sessions, handles) = await CountJanusAsync(janus, ct);
+            return rooms.Status(sessions, handles);
+        });
+        api.MapPost(SfuWorkerProtocol.Rooms, (SfuCreateRoomRequest request, CancellationToken ct) => rooms.CreateAsync(request, ct));
+        api.MapDelete("/rooms/{room:guid}", async (Guid room) =>
+        {
+            await rooms.DestroyAsync(room);
+            return Results.NoContent();
+        });
+        api.MapGet("/rooms/{room:guid}/participants", (Guid room, CancellationToken ct) => rooms.ListAsync(room, ct));
+        api.MapPost("/rooms/{room:guid}/participants", (Guid room, SfuAddParticipantRequest request, CancellationToken ct) => rooms.AddParticipantAsync(room, request, ct));
+        api.MapDelete("/rooms/{room:guid}/participants/{feed:long}", async (Guid room, long feed) =>
+        {
+            await rooms.RemoveParticipantAsync(room, feed);
+            return Results.NoContent();
+        });
+        api.MapPost("/rooms/{room:guid}/participants/{feed:long}/publish", (Guid room, long feed, SfuPublishRequest request, CancellationToken ct) => rooms.PublishAsync(room, feed, request, ct));
+        api.MapPost("/rooms/{room:guid}/participants/{feed:long}/subscribe", (Guid room, long feed, SfuSubscribeRequest request, CancellationToken ct) => rooms.SubscribeAsync(room, feed, request, ct));
+        api.MapPost("/rooms/{room:guid}/participants/{feed:long}/start", async (Guid room, long feed, SfuSdpRequest request, CancellationToken ct) =>
+        {
+            await rooms.StartAsync(room, feed, request, ct);
+            return Results.NoContent();
+        });
+        api.MapPost("/rooms/{room:guid}/participants/{feed:long}/trickle", async (Guid room, long feed, SfuTrickleRequest request, CancellationToken ct) =>
+        {
+            await rooms.TrickleAsync(room, feed, request, ct);
+            return Results.NoContent();
+        });
+        api.MapPost("/rooms/{room:guid}/participants/{feed:long}/moderate", async (Guid room, long feed, SfuModerateRequest request, CancellationToken ct) =>
+        {
+            await rooms.ModerateAsync(room, feed, request, ct);
+            return Results.NoContent();
+        });
+        api.MapPost("/rooms/{room:guid}/participants/{feed:long}/kick", async (Guid room, long feed, CancellationToken ct) =>
+        {
+            await rooms.KickAsync(room, feed, ct);
+            return Results.NoContent();
+        });
+        return app;
+    }
+
+    private static bool Authorized(HttpRequest request, string secret)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string Prefix = "Bearer ";
+        return header.StartsWith(Prefix, StringComparison.Ordinal)
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[Prefix.Length..]), Encoding.UTF8.GetBytes(secret));
+    }
+
+    private static async Task<(int Sessions, int Handles)> CountJanusAsync(JanusClient janus, CancellationToken ct)
+    {
+        var sessions = await janus.AdminAsync("list_sessions", ct);
+        var ids = (sessions["sessions"] as System.Text.Json.Nodes.JsonArray ?? []).Select(s => s!.GetValue<long>()).ToList();
+        return (ids.Count, 0);
+    }
+
+    private static Task ErrorAsync(HttpContext context, int status, string code, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new SfuError(new SfuError.Body(code, message)));
+    }
+}
+
+/// <summary>Keeps trying to reach the cluster (the worker may start before the silos).</summary>
+public sealed class RetryForever : IClientConnectionRetryFilter
+{
+    public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        return true;
+    }
+}
+
+/// <summary>Registers this worker with the cluster's SFU directory and heartbeats its load.</summary>
+public sealed partial class DirectoryRegistration(IClusterClient cluster, SfuRooms rooms, JanusClient janus, SfuWorkerSettings settings, ILogger<DirectoryRegistration> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await janus.WaitReadyAsync(stoppingToken);
+        var directory = cluster.GetGrain<ISfuDirectoryGrain>(0);
+        using var timer = new PeriodicTimer(settings.HeartbeatInterval);
+        do
+        {
+            if (!janus.IsConnected)
+            {
+                continue; // Not healthy: let the directory notice the silence.
+            }
+
+            try
+            {
+                var status = rooms.Status(0, 0);
+                await directory.Heartbeat(new SfuWorkerReport(settings.WorkerId, settings.PublicUrl.ToString().TrimEnd('/'), status.BootId, status.Rooms, status.Participants, status.Streams, settings.MaxParticipants));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogHeartbeatFailed(ex.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat to the SFU directory failed: {Reason}")]
+    private partial void LogHeartbeatFailed(string reason);
+}
