@@ -16,10 +16,10 @@ Usage: ./scripts/voice-e2e.sh [--keep-logs DIR] [-h|--help] [-- NODE_TEST_ARGS..
 
 Creates network namespace lcvoice-<pid> (lo + veth lctest0 10.99.0.1/24 <-> lctest1 10.99.0.2/24,
 no route out), starts inside it a throwaway PostgreSQL and Redis, Janus (media on lctest0 only),
-one silo and the Api, then runs src/Web/tests/voice/*.test.mjs in Chromium with fake media
+the SFU worker adapter, one silo and the Api, then runs src/Web/tests/voice/*.test.mjs in Chromium with fake media
 devices. Everything is stopped and the namespace deleted on exit, also on failure or Ctrl-C.
 
-  --keep-logs DIR   copy the server logs (silo, api, janus) to DIR before cleaning up
+  --keep-logs DIR   copy the server logs (silo, api, sfu, janus) to DIR before cleaning up
 EOF
 }
 
@@ -52,12 +52,13 @@ done
 
 silo_dll=$LC_ROOT/src/Silo/bin/Release/net10.0/LesCopains.Silo.dll
 api_dll=$LC_ROOT/src/Api/bin/Release/net10.0/LesCopains.Api.dll
+sfu_dll=$LC_ROOT/src/SfuWorker/bin/Release/net10.0/LesCopains.SfuWorker.dll
 web_dir=$LC_ROOT/src/Web
 
 # ---------------------------------------------------------------- outside: the namespace
 if ((!inside)); then
     is_root || die "the voice browser tests create a network namespace: run as root"
-    [[ -f $silo_dll && -f $api_dll ]] || die "build first: dotnet build -c Release src/Silo src/Api"
+    [[ -f $silo_dll && -f $api_dll && -f $sfu_dll ]] || die "build first: dotnet build -c Release src/Silo src/Api src/SfuWorker"
     [[ -f $LC_ROOT/src/Api/wwwroot/index.html ]] || die "build the web client first: (cd src/Web && npm run build)"
     ensure_apt_packages janus chromium postgresql redis-server curl
     ns=${LC_NETNS:-lcvoice-$$}
@@ -80,6 +81,8 @@ source "$LC_ROOT/scripts/lib/postgres.sh"
 source "$LC_ROOT/scripts/lib/redis.sh"
 # shellcheck source=lib/procs.sh
 source "$LC_ROOT/scripts/lib/procs.sh"
+# shellcheck source=lib/janus.sh
+source "$LC_ROOT/scripts/lib/janus.sh"
 
 unset DATABASE_URL REDIS_URL REDIS_PASSWORD
 tmp=$(mktemp -d /tmp/lescopains-voice.XXXXXX)
@@ -94,9 +97,9 @@ cleanup() {
     if [[ -n $keep_logs ]]; then
         mkdir -p "$keep_logs"
         cp -r "$tmp/logs/." "$keep_logs/" 2>/dev/null
-        cp "$tmp/janus/janus.log" "$keep_logs/" 2>/dev/null
     fi
     stop_named 20 api
+    stop_named 20 sfu
     stop_named 40 silo
     stop_named 10 janus
     redis_stop "$redis_dir"
@@ -110,7 +113,7 @@ trap 'exit 143' TERM
 
 # Loopback inside the namespace is private: fixed ports cannot collide with anything outside.
 pg_port=5432 redis_port=6379 silo_port=11111 gateway_port=30000 silo_http=3001 api_port=3000
-janus_http=8088 janus_admin=7088
+sfu_port=3003
 
 pg_password=$(random_password 20)
 pg_init "$pg_bin" "$pg_dir" postgres "$pg_password" fast
@@ -118,20 +121,22 @@ pg_start "$pg_bin" "$pg_dir" "$pg_port" || die "PostgreSQL did not start"
 pg_ensure_db "$pg_bin" "$pg_port" postgres "$pg_password" lescopains_voice || die "could not create the database"
 redis_start "$redis_dir" "$redis_port" '' throwaway
 
-janus_secret=$(random_secret 24)
-janus_key=$(random_secret 24)
-janus_config "$tmp/janus" "$janus_http" "$janus_admin" "$janus_secret" "$janus_key"
-start_process janus "$tmp/logs/janus.out" 0 "$tmp" -- janus -F "$tmp/janus" -C "$tmp/janus/janus.jcfg" -L "$tmp/janus/janus.log" -N
-wait_for_http "http://127.0.0.1:$janus_http/janus/info" 30 "$(pid_of janus)" janus || die "Janus did not start"
+# Janus puts only the namespace's SFU address in its SDP and gathers on lctest0 alone.
+JANUS_INTERFACE=$LC_NETNS_SFU_IP JANUS_ICE_ENFORCE_LIST=$LC_NETNS_SFU_IF JANUS_HTTP_PORT=8088 JANUS_ADMIN_PORT=7088 \
+    janus_write_config "$tmp/janus"
+# shellcheck disable=SC1091 # generated
+source "$tmp/janus/janus.env"
+mapfile -t janus_cmd < <(janus_command "$tmp/janus")
+start_process janus "$tmp/logs/janus.log" 0 "$tmp" -- "${janus_cmd[@]}"
+wait_for_http "http://127.0.0.1:$JANUS_HTTP_PORT/janus/info" 30 "$(pid_of janus)" janus || die "Janus did not start"
+sfu_secret=$(random_secret 48)
 
 common=(
     DATABASE_URL="postgresql://postgres:$pg_password@127.0.0.1:$pg_port/lescopains_voice"
     REDIS_URL="redis://127.0.0.1:$redis_port" CLUSTER_ID=lescopains-voice
     ADMIN_PASSWORD="$(random_password 24)" JWT_SECRET="$(random_secret 48)"
     UPLOADS_DIR="$tmp/uploads"
-    JANUS_URL="http://127.0.0.1:$janus_http/janus" JANUS_ADMIN_URL="http://127.0.0.1:$janus_admin/admin"
-    JANUS_ADMIN_SECRET="$janus_secret" JANUS_ADMIN_KEY="$janus_key"
-    RTC_ANNOUNCED_IP="$LC_NETNS_SFU_IP"
+    SFU_WORKER_SECRET="$sfu_secret"
 )
 start_process silo "$tmp/logs/silo.log" 0 "$LC_ROOT/src/Silo" "${common[@]}" \
     SILO_PORT="$silo_port" GATEWAY_PORT="$gateway_port" SILO_HTTP_PORT="$silo_http" \
@@ -147,17 +152,26 @@ if ! wait_for_http "http://127.0.0.1:$api_port/health" 120 "$(pid_of api)" api; 
     die "the Api did not become healthy"
 fi
 
+start_process sfu "$tmp/logs/sfu.log" 0 "$LC_ROOT/src/SfuWorker" "${common[@]}" \
+    SFU_WORKER_PORT="$sfu_port" BIND_ADDRESS=127.0.0.1 SFU_WORKER_ID=voice-e2e \
+    JANUS_URL="$JANUS_URL" JANUS_ADMIN_URL="$JANUS_ADMIN_URL" \
+    JANUS_ADMIN_SECRET="$JANUS_ADMIN_SECRET" JANUS_ADMIN_KEY="$JANUS_ADMIN_KEY" -- dotnet "$sfu_dll"
+if ! wait_for_http "http://127.0.0.1:$sfu_port/health" 120 "$(pid_of sfu)" sfu; then
+    tail -n 40 "$tmp/logs/sfu.log" >&2
+    die "the SFU worker did not become healthy"
+fi
+
 info "Voice browser tests (BASE_URL=http://127.0.0.1:$api_port, Janus on $LC_NETNS_SFU_IP)"
 (
     cd "$web_dir" &&
         env BASE_URL="http://127.0.0.1:$api_port" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" \
-            JANUS_URL="http://127.0.0.1:$janus_http/janus" JANUS_ADMIN_KEY="$janus_key" \
+            JANUS_URL="$JANUS_URL" JANUS_ADMIN_KEY="$JANUS_ADMIN_KEY" \
             LC_MEDIA_IP="$LC_NETNS_SFU_IP" \
             node --test --test-concurrency=1 --test-timeout=300000 "${test_args[@]}" tests/voice/
 )
 rc=$?
 if ((rc != 0)); then
-    for name in silo api; do
+    for name in silo api sfu; do
         echo "----- last lines of the $name log -----" >&2
         tail -n 30 "$tmp/logs/$name.log" >&2
     done

@@ -42,6 +42,7 @@ export const GATEWAY_EVENTS = [
   'role:create', 'role:update', 'role:delete',
   'member:join', 'member:update', 'member:leave',
   'message:create', 'message:update', 'message:delete',
+  'voice:state', 'voice:rekey', 'voice:kicked', 'voice:moved', 'voice:rejoin',
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 

@@ -121,10 +121,13 @@ test('a 1920×1080 encrypted screen share is decoded at 1080p by two viewers', a
       handles.push(await subscribe(v.page, feed));
     }
     for (const v of [v1, v2]) {
+      let last;
       const st = await until(async () => {
-        const x = await mediaStats(v.page);
-        return x.inbound.video.frames > 5 && x.inbound.video.width === 1920 && x;
-      }, 'the viewer decodes 1080p frames', 30_000);
+        last = await mediaStats(v.page);
+        return last.inbound.video.frames > 5 && last.inbound.video.width === 1920 && last;
+      }, 'the viewer decodes 1080p frames', 30_000).catch(async (e) => {
+        throw new Error(`${e.message}; viewer ${JSON.stringify(last)}; sharer ${JSON.stringify(await mediaStats(s.page))}`);
+      });
       assert.equal(st.inbound.video.height, 1080);
       assert.ok(st.crypto.decrypted > 5);
     }

@@ -4,6 +4,8 @@ import type { MediaKind } from './sframe.ts';
 export interface TransformOptions {
   operation: 'encrypt' | 'decrypt';
   kind: MediaKind;
+  /** A receiving transform's transceiver mid: the worker reports whose frames arrive on it. */
+  mid?: string;
 }
 
 export type WorkerRequest =
@@ -22,4 +24,6 @@ export interface WorkerStats {
   noKey: number;
   sendKid: number | null;
   byParticipant: Record<string, { decrypted: number; dropped: number }>;
+  /** Receiver mid → the participant whose key last decrypted a frame on it (authenticated). */
+  receivers: Record<string, string>;
 }

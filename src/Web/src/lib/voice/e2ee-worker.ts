@@ -24,7 +24,7 @@ const KEYS_KEPT = 3;
 let sendKey: FrameKey | null = null;
 let counter = 0n;
 const receiveKeys = new Map<string, FrameKey[]>();
-const stats: WorkerStats = { encrypted: 0, decrypted: 0, dropped: 0, noKey: 0, sendKid: null, byParticipant: {} };
+const stats: WorkerStats = { encrypted: 0, decrypted: 0, dropped: 0, noKey: 0, sendKid: null, byParticipant: {}, receivers: {} };
 
 function participantStats(id: string) {
   return (stats.byParticipant[id] ??= { decrypted: 0, dropped: 0 });
@@ -57,7 +57,7 @@ function findKey(kid: bigint): { participantId: string; key: FrameKey } | null {
   return null;
 }
 
-async function decrypt(kind: MediaKind, frame: EncodedFrame, out: TransformStreamDefaultController<EncodedFrame>) {
+async function decrypt(kind: MediaKind, mid: string | undefined, frame: EncodedFrame, out: TransformStreamDefaultController<EncodedFrame>) {
   const wire = new Uint8Array(frame.data);
   const h = peekHeader(kind, wire);
   const found = h ? findKey(h.kid) : null;
@@ -72,13 +72,16 @@ async function decrypt(kind: MediaKind, frame: EncodedFrame, out: TransformStrea
   frame.data = plain.buffer as ArrayBuffer;
   stats.decrypted++;
   participantStats(found!.participantId).decrypted++;
+  if (mid !== undefined) {
+    stats.receivers[mid] = found!.participantId;
+  }
   out.enqueue(frame);
 }
 
 function pipe(readable: ReadableStream<EncodedFrame>, writable: WritableStream<EncodedFrame>, options: TransformOptions) {
   const transform = new TransformStream<EncodedFrame, EncodedFrame>({
     transform: (frame, out) =>
-      options.operation === 'encrypt' ? encrypt(options.kind, frame, out) : decrypt(options.kind, frame, out),
+      options.operation === 'encrypt' ? encrypt(options.kind, frame, out) : decrypt(options.kind, options.mid, frame, out),
   });
   readable
     .pipeThrough(transform)

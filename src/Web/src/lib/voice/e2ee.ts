@@ -52,8 +52,8 @@ export class FrameCrypto {
   }
 
   /** Frames are matched to their sender's key by key id, so a receiver needs no sender mapping. */
-  protectReceiver(receiver: RTCRtpReceiver, kind: MediaKind): void {
-    this.attach(receiver, { operation: 'decrypt', kind });
+  protectReceiver(receiver: RTCRtpReceiver, kind: MediaKind, mid?: string): void {
+    this.attach(receiver, mid === undefined ? { operation: 'decrypt', kind } : { operation: 'decrypt', kind, mid });
   }
 
   private attach(target: RTCRtpSender | RTCRtpReceiver, options: TransformOptions): void {

@@ -3,4 +3,6 @@
  */
 export { FrameCrypto, frameTransformSupport, type FrameTransformSupport } from './e2ee.ts';
 export type { WorkerStats } from './e2ee-protocol.ts';
-export { MediaKeyRing, mediaKeyExchange, registerMediaKeyExchange, makeKid, type MediaKeyExchange } from './keys.ts';
+export { MediaKeyRing, mediaKeyExchange, registerMediaKeyExchange, makeKid, type MediaKeyExchange, type VerificationState } from './keys.ts';
+export { VoiceSession, storedVolume, storeVolume, type SessionState, type VoiceParticipant } from './session.ts';
+export { currentSession, joinVoice, leaveVoice, forgetSession, storedDevices, storeDevices } from './current.ts';
