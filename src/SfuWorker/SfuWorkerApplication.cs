@@ -169,7 +169,6 @@ public sealed partial class DirectoryRegistration(IClusterClient cluster, SfuRoo
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await janus.WaitReadyAsync(stoppingToken);
-        var directory = cluster.GetGrain<ISfuDirectoryGrain>(0);
         using var timer = new PeriodicTimer(settings.HeartbeatInterval);
         do
         {
@@ -181,7 +180,7 @@ public sealed partial class DirectoryRegistration(IClusterClient cluster, SfuRoo
             try
             {
                 var status = rooms.Status(0, 0);
-                await directory.Heartbeat(new SfuWorkerReport(settings.WorkerId, settings.PublicUrl.ToString().TrimEnd('/'), status.BootId, status.Rooms, status.Participants, status.Streams, settings.MaxParticipants));
+                await cluster.GetGrain<ISfuDirectoryGrain>(0).Heartbeat(new SfuWorkerReport(settings.WorkerId, settings.PublicUrl.ToString().TrimEnd('/'), status.BootId, status.Rooms, status.Participants, status.Streams, settings.MaxParticipants));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

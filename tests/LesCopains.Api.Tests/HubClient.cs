@@ -25,13 +25,16 @@ public sealed class HubClient : IAsyncDisposable
         "member:join", "member:update", "member:leave",
     ];
 
+    /// <summary>The voice events of docs/API.md, recorded like the guild events.</summary>
+    public static readonly string[] VoiceEventTypes = ["voice:state", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin"];
+
     private HubClient(HubConnection connection)
     {
         Connection = connection;
         connection.On<JsonElement>("ready", e => ready.TrySetResult(e));
         connection.On<JsonElement>("session:revoked", e => revoked.TrySetResult(e));
         connection.On<JsonElement>("token:expired", e => expired.TrySetResult(e));
-        foreach (var type in GuildEventTypes)
+        foreach (var type in GuildEventTypes.Concat(VoiceEventTypes))
         {
             connection.On<JsonElement>(type, e => Record(type, e));
         }

@@ -31,6 +31,9 @@ public class InProcessCluster : IAsyncLifetime
     /// <summary>Extra settings for the Api (e.g. tighter rate limits); <c>--NAME=value</c>.</summary>
     protected virtual IEnumerable<string> ApiArguments => [];
 
+    /// <summary>Extra settings for the silo; <c>--NAME=value</c>.</summary>
+    protected virtual IEnumerable<string> SiloArguments => [];
+
     public async Task InitializeAsync()
     {
         DatabaseUrl = await TestEnvironment.CreateDatabaseAsync();
@@ -48,6 +51,7 @@ public class InProcessCluster : IAsyncLifetime
             $"--GATEWAY_PORT={TestEnvironment.FreePort()}",
             "--SILO_HTTP_PORT=0",
             "--ADMIN_PASSWORD=test-admin-password",
+            .. SiloArguments,
         ]);
         await silo.StartAsync();
 

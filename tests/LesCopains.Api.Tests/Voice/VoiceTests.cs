@@ -1,0 +1,316 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LesCopains.Grains.Guilds;
+using LesCopains.Grains.Voice;
+using LesCopains.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using static LesCopains.Api.Tests.GuildClient;
+
+namespace LesCopains.Api.Tests.Voice;
+
+/// <summary>
+/// Voice rooms against a real Janus (control plane only: offers are answered, no media flows):
+/// permissions, capacity, the SFU room's E2EE and token rules, moderation told over the hub.
+/// </summary>
+[Collection(VoiceCollection.Name)]
+public sealed class VoiceTests(VoiceCluster cluster)
+{
+    private sealed record Setup(GuildView Guild, GuildClient Owner, GuildClient[] Members, Guid Voice)
+    {
+        public Guid EveryoneRole => Guild.Id;
+    }
+
+    private async Task<Setup> GuildAsync(int members)
+    {
+        var owner = await NewAsync(cluster);
+        var (guild, joined) = await GuildWithMembersAsync(owner, members);
+        return new Setup(guild, owner, joined, guild.Channels.Single(c => c.Type == "voice").Id);
+    }
+
+    private static Task<JsonElement> JoinAsync(HubClient hub, Guid channelId, bool selfMute = false) =>
+        hub.Connection.InvokeAsync<JsonElement>("VoiceJoin", new { channelId, selfMute });
+
+    private static async Task<string> ErrorOf(Func<Task> call)
+    {
+        var error = await Assert.ThrowsAsync<HubException>(call);
+        return error.Message.Split("HubException: ")[^1];
+    }
+
+    private Task<VoiceRoomInfo> RoomAsync(Guid channelId) => cluster.Grains.GetGrain<IVoiceRoomGrain>(channelId).GetInfo();
+
+    [JanusFact]
+    public async Task Member_without_Connect_is_refused_with_missing_permission_and_is_not_in_the_room()
+    {
+        var s = await GuildAsync(1);
+        await s.Owner.SetOverwriteAsync(s.Guild.Id, s.Voice, s.EveryoneRole, "role", Permissions.None, Permissions.Connect);
+        await using var hub = await s.Members[0].ConnectHubAsync();
+
+        var error = await ErrorOf(() => JoinAsync(hub, s.Voice));
+
+        Assert.StartsWith("missing_permission:", error, StringComparison.Ordinal);
+        Assert.Contains("CONNECT", error, StringComparison.Ordinal);
+        Assert.Equal(0, (await RoomAsync(s.Voice)).Participants);
+        Assert.Null(await cluster.Grains.GetGrain<IVoiceMemberGrain>(s.Members[0].Id).GetChannel());
+    }
+
+    [JanusFact]
+    public async Task Member_without_Speak_joins_server_muted_and_cannot_unmute()
+    {
+        var s = await GuildAsync(1);
+        await s.Owner.SetOverwriteAsync(s.Guild.Id, s.Voice, s.EveryoneRole, "role", Permissions.None, Permissions.Speak);
+        await using var hub = await s.Members[0].ConnectHubAsync();
+
+        var joined = await JoinAsync(hub, s.Voice);
+        var self = joined.GetProperty("self");
+        Assert.True(self.GetProperty("serverMute").GetBoolean());
+        Assert.True(self.GetProperty("selfMute").GetBoolean());
+        Assert.True(joined.GetProperty("e2ee").GetBoolean());
+
+        var error = await ErrorOf(() => hub.Connection.InvokeAsync<JsonElement>("VoiceUpdateState", new { channelId = s.Voice, selfMute = false }));
+        Assert.StartsWith("missing_permission:", error, StringComparison.Ordinal);
+        Assert.Contains("SPEAK", error, StringComparison.Ordinal);
+
+        // A moderator cannot lift the mute either while SPEAK is denied.
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        await JoinAsync(ownerHub, s.Voice);
+        error = await ErrorOf(() => ownerHub.Connection.InvokeAsync<JsonElement>("VoiceServerMute", new { channelId = s.Voice, userId = s.Members[0].Id, muted = false }));
+        Assert.StartsWith("missing_permission:", error, StringComparison.Ordinal);
+        var member = (await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants()).Single(p => p.UserId == s.Members[0].Id);
+        Assert.True(member.ServerMute);
+    }
+
+    [JanusFact]
+    public async Task Screen_share_needs_Stream_and_video_is_only_published_as_a_screen_share()
+    {
+        var s = await GuildAsync(1);
+        await s.Owner.SetOverwriteAsync(s.Guild.Id, s.Voice, s.EveryoneRole, "role", Permissions.None, Permissions.Stream);
+        await using var memberHub = await s.Members[0].ConnectHubAsync();
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        await JoinAsync(memberHub, s.Voice);
+        await JoinAsync(ownerHub, s.Voice);
+
+        var error = await ErrorOf(() => memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioAndVideoOffer(), screen = true }));
+        Assert.StartsWith("missing_permission:", error, StringComparison.Ordinal);
+        Assert.Contains("STREAM", error, StringComparison.Ordinal);
+        error = await ErrorOf(() => memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioAndVideoOffer(), screen = false }));
+        Assert.StartsWith("validation_failed:", error, StringComparison.Ordinal);
+
+        // Audio is fine; the owner (who has STREAM) shares a screen.
+        var answer = await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() });
+        Assert.Equal("answer", answer.GetProperty("type").GetString());
+        Assert.Contains("m=audio", answer.GetProperty("sdp").GetString(), StringComparison.Ordinal);
+        var shared = await ownerHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioAndVideoOffer(), screen = true });
+        Assert.Contains("m=video", shared.GetProperty("sdp").GetString(), StringComparison.Ordinal);
+
+        var participants = await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants();
+        var owner = participants.Single(p => p.UserId == s.Owner.Id);
+        var member = participants.Single(p => p.UserId == s.Members[0].Id);
+        Assert.True(owner.ScreenSharing);
+        Assert.Contains(owner.Streams, x => x.Kind == "video");
+        Assert.True(member.Publishing);
+        Assert.False(member.ScreenSharing);
+        Assert.Equal(["audio"], member.Streams.Select(x => x.Kind));
+
+        // Viewers learn it through voice:state.
+        await memberHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Owner.Id
+            && e.GetProperty("participant").ValueKind == JsonValueKind.Object
+            && e.GetProperty("participant").GetProperty("screenSharing").GetBoolean());
+    }
+
+    [JanusFact]
+    public async Task A_room_holds_at_most_MAX_PARTICIPANTS_PER_ROOM()
+    {
+        var s = await GuildAsync(VoiceCluster.MaxParticipants);
+        var hubs = new List<HubClient>();
+        try
+        {
+            foreach (var member in s.Members)
+            {
+                var hub = await member.ConnectHubAsync();
+                hubs.Add(hub);
+                await JoinAsync(hub, s.Voice);
+            }
+
+            var late = await s.Owner.ConnectHubAsync();
+            hubs.Add(late);
+            var error = await ErrorOf(() => JoinAsync(late, s.Voice));
+            Assert.StartsWith("voice_room_full:", error, StringComparison.Ordinal);
+            Assert.Equal(VoiceCluster.MaxParticipants, (await RoomAsync(s.Voice)).Participants);
+
+            // A seat frees up when someone leaves.
+            await hubs[0].Connection.InvokeAsync("VoiceLeave");
+            await JoinAsync(late, s.Voice);
+        }
+        finally
+        {
+            foreach (var hub in hubs)
+            {
+                await hub.DisposeAsync();
+            }
+        }
+    }
+
+    [JanusFact]
+    public async Task The_sfu_room_requires_join_tokens_and_end_to_end_encrypted_publishers()
+    {
+        var worker = cluster.Workers[0];
+        using var adapter = new HttpClient { BaseAddress = worker.Url };
+        var room = Guid.NewGuid();
+
+        // The adapter refuses callers without the shared secret.
+        using (var anonymous = await adapter.PostAsJsonAsync("/rooms", new SfuCreateRoomRequest(room, 5)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        adapter.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.WorkerSecret);
+        var created = await (await adapter.PostAsJsonAsync("/rooms", new SfuCreateRoomRequest(room, 5))).Content.ReadFromJsonAsync<SfuRoomCreated>();
+        var added = await (await adapter.PostAsJsonAsync($"/rooms/{room:N}/participants", new SfuAddParticipantRequest(7, false))).Content.ReadFromJsonAsync<SfuParticipantAdded>();
+
+        // Straight to Janus, as an attacker on the worker host would: no token, then no E2EE, then both.
+        await using var janus = await JanusSession.OpenAsync(worker.Janus.Url);
+        static JsonObject Offer() => new() { ["type"] = "offer", ["sdp"] = Sdp.AudioOffer() };
+        var noToken = await janus.PublishAsync(created!.RoomId, 7, token: null, Offer());
+        Assert.Equal(433, noToken.ErrorCode);
+        Assert.Contains("allowed", noToken.Error, StringComparison.OrdinalIgnoreCase);
+
+        var noE2ee = await janus.PublishAsync(created.RoomId, 7, added!.Token, Offer());
+        Assert.Equal(433, noE2ee.ErrorCode);
+        Assert.Contains("end-to-end", noE2ee.Error, StringComparison.Ordinal);
+
+        var encrypted = await janus.PublishAsync(created.RoomId, 17, added.Token, new JsonObject { ["type"] = "offer", ["sdp"] = Sdp.AudioOffer(), ["e2ee"] = true });
+        Assert.Null(encrypted.ErrorCode);
+        Assert.True(encrypted.Jsep?["e2ee"]?.GetValue<bool>());
+
+        // A removed participant's token no longer opens the room.
+        Assert.True((await adapter.DeleteAsync($"/rooms/{room:N}/participants/7")).IsSuccessStatusCode);
+        var revoked = await janus.PublishAsync(created.RoomId, 18, added.Token, new JsonObject { ["type"] = "offer", ["sdp"] = Sdp.AudioOffer(), ["e2ee"] = true });
+        Assert.Equal(433, revoked.ErrorCode);
+        Assert.True((await adapter.DeleteAsync($"/rooms/{room:N}")).IsSuccessStatusCode);
+    }
+
+    [JanusFact]
+    public async Task Disconnecting_a_member_needs_MOVE_MEMBERS_tells_their_client_and_hangs_them_up()
+    {
+        var s = await GuildAsync(2);
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        await using var victimHub = await s.Members[0].ConnectHubAsync();
+        await using var otherHub = await s.Members[1].ConnectHubAsync();
+        await JoinAsync(ownerHub, s.Voice);
+        await JoinAsync(victimHub, s.Voice);
+        await JoinAsync(otherHub, s.Voice);
+        await victimHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() });
+        var feed = (await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants()).Single(p => p.UserId == s.Members[0].Id).FeedId;
+        Assert.Contains(await SfuParticipantsAsync(s.Voice), p => p.Id == feed);
+
+        var error = await ErrorOf(() => otherHub.Connection.InvokeAsync("VoiceDisconnect", new { channelId = s.Voice, userId = s.Members[0].Id }));
+        Assert.StartsWith("missing_permission:", error, StringComparison.Ordinal);
+        Assert.Contains("MOVE_MEMBERS", error, StringComparison.Ordinal);
+
+        await ownerHub.Connection.InvokeAsync("VoiceDisconnect", new { channelId = s.Voice, userId = s.Members[0].Id });
+
+        var (_, kicked) = await victimHub.WaitForAsync("voice:kicked");
+        Assert.Equal(s.Voice, kicked.GetProperty("channelId").GetGuid());
+        Assert.Equal("removed", kicked.GetProperty("reason").GetString());
+        Assert.Equal(s.Owner.Id, kicked.GetProperty("byUserId").GetGuid());
+        Assert.DoesNotContain(await SfuParticipantsAsync(s.Voice), p => p.Id == feed);
+        await otherHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Members[0].Id && e.GetProperty("participant").ValueKind == JsonValueKind.Null);
+        Assert.Null(await cluster.Grains.GetGrain<IVoiceMemberGrain>(s.Members[0].Id).GetChannel());
+        error = await ErrorOf(() => victimHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() }));
+        Assert.StartsWith("voice_not_joined:", error, StringComparison.Ordinal);
+    }
+
+    [JanusFact]
+    public async Task Server_mute_needs_MUTE_MEMBERS_and_reaches_viewers()
+    {
+        var s = await GuildAsync(2);
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        await using var memberHub = await s.Members[0].ConnectHubAsync();
+        await using var otherHub = await s.Members[1].ConnectHubAsync();
+        await JoinAsync(ownerHub, s.Voice);
+        await JoinAsync(memberHub, s.Voice);
+        await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() });
+
+        var error = await ErrorOf(() => otherHub.Connection.InvokeAsync<JsonElement>("VoiceServerMute", new { channelId = s.Voice, userId = s.Owner.Id, muted = true }));
+        Assert.Contains("MUTE_MEMBERS", error, StringComparison.Ordinal);
+
+        var muted = await ownerHub.Connection.InvokeAsync<JsonElement>("VoiceServerMute", new { channelId = s.Voice, userId = s.Members[0].Id, muted = true });
+        Assert.True(muted.GetProperty("serverMute").GetBoolean());
+        await otherHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Members[0].Id
+            && e.GetProperty("participant").ValueKind == JsonValueKind.Object
+            && e.GetProperty("participant").GetProperty("serverMute").GetBoolean());
+
+        var unmuted = await ownerHub.Connection.InvokeAsync<JsonElement>("VoiceServerMute", new { channelId = s.Voice, userId = s.Members[0].Id, muted = false });
+        Assert.False(unmuted.GetProperty("serverMute").GetBoolean());
+    }
+
+    [JanusFact]
+    public async Task A_user_is_in_one_voice_channel_and_joins_and_leaves_ask_for_a_new_key()
+    {
+        var s = await GuildAsync(1);
+        var second = await s.Owner.CreateChannelAsync(s.Guild.Id, "Second", "voice");
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        await using var memberHub = await s.Members[0].ConnectHubAsync();
+        var first = await JoinAsync(ownerHub, s.Voice);
+        var epoch = first.GetProperty("epoch").GetInt64();
+
+        var joined = await JoinAsync(memberHub, s.Voice);
+        Assert.Equal(epoch + 1, joined.GetProperty("epoch").GetInt64());
+        Assert.Equal(2, joined.GetProperty("participants").GetArrayLength());
+        var (_, rekey) = await ownerHub.WaitForAsync("voice:rekey", e => e.GetProperty("reason").GetString() == "join");
+        Assert.Equal(epoch + 1, rekey.GetProperty("epoch").GetInt64());
+        Assert.Contains(rekey.GetProperty("userIds").EnumerateArray(), u => u.GetGuid() == s.Members[0].Id);
+
+        // Joining another channel leaves the first one: the others rotate keys again.
+        await JoinAsync(memberHub, second.Id);
+        await ownerHub.WaitForAsync("voice:rekey", e => e.GetProperty("reason").GetString() == "leave" && e.GetProperty("epoch").GetInt64() == epoch + 2);
+        await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("channelId").GetGuid() == second.Id && e.GetProperty("userId").GetGuid() == s.Members[0].Id);
+        Assert.DoesNotContain(await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants(), p => p.UserId == s.Members[0].Id);
+        Assert.Equal(second.Id, await cluster.Grains.GetGrain<IVoiceMemberGrain>(s.Members[0].Id).GetChannel());
+
+        var states = await ownerHub.Connection.InvokeAsync<JsonElement>("GetVoiceStates", s.Guild.Id);
+        Assert.Equal(2, states.GetArrayLength());
+
+        // Closing the connection leaves voice.
+        await memberHub.Connection.StopAsync();
+        await Poll.UntilAsync(() => RoomAsync(second.Id), r => r.Participants == 0, TimeSpan.FromSeconds(20), "the closed connection to leave");
+    }
+
+    [JanusFact]
+    public async Task Moving_a_member_needs_MOVE_MEMBERS_and_lands_them_in_the_target_channel()
+    {
+        var s = await GuildAsync(2);
+        var target = await s.Owner.CreateChannelAsync(s.Guild.Id, "Target", "voice");
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        await using var memberHub = await s.Members[0].ConnectHubAsync();
+        await using var otherHub = await s.Members[1].ConnectHubAsync();
+        await JoinAsync(memberHub, s.Voice);
+        await JoinAsync(otherHub, s.Voice);
+
+        var error = await ErrorOf(() => otherHub.Connection.InvokeAsync("VoiceMove", new { channelId = s.Voice, userId = s.Members[0].Id, targetChannelId = target.Id }));
+        Assert.Contains("MOVE_MEMBERS", error, StringComparison.Ordinal);
+
+        await ownerHub.Connection.InvokeAsync("VoiceMove", new { channelId = s.Voice, userId = s.Members[0].Id, targetChannelId = target.Id });
+
+        var (_, moved) = await memberHub.WaitForAsync("voice:moved");
+        Assert.Equal(s.Voice, moved.GetProperty("fromChannelId").GetGuid());
+        Assert.Equal(target.Id, moved.GetProperty("join").GetProperty("channelId").GetGuid());
+        Assert.Equal(target.Id, await cluster.Grains.GetGrain<IVoiceMemberGrain>(s.Members[0].Id).GetChannel());
+        Assert.Equal(1, (await RoomAsync(s.Voice)).Participants);
+        var answer = await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = target.Id, sdp = Sdp.AudioOffer() });
+        Assert.Equal("answer", answer.GetProperty("type").GetString());
+    }
+
+    private async Task<IReadOnlyList<SfuJanusParticipant>> SfuParticipantsAsync(Guid channelId)
+    {
+        var info = await RoomAsync(channelId);
+        var worker = cluster.Workers.Single(w => w.WorkerId == info.WorkerId);
+        using var adapter = new HttpClient { BaseAddress = worker.Url };
+        adapter.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.WorkerSecret);
+        return (await adapter.GetFromJsonAsync<List<SfuJanusParticipant>>($"/rooms/{channelId:N}/participants"))!;
+    }
+}
