@@ -60,6 +60,11 @@ if ((!inside)); then
     is_root || die "the voice browser tests create a network namespace: run as root"
     [[ -f $silo_dll && -f $api_dll && -f $sfu_dll ]] || die "build first: dotnet build -c Release src/Silo src/Api src/SfuWorker"
     [[ -f $LC_ROOT/src/Api/wwwroot/index.html ]] || die "build the web client first: (cd src/Web && npm run build)"
+    # The Api serves the copy (and compressed variants) made by its own build, not src/Api/wwwroot.
+    served=$LC_ROOT/src/Api/bin/Release/net10.0/wwwroot/index.html
+    if [[ ! -f $served || -n $(find "$LC_ROOT/src/Api/wwwroot" -newer "$served" -print -quit) ]]; then
+        die "the Api's copy of the web client is older than the web build: dotnet build -c Release src/Api"
+    fi
     ensure_apt_packages janus chromium postgresql redis-server curl
     ns=${LC_NETNS:-lcvoice-$$}
     trap 'netns_down "$ns"' EXIT

@@ -28,7 +28,7 @@ export async function launchMediaBrowser() {
   });
 }
 
-/** The built voice chunk's URL, read from the Vite manifest the build wrote. */
+/** The built voice chunk's URL, read from the Vite manifest the build wrote (the Api serves that build). */
 export function voiceChunkUrl() {
   const manifest = JSON.parse(readFileSync(new URL('../../../Api/wwwroot/.vite/manifest.json', import.meta.url), 'utf8'));
   const entry = manifest['src/lib/voice/index.ts'];
@@ -77,6 +77,7 @@ export async function publishOffer(page, kind, screen = { width: 1920, height: 1
       t.stream = stream;
       for (const track of stream.getTracks()) {
         const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        t.crypto.protectSender(tr.sender, track.kind);
         if (track.kind === 'video') {
           const vp8 = RTCRtpSender.getCapabilities('video').codecs.filter((c) => /VP8/i.test(c.mimeType));
           tr.setCodecPreferences(vp8);
@@ -85,7 +86,6 @@ export async function publishOffer(page, kind, screen = { width: 1920, height: 1
           params.encodings = [{ maxBitrate: 4_000_000, maxFramerate: screen.frameRate }];
           await tr.sender.setParameters(params).catch(() => {});
         }
-        t.crypto.protectSender(tr.sender, track.kind);
       }
       await pc.setLocalDescription(await pc.createOffer());
       await new Promise((resolve) => {

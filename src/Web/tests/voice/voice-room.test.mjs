@@ -116,7 +116,7 @@ before(async () => {
   guildId = guild.id;
   const channel = await apiCall(`/api/guilds/${guildId}/channels`, { token: owner.auth.accessToken, body: { name: 'Lounge', type: 'voice' } });
   voiceChannelId = channel.id;
-  const invite = await apiCall(`/api/guilds/${guildId}/invites`, { token: owner.auth.accessToken, body: {} });
+  const invite = await apiCall(`/api/guilds/${guildId}/invites`, { token: owner.auth.accessToken, body: { channelId: voiceChannelId } });
   for (const u of rest) {
     await apiCall(`/api/invites/${invite.code}`, { token: u.auth.accessToken });
   }
@@ -142,6 +142,8 @@ test('three members in one voice channel hear each other: packets arrive and eve
       return users.filter((o) => o !== u).every((o) => decryptedFrom(s, o.id) > 50) && s.inbound.audioPackets > 100;
     }, `${u.name} decrypts both others`, 30_000);
   }
+  const q = (await voiceStats(users[1].page)).quality;
+  console.log(`# audio path: RTT ${q.rttMs?.toFixed(1)} ms, jitter buffer ${q.jitterBufferMs?.toFixed(1)} ms, loss ${q.lossPercent?.toFixed(2)} %`);
   // The sidebar lists the participants under the voice channel.
   const sidebar = users[0].page.getByRole('list', { name: 'In Lounge' });
   await until(async () => (await sidebar.getByRole('listitem').count()) === 3, 'three members listed in the sidebar');
@@ -180,6 +182,24 @@ test('a moderator’s server mute stops the member’s audio at the SFU', async 
   assert.ok(decryptedFrom(s2, bob.id) - decryptedFrom(s1, bob.id) < 5, 'Carol gets nothing from the server-muted Bob');
   await card.getByRole('button', { name: 'Server unmute' }).click();
   await until(async () => decryptedFrom(await voiceStats(carol.page), bob.id) > decryptedFrom(s2, bob.id) + 50, 'Bob is heard again');
+});
+
+test('a 1080p screen share started in the UI is decrypted and decoded at 1920×1080 by both other members', async () => {
+  const [alice, bob, carol] = users;
+  await alice.page.getByRole('combobox', { name: 'Screen share resolution' }).selectOption('1080');
+  await alice.page.getByRole('button', { name: 'Share screen' }).click();
+  await alice.page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+  for (const v of [bob, carol]) {
+    await v.page.locator(`figure.screen[data-user-id="${alice.id}"] video`).waitFor();
+    await until(async () => {
+      const s = await voiceStats(v.page);
+      return s.inbound.videoFrames > 5 && s.inbound.width === 1920 && s.inbound.height === 1080;
+    }, `${v.name} decodes Alice's screen at 1080p`, 40_000);
+  }
+  const shown = await bob.page.locator(`figure.screen[data-user-id="${alice.id}"] video`).evaluate((el) => [el.videoWidth, el.videoHeight]);
+  assert.deepEqual(shown, [1920, 1080]);
+  await alice.page.getByRole('button', { name: 'Stop sharing' }).click();
+  await bob.page.locator(`figure.screen[data-user-id="${alice.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
 });
 
 test('a disconnected member is told and leaves; the others’ keys change without them', async () => {

@@ -26,4 +26,9 @@ export interface WorkerStats {
   byParticipant: Record<string, { decrypted: number; dropped: number }>;
   /** Receiver mid → the participant whose key last decrypted a frame on it (authenticated). */
   receivers: Record<string, string>;
+  /** Transforms attached (one per protected sender or receiver). */
+  transforms: number;
+  /** Frames dropped because processing threw (lastError says why). */
+  errors: number;
+  lastError: string | null;
 }

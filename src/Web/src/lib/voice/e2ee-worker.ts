@@ -24,7 +24,7 @@ const KEYS_KEPT = 3;
 let sendKey: FrameKey | null = null;
 let counter = 0n;
 const receiveKeys = new Map<string, FrameKey[]>();
-const stats: WorkerStats = { encrypted: 0, decrypted: 0, dropped: 0, noKey: 0, sendKid: null, byParticipant: {}, receivers: {} };
+const stats: WorkerStats = { encrypted: 0, decrypted: 0, dropped: 0, noKey: 0, sendKid: null, byParticipant: {}, receivers: {}, transforms: 0, errors: 0, lastError: null };
 
 function participantStats(id: string) {
   return (stats.byParticipant[id] ??= { decrypted: 0, dropped: 0 });
@@ -79,9 +79,17 @@ async function decrypt(kind: MediaKind, mid: string | undefined, frame: EncodedF
 }
 
 function pipe(readable: ReadableStream<EncodedFrame>, writable: WritableStream<EncodedFrame>, options: TransformOptions) {
+  stats.transforms++;
   const transform = new TransformStream<EncodedFrame, EncodedFrame>({
-    transform: (frame, out) =>
-      options.operation === 'encrypt' ? encrypt(options.kind, frame, out) : decrypt(options.kind, options.mid, frame, out),
+    transform: async (frame, out) => {
+      try {
+        await (options.operation === 'encrypt' ? encrypt(options.kind, frame, out) : decrypt(options.kind, options.mid, frame, out));
+      } catch (e) {
+        // A frame that cannot be processed is dropped; the stream goes on.
+        stats.errors++;
+        stats.lastError = String(e);
+      }
+    },
   });
   readable
     .pipeThrough(transform)

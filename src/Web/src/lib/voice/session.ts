@@ -110,7 +110,7 @@ export class VoiceSession {
   private screenTrack: MediaStreamTrack | null = null;
   private keys: MediaKeyRing;
   private readonly off: Array<() => void> = [];
-  private subscribed = new Set<number>();
+  private subscribed = new Set<string>();
   private audio: AudioContext | null = null;
   private remoteAudio = new Map<string, RemoteAudio>();
   private pendingTracks: Array<{ mid: string; track: MediaStreamTrack }> = [];
@@ -240,10 +240,21 @@ export class VoiceSession {
   }
 
   private async doSync(): Promise<void> {
-    const others = this.s.participants.filter((p) => p.userId !== this.opts.selfUserId && p.publishing);
-    const want = new Set(others.map((p) => p.feedId));
-    const subscribe = [...want].filter((f) => !this.subscribed.has(f)).map((feedId) => ({ feedId, mid: null }));
-    const unsubscribe = [...this.subscribed].filter((f) => !want.has(f)).map((feedId) => ({ feedId, mid: null }));
+    // One subscription per published stream: a screen share started later is a new stream of
+    // the same feed and needs its own subscription.
+    const want = new Map<string, { feedId: number; mid: string }>();
+    for (const p of this.s.participants) {
+      if (p.userId !== this.opts.selfUserId && p.publishing) {
+        for (const st of p.streams) {
+          want.set(`${p.feedId}/${st.mid}`, { feedId: p.feedId, mid: st.mid });
+        }
+      }
+    }
+    const subscribe = [...want].filter(([k]) => !this.subscribed.has(k)).map(([, v]) => v);
+    const unsubscribe = [...this.subscribed].filter((k) => !want.has(k)).map((k) => {
+      const [feedId, mid] = k.split('/');
+      return { feedId: Number(feedId), mid: mid! };
+    });
     if (subscribe.length === 0 && unsubscribe.length === 0) {
       return;
     }
@@ -252,7 +263,7 @@ export class VoiceSession {
       subscribe,
       unsubscribe,
     });
-    this.subscribed = want;
+    this.subscribed = new Set(want.keys());
     if (!offer) {
       return;
     }
@@ -413,6 +424,8 @@ export class VoiceSession {
     this.screenTrack = track;
     track.addEventListener('ended', () => void this.stopScreenShare());
     const t = this.pub!.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    // Before any setParameters: Chromium sends a video sender's frames around a transform attached later.
+    this.crypto.protectSender(t.sender, 'video');
     const vp8 = RTCRtpSender.getCapabilities('video')?.codecs.filter((c) => /vp8/i.test(c.mimeType)) ?? [];
     if (vp8.length > 0) {
       t.setCodecPreferences(vp8);
@@ -421,7 +434,6 @@ export class VoiceSession {
     params.degradationPreference = 'maintain-resolution';
     params.encodings = [{ maxBitrate: 4_000_000, maxFramerate: options.frameRate }];
     await t.sender.setParameters(params).catch(() => {});
-    this.crypto.protectSender(t.sender, 'video');
     await this.negotiatePublisher();
     this.update({ sharing: true });
   }
