@@ -60,6 +60,8 @@ async function openPage(u) {
     }
   });
   const page = await context.newPage();
+  // Generous: the whole stack and three browsers share two cores with whatever else runs.
+  page.setDefaultTimeout(90_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   u.context = context;
@@ -140,7 +142,7 @@ test('three members in one voice channel hear each other: packets arrive and eve
     await until(async () => {
       const s = await voiceStats(u.page);
       return users.filter((o) => o !== u).every((o) => decryptedFrom(s, o.id) > 50) && s.inbound.audioPackets > 100;
-    }, `${u.name} decrypts both others`, 30_000);
+    }, `${u.name} decrypts both others`, 60_000);
   }
   const q = (await voiceStats(users[1].page)).quality;
   console.log(`# audio path: RTT ${q.rttMs?.toFixed(1)} ms, jitter buffer ${q.jitterBufferMs?.toFixed(1)} ms, loss ${q.lossPercent?.toFixed(2)} %`);

@@ -459,6 +459,12 @@ export class VoiceSession {
     }
     const rest = this.s.participants.filter((x) => x.userId !== p.userId);
     this.update({ participants: p.participant ? [...rest, p.participant] : rest });
+    if (p.participant && !p.participant.screenSharing && this.s.screens[p.userId]) {
+      // A remote track only mutes when its stream is unsubscribed: the state says the share ended.
+      const screens = { ...this.s.screens };
+      delete screens[p.userId];
+      this.update({ screens });
+    }
     if (!p.participant) {
       this.keys.left(p.userId);
       this.remoteAudio.get(p.userId)?.source.disconnect();
