@@ -198,8 +198,15 @@ test('a 1080p screen share started in the UI is decrypted and decoded at 1920×1
       return s.inbound.videoFrames > 5 && s.inbound.width === 1920 && s.inbound.height === 1080;
     }, `${v.name} decodes Alice's screen at 1080p`, 40_000);
   }
-  const shown = await bob.page.locator(`figure.screen[data-user-id="${alice.id}"] video`).evaluate((el) => [el.videoWidth, el.videoHeight]);
-  assert.deepEqual(shown, [1920, 1080]);
+  // What the page shows: the <video> renders the decrypted stream at full size.
+  await until(
+    async () => {
+      const [w, h] = await bob.page.locator(`figure.screen[data-user-id="${alice.id}"] video`).evaluate((el) => [el.videoWidth, el.videoHeight]);
+      return w === 1920 && h === 1080;
+    },
+    'Bob’s page shows the share at 1920×1080',
+    30_000,
+  );
   await alice.page.getByRole('button', { name: 'Stop sharing' }).click();
   await bob.page.locator(`figure.screen[data-user-id="${alice.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
 });
