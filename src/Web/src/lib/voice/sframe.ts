@@ -102,7 +102,7 @@ export function deriveNonce(salt: Uint8Array, ctr: bigint): Uint8Array {
 export type MediaKind = 'audio' | 'video';
 
 /**
- * How many leading bytes of an encoded frame stay in clear (JANUS-NOTES, "Media E2EE"):
+ * How many leading bytes of an encoded frame stay in clear, so that the SFU and depacketisers cope:
  * Opus 1 (the TOC byte), VP8 10 on a key frame (payload header + start code + dimensions) and
  * 3 on a delta frame. A VP8 key frame is recognised from the bitstream itself (bit 0 of the first
  * byte is 0), so sender and receiver agree without relying on frame metadata.
