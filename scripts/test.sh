@@ -15,7 +15,7 @@ source "$LC_ROOT/scripts/lib/procs.sh"
 
 usage() {
     cat <<'EOF'
-Usage: ./scripts/test.sh [--no-web] [--no-e2e] [-h|--help]
+Usage: ./scripts/test.sh [--no-web] [--no-e2e] [--no-voice] [-h|--help]
 
 Installs what the tests need (postgresql, redis-server, janus, chromium; npm ci), starts a throwaway
 PostgreSQL and Redis on free loopback ports, and runs, in order:
@@ -24,6 +24,8 @@ PostgreSQL and Redis on free loopback ports, and runs, in order:
   dotnet build  dotnet build LesCopains.sln -c Release
   dotnet test   dotnet test LesCopains.sln -c Release --no-build
   e2e           one silo + one Api on free ports, then npm run test:e2e (Chromium)
+  voice e2e     scripts/voice-e2e.sh: the whole stack with Janus and Chromium in a private
+                network namespace (root only; skipped otherwise), src/Web/tests/voice
 Everything it started is stopped and its temporary files deleted on exit, also on failure/Ctrl-C.
 
 Tests get: TEST_DATABASE_URL (superuser, database 'postgres'; create your own databases),
@@ -34,15 +36,18 @@ Janus instances on loopback with a generated configuration).
 
   --no-web   skip the web build, web unit tests and browser tests
   --no-e2e   skip the browser tests
+  --no-voice skip the voice browser tests
 EOF
 }
 
 run_web=1
 run_e2e=1
+run_voice=1
 for arg in "$@"; do
     case $arg in
         --no-web) run_web=0 ;;
         --no-e2e) run_e2e=0 ;;
+        --no-voice) run_voice=0 ;;
         -h | --help)
             usage
             exit 0
@@ -379,6 +384,33 @@ elif ((!run_e2e)); then
     record "e2e" skipped - - 0 "--no-e2e"
 else
     run_e2e_suite
+fi
+
+run_voice_suite() {
+    local rc p f t0
+    t0=$(now)
+    if ! is_root; then
+        record "voice e2e" skipped - - 0 "needs root (creates a network namespace)"
+        return
+    fi
+    if ((!dotnet_built || !web_built)); then
+        record "voice e2e" FAILED - - 0 "not run: the build failed"
+        return
+    fi
+    info "scripts/voice-e2e.sh (network namespace, Janus, Chromium)"
+    run_logged "$tmp/voice-e2e.log" 15m "$LC_ROOT" env CI="${CI:-true}" "$LC_ROOT/scripts/voice-e2e.sh"
+    rc=$?
+    read -r p f < <(count_js_output "$tmp/voice-e2e.log"; echo)
+    if ((rc == 0)); then
+        record "voice e2e" ok "${p:--}" "${f:--}" $(($(now) - t0))
+    else
+        record "voice e2e" FAILED "${p:--}" "${f:--}" $(($(now) - t0)) "exit $rc"
+    fi
+}
+if ((!have_web || !run_e2e || !run_voice)); then
+    record "voice e2e" skipped - - 0 "--no-web, --no-e2e or --no-voice"
+else
+    run_voice_suite
 fi
 
 # ---------------------------------------------------------------- summary

@@ -6,6 +6,8 @@ const apiTarget = process.env.API_URL ?? 'http://127.0.0.1:5000';
 
 export default defineConfig({
   plugins: [svelte()],
+  // The frame-encryption worker is created with { type: 'module' }.
+  worker: { format: 'es' },
   build: {
     outDir: '../Api/wwwroot',
     emptyOutDir: true,

@@ -1,0 +1,605 @@
+/**
+ * One voice session: this tab in one voice channel. Two peer connections to the SFU — one that
+ * publishes (microphone, and a screen share while sharing), one that receives everyone else's
+ * streams — with every frame encrypted/decrypted in the FrameCrypto worker. Signalling rides the
+ * hub (docs/API.md "Voice"); media keys travel over the MediaKeyExchange, never the server.
+ */
+import { writable, type Readable } from 'svelte/store';
+import { invoke, onGatewayEvent } from '../gateway.ts';
+import { FrameCrypto, frameTransformSupport } from './e2ee.ts';
+import type { WorkerStats } from './e2ee-protocol.ts';
+import { MediaKeyRing, type MediaKeyExchange } from './keys.ts';
+
+export interface VoiceStreamInfo {
+  mid: string;
+  kind: 'audio' | 'video';
+}
+
+export interface VoiceParticipant {
+  userId: string;
+  feedId: number;
+  selfMute: boolean;
+  selfDeaf: boolean;
+  serverMute: boolean;
+  speaking: boolean;
+  screenSharing: boolean;
+  publishing: boolean;
+  streams: VoiceStreamInfo[];
+  joinedAt: string;
+}
+
+export interface VoiceJoinResult {
+  guildId: string;
+  channelId: string;
+  epoch: number;
+  self: VoiceParticipant;
+  participants: VoiceParticipant[];
+  e2ee: boolean;
+}
+
+export type SessionStatus = 'connecting' | 'connected' | 'kicked' | 'closed' | 'failed';
+
+export interface Quality {
+  rttMs: number | null;
+  lossPercent: number | null;
+  jitterBufferMs: number | null;
+}
+
+export interface SessionState {
+  status: SessionStatus;
+  error: string | null;
+  channelId: string;
+  participants: VoiceParticipant[];
+  selfMute: boolean;
+  selfDeaf: boolean;
+  sharing: boolean;
+  /** userId → remote screen-share stream being shown. */
+  screens: Record<string, MediaStream>;
+  quality: Quality;
+}
+
+export interface SessionOptions {
+  guildId: string;
+  channelId: string;
+  selfUserId: string;
+  exchange: MediaKeyExchange;
+  inputDeviceId?: string | null;
+  outputDeviceId?: string | null;
+  volumeOf?: (userId: string) => number;
+}
+
+const VOLUME_KEY = 'lescopains.voice.volume';
+
+/** Per-user volume (0–2, i.e. 0–200 %), remembered in localStorage. */
+export function storedVolume(userId: string): number {
+  try {
+    const all = JSON.parse(localStorage.getItem(VOLUME_KEY) ?? '{}') as Record<string, unknown>;
+    const v = all[userId];
+    return typeof v === 'number' && v >= 0 && v <= 2 ? v : 1;
+  } catch {
+    return 1;
+  }
+}
+
+export function storeVolume(userId: string, volume: number): void {
+  try {
+    const all = JSON.parse(localStorage.getItem(VOLUME_KEY) ?? '{}') as Record<string, number>;
+    all[userId] = Math.min(2, Math.max(0, volume));
+    localStorage.setItem(VOLUME_KEY, JSON.stringify(all));
+  } catch {
+    // Storage disabled: the volume lasts for this page.
+  }
+}
+
+interface RemoteAudio {
+  element: HTMLAudioElement;
+  source: MediaStreamAudioSourceNode;
+  gain: GainNode;
+  analyser: AnalyserNode;
+}
+
+export class VoiceSession {
+  private readonly state = writable<SessionState>();
+  readonly store: Readable<SessionState>;
+  private s: SessionState;
+  readonly crypto: FrameCrypto;
+  private pub: RTCPeerConnection | null = null;
+  private sub: RTCPeerConnection | null = null;
+  private mic: MediaStreamTrack | null = null;
+  private micSender: RTCRtpSender | null = null;
+  private screenTrack: MediaStreamTrack | null = null;
+  private keys: MediaKeyRing;
+  private readonly off: Array<() => void> = [];
+  private subscribed = new Set<string>();
+  private audio: AudioContext | null = null;
+  private remoteAudio = new Map<string, RemoteAudio>();
+  private pendingTracks: Array<{ mid: string; track: MediaStreamTrack }> = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private pttHeld = false;
+  pushToTalkKey: string | null = null;
+  private subscribeChain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: SessionOptions) {
+    const mode = frameTransformSupport();
+    if (!mode) {
+      throw new Error('This browser cannot encrypt media end to end.');
+    }
+    this.crypto = new FrameCrypto(mode);
+    this.keys = new MediaKeyRing(opts.channelId, opts.selfUserId, opts.exchange, this.crypto);
+    this.s = {
+      status: 'connecting',
+      error: null,
+      channelId: opts.channelId,
+      participants: [],
+      selfMute: false,
+      selfDeaf: false,
+      sharing: false,
+      screens: {},
+      quality: { rttMs: null, lossPercent: null, jitterBufferMs: null },
+    };
+    this.state.set(this.s);
+    this.store = { subscribe: this.state.subscribe };
+  }
+
+  private update(patch: Partial<SessionState>): void {
+    this.s = { ...this.s, ...patch };
+    this.state.set(this.s);
+  }
+
+  get channelId(): string {
+    return this.opts.channelId;
+  }
+
+  async join(): Promise<void> {
+    const { channelId } = this.opts;
+    this.off.push(
+      this.opts.exchange.onKey((k) => this.keys.received(k)),
+      onGatewayEvent('voice:state', (p) => this.onState(p as { channelId: string; userId: string; participant: VoiceParticipant | null })),
+      onGatewayEvent('voice:rekey', (p) => this.onRekey(p as { channelId: string; epoch: number; userIds: string[] })),
+      onGatewayEvent('voice:kicked', (p) => this.onKicked(p as { channelId: string })),
+      onGatewayEvent('voice:rejoin', (p) => {
+        if ((p as { channelId: string }).channelId === channelId) {
+          void this.reconnectMedia();
+        }
+      }),
+    );
+    try {
+      this.audio = new AudioContext();
+      await this.applyOutputDevice();
+      this.mic = (
+        await navigator.mediaDevices.getUserMedia({
+          audio: this.opts.inputDeviceId ? { deviceId: { exact: this.opts.inputDeviceId } } : true,
+        })
+      ).getAudioTracks()[0]!;
+      const join = await invoke<VoiceJoinResult>('VoiceJoin', { channelId });
+      this.update({ participants: join.participants });
+      await this.keys.rekey(join.epoch, join.participants.map((p) => p.userId));
+      await this.publish();
+      if (join.self.serverMute) {
+        await this.micSender?.replaceTrack(null);
+      }
+      await this.syncSubscriptions();
+      this.update({ status: 'connected' });
+      this.timer = setInterval(() => void this.poll(), 1000);
+    } catch (e) {
+      this.update({ status: 'failed', error: e instanceof Error ? e.message : String(e) });
+      await this.close(false);
+      throw e;
+    }
+  }
+
+  private newPeerConnection(): RTCPeerConnection {
+    return new RTCPeerConnection({ ...this.crypto.peerConnectionConfig, bundlePolicy: 'max-bundle' });
+  }
+
+  /**
+   * Our candidates go inside the SDP (host candidates gather in milliseconds), then the end of
+   * candidates is signalled once: fewer hub round trips than one per candidate.
+   */
+  private async gathered(pc: RTCPeerConnection): Promise<void> {
+    if (pc.iceGatheringState === 'complete') {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => pc.iceGatheringState === 'complete' && resolve();
+      pc.addEventListener('icegatheringstatechange', done);
+      setTimeout(resolve, 2000);
+    });
+  }
+
+  private endOfCandidates(target: 'publisher' | 'subscriber'): void {
+    void invoke('VoiceTrickle', { channelId: this.opts.channelId, target, candidate: null, sdpMid: null, sdpMLineIndex: null }).catch(() => {});
+  }
+
+  private async publish(): Promise<void> {
+    const pc = (this.pub = this.newPeerConnection());
+    const stream = new MediaStream([this.mic!]);
+    const t = pc.addTransceiver(this.mic!, { direction: 'sendonly', streams: [stream] });
+    this.micSender = t.sender;
+    this.crypto.protectSender(t.sender, 'audio');
+    await this.negotiatePublisher();
+  }
+
+  private async negotiatePublisher(): Promise<void> {
+    const pc = this.pub!;
+    await pc.setLocalDescription(await pc.createOffer());
+    await this.gathered(pc);
+    const answer = await invoke<{ type: 'answer'; sdp: string }>('VoicePublish', {
+      channelId: this.opts.channelId,
+      sdp: pc.localDescription!.sdp,
+      screen: this.screenTrack !== null,
+    });
+    await pc.setRemoteDescription(answer);
+    this.endOfCandidates('publisher');
+  }
+
+  /** Subscribes to every other participant that publishes, and drops those who left. */
+  private syncSubscriptions(): Promise<void> {
+    this.subscribeChain = this.subscribeChain.then(() => this.doSync()).catch(() => {});
+    return this.subscribeChain;
+  }
+
+  private async doSync(): Promise<void> {
+    // One subscription per published stream: a screen share started later is a new stream of
+    // the same feed and needs its own subscription.
+    const want = new Map<string, { feedId: number; mid: string }>();
+    for (const p of this.s.participants) {
+      if (p.userId !== this.opts.selfUserId && p.publishing) {
+        for (const st of p.streams) {
+          want.set(`${p.feedId}/${st.mid}`, { feedId: p.feedId, mid: st.mid });
+        }
+      }
+    }
+    const subscribe = [...want].filter(([k]) => !this.subscribed.has(k)).map(([, v]) => v);
+    const unsubscribe = [...this.subscribed].filter((k) => !want.has(k)).map((k) => {
+      const [feedId, mid] = k.split('/');
+      return { feedId: Number(feedId), mid: mid! };
+    });
+    if (subscribe.length === 0 && unsubscribe.length === 0) {
+      return;
+    }
+    const offer = await invoke<{ type: 'offer'; sdp: string } | null>('VoiceSubscribe', {
+      channelId: this.opts.channelId,
+      subscribe,
+      unsubscribe,
+    });
+    this.subscribed = new Set(want.keys());
+    if (!offer) {
+      return;
+    }
+    if (!this.sub) {
+      this.sub = this.newPeerConnection();
+      this.sub.ontrack = (e) => this.onTrack(e);
+    }
+    await this.sub.setRemoteDescription(offer);
+    await this.sub.setLocalDescription(await this.sub.createAnswer());
+    await this.gathered(this.sub);
+    await invoke('VoiceSubscribeAnswer', { channelId: this.opts.channelId, sdp: this.sub.localDescription!.sdp });
+    this.endOfCandidates('subscriber');
+  }
+
+  private onTrack(e: RTCTrackEvent): void {
+    const mid = e.transceiver.mid ?? '';
+    const kind = e.track.kind === 'video' ? 'video' : 'audio';
+    this.crypto.protectReceiver(e.receiver, kind, mid);
+    this.pendingTracks.push({ mid, track: e.track });
+  }
+
+  /** Places received tracks once the worker has told whose key decrypts them. */
+  private placeTracks(stats: WorkerStats): void {
+    const still: typeof this.pendingTracks = [];
+    const screens = { ...this.s.screens };
+    let changed = false;
+    for (const t of this.pendingTracks) {
+      const userId = stats.receivers[t.mid];
+      if (!userId) {
+        still.push(t);
+        continue;
+      }
+      if (t.track.kind === 'audio') {
+        this.playAudio(userId, t.track);
+      } else {
+        screens[userId] = new MediaStream([t.track]);
+        changed = true;
+        t.track.addEventListener('ended', () => {
+          const next = { ...this.s.screens };
+          delete next[userId];
+          this.update({ screens: next });
+        });
+      }
+    }
+    this.pendingTracks = still;
+    if (changed) {
+      this.update({ screens });
+    }
+  }
+
+  private playAudio(userId: string, track: MediaStreamTrack): void {
+    const ctx = this.audio!;
+    this.remoteAudio.get(userId)?.source.disconnect();
+    const stream = new MediaStream([track]);
+    // Chromium only feeds a remote WebRTC track into Web Audio while a media element plays it.
+    const element = new Audio();
+    element.muted = true;
+    element.srcObject = stream;
+    void element.play().catch(() => {});
+    const source = ctx.createMediaStreamSource(stream);
+    const gain = ctx.createGain();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 256;
+    gain.gain.value = this.s.selfDeaf ? 0 : (this.opts.volumeOf ?? storedVolume)(userId);
+    source.connect(analyser);
+    source.connect(gain).connect(ctx.destination);
+    this.remoteAudio.set(userId, { element, source, gain, analyser });
+  }
+
+  setVolume(userId: string, volume: number): void {
+    storeVolume(userId, volume);
+    const a = this.remoteAudio.get(userId);
+    if (a && !this.s.selfDeaf) {
+      a.gain.gain.value = Math.min(2, Math.max(0, volume));
+    }
+  }
+
+  /** Mute stops sending altogether (no packets), not just silence. */
+  async setMute(muted: boolean): Promise<void> {
+    this.update({ selfMute: muted });
+    await this.applyMic();
+    await invoke('VoiceUpdateState', { channelId: this.opts.channelId, selfMute: muted }).catch(() => {});
+  }
+
+  async setDeaf(deaf: boolean): Promise<void> {
+    this.update({ selfDeaf: deaf, selfMute: deaf ? true : this.s.selfMute });
+    for (const [userId, a] of this.remoteAudio) {
+      a.gain.gain.value = deaf ? 0 : storedVolume(userId);
+    }
+    await this.applyMic();
+    await invoke('VoiceUpdateState', { channelId: this.opts.channelId, selfDeaf: deaf, selfMute: this.s.selfMute }).catch(() => {});
+  }
+
+  private selfParticipant(): VoiceParticipant | undefined {
+    return this.s.participants.find((p) => p.userId === this.opts.selfUserId);
+  }
+
+  private async applyMic(): Promise<void> {
+    const serverMuted = this.selfParticipant()?.serverMute ?? false;
+    const pttBlocks = this.pushToTalkKey !== null && !this.pttHeld;
+    const send = !this.s.selfMute && !serverMuted && !pttBlocks;
+    await this.micSender?.replaceTrack(send ? this.mic : null);
+  }
+
+  /** Push-to-talk: while a key is set, the microphone sends only while it is held. */
+  async setPushToTalk(key: string | null): Promise<void> {
+    this.pushToTalkKey = key;
+    await this.applyMic();
+  }
+
+  async pushToTalk(held: boolean): Promise<void> {
+    if (this.pttHeld !== held) {
+      this.pttHeld = held;
+      await this.applyMic();
+    }
+  }
+
+  async serverMute(userId: string, muted: boolean): Promise<void> {
+    await invoke('VoiceServerMute', { channelId: this.opts.channelId, userId, muted });
+  }
+
+  async disconnectMember(userId: string): Promise<void> {
+    await invoke('VoiceDisconnect', { channelId: this.opts.channelId, userId });
+  }
+
+  async setInputDevice(deviceId: string): Promise<void> {
+    const track = (await navigator.mediaDevices.getUserMedia({ audio: { deviceId: { exact: deviceId } } })).getAudioTracks()[0]!;
+    this.mic?.stop();
+    this.mic = track;
+    this.opts.inputDeviceId = deviceId;
+    await this.applyMic();
+  }
+
+  async setOutputDevice(deviceId: string): Promise<void> {
+    this.opts.outputDeviceId = deviceId;
+    await this.applyOutputDevice();
+  }
+
+  static get canChooseOutput(): boolean {
+    return typeof AudioContext !== 'undefined' && 'setSinkId' in AudioContext.prototype;
+  }
+
+  private async applyOutputDevice(): Promise<void> {
+    const id = this.opts.outputDeviceId;
+    if (id && this.audio && VoiceSession.canChooseOutput) {
+      await (this.audio as AudioContext & { setSinkId(id: string): Promise<void> }).setSinkId(id).catch(() => {});
+    }
+  }
+
+  /** Shares the screen at up to 1920×1080 (the sharer picks resolution and frame rate). */
+  async startScreenShare(options: { width: number; height: number; frameRate: number }): Promise<void> {
+    const stream = await navigator.mediaDevices.getDisplayMedia({
+      video: { width: { ideal: options.width, max: 1920 }, height: { ideal: options.height, max: 1080 }, frameRate: { ideal: options.frameRate, max: 30 } },
+      audio: false,
+    });
+    const track = stream.getVideoTracks()[0]!;
+    track.contentHint = 'detail';
+    this.screenTrack = track;
+    track.addEventListener('ended', () => void this.stopScreenShare());
+    const t = this.pub!.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    // Before any setParameters: Chromium sends a video sender's frames around a transform attached later.
+    this.crypto.protectSender(t.sender, 'video');
+    const vp8 = RTCRtpSender.getCapabilities('video')?.codecs.filter((c) => /vp8/i.test(c.mimeType)) ?? [];
+    if (vp8.length > 0) {
+      t.setCodecPreferences(vp8);
+    }
+    const params = t.sender.getParameters();
+    params.degradationPreference = 'maintain-resolution';
+    params.encodings = [{ maxBitrate: 4_000_000, maxFramerate: options.frameRate }];
+    await t.sender.setParameters(params).catch(() => {});
+    await this.negotiatePublisher();
+    this.update({ sharing: true });
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const track = this.screenTrack;
+    if (!track || !this.pub) {
+      return;
+    }
+    this.screenTrack = null;
+    track.stop();
+    const t = this.pub.getTransceivers().find((x) => x.sender.track === track);
+    if (t) {
+      t.stop();
+    }
+    this.update({ sharing: false });
+    await this.negotiatePublisher().catch(() => {});
+  }
+
+  private onState(p: { channelId: string; userId: string; participant: VoiceParticipant | null }): void {
+    if (p.channelId !== this.opts.channelId) {
+      return;
+    }
+    const rest = this.s.participants.filter((x) => x.userId !== p.userId);
+    this.update({ participants: p.participant ? [...rest, p.participant] : rest });
+    if (p.participant && !p.participant.screenSharing && this.s.screens[p.userId]) {
+      // A remote track only mutes when its stream is unsubscribed: the state says the share ended.
+      const screens = { ...this.s.screens };
+      delete screens[p.userId];
+      this.update({ screens });
+    }
+    if (!p.participant) {
+      this.keys.left(p.userId);
+      this.remoteAudio.get(p.userId)?.source.disconnect();
+      this.remoteAudio.delete(p.userId);
+      const screens = { ...this.s.screens };
+      delete screens[p.userId];
+      this.update({ screens });
+    }
+    if (p.userId === this.opts.selfUserId) {
+      void this.applyMic();
+    }
+    void this.syncSubscriptions();
+  }
+
+  private onRekey(p: { channelId: string; epoch: number; userIds: string[] }): void {
+    if (p.channelId === this.opts.channelId) {
+      void this.keys.rekey(p.epoch, p.userIds);
+    }
+  }
+
+  private onKicked(p: { channelId: string }): void {
+    if (p.channelId === this.opts.channelId) {
+      this.update({ status: 'kicked' });
+      void this.close(false);
+    }
+  }
+
+  private async reconnectMedia(): Promise<void> {
+    this.pub?.close();
+    this.sub?.close();
+    this.sub = null;
+    this.subscribed.clear();
+    await this.publish();
+    await this.syncSubscriptions();
+  }
+
+  /** Encryption counters and transport quality, also read by the browser tests. */
+  async stats(): Promise<{ crypto: WorkerStats; quality: Quality; inbound: { audioPackets: number; videoFrames: number; width: number; height: number }; outboundAudioPackets: number }> {
+    const crypto = await this.crypto.stats();
+    let rtt: number | null = null;
+    let lost = 0;
+    let received = 0;
+    let jitterDelay = 0;
+    let jitterEmitted = 0;
+    const inbound = { audioPackets: 0, videoFrames: 0, width: 0, height: 0 };
+    let outboundAudioPackets = 0;
+    for (const pc of [this.pub, this.sub]) {
+      if (!pc) {
+        continue;
+      }
+      for (const r of (await pc.getStats()).values() as IterableIterator<Record<string, unknown>>) {
+        if (r.type === 'candidate-pair' && r.nominated && typeof r.currentRoundTripTime === 'number') {
+          rtt = Math.max(rtt ?? 0, r.currentRoundTripTime * 1000);
+        }
+        if (r.type === 'inbound-rtp') {
+          lost += (r.packetsLost as number) ?? 0;
+          received += (r.packetsReceived as number) ?? 0;
+          if (r.kind === 'audio') {
+            inbound.audioPackets += (r.packetsReceived as number) ?? 0;
+            jitterDelay += (r.jitterBufferDelay as number) ?? 0;
+            jitterEmitted += (r.jitterBufferEmittedCount as number) ?? 0;
+          } else {
+            inbound.videoFrames += (r.framesDecoded as number) ?? 0;
+            inbound.width = Math.max(inbound.width, (r.frameWidth as number) ?? 0);
+            inbound.height = Math.max(inbound.height, (r.frameHeight as number) ?? 0);
+          }
+        }
+        if (r.type === 'outbound-rtp' && r.kind === 'audio') {
+          outboundAudioPackets += (r.packetsSent as number) ?? 0;
+        }
+      }
+    }
+    const quality: Quality = {
+      rttMs: rtt,
+      lossPercent: received + lost > 0 ? (100 * lost) / (received + lost) : null,
+      jitterBufferMs: jitterEmitted > 0 ? (1000 * jitterDelay) / jitterEmitted : null,
+    };
+    return { crypto, quality, inbound, outboundAudioPackets };
+  }
+
+  /** Remote speaking from the decoded audio level (AnalyserNode). */
+  speakingUsers(): Set<string> {
+    const out = new Set<string>();
+    const buf = new Uint8Array(128);
+    for (const [userId, a] of this.remoteAudio) {
+      a.analyser.getByteTimeDomainData(buf);
+      let peak = 0;
+      for (const v of buf) {
+        peak = Math.max(peak, Math.abs(v - 128));
+      }
+      if (peak > 6) {
+        out.add(userId);
+      }
+    }
+    return out;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const st = await this.stats();
+      this.placeTracks(st.crypto);
+      this.update({ quality: st.quality });
+    } catch {
+      // The connection is closing.
+    }
+  }
+
+  async leave(): Promise<void> {
+    await this.close(true);
+  }
+
+  private async close(tellServer: boolean): Promise<void> {
+    if (this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+    for (const f of this.off.splice(0)) {
+      f();
+    }
+    this.keys.close();
+    this.pub?.close();
+    this.sub?.close();
+    this.mic?.stop();
+    this.screenTrack?.stop();
+    for (const a of this.remoteAudio.values()) {
+      a.element.srcObject = null;
+    }
+    this.remoteAudio.clear();
+    await this.audio?.close().catch(() => {});
+    this.crypto.close();
+    if (tellServer) {
+      await invoke('VoiceLeave').catch(() => {});
+    }
+    if (this.s.status === 'connecting' || this.s.status === 'connected') {
+      this.update({ status: 'closed' });
+    }
+  }
+}

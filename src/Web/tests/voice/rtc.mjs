@@ -1,0 +1,186 @@
+// Browser side of the voice tests: Chromium with fake media devices, inside the test's network
+// namespace (scripts/voice-e2e.sh), loading the app's own voice chunk.
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+
+export async function launchMediaBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--auto-select-desktop-capture-source=Entire screen',
+      '--auto-accept-this-tab-capture',
+      // Keep the fake devices from being throttled in background tabs of one browser.
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+    ],
+  });
+}
+
+/** The built voice chunk's URL, read from the Vite manifest the build wrote (the Api serves that build). */
+export function voiceChunkUrl() {
+  const manifest = JSON.parse(readFileSync(new URL('../../../Api/wwwroot/.vite/manifest.json', import.meta.url), 'utf8'));
+  const entry = manifest['src/lib/voice/index.ts'];
+  if (!entry) {
+    throw new Error('the voice chunk is not in the build (src/lib/voice/index.ts must be dynamically imported)');
+  }
+  return `/${entry.file}`;
+}
+
+/** A page on the app's origin with the voice chunk loaded and a FrameCrypto ready. */
+export async function mediaPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${BASE_URL}/login`);
+  await page.evaluate(async (url) => {
+    const v = await import(url);
+    const mode = v.frameTransformSupport();
+    if (!mode) throw new Error('no frame transform support');
+    window.__t = { v, crypto: new v.FrameCrypto(mode), remote: [] };
+  }, voiceChunkUrl());
+  return { context, page, errors };
+}
+
+/**
+ * Creates the publisher connection: microphone (kind 'audio') or a screen capture (kind 'screen'),
+ * every sender encrypted. Returns the SDP offer.
+ */
+export async function publishOffer(page, kind, screen = { width: 1920, height: 1080, frameRate: 15 }) {
+  return page.evaluate(
+    async ({ kind, screen }) => {
+      const t = window.__t;
+      const pc = new RTCPeerConnection(t.crypto.peerConnectionConfig);
+      t.pub = pc;
+      let stream;
+      if (kind === 'audio') {
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } else {
+        stream = await navigator.mediaDevices.getDisplayMedia({
+          video: { width: { ideal: screen.width }, height: { ideal: screen.height }, frameRate: screen.frameRate },
+          audio: false,
+        });
+        stream.getVideoTracks()[0].contentHint = 'detail';
+      }
+      t.stream = stream;
+      for (const track of stream.getTracks()) {
+        const tr = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        t.crypto.protectSender(tr.sender, track.kind);
+        if (track.kind === 'video') {
+          const vp8 = RTCRtpSender.getCapabilities('video').codecs.filter((c) => /VP8/i.test(c.mimeType));
+          tr.setCodecPreferences(vp8);
+          const params = tr.sender.getParameters();
+          params.degradationPreference = 'maintain-resolution';
+          params.encodings = [{ maxBitrate: 4_000_000, maxFramerate: screen.frameRate }];
+          await tr.sender.setParameters(params).catch(() => {});
+        }
+      }
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((resolve) => {
+        if (pc.iceGatheringState === 'complete') return resolve();
+        pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+        setTimeout(resolve, 3000);
+      });
+      return pc.localDescription.sdp;
+    },
+    { kind, screen },
+  );
+}
+
+export async function acceptAnswer(page, sdp) {
+  await page.evaluate(async (sdp) => window.__t.pub.setRemoteDescription({ type: 'answer', sdp }), sdp);
+}
+
+/** Answers an SFU subscription offer; every receiver decrypted through the worker. */
+export async function subscribeAnswer(page, sdp) {
+  return page.evaluate(
+    async ({ sdp }) => {
+      const t = window.__t;
+      const pc = new RTCPeerConnection(t.crypto.peerConnectionConfig);
+      t.sub = pc;
+      pc.ontrack = (e) => {
+        t.crypto.protectReceiver(e.receiver, e.track.kind);
+        const el = document.createElement(e.track.kind === 'audio' ? 'audio' : 'video');
+        el.muted = true;
+        el.autoplay = true;
+        el.srcObject = new MediaStream([e.track]);
+        document.body.append(el);
+        t.remote.push(el);
+      };
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      await new Promise((resolve) => {
+        if (pc.iceGatheringState === 'complete') return resolve();
+        pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+        setTimeout(resolve, 3000);
+      });
+      return pc.localDescription.sdp;
+    },
+    { sdp },
+  );
+}
+
+/** Inbound RTP (subscriber side) and transform counters. */
+export async function mediaStats(page) {
+  return page.evaluate(async () => {
+    const t = window.__t;
+    const inbound = { audio: { packets: 0, frames: 0, concealed: 0 }, video: { packets: 0, frames: 0, width: 0, height: 0 } };
+    const outbound = { audio: 0, video: 0 };
+    const pairs = [];
+    for (const pc of [t.sub, t.pub].filter(Boolean)) {
+      const report = await pc.getStats();
+      const byId = new Map([...report.values()].map((s) => [s.id, s]));
+      for (const s of report.values()) {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+          inbound.audio.packets += s.packetsReceived ?? 0;
+          inbound.audio.concealed += s.concealedSamples ?? 0;
+        }
+        if (s.type === 'inbound-rtp' && s.kind === 'video') {
+          inbound.video.packets += s.packetsReceived ?? 0;
+          inbound.video.frames += s.framesDecoded ?? 0;
+          inbound.video.width = Math.max(inbound.video.width, s.frameWidth ?? 0);
+          inbound.video.height = Math.max(inbound.video.height, s.frameHeight ?? 0);
+        }
+        if (s.type === 'outbound-rtp') {
+          outbound[s.kind] += s.packetsSent ?? 0;
+        }
+        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+          const l = byId.get(s.localCandidateId);
+          const r = byId.get(s.remoteCandidateId);
+          pairs.push(`${l?.address}:${l?.port} -> ${r?.address}:${r?.port}`);
+        }
+      }
+    }
+    return { inbound, outbound, pairs, crypto: await t.crypto.stats() };
+  });
+}
+
+/** Polls `fn` until it returns a truthy value or `timeout` ms pass. */
+export async function until(fn, message, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeout} ms: ${message}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const randomKey = () => Array.from(crypto.getRandomValues(new Uint8Array(32)));

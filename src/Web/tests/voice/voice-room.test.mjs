@@ -1,0 +1,229 @@
+// Voice channels end to end: the real app (silo, Api, SFU worker, Janus) in the namespace, three
+// members joining through the UI. Media keys: until the Signal-backed MediaKeyExchange exists, the
+// test registers a relay of its own (this file only, never shipped) that passes each key from one
+// page to the others through the test process — it stands in for the Signal sessions, so these
+// tests cover signalling, the SFU, frame encryption and the UI, not the key transport.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { BASE_URL, launchMediaBrowser, until, voiceChunkUrl } from './rtc.mjs';
+
+const password = 'correct horse battery staple';
+let browser;
+const users = [];
+let guildId;
+let voiceChannelId;
+/** Every key the pages sent: {from, to: [userIds], kid}. */
+const keyLog = [];
+
+async function apiCall(path, { token, method = 'POST', body } = {}) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+async function newUser(name) {
+  const username = `v_${name}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+  await apiCall('/api/auth/register', { body: { username, password, displayName: name } });
+  const auth = await apiCall('/api/auth/login', { body: { username, password } });
+  return { name, auth, id: auth.user.id };
+}
+
+async function openPage(u) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const now = Date.now();
+  const stored = {
+    accessToken: u.auth.accessToken,
+    refreshToken: u.auth.refreshToken,
+    accessExpiresAt: now + u.auth.expiresIn * 1000,
+    accessLifetime: u.auth.expiresIn * 1000,
+    refreshExpiresAt: new Date(u.auth.refreshExpiresAt).getTime(),
+    sessionId: u.auth.sessionId,
+    user: u.auth.user,
+  };
+  await context.addInitScript((s) => localStorage.setItem('lescopains.session', JSON.stringify(s)), stored);
+  // Test key relay, page → test process.
+  await context.exposeBinding('__relayKey', (_src, msg) => {
+    keyLog.push({ from: u.id, to: msg.recipients, kid: msg.kid });
+    for (const other of users) {
+      if (msg.recipients.includes(other.id) && other.page) {
+        void other.page
+          .evaluate((m) => window.__deliverKey?.(m), { fromUserId: u.id, roomId: msg.roomId, kid: msg.kid, key: msg.key })
+          .catch(() => {});
+      }
+    }
+  });
+  const page = await context.newPage();
+  // Generous: the whole stack and three browsers share two cores with whatever else runs.
+  page.setDefaultTimeout(90_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  u.context = context;
+  u.page = page;
+  u.errors = errors;
+  await page.goto(`${BASE_URL}/channels/${guildId}/${voiceChannelId}`);
+  await page.evaluate(async (url) => {
+    const v = await import(url);
+    const listeners = new Set();
+    window.__deliverKey = (m) => {
+      for (const fn of listeners) fn({ ...m, key: new Uint8Array(m.key) });
+    };
+    window.__voice = v;
+    v.registerMediaKeyExchange(async () => ({
+      name: 'test relay',
+      async sendKey(roomId, recipients, kid, key) {
+        await window.__relayKey({ roomId, recipients: recipients.map((r) => r.userId), kid, key: Array.from(key) });
+      },
+      onKey(fn) {
+        listeners.add(fn);
+        return () => listeners.delete(fn);
+      },
+      async verification() {
+        return 'unknown';
+      },
+    }));
+  }, voiceChunkUrl());
+  return page;
+}
+
+/** The page's voice session counters (FrameCrypto worker + getStats). */
+async function voiceStats(page) {
+  return page.evaluate(async () => {
+    let s = null;
+    window.__voice.currentSession.subscribe((x) => (s = x))();
+    return s ? { channelId: s.channelId, ...(await s.stats()) } : null;
+  });
+}
+
+async function joinThroughUi(u) {
+  await u.page.getByRole('button', { name: 'Join Voice' }).click();
+  await u.page.locator('#voice-e2ee-badge').waitFor();
+}
+
+const decryptedFrom = (stats, userId) => stats?.crypto.byParticipant[userId]?.decrypted ?? 0;
+
+before(async () => {
+  browser = await launchMediaBrowser();
+  for (const n of ['Alice', 'Bob', 'Carol']) {
+    users.push(await newUser(n));
+  }
+  const [owner, ...rest] = users;
+  const guild = await apiCall('/api/guilds', { token: owner.auth.accessToken, body: { name: 'Voice copains' } });
+  guildId = guild.id;
+  const channel = await apiCall(`/api/guilds/${guildId}/channels`, { token: owner.auth.accessToken, body: { name: 'Lounge', type: 'voice' } });
+  voiceChannelId = channel.id;
+  const invite = await apiCall(`/api/guilds/${guildId}/invites`, { token: owner.auth.accessToken, body: { channelId: voiceChannelId } });
+  for (const u of rest) {
+    await apiCall(`/api/invites/${invite.code}`, { token: u.auth.accessToken });
+  }
+  for (const u of users) {
+    await openPage(u);
+  }
+});
+
+after(async () => {
+  for (const u of users) {
+    await u.context?.close().catch(() => {});
+  }
+  await browser?.close();
+});
+
+test('three members in one voice channel hear each other: packets arrive and every sender’s frames decrypt', async () => {
+  for (const u of users) {
+    await joinThroughUi(u);
+  }
+  for (const u of users) {
+    await until(async () => {
+      const s = await voiceStats(u.page);
+      return users.filter((o) => o !== u).every((o) => decryptedFrom(s, o.id) > 50) && s.inbound.audioPackets > 100;
+    }, `${u.name} decrypts both others`, 60_000);
+  }
+  const q = (await voiceStats(users[1].page)).quality;
+  console.log(`# audio path: RTT ${q.rttMs?.toFixed(1)} ms, jitter buffer ${q.jitterBufferMs?.toFixed(1)} ms, loss ${q.lossPercent?.toFixed(2)} %`);
+  // The sidebar lists the participants under the voice channel.
+  const sidebar = users[0].page.getByRole('list', { name: 'In Lounge' });
+  await until(async () => (await sidebar.getByRole('listitem').count()) === 3, 'three members listed in the sidebar');
+  // Every key went to the others only.
+  for (const k of keyLog) {
+    assert.ok(!k.to.includes(k.from));
+  }
+  for (const u of users) assert.deepEqual(u.errors, []);
+});
+
+test('mute stops the stream: nothing more is sent or decrypted from the muted member', async () => {
+  const [alice, bob] = users;
+  await alice.page.getByRole('button', { name: 'Mute', exact: true }).click();
+  await alice.page.getByRole('button', { name: 'Unmute' }).waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = await voiceStats(bob.page);
+  const aBefore = await voiceStats(alice.page);
+  await new Promise((r) => setTimeout(r, 2000));
+  const afterB = await voiceStats(bob.page);
+  const aAfter = await voiceStats(alice.page);
+  assert.ok(aAfter.outboundAudioPackets - aBefore.outboundAudioPackets < 5, 'the muted microphone sends nothing');
+  assert.ok(decryptedFrom(afterB, alice.id) - decryptedFrom(before, alice.id) < 5, 'Bob decrypts nothing more from Alice');
+  await alice.page.getByRole('button', { name: 'Unmute' }).click();
+  await until(async () => decryptedFrom(await voiceStats(bob.page), alice.id) > decryptedFrom(afterB, alice.id) + 50, 'Alice is heard again');
+});
+
+test('a moderator’s server mute stops the member’s audio at the SFU', async () => {
+  const [alice, bob, carol] = users;
+  const card = alice.page.locator(`.participant[data-user-id="${bob.id}"]`);
+  await card.getByRole('button', { name: 'Server mute' }).click();
+  await card.getByText('server muted').waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  const s1 = await voiceStats(carol.page);
+  await new Promise((r) => setTimeout(r, 2000));
+  const s2 = await voiceStats(carol.page);
+  assert.ok(decryptedFrom(s2, bob.id) - decryptedFrom(s1, bob.id) < 5, 'Carol gets nothing from the server-muted Bob');
+  await card.getByRole('button', { name: 'Server unmute' }).click();
+  await until(async () => decryptedFrom(await voiceStats(carol.page), bob.id) > decryptedFrom(s2, bob.id) + 50, 'Bob is heard again');
+});
+
+test('a 1080p screen share started in the UI is decrypted and decoded at 1920×1080 by both other members', async () => {
+  const [alice, bob, carol] = users;
+  await alice.page.getByRole('combobox', { name: 'Screen share resolution' }).selectOption('1080');
+  await alice.page.getByRole('button', { name: 'Share screen' }).click();
+  await alice.page.getByRole('button', { name: 'Stop sharing' }).waitFor();
+  for (const v of [bob, carol]) {
+    await v.page.locator(`figure.screen[data-user-id="${alice.id}"] video`).waitFor();
+    await until(async () => {
+      const s = await voiceStats(v.page);
+      return s.inbound.videoFrames > 5 && s.inbound.width === 1920 && s.inbound.height === 1080;
+    }, `${v.name} decodes Alice's screen at 1080p`, 40_000);
+  }
+  // What the page shows: the <video> renders the decrypted stream at full size.
+  await until(
+    async () => {
+      const [w, h] = await bob.page.locator(`figure.screen[data-user-id="${alice.id}"] video`).evaluate((el) => [el.videoWidth, el.videoHeight]);
+      return w === 1920 && h === 1080;
+    },
+    'Bob’s page shows the share at 1920×1080',
+    30_000,
+  );
+  await alice.page.getByRole('button', { name: 'Stop sharing' }).click();
+  await bob.page.locator(`figure.screen[data-user-id="${alice.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+});
+
+test('a disconnected member is told and leaves; the others’ keys change without them', async () => {
+  const [alice, bob, carol] = users;
+  const kidBefore = (await voiceStats(alice.page)).crypto.sendKid;
+  await alice.page.locator(`.participant[data-user-id="${carol.id}"]`).getByRole('button', { name: 'Disconnect' }).click();
+  await carol.page.getByText('You were disconnected from the voice channel by a moderator.').waitFor();
+  await carol.page.getByRole('button', { name: 'Join Voice' }).waitFor();
+  assert.equal(await voiceStats(carol.page), null, 'Carol has no voice session any more');
+  await until(async () => (await voiceStats(alice.page)).crypto.sendKid !== kidBefore, 'Alice rotates her sending key after the leave');
+  const kidAfter = (await voiceStats(alice.page)).crypto.sendKid;
+  const sent = keyLog.filter((k) => k.from === alice.id && k.kid === kidAfter);
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0].to, [bob.id], 'the new key went to Bob only');
+  // Bob keeps decrypting Alice under the new key.
+  const b1 = decryptedFrom(await voiceStats(bob.page), alice.id);
+  await until(async () => decryptedFrom(await voiceStats(bob.page), alice.id) > b1 + 50, 'Bob decrypts Alice’s new key');
+});
