@@ -33,6 +33,7 @@ public static class GatewayEvents
     public const string DmTyping = "dm:typing";
     public const string VoiceState = LesCopains.Grains.Voice.VoiceEvents.State;
     public const string VoiceRekey = LesCopains.Grains.Voice.VoiceEvents.Rekey;
+    public const string VoiceKey = LesCopains.Grains.Voice.VoiceEvents.Key;
     public const string VoiceKicked = LesCopains.Grains.Voice.VoiceEvents.Kicked;
     public const string VoiceMoved = LesCopains.Grains.Voice.VoiceEvents.Moved;
     public const string VoiceRejoin = LesCopains.Grains.Voice.VoiceEvents.Rejoin;

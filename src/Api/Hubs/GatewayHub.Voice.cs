@@ -62,6 +62,22 @@ public sealed partial class GatewayHub
     public Task VoiceDisconnect(VoiceDisconnectRequest request) =>
         Room(request.ChannelId).Disconnect(Context.User!.UserId(), request.UserId);
 
+    /// <summary>
+    /// Sends Signal-encrypted media keys to other participants' voice connections (<c>voice:key</c>).
+    /// The caller must be in the channel on this connection and have declared its DM device
+    /// (<see cref="DmUseDevice"/>); the server relays the envelopes without reading or storing them.
+    /// </summary>
+    public Task VoiceSendKeys(VoiceSendKeysRequest request)
+    {
+        if (!Context.Items.TryGetValue(DeviceItem, out var device) || device is not int deviceId)
+        {
+            throw new DomainException(ErrorCodes.DeviceRequired, "deviceId: declare this connection's device with DmUseDevice first.");
+        }
+
+        var envelopes = (request.Envelopes ?? []).Select(e => new VoiceKeyEnvelope(e.UserId, e.DeviceId, e.Type, e.Body ?? "")).ToList();
+        return Room(request.ChannelId).RelayKeys(Context.User!.UserId(), Context.ConnectionId, deviceId, envelopes);
+    }
+
     /// <summary>Who is in each voice channel of a guild that the caller can see.</summary>
     public async Task<IReadOnlyList<VoiceChannelState>> GetVoiceStates(Guid guildId)
     {
@@ -97,3 +113,7 @@ public sealed record VoiceServerMuteRequest(Guid ChannelId, Guid UserId, bool Mu
 public sealed record VoiceMoveRequest(Guid ChannelId, Guid UserId, Guid TargetChannelId);
 
 public sealed record VoiceDisconnectRequest(Guid ChannelId, Guid UserId);
+
+public sealed record VoiceSendKeysRequest(Guid ChannelId, IReadOnlyList<VoiceKeyEnvelopeRequest>? Envelopes);
+
+public sealed record VoiceKeyEnvelopeRequest(Guid UserId, int DeviceId, int Type, string? Body);

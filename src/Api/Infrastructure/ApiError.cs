@@ -12,7 +12,7 @@ public sealed record ApiError(ApiError.Body Error)
 
     public static int StatusFor(string code) => code switch
     {
-        ErrorCodes.ValidationFailed or ErrorCodes.PasswordTooCommon or "invalid_json" => StatusCodes.Status400BadRequest,
+        ErrorCodes.ValidationFailed or ErrorCodes.PasswordTooCommon or "invalid_json" or ErrorCodes.VoiceKeysTooLarge => StatusCodes.Status400BadRequest,
         ErrorCodes.InvalidCredentials or ErrorCodes.InvalidRefreshToken or ErrorCodes.RefreshTokenReused
             or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or "token_expired" => StatusCodes.Status401Unauthorized,
         "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned
@@ -23,7 +23,7 @@ public sealed record ApiError(ApiError.Body Error)
         ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.DevicesChanged
-            or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined => StatusCodes.Status409Conflict,
+            or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined or ErrorCodes.DeviceRequired => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         "cluster_unavailable" or ErrorCodes.VoiceUnavailable => StatusCodes.Status503ServiceUnavailable,

@@ -51,6 +51,13 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [Alias("Disconnect")]
     Task Disconnect(Guid actorId, Guid userId);
 
+    /// <summary>
+    /// Relays opaque end-to-end-encrypted media-key envelopes from a participant's voice connection to
+    /// other participants' voice connections (<c>voice:key</c>); nothing is stored.
+    /// </summary>
+    [Alias("RelayKeys")]
+    Task RelayKeys(Guid userId, string connectionId, int deviceId, IReadOnlyList<VoiceKeyEnvelope> envelopes);
+
     [Alias("GetParticipants")]
     [AlwaysInterleave]
     Task<IReadOnlyList<VoiceParticipant>> GetParticipants();

@@ -69,8 +69,19 @@ public sealed record VoiceRoomInfo(
     [property: Id(4)] int Participants);
 
 /// <summary>Names of the voice events a room grain sends to its participants' connections.</summary>
+/// <summary>One Signal-encrypted media-key message for one device of one participant (opaque to the server).</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceKeyEnvelope")]
+public sealed record VoiceKeyEnvelope(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] int DeviceId,
+    [property: Id(2)] int Type,
+    [property: Id(3)] string Body);
+
 public static class VoiceEvents
 {
+    /// <summary><c>{channelId, fromUserId, fromDeviceId, deviceId, type, body}</c>: an encrypted media key for this voice connection.</summary>
+    public const string Key = "voice:key";
+
     /// <summary><c>{guildId, channelId, userId, participant}</c>; participant null = left. To every viewer of the channel.</summary>
     public const string State = "voice:state";
 

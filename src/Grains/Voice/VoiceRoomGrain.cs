@@ -24,6 +24,11 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         public VoiceConnection Connection { get; } = connection;
     }
 
+    private const int MaxKeyEnvelopes = 100;
+    private const int MaxKeyTargets = 50;
+    private const int MaxKeyEnvelopesPerTarget = 2;
+    private const int MaxKeyBodyChars = 8192;
+
     private readonly Dictionary<Guid, Participant> participants = [];
     private Guid guildId;
     private SfuWorkerInfo? worker;
@@ -226,6 +231,47 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         Require(await AccessAsync(actorId), Permissions.MoveMembers);
         var participant = participants.GetValueOrDefault(userId) ?? throw NotInChannel();
         await RemoveAsync(participant, "removed", actorId, clearMember: true);
+    }
+
+    public Task RelayKeys(Guid userId, string connectionId, int deviceId, IReadOnlyList<VoiceKeyEnvelope> envelopes)
+    {
+        Joined(userId, connectionId);
+        if (envelopes.Count == 0 || envelopes.Count > MaxKeyEnvelopes)
+        {
+            throw new DomainException(ErrorCodes.VoiceKeysTooLarge, $"envelopes: 1 to {MaxKeyEnvelopes} per call.");
+        }
+
+        var byUser = envelopes.GroupBy(e => e.UserId).ToList();
+        if (byUser.Count > MaxKeyTargets || byUser.Any(g => g.Count() > MaxKeyEnvelopesPerTarget))
+        {
+            throw new DomainException(ErrorCodes.VoiceKeysTooLarge, $"envelopes: at most {MaxKeyTargets} users and {MaxKeyEnvelopesPerTarget} devices per user.");
+        }
+
+        if (envelopes.Any(e => string.IsNullOrEmpty(e.Body) || e.Body.Length > MaxKeyBodyChars || e.Type is < 1 or > 3))
+        {
+            throw new DomainException(ErrorCodes.VoiceKeysTooLarge, $"envelopes: each needs a body of at most {MaxKeyBodyChars} characters and a type 1 to 3.");
+        }
+
+        if (byUser.FirstOrDefault(g => g.Key == userId || !participants.ContainsKey(g.Key)) is { } absent)
+        {
+            throw new DomainException(ErrorCodes.MemberNotFound, $"envelopes: user {absent.Key} is not another participant of this voice channel.");
+        }
+
+        // Checked in full before anything is sent: a refused call delivers nothing.
+        foreach (var envelope in envelopes)
+        {
+            Send(participants[envelope.UserId], VoiceEvents.Key, new
+            {
+                channelId = ChannelId,
+                fromUserId = userId,
+                fromDeviceId = deviceId,
+                deviceId = envelope.DeviceId,
+                type = envelope.Type,
+                body = envelope.Body,
+            });
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<VoiceParticipant>> GetParticipants() =>

@@ -543,3 +543,61 @@ export function stopDm(): void {
   }
   started = null;
 }
+
+/** This browser's Signal device once DMs have started (null before, or when setting it up failed). */
+export function signalDeviceId(): number | null {
+  return device ? deviceId : null;
+}
+
+/** Declares this connection's device again (a voice connection that was made before DMs started). */
+export async function useDeviceOnConnection(): Promise<void> {
+  if (deviceId !== null) {
+    await invoke('DmUseDevice', deviceId);
+  }
+}
+
+/**
+ * Encrypts `plaintext` for the devices of `userIds` (not this account's), at most `perUser`
+ * devices each (the newest): the envelopes as the hub takes them (type 3 = prekey, 2 = message).
+ * `refresh` drops sessions with devices that are gone before encrypting.
+ */
+export async function encryptForUsers(
+  userIds: string[],
+  plaintext: Uint8Array,
+  perUser: number,
+  refresh = false,
+): Promise<{ userId: string; deviceId: number; type: number; body: string }[]> {
+  if (!device || !me) {
+    throw new Error('This device has no end-to-end encryption keys yet.');
+  }
+  const recipients: DeviceAddress[] = [];
+  for (const userId of userIds.filter((u) => u !== me!.id)) {
+    const devices = (await devicesOf(userId)).map((d) => d.deviceId).sort((a, b) => b - a);
+    recipients.push(...devices.slice(0, perUser).map((d) => ({ userId, deviceId: d })));
+    if (refresh) {
+      for (const gone of devices.slice(perUser)) {
+        await device.forgetDevice({ userId, deviceId: gone });
+      }
+    }
+  }
+  const envelopes = await device.encryptForDevices(recipients, plaintext, bundles);
+  return envelopes.map((e) => ({ userId: e.userId, deviceId: e.deviceId, type: e.type === 'prekey' ? SIGNAL_PREKEY : SIGNAL_MESSAGE, body: e.body }));
+}
+
+/** Decrypts one envelope from `senderUserId`'s device `senderDeviceId`; the session authenticates the sender. */
+export async function decryptFrom(senderUserId: string, senderDeviceId: number, type: number, body: string): Promise<Uint8Array> {
+  if (!device) {
+    throw new Error('This device has no end-to-end encryption keys yet.');
+  }
+  const out = await device.decrypt({ senderUserId, senderDeviceId, type: type === SIGNAL_PREKEY ? 'prekey' : 'message', body });
+  if (out.senderUserId !== senderUserId || out.senderDeviceId !== senderDeviceId) {
+    throw new Error('The envelope was not sent by the device it claims.');
+  }
+  noteIdentity(senderUserId, senderDeviceId, out.senderIdentityKey);
+  return out.plaintext;
+}
+
+/** The safety-number mark this device keeps for `userId`. */
+export function verificationOf(userId: string): 'verified' | 'unverified' {
+  return get(state).verified[userId] ? 'verified' : 'unverified';
+}

@@ -1,8 +1,8 @@
-// Voice channels end to end: the real app (silo, Api, SFU worker, Janus) in the namespace, three
-// members joining through the UI. Media keys: until the Signal-backed MediaKeyExchange exists, the
-// test registers a relay of its own (this file only, never shipped) that passes each key from one
-// page to the others through the test process — it stands in for the Signal sessions, so these
-// tests cover signalling, the SFU, frame encryption and the UI, not the key transport.
+// Voice channels end to end: the real app (silo, Api, SFU worker, Janus) in the namespace, members
+// joining through the UI. Media keys: most tests register a relay of their own (this file only,
+// never shipped) that passes each key from one page to the others through the test process and
+// logs who got which key; the last test uses the app's own exchange (Signal sessions of the
+// direct messages, relayed by the hub as voice:key) with nothing of the test in between.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BASE_URL, launchMediaBrowser, until, voiceChunkUrl } from './rtc.mjs';
@@ -35,7 +35,7 @@ async function newUser(name) {
   return { name, auth, id: auth.user.id };
 }
 
-async function openPage(u) {
+async function openPage(u, { relay = true } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const now = Date.now();
   const stored = {
@@ -49,7 +49,7 @@ async function openPage(u) {
   };
   await context.addInitScript((s) => localStorage.setItem('lescopains.session', JSON.stringify(s)), stored);
   // Test key relay, page → test process.
-  await context.exposeBinding('__relayKey', (_src, msg) => {
+  if (relay) await context.exposeBinding('__relayKey', (_src, msg) => {
     keyLog.push({ from: u.id, to: msg.recipients, kid: msg.kid });
     for (const other of users) {
       if (msg.recipients.includes(other.id) && other.page) {
@@ -67,7 +67,13 @@ async function openPage(u) {
   u.context = context;
   u.page = page;
   u.errors = errors;
-  await page.goto(`${BASE_URL}/channels/${guildId}/${voiceChannelId}`);
+  await page.goto(`${BASE_URL}/channels/${guildId}/${u.channelId ?? voiceChannelId}`);
+  if (!relay) {
+    await page.evaluate(async (url) => {
+      window.__voice = await import(url);
+    }, voiceChunkUrl());
+    return page;
+  }
   await page.evaluate(async (url) => {
     const v = await import(url);
     const listeners = new Set();
@@ -226,4 +232,45 @@ test('a disconnected member is told and leaves; the others’ keys change withou
   // Bob keeps decrypting Alice under the new key.
   const b1 = decryptedFrom(await voiceStats(bob.page), alice.id);
   await until(async () => decryptedFrom(await voiceStats(bob.page), alice.id) > b1 + 50, 'Bob decrypts Alice’s new key');
+});
+
+test('with the app’s own Signal key exchange, two members who join through the UI decrypt each other', async () => {
+  // The relay pages are done: free the CPU for the two new browsers.
+  for (const u of users) {
+    await u.context?.close().catch(() => {});
+    u.page = null;
+  }
+  const owner = users[0];
+  const channel = await apiCall(`/api/guilds/${guildId}/channels`, { token: owner.auth.accessToken, body: { name: 'Signal room', type: 'voice' } });
+  const invite = await apiCall(`/api/guilds/${guildId}/invites`, { token: owner.auth.accessToken, body: { channelId: channel.id } });
+  const pair = [await newUser('Dave'), await newUser('Erin')];
+  for (const u of pair) {
+    await apiCall(`/api/invites/${invite.code}`, { token: u.auth.accessToken });
+    u.channelId = channel.id;
+    await openPage(u, { relay: false });
+  }
+  try {
+    const logged = keyLog.length;
+    for (const u of pair) {
+      // Join is offered only once the exchange (this browser's Signal device) is ready.
+      await joinThroughUi(u);
+      assert.match(await u.page.locator('#voice-e2ee-badge').getAttribute('title'), /over Signal sessions/);
+    }
+    const [dave, erin] = pair;
+    for (const [u, other] of [[dave, erin], [erin, dave]]) {
+      await until(async () => decryptedFrom(await voiceStats(u.page), other.id) > 50, `${u.name} decrypts ${other.name} with keys sent over Signal`, 90_000);
+    }
+    assert.equal(keyLog.length, logged, 'no key went through the test relay');
+    // Each page registered a DM device with the key directory: that is what the keys were encrypted to.
+    for (const u of pair) {
+      const { devices } = await apiCall('/api/dm/devices', { token: u.auth.accessToken, method: 'GET' });
+      assert.equal(devices.length, 1);
+    }
+    // The counters keep rising: the keys are the ones the frames use, not a one-off.
+    const before = decryptedFrom(await voiceStats(erin.page), dave.id);
+    await until(async () => decryptedFrom(await voiceStats(erin.page), dave.id) > before + 50, 'Erin keeps decrypting Dave');
+    for (const u of pair) assert.deepEqual(u.errors, []);
+  } finally {
+    for (const u of pair) await u.context?.close().catch(() => {});
+  }
 });

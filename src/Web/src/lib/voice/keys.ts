@@ -40,11 +40,16 @@ export interface MediaKeyExchange {
   verification(userId: string): Promise<VerificationState>;
 }
 
-let factory: (() => Promise<MediaKeyExchange>) | null = null;
+let factory: (() => Promise<MediaKeyExchange | null>) | null = null;
 
 /** Installed by the end-to-end encryption module once it is loaded and this device is registered. */
-export function registerMediaKeyExchange(f: () => Promise<MediaKeyExchange>): void {
+export function registerMediaKeyExchange(f: () => Promise<MediaKeyExchange | null>): void {
   factory = f;
+}
+
+/** Whether an exchange is installed already (the first one installed stays). */
+export function hasMediaKeyExchange(): boolean {
+  return factory !== null;
 }
 
 export async function mediaKeyExchange(): Promise<MediaKeyExchange | null> {
