@@ -267,6 +267,9 @@ test('with the app’s own Signal key exchange, two members who join through the
       assert.equal(devices.length, 1);
     }
     // The counters keep rising: the keys are the ones the frames use, not a one-off.
+    if (process.env.VOICE_SCREENSHOT) {
+      await erin.page.screenshot({ path: process.env.VOICE_SCREENSHOT });
+    }
     const before = decryptedFrom(await voiceStats(erin.page), dave.id);
     await until(async () => decryptedFrom(await voiceStats(erin.page), dave.id) > before + 50, 'Erin keeps decrypting Dave');
     for (const u of pair) assert.deepEqual(u.errors, []);
