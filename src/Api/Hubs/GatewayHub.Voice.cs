@@ -18,7 +18,7 @@ public sealed partial class GatewayHub
     /// <summary>Enters a voice channel (leaving any other); then call <see cref="VoicePublish"/> and <see cref="VoiceSubscribe"/>.</summary>
     public Task<VoiceJoinResult> VoiceJoin(VoiceJoinRequest request) =>
         cluster.GetGrain<IVoiceMemberGrain>(Context.User!.UserId())
-            .Join(request.ChannelId, Voice.ConnectionOf(Context.User!.UserId(), Context.ConnectionId), request.SelfMute, request.SelfDeaf);
+            .Join(request.ChannelId, Voice.ConnectionOf(Context.User!.UserId(), Context.ConnectionId, DeclaredDevice()), request.SelfMute, request.SelfDeaf);
 
     /// <summary>Leaves voice (a no-op when this connection is not in voice).</summary>
     public Task VoiceLeave() =>
@@ -69,7 +69,7 @@ public sealed partial class GatewayHub
     /// </summary>
     public Task VoiceSendKeys(VoiceSendKeysRequest request)
     {
-        if (!Context.Items.TryGetValue(DeviceItem, out var device) || device is not int deviceId)
+        if (DeclaredDevice() is not { } deviceId)
         {
             throw new DomainException(ErrorCodes.DeviceRequired, "deviceId: declare this connection's device with DmUseDevice first.");
         }
@@ -86,6 +86,8 @@ public sealed partial class GatewayHub
         var states = await Task.WhenAll(voiceChannels.Select(async id => new VoiceChannelState(id, await Room(id).GetParticipants())));
         return states.Where(s => s.Participants.Count > 0).ToList();
     }
+
+    private int? DeclaredDevice() => Context.Items.TryGetValue(DeviceItem, out var device) && device is int id ? id : null;
 
     private IVoiceRoomGrain Room(Guid channelId) => cluster.GetGrain<IVoiceRoomGrain>(channelId);
 

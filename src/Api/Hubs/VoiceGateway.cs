@@ -18,11 +18,14 @@ public sealed partial class VoiceGateway(IClusterClient cluster, IHubContext<Gat
 
     private IVoiceObserver Self => self ??= cluster.CreateObjectReference<IVoiceObserver>(this);
 
-    /// <summary>The handle a room grain keeps for this connection; marks it as a voice connection.</summary>
-    public VoiceConnection ConnectionOf(Guid userId, string connectionId)
+    /// <summary>
+    /// The handle a room grain keeps for this connection (with the DM device it declared, if any:
+    /// media keys are relayed for that device); marks it as a voice connection.
+    /// </summary>
+    public VoiceConnection ConnectionOf(Guid userId, string connectionId, int? deviceId)
     {
         voiceConnections[connectionId] = userId;
-        return new VoiceConnection(userId, connectionId, Self);
+        return new VoiceConnection(userId, connectionId, Self, deviceId);
     }
 
     /// <summary>A hub connection closed: end its voice session, if any.</summary>

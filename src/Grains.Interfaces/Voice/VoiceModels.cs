@@ -57,7 +57,8 @@ public sealed record VoiceIceCandidate(
 public sealed record VoiceConnection(
     [property: Id(0)] Guid UserId,
     [property: Id(1)] string ConnectionId,
-    [property: Id(2)] IVoiceObserver Node);
+    [property: Id(2)] IVoiceObserver Node,
+    [property: Id(3)] int? DeviceId = null);
 
 /// <summary>Where a voice room lives now (for operators and tests).</summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceRoomInfo")]

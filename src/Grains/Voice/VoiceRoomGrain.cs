@@ -257,8 +257,17 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             throw new DomainException(ErrorCodes.MemberNotFound, $"envelopes: user {absent.Key} is not another participant of this voice channel.");
         }
 
+        // A participant that declared its device on its voice connection gets the envelope for that device only.
+        foreach (var group in byUser)
+        {
+            if (participants[group.Key].Connection.DeviceId is { } device && group.All(e => e.DeviceId != device))
+            {
+                throw new DomainException(ErrorCodes.DevicesChanged, $"envelopes: user {group.Key} is in voice with device {device}; none of the envelopes is for it.");
+            }
+        }
+
         // Checked in full before anything is sent: a refused call delivers nothing.
-        foreach (var envelope in envelopes)
+        foreach (var envelope in envelopes.Where(e => participants[e.UserId].Connection.DeviceId is not { } device || e.DeviceId == device))
         {
             Send(participants[envelope.UserId], VoiceEvents.Key, new
             {

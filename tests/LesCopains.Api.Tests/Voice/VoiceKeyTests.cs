@@ -38,7 +38,7 @@ public sealed class VoiceKeyTests(VoiceCluster cluster)
         var voice = guild.Channels.Single(c => c.Type == "voice").Id;
         var (a, aDevice) = await DeviceHubAsync(owner);
         var (b, bDevice) = await DeviceHubAsync(members[0]);
-        var (c, _) = await DeviceHubAsync(members[1]);
+        var (c, cDevice) = await DeviceHubAsync(members[1]);
         // The target's second connection (not in voice) and an outsider connection.
         await using var bOther = await members[0].ConnectHubAsync();
         var (outsider, _) = await DeviceHubAsync(members[2]);
@@ -62,9 +62,19 @@ public sealed class VoiceKeyTests(VoiceCluster cluster)
         Assert.Equal("b-ciphertext", key.GetProperty("body").GetString());
 
         // A later envelope to C proves ordering: by then nothing for B leaked elsewhere.
-        await SendAsync(a, voice, new { userId = members[1].Id, deviceId = 1, type = 1, body = "c-ciphertext" });
+        // Envelopes for two of C's devices: only the one for the device C is in voice with is relayed.
+        await SendAsync(a, voice,
+            new { userId = members[1].Id, deviceId = cDevice + 1000, type = 3, body = "c-other-device" },
+            new { userId = members[1].Id, deviceId = cDevice, type = 2, body = "c-ciphertext" });
         var (_, toC) = await c.WaitForAsync("voice:key");
         Assert.Equal("c-ciphertext", toC.GetProperty("body").GetString());
+
+        // None for the device B is in voice with: refused, nothing delivered.
+        var error = await ErrorOf(() => SendAsync(a, voice, new { userId = members[0].Id, deviceId = bDevice + 1000, type = 3, body = "wrong-device" }));
+        Assert.StartsWith("devices_changed:", error, StringComparison.Ordinal);
+        Assert.Contains(bDevice.ToString(System.Globalization.CultureInfo.InvariantCulture), error, StringComparison.Ordinal);
+        await Task.Delay(300);
+        Assert.Single(c.Events, e => e.Type == "voice:key");
         Assert.Single(b.Events, e => e.Type == "voice:key");
         Assert.DoesNotContain(bOther.Events, e => e.Type == "voice:key");
         Assert.DoesNotContain(outsider.Events, e => e.Type == "voice:key");

@@ -557,15 +557,15 @@ export async function useDeviceOnConnection(): Promise<void> {
 }
 
 /**
- * Encrypts `plaintext` for the devices of `userIds` (not this account's), at most `perUser`
- * devices each (the newest): the envelopes as the hub takes them (type 3 = prekey, 2 = message).
- * `refresh` drops sessions with devices that are gone before encrypting.
+ * Encrypts `plaintext` for the devices of `userIds` (not this account's): the device named in
+ * `preferred` for a user when there is one, else their `perUser` newest devices. Returns the
+ * envelopes as the hub takes them (type 3 = prekey, 2 = message).
  */
 export async function encryptForUsers(
   userIds: string[],
   plaintext: Uint8Array,
   perUser: number,
-  refresh = false,
+  preferred: ReadonlyMap<string, number> = new Map(),
 ): Promise<{ userId: string; deviceId: number; type: number; body: string }[]> {
   if (!device || !me) {
     throw new Error('This device has no end-to-end encryption keys yet.');
@@ -573,12 +573,9 @@ export async function encryptForUsers(
   const recipients: DeviceAddress[] = [];
   for (const userId of userIds.filter((u) => u !== me!.id)) {
     const devices = (await devicesOf(userId)).map((d) => d.deviceId).sort((a, b) => b - a);
-    recipients.push(...devices.slice(0, perUser).map((d) => ({ userId, deviceId: d })));
-    if (refresh) {
-      for (const gone of devices.slice(perUser)) {
-        await device.forgetDevice({ userId, deviceId: gone });
-      }
-    }
+    const wanted = preferred.get(userId);
+    const chosen = wanted !== undefined && devices.includes(wanted) ? [wanted] : devices.slice(0, perUser);
+    recipients.push(...chosen.map((d) => ({ userId, deviceId: d })));
   }
   const envelopes = await device.encryptForDevices(recipients, plaintext, bundles);
   return envelopes.map((e) => ({ userId: e.userId, deviceId: e.deviceId, type: e.type === 'prekey' ? SIGNAL_PREKEY : SIGNAL_MESSAGE, body: e.body }));

@@ -32,6 +32,8 @@ function hubCode(err: unknown): string | null {
 export class SignalMediaKeyExchange implements MediaKeyExchange {
   readonly name = 'Signal';
   private readonly listeners = new Set<(k: ReceivedMediaKey) => void>();
+  /** The device each participant is in voice with, as the hub named it after a mismatch. */
+  private readonly voiceDevices = new Map<string, number>();
 
   constructor() {
     onGatewayEvent('voice:key', (e) => void this.receive(e as KeyEvent));
@@ -41,7 +43,7 @@ export class SignalMediaKeyExchange implements MediaKeyExchange {
     const plaintext = new TextEncoder().encode(JSON.stringify({ v: 1, channelId: roomId, kid, key: btoa(String.fromCharCode(...key)) }));
     const userIds = recipients.map((r) => r.userId);
     for (let attempt = 0; ; attempt++) {
-      const envelopes = await encryptForUsers(userIds, plaintext, DEVICES_PER_USER, attempt > 0);
+      const envelopes = await encryptForUsers(userIds, plaintext, DEVICES_PER_USER, this.voiceDevices);
       if (envelopes.length === 0) {
         return;
       }
@@ -52,6 +54,14 @@ export class SignalMediaKeyExchange implements MediaKeyExchange {
         const code = hubCode(err);
         if (attempt < 2 && code === 'device_required') {
           await useDeviceOnConnection();
+          continue;
+        }
+        if (attempt < 2 && code === 'devices_changed') {
+          // A participant is in voice with a device we did not encrypt for: the hub names it.
+          const m = /user ([0-9a-f-]{36}) is in voice with device (\d+)/.exec(err instanceof Error ? err.message : '');
+          if (m) {
+            this.voiceDevices.set(m[1]!, Number(m[2]));
+          }
           continue;
         }
         if (attempt < 2 && code === 'member_not_found') {
