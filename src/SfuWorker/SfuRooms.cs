@@ -257,7 +257,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                 handle = await janus.AttachAsync(cancellationToken);
                 try
                 {
-                    (_, offer) = await janus.MessageAsync(handle, new JsonObject
+                    var join = new JsonObject
                     {
                         ["request"] = "join",
                         ["ptype"] = "subscriber",
@@ -265,7 +265,8 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                         ["token"] = participant.Token,
                         ["use_msid"] = true,
                         ["streams"] = Refs(request.Subscribe),
-                    }, cancellationToken: cancellationToken);
+                    };
+                    (_, offer) = await WhileFeedStartsAsync(() => janus.MessageAsync(handle, join.DeepClone().AsObject(), cancellationToken: cancellationToken), cancellationToken);
                 }
                 catch
                 {
@@ -484,6 +485,30 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
             room.Gate.Release();
         }
     }
+
+    /// <summary>
+    /// The grain announces a feed once Janus answered its offer, but Janus refuses subscribers
+    /// (428, no such feed) until that publisher's ICE/DTLS is up, a few hundred milliseconds later.
+    /// A join that races it is retried for a bounded time instead of failing the subscriber.
+    /// </summary>
+    private static async Task<T> WhileFeedStartsAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + FeedStartWindow;
+        while (true)
+        {
+            try
+            {
+                return await request();
+            }
+            catch (JanusException ex) when (ex.Code == JanusNoSuchFeed && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+
+    private const int JanusNoSuchFeed = 428;
+    private static readonly TimeSpan FeedStartWindow = TimeSpan.FromSeconds(5);
 
     private Task<T> InParticipantAsync<T>(Guid key, long feedId, Func<Room, Participant, Task<T>> action) =>
         InRoomAsync(key, room => room.Participants.TryGetValue(feedId, out var participant)

@@ -44,6 +44,8 @@ async function publish(page, kind, display) {
   );
   assert.equal(jsep?.type, 'answer', `publisher ${display} got an answer`);
   await acceptAnswer(page, jsep.sdp);
+  // Janus refuses subscribers (428, no such feed) until the publisher's PeerConnection is up.
+  await handle.event((e) => e.janus === 'webrtcup', 15_000);
   return { handle, feed: data.id };
 }
 

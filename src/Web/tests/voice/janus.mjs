@@ -77,6 +77,8 @@ export async function attach() {
       }
       return { data: e.plugindata?.data, jsep: e.jsep };
     },
+    /** Waits for an event Janus sends on its own (webrtcup, media, hangup). */
+    event: (match, timeout) => nextEvent(match, timeout),
     async close() {
       closed = true;
       open.delete(api);
