@@ -83,8 +83,8 @@ export async function scanQr(video: HTMLVideoElement, accept: (text: string) => 
       try {
         const text = await decode(video);
         if (text !== null && accept(text)) {
-          stop();
           resolve(text);
+          stop();
           return;
         }
       } catch {
