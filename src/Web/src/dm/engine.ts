@@ -154,7 +154,7 @@ async function boot(): Promise<void> {
   const store = await openIndexedDbStore(`lescopains-e2ee-${me!.id}`);
   // Older versions kept this in localStorage, in clear: moved into the sealed store once.
   local = await DmLocalState.open(store, me!.id, localStorage);
-  await local.load(['trust', 'identities', 'verified', 'key-changed', 'device-id', 'signed-prekey-uploaded']);
+  await local.load(['trust', 'identities', 'verified', 'key-changed', 'device-id', 'signed-prekey-uploaded', 'own-devices-known']);
   let trust = readLocal<TrustState | null>('trust', null);
   if (!trust) {
     trust = migrateTrust(readLocal('identities', {}), readLocal('verified', {}), readLocal('key-changed', {}));
@@ -163,6 +163,7 @@ async function boot(): Promise<void> {
       writeLocal(old, undefined);
     }
   }
+  state.update((s) => ({ ...s, trust: trust! }));
   device = (await loadDevice(store)) ?? null;
   deviceId = readLocal<number | null>('device-id', null);
   const registered = await api.request<{ devices: DeviceInfo[] }>('GET', '/api/dm/devices');
@@ -172,6 +173,8 @@ async function boot(): Promise<void> {
   } else {
     await refillPreKeys();
   }
+  // The account's other devices: those it had when this device joined are trusted on first use.
+  noteDevices(me!.id, registered.devices);
   const timer = setInterval(() => void refillPreKeys().catch(() => undefined), KEY_CHECK_INTERVAL_MS);
   stops.push(() => clearInterval(timer));
 
@@ -205,7 +208,7 @@ async function boot(): Promise<void> {
   for (const c of conversations) {
     messages[c.id] = readLocal<DmMessage[]>(`messages:${c.id}`, []);
   }
-  state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages, trust: trust! }));
+  state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages }));
   await fetchPending();
 }
 
@@ -397,9 +400,22 @@ function noteIdentity(userId: string, devId: number, identityKey: string): void 
 /** A user's device list, announced or fetched: new devices and changed keys warn (trust.ts). */
 function noteDevices(userId: string, devices: DeviceInfo[]): void {
   state.update((s) => ({ ...s, devices: { ...s.devices, [userId]: devices } }));
-  if (userId !== me?.id) {
-    updateTrust((t) => pruneDevices(observeDevices(t, userId, devices), userId, devices));
+  // The account's own other devices too: each receives a copy of every message, so one added
+  // behind the user's back (a hostile server) must not go unnoticed.
+  const own = userId === me?.id;
+  const watched = own ? devices.filter((d) => d.deviceId !== deviceId) : devices;
+  // This device's first look at its account's device list trusts what is there; after that, even
+  // a first other device warns.
+  const known = own ? readLocal('own-devices-known', false) : undefined;
+  updateTrust((t) => pruneDevices(observeDevices(t, userId, watched, known), userId, watched));
+  if (own && !known) {
+    writeLocal('own-devices-known', true);
   }
+}
+
+/** This account's other devices that appeared since this device knew the account's devices. */
+export function newOwnDevices(s: DmState): DeviceInfo[] {
+  return me ? (s.devices[me.id] ?? []).filter((d) => deviceTrust(s.trust, me!.id, d) === 'changed') : [];
 }
 
 /** Marks one device of `userId` verified (after comparing its safety number), or clears the mark. */

@@ -28,10 +28,12 @@ const ofUser = (userId: string) => (k: string) => k.startsWith(userId + '.');
 /**
  * Records `devices` of `userId` (all of them, or one that just sent a message). The first devices
  * seen of a user are trusted on first use; a device added later, or a known device with another
- * key, is marked changed. Returns the same object when nothing changed.
+ * key, is marked changed. `known` says whether the user's device list was known before (default:
+ * some device of theirs was seen); the account's own other devices pass it explicitly, since "no
+ * other device" is a known list too. Returns the same object when nothing changed.
  */
-export function observeDevices(t: TrustState, userId: string, devices: DeviceKey[]): TrustState {
-  const knewUser = Object.keys(t.seen).some(ofUser(userId));
+export function observeDevices(t: TrustState, userId: string, devices: DeviceKey[], known?: boolean): TrustState {
+  const knewUser = known ?? Object.keys(t.seen).some(ofUser(userId));
   let next = t;
   for (const d of devices) {
     const k = at(userId, d.deviceId);

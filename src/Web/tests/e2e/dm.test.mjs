@@ -374,6 +374,14 @@ test("a second device of Alice receives the conversation from the moment it was 
   assert.equal(await page.getByTestId('dm-messages').getByText(SECRET, { exact: true }).count(), 0);
 
   // Alice's own message from the second device reaches her first device too.
+  // Alice's first browser warns that her account gained a device; she confirms it was her.
+  const first = people.Alice.device.page;
+  await first.getByTestId('dm-own-device-added').waitFor({ timeout: LIVE });
+  await first.getByTestId('dm-own-device-ok').click();
+  await until(async () => (await first.getByTestId('dm-own-device-added').count()) === 0, 'own-device warning dismissed', LIVE);
+  // The new browser itself found Alice's first device there already: no warning.
+  assert.equal(await page.getByTestId('dm-own-device-added').count(), 0);
+
   await send(page, 'Sent from my second browser');
   await shows(people.Alice.device.page, 'Sent from my second browser');
   await shows(b, 'Sent from my second browser');

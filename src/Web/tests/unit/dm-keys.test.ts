@@ -268,6 +268,18 @@ test('trust: first devices on first use, then a new device or a changed key warn
   assert.equal(hasChanges(t, 'carol'), false);
 });
 
+test("trust: the account's own other devices warn from the first one added after this device looked", () => {
+  const laptop = { deviceId: 2, identityKey: 'L' };
+  // This device's first look: no other device yet; that is a known list.
+  let t = observeDevices(emptyTrust(), 'me', [], false);
+  t = observeDevices(t, 'me', [laptop], true);
+  assert.equal(deviceTrust(t, 'me', laptop), 'changed');
+  // Whereas a device joining an account that has a laptop trusts it on first use.
+  const fresh = observeDevices(emptyTrust(), 'me', [laptop], false);
+  assert.equal(deviceTrust(fresh, 'me', laptop), 'unverified');
+  assert.equal(hasChanges(fresh, 'me'), false);
+});
+
 test('trust: older per-user marks migrate to the first device only', () => {
   const t = migrateTrust({ 'bob.1': 'K1', 'bob.2': 'K2', 'carol.4': 'C4', 'carol.7': 'C7' }, { bob: true, carol: false }, { carol: true });
   assert.deepEqual(t.verified, { 'bob.1': 'K1' });
