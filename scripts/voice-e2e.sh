@@ -23,6 +23,7 @@ devices. Everything is stopped and the namespace deleted on exit, also on failur
 
 ENABLE_SIMULCAST (default true here) is passed to the servers and the tests: the camera test then
 checks the three simulcast encodings and the layer switch; ENABLE_SIMULCAST=false checks one encoding.
+VOICE_TESTS (default tests/voice/) names the test files to run, e.g. tests/voice/camera.test.mjs.
 EOF
 }
 
@@ -171,12 +172,13 @@ if ! wait_for_http "http://127.0.0.1:$sfu_port/health" 120 "$(pid_of sfu)" sfu; 
 fi
 
 info "Voice browser tests (BASE_URL=http://127.0.0.1:$api_port, Janus on $LC_NETNS_SFU_IP)"
+# shellcheck disable=SC2086 # VOICE_TESTS is a list of paths
 (
     cd "$web_dir" &&
         env BASE_URL="http://127.0.0.1:$api_port" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" \
             JANUS_URL="$JANUS_URL" JANUS_ADMIN_KEY="$JANUS_ADMIN_KEY" \
             LC_MEDIA_IP="$LC_NETNS_SFU_IP" ENABLE_SIMULCAST="${ENABLE_SIMULCAST:-true}" \
-            node --test --test-concurrency=1 --test-timeout=300000 "${test_args[@]}" tests/voice/
+            node --test --test-concurrency=1 --test-timeout=300000 "${test_args[@]}" ${VOICE_TESTS:-tests/voice/}
 )
 rc=$?
 if ((rc != 0)); then

@@ -26,6 +26,7 @@ public class VoiceCluster : InProcessCluster, IAsyncLifetime
         $"--SFU_WORKER_SECRET={WorkerSecret}",
         $"--MAX_PARTICIPANTS_PER_ROOM={MaxParticipants}",
         "--SFU_WORKER_TIMEOUT_SECONDS=3",
+        "--ENABLE_SIMULCAST=true",
     ];
 
     public IClusterClient Grains => ApiServices.GetRequiredService<IClusterClient>();

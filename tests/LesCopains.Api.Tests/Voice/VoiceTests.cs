@@ -129,7 +129,7 @@ public sealed class VoiceTests(VoiceCluster cluster)
         await using var memberHub = await s.Members[0].ConnectHubAsync();
         await using var ownerHub = await s.Owner.ConnectHubAsync();
         var joined = await JoinAsync(memberHub, s.Voice);
-        Assert.False(joined.GetProperty("simulcast").GetBoolean()); // ENABLE_SIMULCAST is off in this cluster
+        Assert.True(joined.GetProperty("simulcast").GetBoolean()); // the silo's ENABLE_SIMULCAST, told to clients
         await JoinAsync(ownerHub, s.Voice);
 
         // A camera is video in a voice channel: STREAM, like a screen share (Discord's "Video" permission).
