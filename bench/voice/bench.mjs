@@ -39,12 +39,13 @@ if (!janusPid) {
 
 // ------------------------------------------------------------------ the page origin
 // A static server for the built web client: pages load the app's own voice chunk (frame
-// encryption worker) from it, on a blank page so the app itself does not run.
+// encryption worker) from it. The chunk shares modules with the entry, so the page is the app's
+// index.html (it shows the login screen; its API calls get 404s here, which is harmless).
 const types = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.json': 'application/json', '.wasm': 'application/wasm' };
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
   if (path === '/bench') {
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>voice bench</title>');
+    res.writeHead(200, { 'content-type': 'text/html' }).end(readFileSync(join(wwwroot, 'index.html')));
     return;
   }
   try {
@@ -205,6 +206,7 @@ function windowed(a, b) {
     lossPct: b.received - a.received + (b.lost - a.lost) > 0 ? (100 * (b.lost - a.lost)) / (b.received - a.received + (b.lost - a.lost)) : 0,
     concealedPct: b.samples > a.samples ? (100 * (b.concealed - a.concealed)) / (b.samples - a.samples) : 0,
     rttMs: b.rtt,
+    packets: b.received - a.received,
   };
 }
 
@@ -279,6 +281,8 @@ async function runSize(browser, n) {
     const w = c1.map((c, i) => windowed(c0[i], c));
     const streams = n * (n - 1);
     const janusCpu = (j1 - j0) / CLK_TCK / dt; // cores
+    // What Janus really forwarded: packets the subscribers received (a starved browser sends less).
+    const forwardedPps = w.reduce((a, x) => a + x.packets, 0) / dt;
     const rss = rssKb(janusPid);
     return {
       n,
@@ -286,6 +290,8 @@ async function runSize(browser, n) {
       seconds: dt,
       janusCpuPct: 100 * janusCpu,
       janusCpuPerStreamPct: (100 * janusCpu) / streams,
+      forwardedPps,
+      janusUsPerPacket: forwardedPps > 0 ? (1e6 * janusCpu) / forwardedPps : null,
       janusRssMb: rss / 1024,
       janusRssDeltaMb: (rss - idleRss) / 1024,
       browsersCores: (b1 - b0) / CLK_TCK / dt,
@@ -312,8 +318,8 @@ const browser = await launchMediaBrowser();
 const rows = [];
 try {
   console.log(`# source=${source} jitterBufferTarget=${jitterTarget ?? 'unset'} warmup=${warmup}s window=${series > 0 ? series * 5 : windowSec}s`);
-  console.log('| N | streams | Janus CPU % | CPU % / stream | Janus RSS MB (Δ) | browsers (cores) | machine busy % / load | jitter buffer / target / minimum ms | RTT ms | loss % | concealed % |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| N | streams | forwarded pkt/s | Janus CPU % | Janus µs / forwarded pkt | Janus RSS MB (Δ) | browsers (cores) | machine busy % / load | jitter buffer / target / minimum ms | RTT ms | loss % | concealed % |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const n of sizes) {
     let r;
     try {
@@ -324,13 +330,35 @@ try {
     }
     rows.push(r);
     console.log(
-      `| ${r.n} | ${r.streams} | ${fmt(r.janusCpuPct)} | ${fmt(r.janusCpuPerStreamPct, 3)} | ${fmt(r.janusRssMb)} (+${fmt(r.janusRssDeltaMb)}) | ${fmt(r.browsersCores, 2)} | ${fmt(r.machineBusyPct, 0)} / ${r.loadavg} | ${fmt(r.jitterMs)} / ${fmt(r.targetMs)} / ${fmt(r.minimumMs)} | ${fmt(r.rttMs)} | ${fmt(r.lossPct, 2)} | ${fmt(r.concealedPct, 2)} |`,
+      `| ${r.n} | ${r.streams} | ${fmt(r.forwardedPps, 0)} | ${fmt(r.janusCpuPct)} | ${fmt(r.janusUsPerPacket)} | ${fmt(r.janusRssMb)} (+${fmt(r.janusRssDeltaMb)}) | ${fmt(r.browsersCores, 2)} | ${fmt(r.machineBusyPct, 0)} / ${r.loadavg} | ${fmt(r.jitterMs)} / ${fmt(r.targetMs)} / ${fmt(r.minimumMs)} | ${fmt(r.rttMs)} | ${fmt(r.lossPct, 2)} | ${fmt(r.concealedPct, 2)} |`,
     );
     if (r.series.length) {
       console.log(`#   jitter buffer per 5 s window (median over pages, ms): ${r.series.map((x) => fmt(x)).join(', ')}`);
     }
   }
   console.log(`# Opus ptime ${rows[0]?.ptime ?? '?'} ms`);
+  if (rows.length >= 2) {
+    // Least squares over the sizes: Janus CPU = fixed + per packet × forwarded packets/s;
+    // RSS = fixed + per stream × streams.
+    const fit = (ys, xs) => {
+      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      return { fixed: my - slope * mx, slope };
+    };
+    const cpu = fit(
+      rows.map((r) => r.janusCpuPct),
+      rows.map((r) => r.forwardedPps),
+    );
+    const rss = fit(
+      rows.map((r) => r.janusRssMb),
+      rows.map((r) => r.streams),
+    );
+    const s50 = 50 * 49;
+    const pps50 = s50 * 50; // Opus 20 ms: 50 packets/s per stream
+    console.log(`# fit: Janus CPU ≈ ${fmt(cpu.fixed, 2)} % + ${fmt(cpu.slope * 1e4, 3)} µs per forwarded packet; RSS ≈ ${fmt(rss.fixed)} MB + ${fmt(rss.slope * 1024, 1)} KB per stream`);
+    console.log(`# 50 people all unmuted (${s50} streams, ${pps50} pkt/s): ≈ ${fmt(cpu.fixed + cpu.slope * pps50, 0)} % of one core, ≈ ${fmt(rss.fixed + rss.slope * s50, 0)} MB`);
+  }
   console.log(JSON.stringify({ source, jitterTarget, rows }));
 } finally {
   await closeAll();
