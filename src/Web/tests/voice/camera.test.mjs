@@ -12,6 +12,7 @@ let browser;
 const users = [];
 let guildId;
 let voiceChannelId;
+let textChannelId;
 
 async function apiCall(path, { token, method = 'POST', body } = {}) {
   const res = await fetch(`${BASE_URL}${path}`, {
@@ -60,7 +61,10 @@ async function openPage(u) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   Object.assign(u, { context, page, errors });
-  await page.goto(`${BASE_URL}/channels/${guildId}/${voiceChannelId}`);
+  // Open a text channel first and install the test's key relay before the voice view mounts: the
+  // view would otherwise start this browser's Signal device (key generation on the main thread,
+  // minutes on a starved machine) for the app's own key exchange, which these tests do not use.
+  await page.goto(`${BASE_URL}/channels/${guildId}/${textChannelId}`);
   await page.evaluate(async (url) => {
     const v = await import(url);
     const listeners = new Set();
@@ -82,6 +86,7 @@ async function openPage(u) {
       },
     }));
   }, voiceChunkUrl());
+  await page.getByRole('link', { name: 'Studio (voice channel)' }).click();
 }
 
 /** Session counters plus, for `cameraOf`, the subscriber stream of that member's camera. */
@@ -107,6 +112,7 @@ before(async () => {
   const [owner, bob] = users;
   const guild = await apiCall('/api/guilds', { token: owner.auth.accessToken, body: { name: 'Camera copains' } });
   guildId = guild.id;
+  textChannelId = guild.channels.find((c) => c.type === 'text').id;
   const channel = await apiCall(`/api/guilds/${guildId}/channels`, { token: owner.auth.accessToken, body: { name: 'Studio', type: 'voice' } });
   voiceChannelId = channel.id;
   const invite = await apiCall(`/api/guilds/${guildId}/invites`, { token: owner.auth.accessToken, body: { channelId: voiceChannelId } });
