@@ -20,6 +20,10 @@ the SFU worker adapter, one silo and the Api, then runs src/Web/tests/voice/*.te
 devices. Everything is stopped and the namespace deleted on exit, also on failure or Ctrl-C.
 
   --keep-logs DIR   copy the server logs (silo, api, sfu, janus) to DIR before cleaning up
+
+ENABLE_SIMULCAST (default true here) is passed to the servers and the tests: the camera test then
+checks the three simulcast encodings and the layer switch; ENABLE_SIMULCAST=false checks one encoding.
+VOICE_TESTS (default tests/voice/) names the test files to run, e.g. tests/voice/camera.test.mjs.
 EOF
 }
 
@@ -142,6 +146,7 @@ common=(
     ADMIN_PASSWORD="$(random_password 24)" JWT_SECRET="$(random_secret 48)"
     UPLOADS_DIR="$tmp/uploads"
     SFU_WORKER_SECRET="$sfu_secret"
+    ENABLE_SIMULCAST="${ENABLE_SIMULCAST:-true}"
 )
 start_process silo "$tmp/logs/silo.log" 0 "$LC_ROOT/src/Silo" "${common[@]}" \
     SILO_PORT="$silo_port" GATEWAY_PORT="$gateway_port" SILO_HTTP_PORT="$silo_http" \
@@ -167,12 +172,13 @@ if ! wait_for_http "http://127.0.0.1:$sfu_port/health" 120 "$(pid_of sfu)" sfu; 
 fi
 
 info "Voice browser tests (BASE_URL=http://127.0.0.1:$api_port, Janus on $LC_NETNS_SFU_IP)"
+# shellcheck disable=SC2086 # VOICE_TESTS is a list of paths
 (
     cd "$web_dir" &&
         env BASE_URL="http://127.0.0.1:$api_port" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" \
             JANUS_URL="$JANUS_URL" JANUS_ADMIN_KEY="$JANUS_ADMIN_KEY" \
-            LC_MEDIA_IP="$LC_NETNS_SFU_IP" \
-            node --test --test-concurrency=1 --test-timeout=300000 "${test_args[@]}" tests/voice/
+            LC_MEDIA_IP="$LC_NETNS_SFU_IP" ENABLE_SIMULCAST="${ENABLE_SIMULCAST:-true}" \
+            node --test --test-concurrency=1 --test-timeout=300000 "${test_args[@]}" ${VOICE_TESTS:-tests/voice/}
 )
 rc=$?
 if ((rc != 0)); then

@@ -247,6 +247,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
             }).ToArray());
 
             JsonObject? offer;
+            JsonObject data;
             if (participant.Subscriber is not { } handle)
             {
                 if (request.Subscribe.Count == 0)
@@ -266,7 +267,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                         ["use_msid"] = true,
                         ["streams"] = Refs(request.Subscribe),
                     };
-                    (_, offer) = await WhileFeedStartsAsync(() => janus.MessageAsync(handle, join.DeepClone().AsObject(), cancellationToken: cancellationToken), cancellationToken);
+                    (data, offer) = await WhileFeedStartsAsync(() => janus.MessageAsync(handle, join.DeepClone().AsObject(), cancellationToken: cancellationToken), cancellationToken);
                 }
                 catch
                 {
@@ -290,11 +291,16 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                     body["unsubscribe"] = Refs(request.Unsubscribe);
                 }
 
-                (_, offer) = await janus.MessageAsync(handle, body, cancellationToken: cancellationToken);
+                (data, offer) = await janus.MessageAsync(handle, body, cancellationToken: cancellationToken);
             }
 
             participant.Subscriptions = Math.Max(0, participant.Subscriptions + request.Subscribe.Count - request.Unsubscribe.Count);
-            return new SfuSubscribeResult(offer?["sdp"]?.GetValue<string>());
+            var streams = (data["streams"] as JsonArray ?? [])
+                .OfType<JsonObject>()
+                .Where(s => s["feed_id"] is not null && s["active"]?.GetValue<bool>() != false)
+                .Select(s => new VoiceSubscribedStream(s["mid"]?.GetValue<string>() ?? "", s["feed_id"]!.GetValue<long>(), s["feed_mid"]?.GetValue<string>() ?? ""))
+                .ToList();
+            return new SfuSubscribeResult(offer?["sdp"]?.GetValue<string>(), streams);
         });
 
     public Task StartAsync(Guid key, long feedId, SfuSdpRequest request, CancellationToken cancellationToken) =>
@@ -327,6 +333,19 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
         {
             participant.Muted = request.Muted;
             await ApplyModerationAsync(room, participant, cancellationToken);
+            return true;
+        });
+
+    /// <summary>Simulcast: which layer Janus forwards on one stream of the participant's subscription (videoroom <c>configure</c>).</summary>
+    public Task SetSubstreamAsync(Guid key, long feedId, SfuSubstreamRequest request, CancellationToken cancellationToken) =>
+        InParticipantAsync(key, feedId, async (_, participant) =>
+        {
+            var handle = participant.Subscriber ?? throw new SfuException(SfuErrorCodes.BadRequest, "No subscription yet.", StatusCodes.Status409Conflict);
+            await janus.MessageAsync(handle, new JsonObject
+            {
+                ["request"] = "configure",
+                ["streams"] = new JsonArray(new JsonObject { ["mid"] = request.Mid, ["substream"] = Math.Clamp(request.Substream, 0, 2) }),
+            }, cancellationToken: cancellationToken);
             return true;
         });
 

@@ -127,6 +127,11 @@ public static class SfuWorkerApplication
             await rooms.ModerateAsync(room, feed, request, ct);
             return Results.NoContent();
         });
+        api.MapPost("/rooms/{room:guid}/participants/{feed:long}/substream", async (Guid room, long feed, SfuSubstreamRequest request, CancellationToken ct) =>
+        {
+            await rooms.SetSubstreamAsync(room, feed, request, ct);
+            return Results.NoContent();
+        });
         api.MapPost("/rooms/{room:guid}/participants/{feed:long}/kick", async (Guid room, long feed, CancellationToken ct) =>
         {
             await rooms.KickAsync(room, feed, ct);

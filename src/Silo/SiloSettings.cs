@@ -55,7 +55,8 @@ public sealed record SiloSettings(
         return new LesCopains.Grains.Voice.VoiceSettings(
             secret,
             settings.Int("MAX_PARTICIPANTS_PER_ROOM", 50, 2, 1000),
-            TimeSpan.FromSeconds(settings.Int("SFU_WORKER_TIMEOUT_SECONDS", 15, 1, 600)));
+            TimeSpan.FromSeconds(settings.Int("SFU_WORKER_TIMEOUT_SECONDS", 15, 1, 600)),
+            settings.Bool("ENABLE_SIMULCAST", false));
     }
 
     private static IPAddress ResolveAdvertisedAddress(Settings settings)

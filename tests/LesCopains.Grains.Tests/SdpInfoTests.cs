@@ -18,4 +18,14 @@ public sealed class SdpInfoTests
     [InlineData("v=0\nm=video 9 UDP/TLS/RTP/SAVPF 96\na=sendonly\nm=audio 9 UDP/TLS/RTP/SAVPF 111\na=sendonly\n", true)] // video first, \n only
     public void Sending_video_is_detected(string sdp, bool sendsVideo) =>
         Assert.Equal(sendsVideo, SdpInfo.SendsVideo(sdp));
+
+    [Fact]
+    public void Sending_video_sections_are_listed_by_mid()
+    {
+        var sdp = Audio
+            + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendonly\r\n"
+            + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:2\r\na=inactive\r\n"
+            + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:3\r\na=sendonly\r\na=rid:h send\r\na=simulcast:send h;m;l\r\n";
+        Assert.Equal(["1", "3"], SdpInfo.SendingVideoMids(sdp));
+    }
 }

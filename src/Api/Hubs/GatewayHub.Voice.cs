@@ -24,15 +24,26 @@ public sealed partial class GatewayHub
     public Task VoiceLeave() =>
         cluster.GetGrain<IVoiceMemberGrain>(Context.User!.UserId()).Leave(Context.ConnectionId);
 
-    /// <summary>Publishes the microphone (and, with <c>screen</c>, a screen share): SDP offer in, answer out.</summary>
+    /// <summary>Publishes the microphone (and a screen share and/or camera, declared by mid): SDP offer in, answer out.</summary>
     public async Task<VoiceSdp> VoicePublish(VoicePublishRequest request) =>
-        new("answer", await Room(request.ChannelId).Publish(Context.User!.UserId(), Context.ConnectionId, Required(request.Sdp, "sdp"), request.Screen));
+        new("answer", await Room(request.ChannelId).Publish(
+            Context.User!.UserId(),
+            Context.ConnectionId,
+            Required(request.Sdp, "sdp"),
+            new VoiceVideoSources(request.Screen, request.Camera, request.ScreenMid, request.CameraMid)));
 
-    /// <summary>Adds/removes subscribed streams; returns the SFU's offer to answer with <see cref="VoiceSubscribeAnswer"/>, or null.</summary>
-    public async Task<VoiceSdp?> VoiceSubscribe(VoiceSubscribeRequest request)
+    /// <summary>Picks the simulcast layer (0 lowest … 2 highest) received on one of your subscriber streams.</summary>
+    public Task VoiceSetSubstream(VoiceSubstreamRequest request) =>
+        Room(request.ChannelId).SetSubstream(Context.User!.UserId(), Context.ConnectionId, request.Mid ?? "", request.Substream);
+
+    /// <summary>
+    /// Adds/removes subscribed streams; returns the SFU's offer to answer with <see cref="VoiceSubscribeAnswer"/>
+    /// and what each subscriber stream carries, or null when nothing changed.
+    /// </summary>
+    public async Task<VoiceSubscribeOffer?> VoiceSubscribe(VoiceSubscribeRequest request)
     {
-        var offer = await Room(request.ChannelId).Subscribe(Context.User!.UserId(), Context.ConnectionId, request.Subscribe ?? [], request.Unsubscribe ?? []);
-        return offer is null ? null : new VoiceSdp("offer", offer);
+        var result = await Room(request.ChannelId).Subscribe(Context.User!.UserId(), Context.ConnectionId, request.Subscribe ?? [], request.Unsubscribe ?? []);
+        return result.Sdp is null ? null : new VoiceSubscribeOffer("offer", result.Sdp, result.Streams);
     }
 
     /// <summary>The browser's answer to the subscription offer.</summary>
@@ -97,9 +108,14 @@ public sealed partial class GatewayHub
 
 public sealed record VoiceJoinRequest(Guid ChannelId, bool SelfMute = false, bool SelfDeaf = false);
 
-public sealed record VoicePublishRequest(Guid ChannelId, string? Sdp, bool Screen = false);
+public sealed record VoicePublishRequest(Guid ChannelId, string? Sdp, bool Screen = false, bool Camera = false, string? ScreenMid = null, string? CameraMid = null);
+
+public sealed record VoiceSubstreamRequest(Guid ChannelId, string? Mid, int Substream);
 
 public sealed record VoiceSubscribeRequest(Guid ChannelId, IReadOnlyList<VoiceStreamRef>? Subscribe, IReadOnlyList<VoiceStreamRef>? Unsubscribe);
+
+/// <summary>The SFU's subscription offer, and per subscriber mid the publisher feed and mid it carries.</summary>
+public sealed record VoiceSubscribeOffer(string Type, string Sdp, IReadOnlyList<VoiceSubscribedStream> Streams);
 
 public sealed record VoiceSdpRequest(Guid ChannelId, string? Sdp);
 

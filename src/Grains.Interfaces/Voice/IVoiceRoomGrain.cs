@@ -19,13 +19,20 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [Alias("Leave")]
     Task Leave(Guid userId, string? connectionId, string reason);
 
-    /// <summary>Publishes (or renegotiates) the participant's media: SDP offer in, SFU answer out. Video needs STREAM and <paramref name="screen"/>.</summary>
+    /// <summary>
+    /// Publishes (or renegotiates) the participant's media: SDP offer in, SFU answer out. Every sending
+    /// video section must be declared in <paramref name="video"/> (screen share or camera); video needs STREAM.
+    /// </summary>
     [Alias("Publish")]
-    Task<string> Publish(Guid userId, string connectionId, string sdpOffer, bool screen);
+    Task<string> Publish(Guid userId, string connectionId, string sdpOffer, VoiceVideoSources video);
 
-    /// <summary>Changes the participant's subscriptions; returns the SFU's SDP offer to answer, or null when nothing changed.</summary>
+    /// <summary>Picks the simulcast layer (0 lowest … 2 highest) the participant receives on its subscriber stream <paramref name="mid"/>.</summary>
+    [Alias("SetSubstream")]
+    Task SetSubstream(Guid userId, string connectionId, string mid, int substream);
+
+    /// <summary>Changes the participant's subscriptions; returns the SFU's SDP offer to answer (null when nothing changed) and the subscribed streams.</summary>
     [Alias("Subscribe")]
-    Task<string?> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe);
+    Task<VoiceSubscription> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe);
 
     /// <summary>The browser's SDP answer to the last subscription offer.</summary>
     [Alias("AnswerSubscription")]

@@ -43,14 +43,20 @@ public sealed record SfuPublishResult(string Sdp, IReadOnlyList<VoiceStream> Str
 
 public sealed record SfuSubscribeRequest(IReadOnlyList<VoiceStreamRef> Subscribe, IReadOnlyList<VoiceStreamRef> Unsubscribe);
 
-/// <summary>The SFU's offer for the subscriber connection; null when nothing needs renegotiating.</summary>
-public sealed record SfuSubscribeResult(string? Sdp);
+/// <summary>
+/// The SFU's offer for the subscriber connection (null when nothing needs renegotiating) and what each
+/// of its streams carries: subscriber mid → publisher feed and the publisher's own mid.
+/// </summary>
+public sealed record SfuSubscribeResult(string? Sdp, IReadOnlyList<VoiceSubscribedStream>? Streams = null);
 
 public sealed record SfuSdpRequest(string Sdp);
 
 public sealed record SfuTrickleRequest(string Target, string? Candidate, string? SdpMid, int? SdpMLineIndex);
 
 public sealed record SfuModerateRequest(bool Muted);
+
+/// <summary>Which simulcast layer (0 lowest … 2 highest) the subscriber receives on its stream <see cref="Mid"/>.</summary>
+public sealed record SfuSubstreamRequest(string Mid, int Substream);
 
 /// <summary>A participant as Janus lists it.</summary>
 public sealed record SfuJanusParticipant(long Id, bool Publisher, bool Talking);

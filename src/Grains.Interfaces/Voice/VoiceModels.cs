@@ -1,10 +1,25 @@
 namespace LesCopains.Grains.Voice;
 
-/// <summary>One media stream a participant publishes on the SFU (<see cref="Kind"/>: <c>audio</c> or <c>video</c>).</summary>
+/// <summary>
+/// One media stream a participant publishes on the SFU (<see cref="Kind"/>: <c>audio</c> or <c>video</c>);
+/// <see cref="Source"/> says what it carries: <c>microphone</c>, <c>camera</c> or <c>screen</c>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceStream")]
 public sealed record VoiceStream(
     [property: Id(0)] string Mid,
-    [property: Id(1)] string Kind);
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string Source = "");
+
+/// <summary>Which of the publisher's video sections is the screen share and which the camera (by SDP mid).</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceVideoSources")]
+public sealed record VoiceVideoSources(
+    [property: Id(0)] bool Screen,
+    [property: Id(1)] bool Camera,
+    [property: Id(2)] string? ScreenMid,
+    [property: Id(3)] string? CameraMid)
+{
+    public static VoiceVideoSources None { get; } = new(false, false, null, null);
+}
 
 /// <summary>
 /// A member in a voice channel as every viewer of the channel sees it. <see cref="FeedId"/> is the
@@ -21,9 +36,13 @@ public sealed record VoiceParticipant(
     [property: Id(6)] bool ScreenSharing,
     [property: Id(7)] bool Publishing,
     [property: Id(8)] IReadOnlyList<VoiceStream> Streams,
-    [property: Id(9)] DateTimeOffset JoinedAt);
+    [property: Id(9)] DateTimeOffset JoinedAt,
+    [property: Id(10)] bool Camera = false);
 
-/// <summary>What a client gets when it enters a voice channel.</summary>
+/// <summary>
+/// What a client gets when it enters a voice channel. <see cref="Simulcast"/> (<c>ENABLE_SIMULCAST</c>):
+/// cameras publish three VP8 encodings and viewers pick one per stream with <c>VoiceSetSubstream</c>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceJoinResult")]
 public sealed record VoiceJoinResult(
     [property: Id(0)] Guid GuildId,
@@ -31,7 +50,8 @@ public sealed record VoiceJoinResult(
     [property: Id(2)] long Epoch,
     [property: Id(3)] VoiceParticipant Self,
     [property: Id(4)] IReadOnlyList<VoiceParticipant> Participants,
-    [property: Id(5)] bool E2ee);
+    [property: Id(5)] bool E2ee,
+    [property: Id(6)] bool Simulcast = false);
 
 /// <summary>The participants of one voice channel.</summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceChannelState")]
@@ -44,6 +64,19 @@ public sealed record VoiceChannelState(
 public sealed record VoiceStreamRef(
     [property: Id(0)] long FeedId,
     [property: Id(1)] string? Mid);
+
+/// <summary>One stream of a subscriber connection: its <see cref="Mid"/> there, and the publisher's feed and mid it carries.</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceSubscribedStream")]
+public sealed record VoiceSubscribedStream(
+    [property: Id(0)] string Mid,
+    [property: Id(1)] long FeedId,
+    [property: Id(2)] string FeedMid);
+
+/// <summary>The SFU's offer for a subscriber connection (null when nothing to renegotiate) and its streams.</summary>
+[GenerateSerializer, Immutable, Alias("lc.VoiceSubscription")]
+public sealed record VoiceSubscription(
+    [property: Id(0)] string? Sdp,
+    [property: Id(1)] IReadOnlyList<VoiceSubscribedStream> Streams);
 
 /// <summary>An ICE candidate from the browser; <see cref="Candidate"/> null means gathering completed.</summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceIceCandidate")]

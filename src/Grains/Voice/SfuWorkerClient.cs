@@ -47,6 +47,9 @@ public sealed class SfuWorkerClient(VoiceSettings settings)
     public Task ModerateAsync(string url, Guid room, long feedId, bool muted) =>
         SendAsync<object>(url, HttpMethod.Post, SfuWorkerProtocol.Participant(room, feedId) + "/moderate", new SfuModerateRequest(muted));
 
+    public Task SetSubstreamAsync(string url, Guid room, long feedId, SfuSubstreamRequest request) =>
+        SendAsync<object>(url, HttpMethod.Post, SfuWorkerProtocol.Participant(room, feedId) + "/substream", request);
+
     public Task KickAsync(string url, Guid room, long feedId) =>
         SendAsync<object>(url, HttpMethod.Post, SfuWorkerProtocol.Participant(room, feedId) + "/kick", null);
 

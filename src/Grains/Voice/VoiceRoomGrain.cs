@@ -98,32 +98,81 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         }
     }
 
-    public async Task<string> Publish(Guid userId, string connectionId, string sdpOffer, bool screen)
+    public async Task<string> Publish(Guid userId, string connectionId, string sdpOffer, VoiceVideoSources video)
     {
         var participant = Joined(userId, connectionId);
-        var sendsVideo = SdpInfo.SendsVideo(sdpOffer);
-        if (sendsVideo && !screen)
+        var sources = VideoSources(SdpInfo.SendingVideoMids(sdpOffer), video);
+        if (sources.Count > 0)
         {
-            throw new DomainException(ErrorCodes.ValidationFailed, "sdp: video is only published as a screen share (screen: true).");
-        }
-
-        if (screen)
-        {
+            // Camera and screen share alike: Discord's "Video" permission (STREAM) covers both.
             Require(await AccessAsync(userId), Permissions.Stream);
         }
 
         var result = await SfuAsync(() => sfu.PublishAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuPublishRequest(sdpOffer)));
+        var streams = result.Streams
+            .Select(s => s with { Source = s.Kind == "audio" ? "microphone" : sources.GetValueOrDefault(s.Mid, "screen") })
+            .ToList();
         participant.State = participant.State with
         {
             Publishing = true,
-            Streams = result.Streams,
-            ScreenSharing = screen && result.Streams.Any(s => s.Kind == "video"),
+            Streams = streams,
+            ScreenSharing = streams.Any(s => s.Source == "screen"),
+            Camera = streams.Any(s => s.Source == "camera"),
         };
         PublishState(participant);
         return result.Sdp;
     }
 
-    public async Task<string?> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe)
+    /// <summary>
+    /// Names every sending video section of an offer: the declared screen mid, the declared camera mid,
+    /// or — for a client that declares only <c>screen: true</c> / <c>camera: true</c> without a mid —
+    /// that one source. Undeclared video is refused, so viewers always know what they are shown.
+    /// </summary>
+    private static Dictionary<string, string> VideoSources(IReadOnlyList<string> mids, VoiceVideoSources video)
+    {
+        var sources = new Dictionary<string, string>();
+        var screenFallback = video.Screen && video.ScreenMid is null;
+        var cameraFallback = video.Camera && video.CameraMid is null;
+        foreach (var mid in mids)
+        {
+            string? source = mid == video.ScreenMid && video.ScreenMid is not null ? "screen"
+                : mid == video.CameraMid && video.CameraMid is not null ? "camera"
+                : screenFallback && !cameraFallback ? "screen"
+                : cameraFallback && !screenFallback ? "camera"
+                : null;
+            if (source is null)
+            {
+                throw new DomainException(ErrorCodes.ValidationFailed, $"sdp: video section '{mid}' is neither a declared screen share nor a declared camera (screen/camera, screenMid/cameraMid).");
+            }
+
+            if (sources.ContainsValue(source))
+            {
+                throw new DomainException(ErrorCodes.ValidationFailed, $"sdp: at most one {source} video section.");
+            }
+
+            sources[mid] = source;
+        }
+
+        return sources;
+    }
+
+    public async Task SetSubstream(Guid userId, string connectionId, string mid, int substream)
+    {
+        if (substream is < 0 or > 2)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "substream: 0 (lowest) to 2 (highest).");
+        }
+
+        if (string.IsNullOrEmpty(mid) || mid.Length > 64)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "mid: required, at most 64 characters.");
+        }
+
+        var participant = Joined(userId, connectionId);
+        await SfuAsync(() => sfu.SetSubstreamAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuSubstreamRequest(mid, substream)));
+    }
+
+    public async Task<VoiceSubscription> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe)
     {
         var participant = Joined(userId, connectionId);
         if (subscribe.Count + unsubscribe.Count > 200)
@@ -138,7 +187,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         }
 
         var result = await SfuAsync(() => sfu.SubscribeAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuSubscribeRequest(subscribe, unsubscribe)));
-        return result.Sdp;
+        return new VoiceSubscription(result.Sdp, result.Streams ?? []);
     }
 
     public async Task AnswerSubscription(Guid userId, string connectionId, string sdpAnswer)
@@ -298,7 +347,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
 
         if (kind == "publisher_down" && participant.State.Publishing)
         {
-            participant.State = participant.State with { Publishing = false, Streams = [], ScreenSharing = false, Speaking = false };
+            participant.State = participant.State with { Publishing = false, Streams = [], ScreenSharing = false, Camera = false, Speaking = false };
             PublishState(participant);
         }
         else if (kind == "subscriber_offer" && sdp is not null)
@@ -336,7 +385,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             {
                 var state = participant.State;
                 await SfuAsync(() => sfu.AddParticipantAsync(worker!.Url, ChannelId, new SfuAddParticipantRequest(state.FeedId, state.ServerMute)));
-                participant.State = state with { Publishing = false, Streams = [], ScreenSharing = false, Speaking = false };
+                participant.State = state with { Publishing = false, Streams = [], ScreenSharing = false, Camera = false, Speaking = false };
             }
         }
         catch (DomainException ex)
@@ -536,7 +585,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     private static DomainException NotInChannel() => new(ErrorCodes.MemberNotFound, "userId: that member is not in this voice channel.");
 
     private VoiceJoinResult Result(Participant self) =>
-        new(guildId, ChannelId, epoch, self.State, participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList(), true);
+        new(guildId, ChannelId, epoch, self.State, participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList(), true, settings.Simulcast);
 
     private void PublishState(Participant participant) =>
         Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId = participant.State.UserId, participant = participant.State });

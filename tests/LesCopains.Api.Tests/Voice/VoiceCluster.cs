@@ -26,6 +26,7 @@ public class VoiceCluster : InProcessCluster, IAsyncLifetime
         $"--SFU_WORKER_SECRET={WorkerSecret}",
         $"--MAX_PARTICIPANTS_PER_ROOM={MaxParticipants}",
         "--SFU_WORKER_TIMEOUT_SECONDS=3",
+        "--ENABLE_SIMULCAST=true",
     ];
 
     public IClusterClient Grains => ApiServices.GetRequiredService<IClusterClient>();
@@ -82,12 +83,15 @@ public static class Sdp
 
     public static string AudioAndVideoOffer() => Offer(video: true);
 
-    private static string Offer(bool video)
+    /// <summary>Audio (mid 0) and two sending video sections (mids 1 and 2): a screen share and a camera.</summary>
+    public static string AudioAndTwoVideosOffer() => Offer(video: true, secondVideo: true);
+
+    private static string Offer(bool video, bool secondVideo = false)
     {
         var lines = new List<string>
         {
             "v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
-            video ? "a=group:BUNDLE 0 1" : "a=group:BUNDLE 0", "a=msid-semantic: WMS s",
+            secondVideo ? "a=group:BUNDLE 0 1 2" : video ? "a=group:BUNDLE 0 1" : "a=group:BUNDLE 0", "a=msid-semantic: WMS s",
             "m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0",
             "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=ice-options:trickle",
             "a=fingerprint:sha-256 " + Fingerprint, "a=setup:actpass", "a=mid:0", "a=sendonly", "a=msid:s a",
@@ -101,6 +105,17 @@ public static class Sdp
                 "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=ice-options:trickle",
                 "a=fingerprint:sha-256 " + Fingerprint, "a=setup:actpass", "a=mid:1", "a=sendonly", "a=msid:s v",
                 "a=rtcp-mux", "a=rtcp-rsize", "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli", "a=ssrc:2222 cname:c",
+            ]);
+        }
+
+        if (secondVideo)
+        {
+            lines.AddRange(
+            [
+                "m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0",
+                "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=ice-options:trickle",
+                "a=fingerprint:sha-256 " + Fingerprint, "a=setup:actpass", "a=mid:2", "a=sendonly", "a=msid:s c",
+                "a=rtcp-mux", "a=rtcp-rsize", "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli", "a=ssrc:3333 cname:c",
             ]);
         }
 

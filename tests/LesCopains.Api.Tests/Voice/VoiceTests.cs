@@ -122,6 +122,51 @@ public sealed class VoiceTests(VoiceCluster cluster)
     }
 
     [JanusFact]
+    public async Task Camera_needs_Stream_and_viewers_can_tell_it_from_the_screen_share()
+    {
+        var s = await GuildAsync(1);
+        await s.Owner.SetOverwriteAsync(s.Guild.Id, s.Voice, s.EveryoneRole, "role", Permissions.None, Permissions.Stream);
+        await using var memberHub = await s.Members[0].ConnectHubAsync();
+        await using var ownerHub = await s.Owner.ConnectHubAsync();
+        var joined = await JoinAsync(memberHub, s.Voice);
+        Assert.True(joined.GetProperty("simulcast").GetBoolean()); // the silo's ENABLE_SIMULCAST, told to clients
+        await JoinAsync(ownerHub, s.Voice);
+
+        // A camera is video in a voice channel: STREAM, like a screen share (Discord's "Video" permission).
+        var error = await ErrorOf(() => memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioAndVideoOffer(), camera = true, cameraMid = "1" }));
+        Assert.StartsWith("missing_permission:", error, StringComparison.Ordinal);
+        Assert.Contains("STREAM", error, StringComparison.Ordinal);
+
+        // Every sending video section must be declared: two video sections with only a camera declared are refused.
+        error = await ErrorOf(() => ownerHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioAndTwoVideosOffer(), camera = true, cameraMid = "2" }));
+        Assert.StartsWith("validation_failed:", error, StringComparison.Ordinal);
+        Assert.False((await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants()).Single(p => p.UserId == s.Owner.Id).Publishing);
+
+        var answer = await ownerHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioAndTwoVideosOffer(), screen = true, screenMid = "1", camera = true, cameraMid = "2" });
+        Assert.Equal(2, answer.GetProperty("sdp").GetString()!.Split("m=video").Length - 1);
+        var owner = (await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants()).Single(p => p.UserId == s.Owner.Id);
+        Assert.True(owner.Camera);
+        Assert.True(owner.ScreenSharing);
+        Assert.Equal([("0", "audio", "microphone"), ("1", "video", "screen"), ("2", "video", "camera")], owner.Streams.Select(x => (x.Mid, x.Kind, x.Source)).OrderBy(x => x.Mid));
+        await memberHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Owner.Id
+            && e.GetProperty("participant").ValueKind == JsonValueKind.Object
+            && e.GetProperty("participant").GetProperty("camera").GetBoolean()
+            && e.GetProperty("participant").GetProperty("streams").EnumerateArray().Any(x => x.GetProperty("source").GetString() == "camera"));
+
+        // The camera alone (no mid given: the one video section is the camera); the screen share ended.
+        await ownerHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioAndVideoOffer(), camera = true });
+        owner = (await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants()).Single(p => p.UserId == s.Owner.Id);
+        Assert.True(owner.Camera);
+        Assert.False(owner.ScreenSharing);
+
+        // Picking a simulcast layer: 0 to 2, and only on a subscription.
+        error = await ErrorOf(() => memberHub.Connection.InvokeAsync("VoiceSetSubstream", new { channelId = s.Voice, mid = "1", substream = 3 }));
+        Assert.StartsWith("validation_failed:", error, StringComparison.Ordinal);
+        error = await ErrorOf(() => memberHub.Connection.InvokeAsync("VoiceSetSubstream", new { channelId = s.Voice, mid = "1", substream = 0 }));
+        Assert.StartsWith("validation_failed:", error, StringComparison.Ordinal);
+    }
+
+    [JanusFact]
     public async Task A_room_holds_at_most_MAX_PARTICIPANTS_PER_ROOM()
     {
         var s = await GuildAsync(VoiceCluster.MaxParticipants);

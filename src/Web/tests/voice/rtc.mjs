@@ -5,7 +5,8 @@ import { chromium } from 'playwright-core';
 
 export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 
-export async function launchMediaBrowser() {
+/** `extraArgs` are appended (a later switch wins, e.g. `--use-fake-device-for-media-stream=fps=10`). */
+export async function launchMediaBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -24,6 +25,7 @@ export async function launchMediaBrowser() {
       '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows',
+      ...extraArgs,
     ],
   });
 }

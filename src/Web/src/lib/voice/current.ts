@@ -8,17 +8,24 @@ export const currentSession: Readable<VoiceSession | null> = { subscribe: state.
 
 const DEVICES_KEY = 'lescopains.voice.devices';
 
-export function storedDevices(): { input: string | null; output: string | null; pushToTalk: string | null } {
+export interface VoiceDevices {
+  input: string | null;
+  output: string | null;
+  pushToTalk: string | null;
+  camera: string | null;
+}
+
+export function storedDevices(): VoiceDevices {
   try {
     const v = JSON.parse(localStorage.getItem(DEVICES_KEY) ?? '{}') as Record<string, unknown>;
     const str = (x: unknown) => (typeof x === 'string' && x.length > 0 ? x : null);
-    return { input: str(v.input), output: str(v.output), pushToTalk: str(v.pushToTalk) };
+    return { input: str(v.input), output: str(v.output), pushToTalk: str(v.pushToTalk), camera: str(v.camera) };
   } catch {
-    return { input: null, output: null, pushToTalk: null };
+    return { input: null, output: null, pushToTalk: null, camera: null };
   }
 }
 
-export function storeDevices(d: { input: string | null; output: string | null; pushToTalk: string | null }): void {
+export function storeDevices(d: VoiceDevices): void {
   try {
     localStorage.setItem(DEVICES_KEY, JSON.stringify(d));
   } catch {
@@ -34,7 +41,7 @@ export async function joinVoice(guildId: string, channelId: string, selfUserId: 
     throw new Error('End-to-end encryption keys for this device are not set up: media keys cannot be exchanged.');
   }
   const devices = storedDevices();
-  const session = new VoiceSession({ guildId, channelId, selfUserId, exchange, inputDeviceId: devices.input, outputDeviceId: devices.output });
+  const session = new VoiceSession({ guildId, channelId, selfUserId, exchange, inputDeviceId: devices.input, outputDeviceId: devices.output, cameraDeviceId: devices.camera });
   state.set(session);
   try {
     await session.join();

@@ -9,10 +9,12 @@ import { invoke, onGatewayEvent } from '../gateway.ts';
 import { FrameCrypto, frameTransformSupport } from './e2ee.ts';
 import type { WorkerStats } from './e2ee-protocol.ts';
 import { MediaKeyRing, type MediaKeyExchange } from './keys.ts';
+import { CAMERA_CONSTRAINTS, SIMULCAST_ENCODINGS, SINGLE_ENCODING, sourceOf, type StreamSource, type SubscribedStream } from './camera.ts';
 
 export interface VoiceStreamInfo {
   mid: string;
   kind: 'audio' | 'video';
+  source?: StreamSource;
 }
 
 export interface VoiceParticipant {
@@ -26,6 +28,7 @@ export interface VoiceParticipant {
   publishing: boolean;
   streams: VoiceStreamInfo[];
   joinedAt: string;
+  camera?: boolean;
 }
 
 export interface VoiceJoinResult {
@@ -35,6 +38,8 @@ export interface VoiceJoinResult {
   self: VoiceParticipant;
   participants: VoiceParticipant[];
   e2ee: boolean;
+  /** ENABLE_SIMULCAST on the server: cameras send three encodings, viewers pick one. */
+  simulcast?: boolean;
 }
 
 export type SessionStatus = 'connecting' | 'connected' | 'kicked' | 'closed' | 'failed';
@@ -55,6 +60,11 @@ export interface SessionState {
   sharing: boolean;
   /** userId → remote screen-share stream being shown. */
   screens: Record<string, MediaStream>;
+  /** Our camera, while it is on (shown as our own tile). */
+  camera: MediaStream | null;
+  /** userId → remote camera stream being shown. */
+  cameras: Record<string, MediaStream>;
+  simulcast: boolean;
   quality: Quality;
 }
 
@@ -64,6 +74,7 @@ export interface SessionOptions {
   selfUserId: string;
   exchange: MediaKeyExchange;
   inputDeviceId?: string | null;
+  cameraDeviceId?: string | null;
   outputDeviceId?: string | null;
   volumeOf?: (userId: string) => number;
 }
@@ -108,6 +119,11 @@ export class VoiceSession {
   private mic: MediaStreamTrack | null = null;
   private micSender: RTCRtpSender | null = null;
   private screenTrack: MediaStreamTrack | null = null;
+  private cameraTrack: MediaStreamTrack | null = null;
+  /** Subscriber mid → the publisher feed and mid it carries (from the SFU). */
+  private subStreams = new Map<string, SubscribedStream>();
+  /** Subscriber mid → the simulcast layer last asked for. */
+  private substreams = new Map<string, number>();
   private keys: MediaKeyRing;
   private readonly off: Array<() => void> = [];
   private subscribed = new Set<string>();
@@ -135,6 +151,9 @@ export class VoiceSession {
       selfDeaf: false,
       sharing: false,
       screens: {},
+      camera: null,
+      cameras: {},
+      simulcast: false,
       quality: { rttMs: null, lossPercent: null, jitterBufferMs: null },
     };
     this.state.set(this.s);
@@ -172,7 +191,7 @@ export class VoiceSession {
         })
       ).getAudioTracks()[0]!;
       const join = await invoke<VoiceJoinResult>('VoiceJoin', { channelId });
-      this.update({ participants: join.participants });
+      this.update({ participants: join.participants, simulcast: join.simulcast === true });
       await this.keys.rekey(join.epoch, join.participants.map((p) => p.userId));
       await this.publish();
       if (join.self.serverMute) {
@@ -224,10 +243,14 @@ export class VoiceSession {
     const pc = this.pub!;
     await pc.setLocalDescription(await pc.createOffer());
     await this.gathered(pc);
+    const midOf = (track: MediaStreamTrack | null) => (track ? (pc.getTransceivers().find((t) => t.sender.track === track)?.mid ?? null) : null);
     const answer = await invoke<{ type: 'answer'; sdp: string }>('VoicePublish', {
       channelId: this.opts.channelId,
       sdp: pc.localDescription!.sdp,
       screen: this.screenTrack !== null,
+      screenMid: midOf(this.screenTrack),
+      camera: this.cameraTrack !== null,
+      cameraMid: midOf(this.cameraTrack),
     });
     await pc.setRemoteDescription(answer);
     this.endOfCandidates('publisher');
@@ -258,7 +281,7 @@ export class VoiceSession {
     if (subscribe.length === 0 && unsubscribe.length === 0) {
       return;
     }
-    const offer = await invoke<{ type: 'offer'; sdp: string } | null>('VoiceSubscribe', {
+    const offer = await invoke<{ type: 'offer'; sdp: string; streams?: SubscribedStream[] } | null>('VoiceSubscribe', {
       channelId: this.opts.channelId,
       subscribe,
       unsubscribe,
@@ -266,6 +289,9 @@ export class VoiceSession {
     this.subscribed = new Set(want.keys());
     if (!offer) {
       return;
+    }
+    for (const st of offer.streams ?? []) {
+      this.subStreams.set(st.mid, st);
     }
     if (!this.sub) {
       this.sub = this.newPeerConnection();
@@ -289,6 +315,7 @@ export class VoiceSession {
   private placeTracks(stats: WorkerStats): void {
     const still: typeof this.pendingTracks = [];
     const screens = { ...this.s.screens };
+    const cameras = { ...this.s.cameras };
     let changed = false;
     for (const t of this.pendingTracks) {
       const userId = stats.receivers[t.mid];
@@ -298,19 +325,63 @@ export class VoiceSession {
       }
       if (t.track.kind === 'audio') {
         this.playAudio(userId, t.track);
-      } else {
-        screens[userId] = new MediaStream([t.track]);
-        changed = true;
-        t.track.addEventListener('ended', () => {
+        continue;
+      }
+      const source = sourceOf(t.mid, this.subStreams, this.s.participants);
+      if (!source) {
+        still.push(t); // The publisher's state naming this stream has not arrived yet.
+        continue;
+      }
+      (source === 'camera' ? cameras : screens)[userId] = new MediaStream([t.track]);
+      changed = true;
+      t.track.addEventListener('ended', () => {
+        if (source === 'camera') {
+          const next = { ...this.s.cameras };
+          delete next[userId];
+          this.update({ cameras: next });
+        } else {
           const next = { ...this.s.screens };
           delete next[userId];
           this.update({ screens: next });
-        });
-      }
+        }
+      });
     }
     this.pendingTracks = still;
     if (changed) {
-      this.update({ screens });
+      this.update({ screens, cameras });
+    }
+  }
+
+  /** The subscriber mid on which `userId`'s camera arrives, if subscribed. */
+  cameraMidOf(userId: string): string | null {
+    const p = this.s.participants.find((x) => x.userId === userId);
+    const feedMid = p?.streams.find((x) => x.source === 'camera')?.mid;
+    if (!p || feedMid === undefined) {
+      return null;
+    }
+    for (const st of this.subStreams.values()) {
+      if (st.feedId === p.feedId && st.feedMid === feedMid) {
+        return st.mid;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Simulcast: asks the SFU for layer `substream` (0 lowest … 2 highest) of `userId`'s camera, e.g.
+   * the lowest for a thumbnail. A no-op without simulcast or when that layer is already selected.
+   */
+  async setCameraQuality(userId: string, substream: 0 | 1 | 2): Promise<void> {
+    const mid = this.cameraMidOf(userId);
+    if (!this.s.simulcast || mid === null || this.substreams.get(mid) === substream) {
+      return;
+    }
+    this.substreams.set(mid, substream);
+    try {
+      await invoke('VoiceSetSubstream', { channelId: this.opts.channelId, mid, substream });
+    } catch (e) {
+      this.substreams.delete(mid);
+      throw e;
     }
   }
 
@@ -453,6 +524,69 @@ export class VoiceSession {
     await this.negotiatePublisher().catch(() => {});
   }
 
+  /** Turns the camera on (the chosen device, or the default one): encrypted like every other stream. */
+  async startCamera(deviceId: string | null = this.opts.cameraDeviceId ?? null): Promise<void> {
+    if (this.cameraTrack || !this.pub) {
+      return;
+    }
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: deviceId ? { ...CAMERA_CONSTRAINTS, deviceId: { exact: deviceId } } : CAMERA_CONSTRAINTS,
+      audio: false,
+    });
+    const track = stream.getVideoTracks()[0]!;
+    track.contentHint = 'motion';
+    this.cameraTrack = track;
+    const t = this.pub.addTransceiver(track, {
+      direction: 'sendonly',
+      streams: [stream],
+      sendEncodings: (this.s.simulcast ? SIMULCAST_ENCODINGS : SINGLE_ENCODING).map((e) => ({ ...e })),
+    });
+    // Before negotiation: every simulcast layer's frames pass through the same encrypting transform.
+    this.crypto.protectSender(t.sender, 'video');
+    const vp8 = RTCRtpSender.getCapabilities('video')?.codecs.filter((c) => /vp8/i.test(c.mimeType)) ?? [];
+    if (vp8.length > 0) {
+      t.setCodecPreferences(vp8);
+    }
+    try {
+      await this.negotiatePublisher();
+    } catch (e) {
+      this.cameraTrack = null;
+      track.stop();
+      t.stop();
+      await this.negotiatePublisher().catch(() => {});
+      throw e;
+    }
+    this.update({ camera: stream });
+  }
+
+  async stopCamera(): Promise<void> {
+    const track = this.cameraTrack;
+    if (!track || !this.pub) {
+      return;
+    }
+    this.cameraTrack = null;
+    track.stop();
+    this.pub.getTransceivers().find((x) => x.sender.track === track)?.stop();
+    this.update({ camera: null });
+    await this.negotiatePublisher().catch(() => {});
+  }
+
+  /** Switches the camera to another device (live when it is on). */
+  async setCameraDevice(deviceId: string): Promise<void> {
+    this.opts.cameraDeviceId = deviceId;
+    const old = this.cameraTrack;
+    if (!old || !this.pub) {
+      return;
+    }
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { ...CAMERA_CONSTRAINTS, deviceId: { exact: deviceId } }, audio: false });
+    const track = stream.getVideoTracks()[0]!;
+    track.contentHint = 'motion';
+    await this.pub.getTransceivers().find((x) => x.sender.track === old)?.sender.replaceTrack(track);
+    this.cameraTrack = track;
+    old.stop();
+    this.update({ camera: stream });
+  }
+
   private onState(p: { channelId: string; userId: string; participant: VoiceParticipant | null }): void {
     if (p.channelId !== this.opts.channelId) {
       return;
@@ -464,6 +598,11 @@ export class VoiceSession {
       const screens = { ...this.s.screens };
       delete screens[p.userId];
       this.update({ screens });
+    }
+    if ((!p.participant || !p.participant.camera) && this.s.cameras[p.userId]) {
+      const cameras = { ...this.s.cameras };
+      delete cameras[p.userId];
+      this.update({ cameras });
     }
     if (!p.participant) {
       this.keys.left(p.userId);
@@ -497,12 +636,28 @@ export class VoiceSession {
     this.sub?.close();
     this.sub = null;
     this.subscribed.clear();
+    this.subStreams.clear();
+    this.substreams.clear();
+    if (this.cameraTrack) {
+      this.cameraTrack.stop();
+      this.cameraTrack = null;
+      this.update({ camera: null });
+    }
     await this.publish();
     await this.syncSubscriptions();
   }
 
   /** Encryption counters and transport quality, also read by the browser tests. */
-  async stats(): Promise<{ crypto: WorkerStats; quality: Quality; inbound: { audioPackets: number; videoFrames: number; width: number; height: number }; outboundAudioPackets: number }> {
+  async stats(): Promise<{
+    crypto: WorkerStats;
+    quality: Quality;
+    inbound: { audioPackets: number; videoFrames: number; width: number; height: number };
+    outboundAudioPackets: number;
+    /** Per received video stream (subscriber mid): frames decoded and the current size. */
+    inboundVideo: Record<string, { framesDecoded: number; width: number; height: number }>;
+    /** Per sent video encoding (rid, or "" without simulcast), for every video sender. */
+    outboundVideo: Array<{ rid: string; framesEncoded: number; width: number; height: number }>;
+  }> {
     const crypto = await this.crypto.stats();
     let rtt: number | null = null;
     let lost = 0;
@@ -511,6 +666,8 @@ export class VoiceSession {
     let jitterEmitted = 0;
     const inbound = { audioPackets: 0, videoFrames: 0, width: 0, height: 0 };
     let outboundAudioPackets = 0;
+    const inboundVideo: Record<string, { framesDecoded: number; width: number; height: number }> = {};
+    const outboundVideo: Array<{ rid: string; framesEncoded: number; width: number; height: number }> = [];
     for (const pc of [this.pub, this.sub]) {
       if (!pc) {
         continue;
@@ -530,10 +687,16 @@ export class VoiceSession {
             inbound.videoFrames += (r.framesDecoded as number) ?? 0;
             inbound.width = Math.max(inbound.width, (r.frameWidth as number) ?? 0);
             inbound.height = Math.max(inbound.height, (r.frameHeight as number) ?? 0);
+            if (typeof r.mid === 'string') {
+              inboundVideo[r.mid] = { framesDecoded: (r.framesDecoded as number) ?? 0, width: (r.frameWidth as number) ?? 0, height: (r.frameHeight as number) ?? 0 };
+            }
           }
         }
         if (r.type === 'outbound-rtp' && r.kind === 'audio') {
           outboundAudioPackets += (r.packetsSent as number) ?? 0;
+        }
+        if (r.type === 'outbound-rtp' && r.kind === 'video') {
+          outboundVideo.push({ rid: (r.rid as string) ?? '', framesEncoded: (r.framesEncoded as number) ?? 0, width: (r.frameWidth as number) ?? 0, height: (r.frameHeight as number) ?? 0 });
         }
       }
     }
@@ -542,7 +705,7 @@ export class VoiceSession {
       lossPercent: received + lost > 0 ? (100 * lost) / (received + lost) : null,
       jitterBufferMs: jitterEmitted > 0 ? (1000 * jitterDelay) / jitterEmitted : null,
     };
-    return { crypto, quality, inbound, outboundAudioPackets };
+    return { crypto, quality, inbound, outboundAudioPackets, inboundVideo, outboundVideo };
   }
 
   /** Remote speaking from the decoded audio level (AnalyserNode). */
@@ -589,6 +752,7 @@ export class VoiceSession {
     this.sub?.close();
     this.mic?.stop();
     this.screenTrack?.stop();
+    this.cameraTrack?.stop();
     for (const a of this.remoteAudio.values()) {
       a.element.srcObject = null;
     }
