@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { BASE_URL, launch, newDevice, password, register, screenshot, until } from './browser.mjs';
 
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
 const LOG_DIR = process.env.E2E_LOG_DIR;
@@ -15,7 +15,6 @@ const PSQL = process.env.E2E_PSQL ?? 'psql';
 const skip = DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 const LIVE = 20_000;
 const SECRET = 'Secret plaintext 42';
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 
 let browser;
 /** @type {Record<string, {username: string, displayName: string, device: Awaited<ReturnType<typeof newDevice>>}>} */
@@ -30,17 +29,11 @@ after(async () => {
   await browser?.close();
 });
 
-async function register(name) {
+/** A new person on a device of their own, ready for direct messages. */
+async function newPerson(name) {
   const device = await newDevice(browser);
-  const username = randomUsername();
-  const { page } = device;
-  await page.goto(BASE_URL + '/register');
-  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await dmReady(page);
+  const username = await register(device.page, name, { connected: false });
+  await dmReady(device.page);
   people[name] = { username, displayName: name, device };
   return people[name];
 }
@@ -131,8 +124,8 @@ function filesUnder(dir) {
 }
 
 test('a 1:1 conversation works both ways, and neither the database nor the logs ever see the plaintext', { skip }, async () => {
-  const alice = await register('Alice');
-  const bob = await register('Bob');
+  const alice = await newPerson('Alice');
+  const bob = await newPerson('Bob');
   const a = alice.device.page;
   const b = bob.device.page;
 
@@ -175,7 +168,7 @@ test('a 1:1 conversation works both ways, and neither the database nor the logs 
 });
 
 test('a group of three: everyone reads everyone', { skip }, async () => {
-  const carol = await register('Carol');
+  const carol = await newPerson('Carol');
   const a = people.Alice.device.page;
   const b = people.Bob.device.page;
   const c = carol.device.page;
