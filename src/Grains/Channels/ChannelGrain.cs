@@ -178,15 +178,17 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         if (thread is not null)
         {
             // Recount rather than subtract: this activation may have started after the purge and
-            // already loaded the smaller count. Sends published while the count is read are kept.
-            var counted = threadMessageCount;
-            var live = await threads.GetAsync(ChannelId);
-            if (live is null)
+            // already loaded the smaller count. Count what was published so far; sends published
+            // while the count is read (later sequence numbers) have added themselves meanwhile.
+            var upTo = lastPublished;
+            var before = threadMessageCount;
+            var (count, last) = await threads.LiveMessagesAsync(ChannelId, upTo);
+            threadMessageCount = count + (threadMessageCount - before);
+            if (lastPublished == upTo)
             {
-                return;
+                threadLastActivity = last ?? thread.CreatedAt;
             }
 
-            threadMessageCount = live.MessageCount + (threadMessageCount - counted);
             RelayThread("thread:update");
         }
     }
