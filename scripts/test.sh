@@ -342,10 +342,6 @@ run_e2e_suite() {
         UPLOADS_DIR="$tmp/uploads"
         # Every browser test registers its people from 127.0.0.1: lift the per-IP sign-up budget.
         REGISTER_RATE_LIMIT=1000
-        # The history test seeds 70 messages through the seed route within a minute, then reloads:
-        # with the default 100 requests per user per minute its older-page request is refused
-        # (429). Budgets themselves are tested by the .NET rate-limit tests.
-        RATE_LIMIT_MAX=1000
     )
     info "Starting a silo (http $silo_http) and the Api (port $api_port) for the browser tests"
     start_process silo "$tmp/logs/silo.log" 0 "$LC_ROOT/src/Silo" "${common[@]}" \

@@ -12,10 +12,15 @@ public sealed record JwtSettings(byte[] Secret, TimeSpan AccessLifetime, TimeSpa
 }
 
 /// <summary>
-/// Request budgets: <c>RATE_LIMIT_MAX</c> per user per <c>RATE_LIMIT_WINDOW_SECONDS</c> (default one minute),
+/// Request budgets per user per <c>RATE_LIMIT_WINDOW_SECONDS</c> (default one minute):
+/// <c>RATE_LIMIT_MAX</c> for writes (REST calls that change something, and every hub call),
+/// <c>RATE_LIMIT_READ_MAX</c> for REST reads (GET/HEAD), of which opening a channel spends several;
 /// and the login/register limits.
 /// </summary>
-public sealed record RateLimitSettings(int PerUserPerMinute, int LoginPerIpPerMinute, int LoginFailuresPerUser, int RegisterPerIpPerHour, TimeSpan PerUserWindow);
+public sealed record RateLimitSettings(int PerUserPerMinute, int LoginPerIpPerMinute, int LoginFailuresPerUser, int RegisterPerIpPerHour, TimeSpan PerUserWindow)
+{
+    public int ReadsPerUserPerMinute { get; init; } = 1000;
+}
 
 /// <summary>Voice settings, validated now so a bad value fails at start (used by the voice feature).</summary>
 public sealed record RtcSettings(IPAddress? AnnouncedIp, int MinPort, int MaxPort, int MaxParticipantsPerRoom, bool EnableSimulcast);
@@ -73,7 +78,10 @@ public sealed record ApiSettings(
                 settings.Int("LOGIN_RATE_LIMIT", 20, 1, 1_000_000),
                 settings.Int("LOGIN_FAILURES_PER_USER", 10, 1, 1_000_000),
                 settings.Int("REGISTER_RATE_LIMIT", 10, 1, 1_000_000),
-                TimeSpan.FromSeconds(settings.Int("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 3600))),
+                TimeSpan.FromSeconds(settings.Int("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 3600)))
+            {
+                ReadsPerUserPerMinute = settings.Int("RATE_LIMIT_READ_MAX", 1000, 1, 1_000_000),
+            },
             settings.Long("MAX_FILE_SIZE", 10 * 1024 * 1024, 1, 1L << 34),
             TimeSpan.FromMilliseconds(settings.Int("WS_PING_INTERVAL", 30000, 1000, 600_000)),
             TimeSpan.FromSeconds(settings.Int("PRESENCE_TTL", 60, 5, 3600)),

@@ -1,5 +1,9 @@
+using System.Text.Json;
 using LesCopains.Grains.Guilds;
+using LesCopains.Grains.Presence;
 using LesCopains.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Api.Tests;
 
@@ -41,8 +45,10 @@ public sealed class MentionTests(InProcessCluster cluster)
 
         var plain = await members[0].PostAsync(general, "@everyone @here look");
         Assert.False(plain.MentionEveryone);
+        await UntilPresentAsync(owner, guild.Id, members[1].Id, "online");
         var loud = await owner.PostAsync(general, "@here look");
-        Assert.True(loud.MentionEveryone);
+        Assert.True(loud.MentionHere);
+        Assert.False(loud.MentionEveryone);
 
         var mention = await events.WaitForAsync("mention:create");
         Assert.Equal(loud.Id, mention.GetProperty("messageId").GetGuid());
@@ -81,4 +87,110 @@ public sealed class MentionTests(InProcessCluster cluster)
         Assert.Equal(0, bystander.Count("mention:create"));
         Assert.Equal(0, insider.Count("mention:create", e => e.GetProperty("messageId").GetGuid() == visible.Id));
     }
+
+    [Fact]
+    public async Task Here_mentions_only_members_online_idle_or_dnd_who_can_view_the_channel_and_everyone_mentions_all()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "men");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 5);
+        var (online, dnd, ghost, away, outsider) = (members[0], members[1], members[2], members[3], members[4]);
+        var insiders = await owner.CreateRoleAsync(guild.Id, "insiders");
+        foreach (var m in new[] { online, dnd, ghost, away })
+        {
+            await owner.SetRolesAsync(guild.Id, m.Id, insiders.Id);
+        }
+
+        var secret = await owner.CreatePrivateChannelAsync(guild.Id, "secret", insiders.Id);
+        await ghost.ExpectAsync<JsonElement>(HttpMethod.Put, "/api/users/@me/presence", new { status = "invisible" });
+        await using var onlineHub = await online.ConnectHubAsync();
+        await using var dndHub = await dnd.ConnectHubAsync();
+        await using var ghostHub = await ghost.ConnectHubAsync();
+        await using var outsiderHub = await outsider.ConnectHubAsync();
+        await dndHub.Connection.InvokeAsync<JsonElement>("SetPresence", "dnd");
+        var events = new[] { onlineHub, dndHub, ghostHub, outsiderHub }.Select(h => new SocialEvents(h)).ToArray();
+        await UntilPresentAsync(owner, guild.Id, online.Id, "online");
+        await UntilPresentAsync(owner, guild.Id, dnd.Id, "dnd");
+        await UntilPresentAsync(owner, guild.Id, outsider.Id, "online");
+        var ghostPresence = cluster.ApiServices.GetRequiredService<IClusterClient>().GetGrain<IPresenceGrain>(ghost.Id);
+        await Poll.UntilAsync(async () => (await ghostPresence.Get()).Connections == 1, TimeSpan.FromSeconds(20), "the invisible member connected");
+
+        var here = await owner.PostAsync(secret.Id, "@here standup");
+        Assert.True(here.MentionHere);
+        Assert.False(here.MentionEveryone);
+        foreach (var e in events[..2])
+        {
+            await e.WaitForAsync("mention:create", m => m.GetProperty("messageId").GetGuid() == here.Id);
+        }
+
+        await events[2].WaitForMessageAsync(here.Id);
+        Assert.Equal(0, events[2].Count("mention:create"));
+        Assert.Equal(0, events[3].Count("mention:create"));
+
+        // Read state counts follow the same rule, also for members who were not connected at all.
+        Assert.Equal(1, (await online.ReadStateAsync(secret.Id)).Mentions);
+        Assert.Equal(1, (await dnd.ReadStateAsync(secret.Id)).Mentions);
+        Assert.Equal(0, (await ghost.ReadStateAsync(secret.Id)).Mentions);
+        Assert.Equal(0, (await away.ReadStateAsync(secret.Id)).Mentions);
+        Assert.Equal(1, (await ghost.ReadStateAsync(secret.Id)).Unread);
+
+        // Reloaded from the database, the message still says @here.
+        Assert.True((await online.HistoryAsync(secret.Id)).Single(m => m.Id == here.Id).MentionHere);
+
+        var everyone = await owner.PostAsync(secret.Id, "@everyone lunch");
+        Assert.True(everyone.MentionEveryone);
+        await events[2].WaitForAsync("mention:create", m => m.GetProperty("messageId").GetGuid() == everyone.Id);
+        Assert.Equal(1, (await ghost.ReadStateAsync(secret.Id)).Mentions);
+        Assert.Equal(1, (await away.ReadStateAsync(secret.Id)).Mentions);
+        Assert.Equal(2, (await online.ReadStateAsync(secret.Id)).Mentions);
+        // The outsider, online but not allowed in the channel, was never told.
+        Assert.Equal(0, events[3].Count("mention:create"));
+    }
+
+    [Fact]
+    public async Task An_edit_that_adds_mentions_notifies_only_the_newly_mentioned_and_updates_their_counts()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "men");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 3);
+        var crew = await owner.CreateRoleAsync(guild.Id, "crew");
+        await owner.SetRolesAsync(guild.Id, members[0].Id, crew.Id);
+        var general = guild.General.Id;
+        await using var firstHub = await members[0].ConnectHubAsync();
+        await using var secondHub = await members[1].ConnectHubAsync();
+        await using var thirdHub = await members[2].ConnectHubAsync();
+        var first = new SocialEvents(firstHub);
+        var second = new SocialEvents(secondHub);
+        var third = new SocialEvents(thirdHub);
+        bool About(JsonElement e, Guid id) => e.GetProperty("messageId").GetGuid() == id;
+
+        var sent = await owner.PostAsync(general, $"hi <@{members[0].Id}>");
+        await first.WaitForAsync("mention:create", e => About(e, sent.Id));
+        Assert.Equal(0, (await members[1].ReadStateAsync(general)).Mentions);
+
+        // Adds the second member by name and the first one's role: only the second is told.
+        var edited = await owner.ExpectAsync<SocialRoutes.Message>(HttpMethod.Patch, $"/api/channels/{general}/messages/{sent.Id}", new { content = $"hi <@{members[0].Id}> <@{members[1].Id}> <@&{crew.Id}>" });
+        Assert.Equal([members[0].Id, members[1].Id], edited.Mentions);
+        await second.WaitForAsync("mention:create", e => About(e, sent.Id));
+        Assert.Equal(1, (await members[1].ReadStateAsync(general)).Mentions);
+
+        // An edit that adds nobody new sends nothing; one that adds @everyone reaches only the third.
+        await owner.ExpectAsync<SocialRoutes.Message>(HttpMethod.Patch, $"/api/channels/{general}/messages/{sent.Id}", new { content = $"hello <@{members[1].Id}> <@&{crew.Id}>" });
+        await owner.ExpectAsync<SocialRoutes.Message>(HttpMethod.Patch, $"/api/channels/{general}/messages/{sent.Id}", new { content = $"hello <@{members[1].Id}> <@&{crew.Id}> @everyone" });
+        await third.WaitForAsync("mention:create", e => About(e, sent.Id));
+        Assert.Equal(1, (await members[2].ReadStateAsync(general)).Mentions);
+
+        // Events of one channel arrive in order: the updates the first two saw came before the third's mention.
+        await first.WaitForAsync("message:update", e => e.GetProperty("message").GetProperty("content").GetString()!.Contains("@everyone", StringComparison.Ordinal));
+        await second.WaitForAsync("message:update", e => e.GetProperty("message").GetProperty("content").GetString()!.Contains("@everyone", StringComparison.Ordinal));
+        Assert.Equal(1, first.Count("mention:create", e => About(e, sent.Id)));
+        Assert.Equal(1, second.Count("mention:create", e => About(e, sent.Id)));
+        Assert.Equal(1, (await members[0].ReadStateAsync(general)).Mentions);
+    }
+
+    private static Task UntilPresentAsync(GuildClient viewer, Guid guildId, Guid userId, string status) =>
+        Poll.UntilAsync(
+            async () => (await viewer.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guildId}/presences"))
+                .GetProperty("presences").EnumerateArray()
+                .Any(p => p.GetProperty("userId").GetGuid() == userId && p.GetProperty("status").GetString() == status),
+            TimeSpan.FromSeconds(20),
+            $"{userId} {status} in the guild's presences");
 }

@@ -5,10 +5,11 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace LesCopains.Api.Tests;
 
-/// <summary>An Api with small budgets: 10 calls per user per minute, 5 logins per IP per minute, 3 failures per username, 3 registrations per IP per hour.</summary>
+/// <summary>An Api with small budgets: 10 writes and 20 reads per user per minute, 5 logins per IP per minute, 3 failures per username, 3 registrations per IP per hour.</summary>
 public sealed class RateLimitedCluster : InProcessCluster
 {
     public const int PerUser = 10;
+    public const int ReadsPerUser = 20;
     public const int LoginsPerIp = 5;
     public const int FailuresPerUser = 3;
     public const int RegistrationsPerIp = 3;
@@ -16,6 +17,7 @@ public sealed class RateLimitedCluster : InProcessCluster
     protected override IEnumerable<string> ApiArguments =>
     [
         $"--RATE_LIMIT_MAX={PerUser}",
+        $"--RATE_LIMIT_READ_MAX={ReadsPerUser}",
         $"--LOGIN_RATE_LIMIT={LoginsPerIp}",
         $"--LOGIN_FAILURES_PER_USER={FailuresPerUser}",
         $"--REGISTER_RATE_LIMIT={RegistrationsPerIp}",
@@ -120,14 +122,14 @@ public sealed class RateLimitTests(RateLimitedCluster cluster)
     }
 
     [Fact]
-    public async Task Rest_calls_beyond_the_per_user_budget_are_rate_limited_for_every_session_of_that_user_only()
+    public async Task Rest_reads_beyond_the_per_user_read_budget_are_rate_limited_for_every_session_of_that_user_only()
     {
         var (username, tokens) = await NewUserAsync();
         using var secondDevice = Client(ApiClient.NewIp());
         var second = await secondDevice.LoginAsync(username);
         var (_, other) = await NewUserAsync();
 
-        for (var i = 0; i < RateLimitedCluster.PerUser; i++)
+        for (var i = 0; i < RateLimitedCluster.ReadsPerUser; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await cluster.ProbeAsync(i % 2 == 0 ? tokens.AccessToken : second.AccessToken)).Status);
         }
@@ -140,6 +142,32 @@ public sealed class RateLimitTests(RateLimitedCluster cluster)
 
         Assert.Equal((HttpStatusCode.TooManyRequests, "rate_limited"), await cluster.ProbeAsync(second.AccessToken));
         Assert.Equal(HttpStatusCode.OK, (await cluster.ProbeAsync(other.AccessToken)).Status);
+
+        // Reads spent, writes are still allowed: they have their own budget.
+        Assert.Equal(HttpStatusCode.OK, (await WriteProbeAsync(tokens.AccessToken)).Status);
+    }
+
+    [Fact]
+    public async Task Rest_writes_have_their_own_smaller_budget_and_spending_it_leaves_reads_alone()
+    {
+        var (_, tokens) = await NewUserAsync();
+
+        for (var i = 0; i < RateLimitedCluster.PerUser; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await WriteProbeAsync(tokens.AccessToken)).Status);
+        }
+
+        using (var http = cluster.CreateClient(tokens.AccessToken))
+        using (var limited = await http.PutAsJsonAsync("/api/users/@me/presence", new { status = "dnd" }))
+        {
+            await AssertLimitedAsync(limited, TimeSpan.FromMinutes(1));
+        }
+
+        // More reads than the write budget still pass.
+        for (var i = 0; i < RateLimitedCluster.PerUser + 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await cluster.ProbeAsync(tokens.AccessToken)).Status);
+        }
     }
 
     [Fact]
@@ -148,7 +176,7 @@ public sealed class RateLimitTests(RateLimitedCluster cluster)
         var node = await cluster.AddApiNodeAsync();
         var (_, tokens) = await NewUserAsync();
 
-        for (var i = 0; i < RateLimitedCluster.PerUser; i++)
+        for (var i = 0; i < RateLimitedCluster.ReadsPerUser; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await cluster.ProbeAsync(tokens.AccessToken, i % 2 == 0 ? null : node)).Status);
         }
@@ -193,23 +221,32 @@ public sealed class RateLimitTests(RateLimitedCluster cluster)
         Assert.Contains("rate_limited:", error.Message, StringComparison.Ordinal);
         Assert.True(hub.IsConnected, "a refused call does not close the connection");
 
-        // The same budget as REST.
-        Assert.Equal((HttpStatusCode.TooManyRequests, "rate_limited"), await cluster.ProbeAsync(tokens.AccessToken));
+        // The same budget as REST writes; reads have their own.
+        Assert.Equal((HttpStatusCode.TooManyRequests, "rate_limited"), await WriteProbeAsync(tokens.AccessToken));
+        Assert.Equal(HttpStatusCode.OK, (await cluster.ProbeAsync(tokens.AccessToken)).Status);
     }
 
     [Fact]
-    public async Task Rest_calls_use_up_the_budget_of_hub_calls()
+    public async Task Rest_writes_use_up_the_budget_of_hub_calls()
     {
         var (_, tokens) = await NewUserAsync();
         await using var hub = await HubClient.ConnectAsync(cluster, tokens.AccessToken);
 
         for (var i = 0; i < RateLimitedCluster.PerUser; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await cluster.ProbeAsync(tokens.AccessToken)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await WriteProbeAsync(tokens.AccessToken)).Status);
         }
 
         var error = await Assert.ThrowsAsync<HubException>(() => hub.PingAsync());
         Assert.Contains("rate_limited:", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A harmless write: choosing the status one already has.</summary>
+    private async Task<(HttpStatusCode Status, string? Code)> WriteProbeAsync(string accessToken)
+    {
+        using var http = cluster.CreateClient(accessToken);
+        using var response = await http.PutAsJsonAsync("/api/users/@me/presence", new { status = "online" });
+        return (response.StatusCode, response.IsSuccessStatusCode ? null : (await response.ReadErrorAsync()).Code);
     }
 
     private HttpClient Client(string ip, string? accessToken = null, Uri? node = null) =>

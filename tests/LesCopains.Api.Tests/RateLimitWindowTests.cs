@@ -4,12 +4,12 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace LesCopains.Api.Tests;
 
-/// <summary>An Api with a 2-second per-user window (<c>RATE_LIMIT_WINDOW_SECONDS</c>), to watch budgets come back.</summary>
+/// <summary>An Api with a 2-second per-user window (<c>RATE_LIMIT_WINDOW_SECONDS</c>) for reads and writes, to watch budgets come back.</summary>
 public sealed class ShortWindowCluster : InProcessCluster
 {
     public const int PerUser = 3;
 
-    protected override IEnumerable<string> ApiArguments => [$"--RATE_LIMIT_MAX={PerUser}", "--RATE_LIMIT_WINDOW_SECONDS=2"];
+    protected override IEnumerable<string> ApiArguments => [$"--RATE_LIMIT_MAX={PerUser}", $"--RATE_LIMIT_READ_MAX={PerUser}", "--RATE_LIMIT_WINDOW_SECONDS=2"];
 }
 
 [CollectionDefinition(Name)]

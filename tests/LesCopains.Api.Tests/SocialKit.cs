@@ -87,7 +87,7 @@ public static class SocialRoutes
 
     public sealed record Message(
         Guid Id, Guid ChannelId, long Seq, Author Author, string Content,
-        IReadOnlyList<Guid>? Mentions, IReadOnlyList<Guid>? MentionRoles, bool MentionEveryone, IReadOnlyList<Reaction>? Reactions);
+        IReadOnlyList<Guid>? Mentions, IReadOnlyList<Guid>? MentionRoles, bool MentionEveryone, IReadOnlyList<Reaction>? Reactions, bool MentionHere = false);
 
     public sealed record Pin(Message Message, Guid PinnedBy, DateTimeOffset PinnedAt);
 

@@ -168,6 +168,49 @@ public sealed class ThreadTests(InProcessCluster cluster)
             + (await member.ExpectAsync<ThreadList>(HttpMethod.Get, $"/api/channels/{general}/threads?archived=true")).Threads.Count);
     }
 
+    [Fact]
+    public async Task A_ban_that_deletes_messages_corrects_the_thread_message_count_and_tells_the_viewers()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "own");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        using var spammer = members[0];
+        var thread = await CreateThreadAsync(owner, guild.General.Id, "ideas", null);
+        await SendAsync(owner, thread.Id, "a real idea");
+        var spam = new[] { await SendAsync(spammer, thread.Id, "spam one"), await SendAsync(spammer, thread.Id, "spam two") };
+        var parentSpam = await SendAsync(spammer, guild.General.Id, "spam in the parent");
+        Assert.Equal(3, (await owner.ExpectAsync<ThreadView>(HttpMethod.Get, $"/api/threads/{thread.Id}")).MessageCount);
+
+        await using var hub = await owner.ConnectHubAsync();
+        var deleted = new ConcurrentQueue<(Guid ChannelId, Guid Id)>();
+        var counts = new ConcurrentQueue<long>();
+        var corrected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Connection.On<JsonElement>("message:delete", e => deleted.Enqueue((e.GetProperty("channelId").GetGuid(), e.GetProperty("id").GetGuid())));
+        hub.Connection.On<JsonElement>("thread:update", e =>
+        {
+            var view = e.GetProperty("thread");
+            if (view.GetProperty("id").GetGuid() == thread.Id)
+            {
+                counts.Enqueue(view.GetProperty("messageCount").GetInt64());
+                corrected.TrySetResult();
+            }
+        });
+
+        await owner.ExpectStatusAsync(HttpMethod.Put, $"/api/guilds/{guild.Id}/bans/{spammer.Id}", new { reason = "spam", deleteMessageSeconds = 3600 });
+
+        await corrected.Task.WaitAsync(Deadline);
+        Assert.Equal([1L], counts);
+        await Poll.UntilAsync(() => Task.FromResult(deleted.Count == 3), Deadline, "the three deletions announced");
+        Assert.Equal(spam.Select(m => (thread.Id, m.Id)).Append((guild.General.Id, parentSpam.Id)).Order(), deleted.Order());
+
+        // The live count stays right: the next message makes two, as the stored count says.
+        await SendAsync(owner, thread.Id, "another idea");
+        Assert.Equal(2, (await owner.ExpectAsync<ThreadView>(HttpMethod.Get, $"/api/threads/{thread.Id}")).MessageCount);
+        await Poll.UntilAsync(() => Task.FromResult(counts.Count == 2), Deadline, "the update of the next message");
+        Assert.Equal([1L, 2L], counts);
+        var listed = (await owner.ExpectAsync<ThreadList>(HttpMethod.Get, $"/api/channels/{guild.General.Id}/threads")).Threads.Single(t => t.Id == thread.Id);
+        Assert.Equal(2, listed.MessageCount);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     internal static Task<ThreadView> CreateThreadAsync(GuildClient client, Guid channelId, string name, Guid? messageId) =>

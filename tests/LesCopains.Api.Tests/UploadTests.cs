@@ -394,6 +394,84 @@ public sealed class UploadSweepTests(UploadsCluster cluster)
         await owner.ExpectErrorAsync(HttpMethod.Post, $"/api/channels/{general}/messages", HttpStatusCode.NotFound, "attachment_not_found", new { content = "late", attachments = new[] { lonelyId } });
     }
 
+    [Fact]
+    public async Task Attachments_of_deleted_messages_are_swept_with_their_bytes_unless_a_live_attachment_shares_them()
+    {
+        var owner = await GuildClient.NewAsync(cluster, "o");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        var spammer = members[0];
+        var general = guild.General.Id;
+        var alone = Bytes(1100);
+        var shared = Bytes(2100);
+        var banned = Bytes(3100);
+        var aloneId = await UploadAsync(owner, general, alone);
+        var sharedGoneId = await UploadAsync(owner, general, shared);
+        var sharedKeptId = await UploadAsync(owner, general, shared);
+        var bannedId = await UploadAsync(spammer, general, banned);
+        var first = await SendAsync(owner, general, aloneId, sharedGoneId);
+        await SendAsync(owner, general, sharedKeptId);
+        await SendAsync(spammer, general, bannedId);
+
+        await owner.ExpectStatusAsync(HttpMethod.Delete, $"/api/channels/{general}/messages/{first}");
+        await owner.ExpectStatusAsync(HttpMethod.Put, $"/api/guilds/{guild.Id}/bans/{spammer.Id}", new { deleteMessageSeconds = 3600 });
+
+        // The bytes stay until the sweep (an upload of the same bytes may be in flight meanwhile).
+        Assert.True(File.Exists(PathOf(alone)));
+        var sweeper = cluster.ApiServices.GetRequiredService<LesCopains.Api.Uploads.AttachmentSweeper>();
+        var later = DateTimeOffset.UtcNow.AddMinutes(1);
+        Assert.Equal(2, await sweeper.SweepAsync(later.AddHours(-24), later, CancellationToken.None));
+
+        Assert.False(File.Exists(PathOf(alone)));
+        Assert.False(File.Exists(PathOf(banned)));
+        Assert.True(File.Exists(PathOf(shared)));
+        Assert.Equal([sharedKeptId], await RowsAsync(aloneId, sharedGoneId, sharedKeptId, bannedId));
+        using var kept = await owner.Http.GetAsync($"/api/attachments/{sharedKeptId}/x");
+        Assert.Equal(shared, await kept.Content.ReadAsByteArrayAsync());
+
+        // Sweeping again finds nothing more to do.
+        Assert.Equal(0, await sweeper.SweepAsync(later.AddHours(-24), later, CancellationToken.None));
+        Assert.True(File.Exists(PathOf(shared)));
+    }
+
+    [Fact]
+    public async Task Attachments_of_a_deleted_channel_are_swept_with_their_bytes()
+    {
+        var owner = await GuildClient.NewAsync(cluster, "o");
+        var guild = await owner.CreateGuildAsync("Sweep channel");
+        var doomed = (await owner.CreateChannelAsync(guild.Id, "doomed")).Id;
+        var bytes = Bytes(1200);
+        var id = await UploadAsync(owner, doomed, bytes);
+        await SendAsync(owner, doomed, id);
+
+        await owner.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/channels/{doomed}");
+        await owner.ExpectErrorAsync(HttpMethod.Get, $"/api/attachments/{id}/x", HttpStatusCode.NotFound, "attachment_not_found");
+        var sweeper = cluster.ApiServices.GetRequiredService<LesCopains.Api.Uploads.AttachmentSweeper>();
+        var later = DateTimeOffset.UtcNow.AddMinutes(1);
+        await sweeper.SweepAsync(later.AddHours(-24), later, CancellationToken.None);
+
+        Assert.False(File.Exists(PathOf(bytes)));
+        Assert.Empty(await RowsAsync(id));
+    }
+
+    private static async Task<Guid> SendAsync(GuildClient user, Guid channelId, params Guid[] attachments) =>
+        (await user.ExpectAsync<JsonElement>(HttpMethod.Post, $"/api/channels/{channelId}/messages", new { content = "files", attachments }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    /// <summary>Which of these attachment rows still exist.</summary>
+    private async Task<List<Guid>> RowsAsync(params Guid[] ids)
+    {
+        var dataSource = cluster.ApiServices.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using var command = dataSource.CreateCommand("SELECT id FROM attachments WHERE id = ANY($1) ORDER BY id");
+        command.Parameters.AddWithValue(ids);
+        var found = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            found.Add(reader.GetGuid(0));
+        }
+
+        return found;
+    }
+
     private string PathOf(byte[] bytes)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -30,15 +30,20 @@ public sealed class MentionAndEmojiRulesTests
     }
 
     [Theory]
-    [InlineData("@everyone hi", true)]
-    [InlineData("hi @here", true)]
-    [InlineData("mail me@everyone.org", false)]
-    [InlineData("@everyoneelse", false)]
-    [InlineData("`@everyone`", false)]
-    public void Everyone_and_here_count_only_with_the_permission(string content, bool mentions)
+    [InlineData("@everyone hi", true, false)]
+    [InlineData("hi @here", false, true)]
+    [InlineData("@here and @everyone", true, true)]
+    [InlineData("mail me@everyone.org or me@here.org", false, false)]
+    [InlineData("@everyoneelse @hereafter", false, false)]
+    [InlineData("`@everyone` `@here`", false, false)]
+    public void Everyone_and_here_count_only_with_the_permission(string content, bool everyone, bool here)
     {
-        Assert.Equal(mentions, MentionParser.Parse(content, canMentionEveryone: true).Everyone);
-        Assert.False(MentionParser.Parse(content, canMentionEveryone: false).Everyone);
+        var parsed = MentionParser.Parse(content, canMentionEveryone: true);
+        Assert.Equal(everyone, parsed.Everyone);
+        Assert.Equal(here, parsed.Here);
+        Assert.Equal(!everyone && !here, parsed.IsEmpty);
+        Assert.Empty(parsed.HereUsers);
+        Assert.True(MentionParser.Parse(content, canMentionEveryone: false).IsEmpty);
     }
 
     [Fact]

@@ -6,18 +6,17 @@ namespace LesCopains.Api.Hubs;
 public sealed partial class GuildGateway
 {
     /// <summary>
-    /// The channel's local viewers whom the message mentions (by id, through a role they hold, or
-    /// everyone), minus its author; the payload they get names the message only.
+    /// The channel's local viewers whom the message mentions (by id — <c>@here</c> arrives resolved to
+    /// ids —, through a role they hold, or everyone), minus its author and, after an edit, minus those
+    /// the message mentioned before it (<c>before</c>); the payload they get names the message only.
     /// </summary>
     private static (List<Guid> Audience, JsonElement Payload) Mentioned(GuildEntry entry, List<Guid> viewers, JsonElement payload)
     {
-        var everyone = payload.GetProperty("everyone").GetBoolean();
         var authorId = payload.GetProperty("authorId").GetGuid();
-        var users = payload.GetProperty("users").EnumerateArray().Select(e => e.GetGuid()).ToHashSet();
-        var roles = payload.GetProperty("roles").EnumerateArray().Select(e => e.GetGuid()).ToHashSet();
+        var now = MentionSet.Read(payload);
+        var before = payload.TryGetProperty("before", out var b) && b.ValueKind == JsonValueKind.Object ? MentionSet.Read(b) : null;
         var audience = viewers
-            .Where(id => id != authorId
-                && (everyone || users.Contains(id) || (roles.Count > 0 && entry.Members.TryGetValue(id, out var member) && member.RoleIds.Any(roles.Contains))))
+            .Where(id => id != authorId && now.Concerns(entry, id) && before?.Concerns(entry, id) != true)
             .ToList();
         var trimmed = JsonSerializer.SerializeToElement(new
         {
@@ -27,5 +26,17 @@ public sealed partial class GuildGateway
             authorId,
         }, JsonSerializerOptions.Web);
         return (audience, trimmed);
+    }
+
+    private sealed record MentionSet(bool Everyone, HashSet<Guid> Users, HashSet<Guid> Roles)
+    {
+        public static MentionSet Read(JsonElement json) => new(
+            json.GetProperty("everyone").GetBoolean(),
+            json.GetProperty("users").EnumerateArray().Select(e => e.GetGuid()).ToHashSet(),
+            json.GetProperty("roles").EnumerateArray().Select(e => e.GetGuid()).ToHashSet());
+
+        public bool Concerns(GuildEntry entry, Guid userId) =>
+            Everyone || Users.Contains(userId)
+            || (Roles.Count > 0 && entry.Members.TryGetValue(userId, out var member) && member.RoleIds.Any(Roles.Contains));
     }
 }

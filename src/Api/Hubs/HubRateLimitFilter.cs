@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace LesCopains.Api.Hubs;
 
-/// <summary>Counts every hub call against the caller's per-user budget (shared with REST).</summary>
+/// <summary>Counts every hub call against the caller's per-user write budget (shared with REST writes).</summary>
 public sealed class HubRateLimitFilter(RateLimiter limiter, ApiSettings settings) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
@@ -12,7 +12,7 @@ public sealed class HubRateLimitFilter(RateLimiter limiter, ApiSettings settings
         var user = invocationContext.Context.User;
         if (user?.Identity?.IsAuthenticated == true)
         {
-            var decision = await limiter.HitAsync("user:" + user.UserId().ToString("N"), settings.RateLimits.PerUserPerMinute, settings.RateLimits.PerUserWindow);
+            var decision = await limiter.HitAsync(UserRateLimitFilter.WriteBucket(user.UserId().ToString("N")), settings.RateLimits.PerUserPerMinute, settings.RateLimits.PerUserWindow);
             if (!decision.Allowed)
             {
                 throw new HubException($"rate_limited: Too many requests; retry in {Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds))} s.");

@@ -10,7 +10,7 @@ public sealed class AttachmentRepository(NpgsqlDataSource dataSource)
 {
     public sealed record NewAttachment(Guid Id, Guid ChannelId, Guid GuildId, Guid UploaderId, string Sha256, string Filename, string ContentType, long Size, int? Width, int? Height, DateTimeOffset CreatedAt);
 
-    /// <summary>What serving an attachment needs; <see cref="Visible"/> is false once its message is deleted.</summary>
+    /// <summary>What serving an attachment needs; <see cref="Visible"/> is false once its message is deleted (or gone with its channel).</summary>
     public sealed record StoredAttachment(Guid Id, Guid ChannelId, Guid GuildId, Guid UploaderId, Guid? MessageId, bool Visible, string Sha256, string Filename, string ContentType, long Size, DateTimeOffset CreatedAt);
 
     public async Task InsertAsync(NewAttachment a, CancellationToken cancellationToken)
@@ -38,7 +38,7 @@ public sealed class AttachmentRepository(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT a.id, a.channel_id, a.guild_id, a.uploader_id, a.message_id, a.message_id IS NULL OR m.deleted_at IS NULL,
+            SELECT a.id, a.channel_id, a.guild_id, a.uploader_id, a.message_id, a.message_id IS NULL OR (m.id IS NOT NULL AND m.deleted_at IS NULL),
                    a.sha256, a.filename, a.content_type, a.size, a.created_at
               FROM attachments a LEFT JOIN messages m ON m.id = a.message_id
              WHERE a.id = $1

@@ -26,6 +26,15 @@ public interface IChannelGrain : IGrainWithGuidKey
     [Alias("DeleteMessage")]
     Task DeleteMessage(Guid actorId, Guid messageId);
 
+    /// <summary>
+    /// Messages of this channel were deleted in bulk elsewhere (a ban's message purge): announces
+    /// their deletion to the channel's viewers and, in a thread, corrects the live message count.
+    /// One-way: the guild grain must not wait on a channel that may be waiting on it.
+    /// </summary>
+    [Alias("MessagesDeleted")]
+    [Orleans.Concurrency.OneWay]
+    Task MessagesDeleted(IReadOnlyList<Guid> messageIds);
+
     [Alias("GetHistory")]
     Task<IReadOnlyList<MessageDto>> GetHistory(Guid actorId, HistoryQuery query);
 
@@ -84,6 +93,10 @@ public sealed record MessageDto(
     /// <summary>Files sent with the message, in the order the author gave them.</summary>
     [Id(10)]
     public IReadOnlyList<AttachmentDto> Attachments { get; init; } = [];
+
+    /// <summary>The message says <c>@here</c> with effect (who it reached stays on the server).</summary>
+    [Id(11)]
+    public bool MentionHere { get; init; }
 }
 
 /// <summary>

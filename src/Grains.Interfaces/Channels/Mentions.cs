@@ -11,13 +11,22 @@ public sealed record MessageMentions(
 {
     public static readonly MessageMentions None = new([], [], false);
 
-    public bool IsEmpty => !Everyone && Users.Count == 0 && Roles.Count == 0;
+    /// <summary>The text says <c>@here</c> (and the author may use it): the members online, idle or dnd when it was sent.</summary>
+    [Id(3)]
+    public bool Here { get; init; }
+
+    /// <summary>Whom <c>@here</c> reached, resolved from presence when the message was sent (or when an edit added it).</summary>
+    [Id(4)]
+    public IReadOnlyList<Guid> HereUsers { get; init; } = [];
+
+    public bool IsEmpty => !Everyone && !Here && Users.Count == 0 && Roles.Count == 0;
 }
 
 /// <summary>
 /// Parses <c>&lt;@userId&gt;</c>, <c>&lt;@&amp;roleId&gt;</c>, <c>@everyone</c> and <c>@here</c>. Mentions inside
 /// code spans and code blocks are text, as they render. <c>@everyone</c>/<c>@here</c> count only for
-/// authors with MENTION_EVERYONE; without it they stay plain text.
+/// authors with MENTION_EVERYONE; without it they stay plain text. Who <c>@here</c> reaches is not in
+/// the text: the channel grain fills <see cref="MessageMentions.HereUsers"/> from presence.
 /// </summary>
 public static partial class MentionParser
 {
@@ -39,8 +48,18 @@ public static partial class MentionParser
             }
         }
 
-        var everyone = canMentionEveryone && EveryoneRegex().IsMatch(text);
-        return users.Count == 0 && roles.Count == 0 && !everyone ? MessageMentions.None : new MessageMentions(users, roles, everyone);
+        var everyone = false;
+        var here = false;
+        if (canMentionEveryone)
+        {
+            foreach (Match match in EveryoneRegex().Matches(text))
+            {
+                everyone |= match.Groups[1].ValueSpan is "everyone";
+                here |= match.Groups[1].ValueSpan is "here";
+            }
+        }
+
+        return users.Count == 0 && roles.Count == 0 && !everyone && !here ? MessageMentions.None : new MessageMentions(users, roles, everyone) { Here = here };
     }
 
     [GeneratedRegex(@"```[\s\S]*?```|`[^`\n]*`")]

@@ -1,4 +1,5 @@
 using LesCopains.Grains.Guilds;
+using LesCopains.Grains.Presence;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Grains.Channels;
@@ -157,22 +158,56 @@ public sealed partial class ChannelGrain
 
     /// <summary>
     /// One event per message that mentions anyone; each Api node narrows it to the local members it
-    /// concerns (named, holding a named role, or everyone) who can view the channel.
+    /// concerns (named, holding a named role, everyone, or present for <c>@here</c>) who can view the
+    /// channel. After an edit, <paramref name="before"/> is what the message mentioned until then:
+    /// nobody it already concerned is told again.
     /// </summary>
-    private void RelayMentions(MessageDto message)
+    private void RelayMentions(MessageDto message, MessageMentions mentions, MessageMentions? before)
     {
-        if (message.MentionEveryone || message.Mentions is { Count: > 0 } || message.MentionRoles is { Count: > 0 })
+        var adds = before is null
+            ? mentions.Everyone || mentions.Users.Count > 0 || mentions.Roles.Count > 0 || mentions.HereUsers.Count > 0
+            : (mentions.Everyone && !before.Everyone)
+              || mentions.Users.Concat(mentions.HereUsers).Any(u => !before.Everyone && !before.Users.Contains(u) && !before.HereUsers.Contains(u))
+              || mentions.Roles.Any(r => !before.Everyone && !before.Roles.Contains(r));
+        if (!adds)
         {
-            Relay("mention:create", new
-            {
-                guildId,
-                channelId = ChannelId,
-                messageId = message.Id,
-                authorId = message.Author.Id,
-                users = message.Mentions ?? [],
-                roles = message.MentionRoles ?? [],
-                everyone = message.MentionEveryone,
-            });
+            return;
         }
+
+        Relay("mention:create", new
+        {
+            guildId,
+            channelId = ChannelId,
+            messageId = message.Id,
+            authorId = message.Author.Id,
+            users = mentions.Users.Union(mentions.HereUsers),
+            roles = mentions.Roles,
+            everyone = mentions.Everyone,
+            before = before is null ? null : new { users = before.Users.Union(before.HereUsers), roles = before.Roles, everyone = before.Everyone },
+        });
+    }
+
+    /// <summary>
+    /// Resolves <c>@here</c> to the members whose visible presence is online, idle or dnd (invisible
+    /// and offline members are left out); who may view the channel is checked where it is delivered
+    /// and counted. An edit keeps the audience of an <c>@here</c> the message already had.
+    /// </summary>
+    private async Task<MessageMentions> WithHereUsersAsync(MessageMentions mentions, MessageMentions? before)
+    {
+        if (!mentions.Here || mentions.Everyone)
+        {
+            return mentions.HereUsers.Count == 0 ? mentions : mentions with { HereUsers = [] };
+        }
+
+        if (before is { Here: true })
+        {
+            return mentions with { HereUsers = before.HereUsers };
+        }
+
+        var present = await GrainFactory.GetGrain<IGuildPresenceGrain>(guildId).GetPresences();
+        return mentions with
+        {
+            HereUsers = [.. present.Where(p => p.Status is PresenceStatus.Online or PresenceStatus.Idle or PresenceStatus.Dnd).Select(p => p.UserId)],
+        };
     }
 }

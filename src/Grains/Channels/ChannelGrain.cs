@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LesCopains.Grains.Guilds;
+using LesCopains.Grains.Presence;
 using LesCopains.Grains.Users;
 
 namespace LesCopains.Grains.Channels;
@@ -17,7 +18,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
     private readonly Dictionary<(Guid Author, string Nonce), Task<MessageDto>> nonces = [];
     private readonly Queue<(Guid, string)> nonceOrder = new();
-    private readonly SortedDictionary<long, MessageDto?> readyToPublish = [];
+    private readonly SortedDictionary<long, (MessageDto Message, MessageMentions Mentions)?> readyToPublish = [];
     private readonly Dictionary<Guid, MessageAuthorDto> authors = [];
     private readonly HashSet<Guid> reserved = [];
     private Guid guildId;
@@ -83,12 +84,13 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
 
         var author = await AuthorAsync(authorId);
+        mentions = await WithHereUsersAsync(mentions, null);
         var attachments = await ReserveAttachmentsAsync(authorId, attachmentIds);
 
         // Synchronous from here to the hand-off: id and sequence follow arrival order.
         var seq = ++lastSeq;
         var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow(), attachmentIds) { Mentions = mentions };
-        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, []) { Attachments = attachments };
+        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, []) { Attachments = attachments, MentionHere = mentions.Here };
         var stored = attachments.Count == 0 ? CommitAsync(row, message) : CommitAndReleaseAsync(row, message, attachmentIds);
         if (nonce is null)
         {
@@ -120,15 +122,21 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
 
         var now = time.GetUtcNow();
-        var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
+        var before = new MessageMentions(message.Mentions ?? [], message.MentionRoles ?? [], message.MentionEveryone)
+        {
+            Here = message.MentionHere,
+            HereUsers = message.MentionHere ? await store.HereUsersAsync(ChannelId, messageId) : [],
+        };
+        var mentions = await WithHereUsersAsync(MentionParser.Parse(content, Has(access, Permissions.MentionEveryone)), before);
         if (!await store.EditAsync(ChannelId, messageId, content, now, mentions))
         {
             throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
         }
 
         // Reactions are not part of an edit: clients keep the ones they have (null = unchanged).
-        var edited = message with { Content = content, EditedAt = now, Mentions = mentions.Users, MentionRoles = mentions.Roles, MentionEveryone = mentions.Everyone, Reactions = null };
+        var edited = message with { Content = content, EditedAt = now, Mentions = mentions.Users, MentionRoles = mentions.Roles, MentionEveryone = mentions.Everyone, Reactions = null, MentionHere = mentions.Here };
         Relay("message:update", new { guildId, channelId = ChannelId, message = edited });
+        RelayMentions(edited, mentions, before);
         return edited;
     }
 
@@ -151,6 +159,36 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         if (thread is not null)
         {
             threadMessageCount = Math.Max(0, threadMessageCount - 1);
+            RelayThread("thread:update");
+        }
+    }
+
+    public async Task MessagesDeleted(IReadOnlyList<Guid> messageIds)
+    {
+        if (guildId == Guid.Empty || messageIds.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var id in messageIds)
+        {
+            Relay("message:delete", new { guildId, channelId = ChannelId, id });
+        }
+
+        if (thread is not null)
+        {
+            // Recount rather than subtract: this activation may have started after the purge and
+            // already loaded the smaller count. Count what was published so far; sends published
+            // while the count is read (later sequence numbers) have added themselves meanwhile.
+            var upTo = lastPublished;
+            var before = threadMessageCount;
+            var (count, last) = await threads.LiveMessagesAsync(ChannelId, upTo);
+            threadMessageCount = count + (threadMessageCount - before);
+            if (lastPublished == upTo)
+            {
+                threadLastActivity = last ?? thread.CreatedAt;
+            }
+
             RelayThread("thread:update");
         }
     }
@@ -286,20 +324,20 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         finally
         {
             // Publish in sequence order; a failed or duplicate send leaves a gap clients can refetch over.
-            readyToPublish[row.Seq] = published;
+            readyToPublish[row.Seq] = published is null ? null : (published, row.Mentions);
             while (readyToPublish.Remove(lastPublished + 1, out var next))
             {
                 lastPublished++;
-                if (next is not null)
+                if (next is var (sent, mentions))
                 {
-                    Relay("message:create", new { guildId, channelId = ChannelId, message = next });
+                    Relay("message:create", new { guildId, channelId = ChannelId, message = sent });
                     if (thread is not null)
                     {
                         threadMessageCount++;
-                        threadLastActivity = next.CreatedAt;
+                        threadLastActivity = sent.CreatedAt;
                         RelayThread("thread:update");
                     }
-                    RelayMentions(next);
+                    RelayMentions(sent, mentions, null);
                 }
             }
         }

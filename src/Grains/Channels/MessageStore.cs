@@ -10,7 +10,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
     private const string Select =
         """
         SELECT m.id, m.guild_id, m.channel_id, m.seq, m.author_id, a.username, a.display_name, m.content, m.nonce, m.reply_to, m.created_at, m.edited_at, m.has_attachments,
-               m.mention_ids, m.mention_role_ids, m.mention_everyone
+               m.mention_ids, m.mention_role_ids, m.mention_everyone, m.mention_here
           FROM messages m JOIN accounts a ON a.id = m.author_id
         """;
 
@@ -26,13 +26,16 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Removes the channel, its messages, their reactions and the channel's pins, and its threads with theirs.</summary>
+    /// <summary>
+    /// Removes the channel, its messages, their reactions and the channel's pins, and its threads with
+    /// theirs. Attachment rows stay for the Api's sweeper, which removes them with their bytes once
+    /// nothing else shares those.
+    /// </summary>
     public async Task DeleteChannelAsync(Guid channelId)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM reactions WHERE channel_id = $1 OR channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM pins WHERE channel_id = $1 OR channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM attachments WHERE channel_id = $1 OR channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM messages WHERE channel_id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM channels WHERE id IN (SELECT id FROM threads WHERE parent_id = $1)") { Parameters = { new() { Value = channelId } } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM threads WHERE parent_id = $1") { Parameters = { new() { Value = channelId } } });
@@ -122,7 +125,8 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            UPDATE messages SET content = $3, edited_at = $4, mention_ids = $5, mention_role_ids = $6, mention_everyone = $7
+            UPDATE messages SET content = $3, edited_at = $4, mention_ids = $5, mention_role_ids = $6, mention_everyone = $7,
+                   mention_here = $8, mention_here_ids = $9
              WHERE channel_id = $1 AND id = $2 AND deleted_at IS NULL
             """);
         command.Parameters.AddWithValue(channelId);
@@ -132,7 +136,18 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(mentions.Users.ToArray());
         command.Parameters.AddWithValue(mentions.Roles.ToArray());
         command.Parameters.AddWithValue(mentions.Everyone);
+        command.Parameters.AddWithValue(mentions.Here);
+        command.Parameters.AddWithValue(mentions.HereUsers.ToArray());
         return await command.ExecuteNonQueryAsync() == 1;
+    }
+
+    /// <summary>Whom the message's <c>@here</c> reached when it was sent.</summary>
+    public async Task<IReadOnlyList<Guid>> HereUsersAsync(Guid channelId, Guid messageId)
+    {
+        await using var command = dataSource.CreateCommand("SELECT mention_here_ids FROM messages WHERE channel_id = $1 AND id = $2");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(messageId);
+        return await command.ExecuteScalarAsync() is Guid[] ids ? ids : [];
     }
 
     public async Task<bool> DeleteAsync(Guid channelId, Guid messageId, DateTimeOffset now)
@@ -266,6 +281,7 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
                 [])
             {
                 Attachments = reader.GetBoolean(12) ? HasFiles : [],
+                MentionHere = reader.GetBoolean(16),
             });
         }
 

@@ -80,10 +80,10 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         await using var command = dataSource.CreateCommand(
             """
             WITH inserted AS (
-                INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids, mention_role_ids, mention_everyone)
-                SELECT id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids::uuid[], mention_role_ids::uuid[], mention_everyone
-                  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::boolean[], $11::text[], $12::text[], $13::boolean[])
-                    AS t(id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids, mention_role_ids, mention_everyone)
+                INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids, mention_role_ids, mention_everyone, mention_here, mention_here_ids)
+                SELECT id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids::uuid[], mention_role_ids::uuid[], mention_everyone, mention_here, mention_here_ids::uuid[]
+                  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::boolean[], $11::text[], $12::text[], $13::boolean[], $17::boolean[], $18::text[])
+                    AS t(id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids, mention_role_ids, mention_everyone, mention_here, mention_here_ids)
                 ON CONFLICT DO NOTHING
                 RETURNING id),
             claimed AS (
@@ -112,6 +112,8 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         command.Parameters.AddWithValue(claims.Select(c => c.Id).ToArray());
         command.Parameters.AddWithValue(claims.Select(c => c.MessageId).ToArray());
         command.Parameters.AddWithValue(claims.Select(c => c.Position).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Mentions.Here).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => ArrayLiteral(r.Mentions.HereUsers)).ToArray());
         var inserted = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -89,6 +89,18 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
         return await ReadAsync(command);
     }
 
+    /// <summary>The thread's undeleted messages up to sequence number <paramref name="upToSeq"/>, and the newest one's time.</summary>
+    public async Task<(long Count, DateTimeOffset? Last)> LiveMessagesAsync(Guid threadId, long upToSeq)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*), max(created_at) FROM messages WHERE channel_id = $1 AND seq <= $2 AND deleted_at IS NULL");
+        command.Parameters.AddWithValue(threadId);
+        command.Parameters.AddWithValue(upToSeq);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
+    }
+
     /// <summary>The threads started from any of these messages, by starter message id.</summary>
     public async Task<Dictionary<Guid, ThreadDto>> ByStarterAsync(IReadOnlyCollection<Guid> messageIds)
     {

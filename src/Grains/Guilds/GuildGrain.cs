@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using LesCopains.Grains.Channels;
 using LesCopains.Grains.Users;
 using Microsoft.Extensions.Logging;
 
@@ -543,9 +544,11 @@ public sealed partial class GuildGrain(
         var deleted = deleteMessageSeconds > 0
             ? await channelDirectory.DeleteRecentByAuthorAsync(GuildId, userId, Now - TimeSpan.FromSeconds(deleteMessageSeconds), Now)
             : [];
-        foreach (var (channelId, messageId) in deleted)
+        // Each channel announces its own deletions: a thread's go to its parent's viewers, and its
+        // live message count is corrected.
+        foreach (var channel in deleted.GroupBy(d => d.ChannelId))
         {
-            Publish("message:delete", new { guildId = GuildId, channelId, id = messageId }, channelId);
+            GrainFactory.GetGrain<IChannelGrain>(channel.Key).MessagesDeleted([.. channel.Select(d => d.Id)]).Ignore();
         }
 
         await AuditAsync(actorId, "member_ban_add", userId, Reason(reason), new { deleteMessageSeconds, deletedMessages = deleted.Count });

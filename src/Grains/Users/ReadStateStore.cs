@@ -30,7 +30,7 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Unread messages (by others) and messages mentioning the user (directly, through one of
-    /// <paramref name="roleIds"/>, or everyone) after the read position, each capped at <see cref="ReadStateDto.MaxCount"/>.
+    /// <paramref name="roleIds"/>, everyone, or <c>@here</c> while they were present) after the read position, each capped at <see cref="ReadStateDto.MaxCount"/>.
     /// </summary>
     public async Task<List<ReadStateDto>> CountsAsync(Guid userId, IReadOnlyList<ChannelQuery> channels, IReadOnlyList<Guid> roleIds)
     {
@@ -50,8 +50,8 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
                    (SELECT count(*) FROM (SELECT 1 FROM messages m
                      WHERE m.channel_id = c.channel_id AND m.seq > p.last_seq AND m.deleted_at IS NULL AND m.author_id <> $1
                        AND (p.last_seq > 0 OR m.created_at >= c.since)
-                       AND (m.mention_everyone OR cardinality(m.mention_ids) > 0 OR cardinality(m.mention_role_ids) > 0)
-                       AND (m.mention_everyone OR $1 = ANY(m.mention_ids) OR m.mention_role_ids && $6)
+                       AND (m.mention_everyone OR cardinality(m.mention_ids) > 0 OR cardinality(m.mention_role_ids) > 0 OR cardinality(m.mention_here_ids) > 0)
+                       AND (m.mention_everyone OR $1 = ANY(m.mention_ids) OR m.mention_role_ids && $6 OR $1 = ANY(m.mention_here_ids))
                      LIMIT $7) x)::int
               FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::bigint[]) WITH ORDINALITY AS c(channel_id, since, known_id, known_seq, n)
               LEFT JOIN read_states rs ON rs.user_id = $1 AND rs.channel_id = c.channel_id

@@ -173,6 +173,8 @@ export interface Message {
   mentions?: string[] | null;
   mentionRoles?: string[] | null;
   mentionEveryone?: boolean;
+  /** The text says @here with effect (whom it reached stays on the server). */
+  mentionHere?: boolean;
   /** null in `message:update`: keep the reactions already known. */
   reactions?: Reaction[] | null;
 }

@@ -3,10 +3,9 @@
 // test script; for the client alone, `npm run mock` stands in for them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { BASE_URL, launch, newDevice, password, randomUsername, screenshot, until } from './browser.mjs';
 
 const SIGNED_OUT = 'This session was signed out.';
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 const username = randomUsername();
 const displayName = 'Camille Durand';
 

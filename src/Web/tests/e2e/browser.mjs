@@ -110,3 +110,46 @@ export async function until(fn, message, timeout = 5000) {
 export function randomUsername() {
   return `e2e_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
+
+/** The password every person of a test run signs up with. */
+export const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * Signs a new person up through the form and returns their username. `open: false` when the page
+ * already shows the form (reached from an invite link); `connected: false` when the next screen is
+ * not the home screen (an invite), so there is no connection indicator to wait for.
+ */
+export async function register(page, displayName, { username = randomUsername(), open = true, connected = true } = {}) {
+  if (open) {
+    await page.goto(BASE_URL + '/register');
+  }
+  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  if (connected) {
+    await page.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  }
+  return username;
+}
+
+/**
+ * A REST call with the page's own session (the tokens the app keeps in localStorage). `body` is the
+ * parsed JSON answer, or null when there is none (204, or a non-JSON answer).
+ */
+export function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const { accessToken } = JSON.parse(localStorage.getItem('lescopains.session'));
+      const res = await fetch(path, {
+        method,
+        headers: { Authorization: `Bearer ${accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : null,
+      });
+      const json = (res.headers.get('content-type') ?? '').includes('json');
+      return { status: res.status, body: res.status !== 204 && json ? await res.json() : null };
+    },
+    [method, path, body],
+  );
+}

@@ -3,10 +3,9 @@
 // live when the owner gives them the role. Runs against BASE_URL (the real stack, or the mock).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { BASE_URL, launch, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 
 let browser;
 before(async () => {
@@ -15,14 +14,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function register(page, username, displayName) {
-  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(displayName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-}
 
 const channelLink = (page, name, kind = 'text') => page.getByRole('link', { name: `${name} (${kind} channel)`, exact: true });
 
@@ -41,9 +32,7 @@ test('an invited member sees a private channel as soon as they get the role that
   const o = owner.page;
 
   // The owner registers and creates a guild with the default channels.
-  await o.goto(BASE_URL + '/register');
-  await register(o, randomUsername(), 'Olivia Owner');
-  await o.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await register(o, 'Olivia Owner');
   await o.getByRole('button', { name: 'Create a guild' }).click();
   await o.getByLabel('Guild name').fill(guildName);
   await o.getByRole('button', { name: 'Create', exact: true }).click();
@@ -121,7 +110,7 @@ test('an invited member sees a private channel as soon as they get the role that
   await m.goto(link);
   await m.getByRole('heading', { name: 'Welcome back!' }).waitFor();
   await m.getByRole('link', { name: 'Register' }).click();
-  await register(m, randomUsername(), 'Mia Member');
+  await register(m, 'Mia Member', { open: false, connected: false });
   await m.getByRole('heading', { name: guildName }).waitFor();
   assert.equal(new URL(m.url()).pathname, new URL(link).pathname);
   await m.getByText('1 Member').waitFor();
@@ -166,8 +155,7 @@ test('an invited member sees a private channel as soon as they get the role that
 test('a link or a code pasted into "Join a guild" opens the invite; a bad one is explained', async () => {
   const device = await newDevice(browser);
   const p = device.page;
-  await p.goto(BASE_URL + '/register');
-  await register(p, randomUsername(), 'Noa Newcomer');
+  await register(p, 'Noa Newcomer');
   await p.getByRole('button', { name: 'Join a guild' }).click();
   await p.getByLabel('Invite link').fill('not a link at all');
   await p.getByRole('button', { name: 'Join Guild' }).click();

@@ -2,10 +2,9 @@
 // delete, markdown and a reload. Runs against BASE_URL (the real stack, or the mock).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { apiCall, BASE_URL, launch, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 
 let browser;
 before(async () => {
@@ -14,32 +13,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function register(page, displayName) {
-  await page.goto(BASE_URL + '/register');
-  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
-  await page.getByLabel('Username').fill(randomUsername());
-  await page.getByLabel('Display name').fill(displayName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
-}
-
-/** A REST call with the page's own session (the tokens the app keeps in localStorage). */
-function apiCall(page, method, path, body) {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const { accessToken } = JSON.parse(localStorage.getItem('lescopains.session'));
-      const res = await fetch(path, {
-        method,
-        headers: { Authorization: `Bearer ${accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : null,
-      });
-      return { status: res.status, body: res.status === 204 ? null : await res.json() };
-    },
-    [method, path, body],
-  );
-}
 
 const list = (page) => page.getByRole('list', { name: 'Messages in #general' });
 /** The message whose own text (not a quoted reply) contains `text`. */

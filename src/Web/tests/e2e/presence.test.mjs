@@ -2,10 +2,9 @@
 // disturb, invisible (offline to the other, "invisible" to oneself), and offline when the tab closes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { launch, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 15_000;
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 
 let browser;
 before(async () => {
@@ -14,14 +13,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function register(page, username, displayName) {
-  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(displayName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-}
 
 /** The presence dot of `name` in the member list of `page`. */
 const dotOf = (page, name) =>
@@ -44,9 +35,7 @@ test('two members see each other\'s presence dot change live', async () => {
   const guildName = `Presence ${Math.random().toString(36).slice(2, 6)}`;
   const owner = await newDevice(browser);
   const o = owner.page;
-  await o.goto(BASE_URL + '/register');
-  await register(o, randomUsername(), 'Olga Owner');
-  await o.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await register(o, 'Olga Owner');
   await o.getByRole('button', { name: 'Create a guild' }).click();
   await o.getByLabel('Guild name').fill(guildName);
   await o.getByRole('button', { name: 'Create', exact: true }).click();
@@ -61,7 +50,7 @@ test('two members see each other\'s presence dot change live', async () => {
   const m = member.page;
   await m.goto(link);
   await m.getByRole('link', { name: 'Register' }).click();
-  await register(m, randomUsername(), 'Pia Present');
+  await register(m, 'Pia Present', { open: false, connected: false });
   await m.getByRole('button', { name: 'Accept Invite' }).click();
   await m.getByRole('link', { name: 'general (text channel)', exact: true }).waitFor();
   await m.locator('[data-connection="connected"]').waitFor({ state: 'attached' });

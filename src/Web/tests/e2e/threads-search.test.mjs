@@ -2,10 +2,9 @@
 // it shown on the starter message, archiving it, and a search that jumps to the reply.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { launch, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 
 let browser;
 before(async () => {
@@ -17,12 +16,7 @@ after(async () => {
 
 test('a thread from a message: panel, reply, summary on the starter, archive; search jumps into it', async () => {
   const { page: a } = await newDevice(browser);
-  await a.goto(BASE_URL + '/register');
-  await a.getByLabel('Username').fill(randomUsername());
-  await a.getByLabel('Display name').fill('Alice Ardent');
-  await a.getByLabel('Password').fill(password);
-  await a.getByRole('button', { name: 'Continue' }).click();
-  await a.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await register(a, 'Alice Ardent');
   await a.getByRole('button', { name: 'Create a guild' }).click();
   await a.getByLabel('Guild name').fill(`Threads ${Math.random().toString(36).slice(2, 6)}`);
   await a.getByRole('button', { name: 'Create', exact: true }).click();

@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { apiCall, BASE_URL, launch, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 
 let browser;
 before(async () => {
@@ -48,31 +47,6 @@ function png(width, height) {
     chunk('IDAT', deflateSync(Buffer.concat(rows))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
-}
-
-async function register(page, displayName) {
-  await page.goto(BASE_URL + '/register');
-  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
-  await page.getByLabel('Username').fill(randomUsername());
-  await page.getByLabel('Display name').fill(displayName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
-}
-
-function apiCall(page, method, path, body) {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const { accessToken } = JSON.parse(localStorage.getItem('lescopains.session'));
-      const res = await fetch(path, {
-        method,
-        headers: { Authorization: `Bearer ${accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : null,
-      });
-      return { status: res.status, body: res.status === 204 || res.status === 404 ? null : await res.json() };
-    },
-    [method, path, body],
-  );
 }
 
 const list = (page) => page.getByRole('list', { name: 'Messages in #general' });
