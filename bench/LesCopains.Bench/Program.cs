@@ -153,7 +153,8 @@ foreach (var connection in connections)
     await connection.DisposeAsync();
 }
 
-return failed > 0 || deliveries < expected ? 1 : 0;
+// Fewer is a loss, more is a duplicate delivery: both are failures.
+return failed > 0 || deliveries != expected ? 1 : 0;
 
 /// <summary>The part of <c>message:create</c> (and of the acknowledgement) the tool reads.</summary>
 internal sealed record MessageCreated(MessageCreated.Body? Message)
