@@ -132,6 +132,51 @@ public sealed class MessageTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_revoked_permission_a_timeout_or_a_ban_applies_to_the_very_next_send()
+    {
+        // The channel grain caches permissions: each change must reach it before its request completes.
+        var (owner, member, general) = await GuildAsync();
+        var guildId = await GuildIdAsync(owner, general);
+        using var ownerHttp = cluster.CreateClient(owner.AccessToken);
+        using var memberHttp = cluster.CreateClient(member.AccessToken);
+        var memberId = (await memberHttp.GetFromJsonAsync<JsonElement>("/api/users/@me")).GetProperty("id").GetGuid();
+        await using var memberHub = await HubClient.ConnectAsync(cluster, member.AccessToken);
+        Task<JsonElement> HubSend(string content) => memberHub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content });
+        async Task Refused(string code)
+        {
+            var error = await Assert.ThrowsAsync<HubException>(() => HubSend("refused"));
+            Assert.StartsWith(code + ":", error.Message.Split("HubException: ")[^1], StringComparison.Ordinal);
+        }
+
+        await HubSend("warm the cache");
+
+        // A member overwrite denying SEND_MESSAGES (2048), then lifted.
+        (await ownerHttp.PutAsJsonAsync($"/api/guilds/{guildId}/channels/{general}/overwrites/{memberId}", new { type = "member", allow = "0", deny = "2048" })).EnsureSuccessStatusCode();
+        await Refused("missing_permission");
+        (await ownerHttp.DeleteAsync($"/api/guilds/{guildId}/channels/{general}/overwrites/{memberId}")).EnsureSuccessStatusCode();
+        await HubSend("allowed again");
+
+        // @everyone loses SEND_MESSAGES, then gets it back.
+        var everyoneWithout = ((long)(LesCopains.Grains.Guilds.Permissions.DefaultEveryone & ~LesCopains.Grains.Guilds.Permissions.SendMessages)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var everyoneWith = ((long)LesCopains.Grains.Guilds.Permissions.DefaultEveryone).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (await ownerHttp.PatchAsJsonAsync($"/api/guilds/{guildId}/roles/{guildId}", new { permissions = everyoneWithout })).EnsureSuccessStatusCode();
+        await Refused("missing_permission");
+        (await ownerHttp.PatchAsJsonAsync($"/api/guilds/{guildId}/roles/{guildId}", new { permissions = everyoneWith })).EnsureSuccessStatusCode();
+        await HubSend("allowed again");
+
+        // A timeout, then lifted.
+        (await ownerHttp.PutAsJsonAsync($"/api/guilds/{guildId}/members/{memberId}/timeout", new { until = DateTimeOffset.UtcNow.AddHours(1) })).EnsureSuccessStatusCode();
+        await Refused("missing_permission");
+        (await ownerHttp.PutAsJsonAsync($"/api/guilds/{guildId}/members/{memberId}/timeout", new { until = (DateTimeOffset?)null })).EnsureSuccessStatusCode();
+        await HubSend("allowed again");
+
+        // A ban: no longer a member, so the channel does not exist for them.
+        Assert.Equal(HttpStatusCode.NoContent, (await ownerHttp.PutAsJsonAsync($"/api/guilds/{guildId}/bans/{memberId}", new { reason = "spam" })).StatusCode);
+        await (await memberHttp.PostAsJsonAsync($"/api/channels/{general}/messages", new { content = "banned" })).AssertErrorAsync(HttpStatusCode.NotFound, "channel_not_found");
+        await Refused("channel_not_found");
+    }
+
+    [Fact]
     public async Task Only_the_author_edits_and_the_author_or_a_moderator_deletes()
     {
         var (owner, member, general) = await GuildAsync();

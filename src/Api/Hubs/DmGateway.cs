@@ -15,8 +15,11 @@ public sealed partial class DmGateway(IClusterClient cluster, IHubContext<Gatewa
 {
     private readonly ConcurrentDictionary<Guid, int> localUsers = new();
     private IUserFeedObserver? self;
+    private bool selfCreated;
+    private object? selfLock;
 
-    private IUserFeedObserver Self => self ??= cluster.CreateObjectReference<IUserFeedObserver>(this);
+    // One reference per node: two (from concurrent first connections) would each get every event.
+    private IUserFeedObserver Self => LazyInitializer.EnsureInitialized(ref self, ref selfCreated, ref selfLock, () => cluster.CreateObjectReference<IUserFeedObserver>(this))!;
 
     public async Task ConnectedAsync(Guid userId)
     {

@@ -33,7 +33,7 @@ public sealed partial class GuildGateway(
         public int Draining;
 
         /// <summary>Local viewers per channel, valid until the snapshot or the local members change.</summary>
-        public ConcurrentDictionary<Guid, List<Guid>> Viewers { get; } = new();
+        public ConcurrentDictionary<Guid, Audience> Viewers { get; } = new();
 
         public GuildSnapshot Snapshot { get; set; } = snapshot;
 
@@ -41,13 +41,19 @@ public sealed partial class GuildGateway(
         public ConcurrentDictionary<Guid, Member> Members { get; } = new();
     }
 
+    /// <summary>Users allowed to see a channel, with their SignalR group names built once.</summary>
+    private sealed record Audience(List<Guid> Users, IReadOnlyList<string> Groups);
+
     private readonly ConcurrentDictionary<Guid, GuildEntry> guilds = new();
     private readonly ConcurrentDictionary<Guid, int> localUsers = new();
     private IGuildObserver? self;
+    private bool selfCreated;
+    private object? selfLock;
 
     private RedisChannel JoinChannel => RedisChannel.Literal($"lc:{settings.ClusterId}:guild-joined");
 
-    private IGuildObserver Self => self ??= cluster.CreateObjectReference<IGuildObserver>(this);
+    // One reference per node: two (from concurrent first connections) would each get every event.
+    private IGuildObserver Self => LazyInitializer.EnsureInitialized(ref self, ref selfCreated, ref selfLock, () => cluster.CreateObjectReference<IGuildObserver>(this))!;
 
     /// <summary>A connection of <paramref name="userId"/> opened here.</summary>
     public async Task ConnectedAsync(Guid userId)
@@ -247,13 +253,20 @@ public sealed partial class GuildGateway(
                 await RefreshAsync(entry, await grain.Subscribe(Self));
             }
 
-            var audience = evt.ChannelId is { } channelId ? Viewers(entry, channelId, now) : entry.Members.Keys.ToList();
-            if (evt.Type == GatewayEvents.MentionCreate)
+            if (evt.ChannelId is not { } channelId)
             {
-                (audience, payload) = Mentioned(entry, audience, payload);
+                await SendToAsync(entry.Members.Keys, evt.Type, payload);
             }
-
-            await SendToAsync(audience, evt.Type, payload);
+            else if (evt.Type == GatewayEvents.MentionCreate)
+            {
+                var (mentioned, trimmed) = Mentioned(entry, Viewers(entry, channelId, now).Users, payload);
+                await SendToAsync(mentioned, evt.Type, trimmed);
+            }
+            else if (Viewers(entry, channelId, now).Groups is { Count: > 0 } groups)
+            {
+                // The hot path (message:create): the group names of the channel's viewers are cached.
+                await hub.Clients.Groups(groups).SendAsync(evt.Type, payload);
+            }
         }
         catch (Exception ex)
         {
@@ -301,17 +314,21 @@ public sealed partial class GuildGateway(
     private static HashSet<Guid> Visible(GuildSnapshot guild, Member member, DateTimeOffset now) =>
         guild.Channels.Where(c => PermissionCalculator.InChannel(guild, member, c, now).HasFlag(Permissions.ViewChannel)).Select(c => c.Id).ToHashSet();
 
-    private static List<Guid> Viewers(GuildEntry entry, Guid? channelId, DateTimeOffset now)
+    private static Audience Viewers(GuildEntry entry, Guid channelId, DateTimeOffset now)
     {
-        if (channelId is null || entry.Snapshot.FindChannel(channelId.Value) is not { } channel)
+        if (entry.Snapshot.FindChannel(channelId) is not { } channel)
         {
-            return [];
+            return new Audience([], []);
         }
 
-        return entry.Viewers.GetOrAdd(channel.Id, _ => entry.Members
-            .Where(m => PermissionCalculator.InChannel(entry.Snapshot, m.Value, channel, now).HasFlag(Permissions.ViewChannel))
-            .Select(m => m.Key)
-            .ToList());
+        return entry.Viewers.GetOrAdd(channel.Id, _ =>
+        {
+            var users = entry.Members
+                .Where(m => PermissionCalculator.InChannel(entry.Snapshot, m.Value, channel, now).HasFlag(Permissions.ViewChannel))
+                .Select(m => m.Key)
+                .ToList();
+            return new Audience(users, users.Select(GatewayHub.UserGroup).ToArray());
+        });
     }
 
     /// <summary>One send to the union of the users' groups: the payload is serialized once, not once per user.</summary>

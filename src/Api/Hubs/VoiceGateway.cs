@@ -15,8 +15,11 @@ public sealed partial class VoiceGateway(IClusterClient cluster, IHubContext<Gat
 {
     private readonly ConcurrentDictionary<string, Guid> voiceConnections = new();
     private IVoiceObserver? self;
+    private bool selfCreated;
+    private object? selfLock;
 
-    private IVoiceObserver Self => self ??= cluster.CreateObjectReference<IVoiceObserver>(this);
+    // One reference per node: two (from concurrent first connections) would each get every event.
+    private IVoiceObserver Self => LazyInitializer.EnsureInitialized(ref self, ref selfCreated, ref selfLock, () => cluster.CreateObjectReference<IVoiceObserver>(this))!;
 
     /// <summary>
     /// The handle a room grain keeps for this connection (with the DM device it declared, if any:

@@ -20,6 +20,14 @@ public interface IChannelGrain : IGrainWithGuidKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds);
 
+    /// <summary>
+    /// From the guild grain: roles, channels, members or subscribed Api nodes changed. Drops the
+    /// cached permissions (the next call asks the guild again) and adopts <paramref name="gateways"/>.
+    /// </summary>
+    [Alias("InvalidateGuildView")]
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task InvalidateGuildView(long version, LesCopains.Grains.Guilds.IGuildObserver[] gateways);
+
     [Alias("EditMessage")]
     Task<MessageDto> EditMessage(Guid actorId, Guid messageId, string content);
 

@@ -112,7 +112,28 @@ public interface IGuildGrain : IGrainWithGuidKey
     [AlwaysInterleave]
     Task<IReadOnlyList<Guid>> GetReadableChannels(Guid userId);
 
-    /// <summary>Forwards a channel's event to every subscribed Api node.</summary>
+    /// <summary>
+    /// What a channel grain needs to check permissions and publish by itself: a copy of the guild's
+    /// roles and channels (with its version) and the subscribed Api nodes. The caller is told through
+    /// <see cref="Channels.IChannelGrain.InvalidateGuildView"/> before any later change to roles,
+    /// channels, members or subscribers completes, until it calls <see cref="ForgetChannelView"/>.
+    /// </summary>
+    [Alias("GetChannelView")]
+    [AlwaysInterleave]
+    Task<ChannelView> GetChannelView(Guid channelGrainId);
+
+    /// <summary>A member record for a channel grain's permission cache (null: not a member).</summary>
+    [Alias("GetAccessMember")]
+    [AlwaysInterleave]
+    Task<Member?> GetAccessMember(Guid userId);
+
+    /// <summary>The channel grain no longer caches this guild's view (it deactivated).</summary>
+    [Alias("ForgetChannelView")]
+    [OneWay]
+    [AlwaysInterleave]
+    Task ForgetChannelView(Guid channelGrainId);
+
+    /// <summary>Forwards an event (presence, voice) to every subscribed Api node.</summary>
     [Alias("Relay")]
     [OneWay]
     [AlwaysInterleave]
@@ -131,6 +152,12 @@ public interface IGuildGrain : IGrainWithGuidKey
 public sealed record ChannelAccess(
     [property: Id(0)] ChannelType Type,
     [property: Id(1)] Permissions Permissions);
+
+/// <summary>A guild's permission inputs and its subscribed Api nodes, as cached by a channel grain.</summary>
+[GenerateSerializer, Immutable, Alias("lc.ChannelView")]
+public sealed record ChannelView(
+    [property: Id(0)] GuildSnapshot Guild,
+    [property: Id(1)] IGuildObserver[] Gateways);
 
 [GenerateSerializer, Immutable, Alias("lc.ChannelMove")]
 public sealed record ChannelMove(

@@ -16,6 +16,9 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 {
     private const int RecentNonces = 2000;
 
+    /// <summary>A cached guild view is refetched after this even without an invalidation (e.g. the guild's silo died).</summary>
+    private static readonly TimeSpan ViewLease = TimeSpan.FromSeconds(60);
+
     private readonly Dictionary<(Guid Author, string Nonce), Task<MessageDto>> nonces = [];
     private readonly Queue<(Guid, string)> nonceOrder = new();
     private readonly SortedDictionary<long, (MessageDto Message, MessageMentions Mentions)?> readyToPublish = [];
@@ -24,6 +27,19 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     private Guid guildId;
     private long lastSeq;
     private long lastPublished;
+
+    /// <summary>The guild's roles and channels for permission checks, until the guild invalidates it or the lease ends.</summary>
+    private GuildSnapshot? view;
+    private DateTimeOffset viewExpiresAt;
+    private readonly Dictionary<Guid, Member> viewMembers = [];
+
+    /// <summary>Bumped by every invalidation: a fetch that straddles one is used once, not cached.</summary>
+    private long viewEpoch;
+    private long guildVersion;
+    private bool viewRegistered;
+
+    /// <summary>The Api nodes subscribed to the guild (null until the guild first told us).</summary>
+    private IGuildObserver[]? gateways;
 
     /// <summary>Set when this channel is a thread.</summary>
     private ThreadStore.Meta? thread;
@@ -46,6 +62,26 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             threadMessageCount = dto.MessageCount;
             threadLastActivity = dto.LastActivityAt;
         }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (viewRegistered)
+        {
+            GrainFactory.GetGrain<IGuildGrain>(guildId).ForgetChannelView(ChannelId).Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task InvalidateGuildView(long version, IGuildObserver[] gateways)
+    {
+        viewEpoch++;
+        view = null;
+        viewMembers.Clear();
+        guildVersion = Math.Max(guildVersion, version);
+        this.gateways = gateways;
+        return Task.CompletedTask;
     }
 
     public Task<Guid> GetGuildId() =>
@@ -383,7 +419,40 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             throw NotFound();
         }
 
-        return await GrainFactory.GetGrain<IGuildGrain>(guildId).GetChannelAccess(userId, PermissionChannelId);
+        // The guild's view and the member's record are cached; the guild invalidates them before any
+        // change of roles, overwrites, members or bans completes, so only the first call asks it.
+        var guild = GrainFactory.GetGrain<IGuildGrain>(guildId);
+        var now = time.GetUtcNow();
+        var snapshot = view;
+        if (snapshot is null || now >= viewExpiresAt)
+        {
+            var epoch = viewEpoch;
+            var fetched = await guild.GetChannelView(ChannelId);
+            snapshot = fetched.Guild;
+            viewRegistered = true;
+            if (epoch == viewEpoch)
+            {
+                view = snapshot;
+                viewExpiresAt = now + ViewLease;
+                viewMembers.Clear();
+                gateways = fetched.Gateways;
+                guildVersion = Math.Max(guildVersion, snapshot.Version);
+            }
+        }
+
+        if (!viewMembers.TryGetValue(userId, out var member))
+        {
+            var epoch = viewEpoch;
+            member = await guild.GetAccessMember(userId) ?? throw NotFound();
+            if (epoch == viewEpoch && ReferenceEquals(snapshot, view))
+            {
+                viewMembers[userId] = member;
+            }
+        }
+
+        var channel = snapshot.FindChannel(PermissionChannelId) ?? throw NotFound();
+        var permissions = PermissionCalculator.InChannel(snapshot, member, channel, now);
+        return permissions.HasFlag(Permissions.ViewChannel) ? new ChannelAccess(channel.Type, permissions) : throw NotFound();
     }
 
     private static bool Has(ChannelAccess access, Permissions permission) =>
@@ -420,10 +489,32 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
     }
 
-    /// <summary>To the viewers of this channel (of the parent, for a thread).</summary>
-    private void Relay(string type, object payload) =>
-        GrainFactory.GetGrain<IGuildGrain>(guildId).Relay(
-            new GuildEvent(guildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), PermissionChannelId, null, 0)).Ignore();
+    /// <summary>
+    /// To the viewers of this channel (of the parent, for a thread): straight to each subscribed Api
+    /// node, once per node, in the order of the calls; the node filters by permission. The event
+    /// carries the guild version this grain knows, so a node with an older snapshot refreshes first.
+    /// </summary>
+    private void Relay(string type, object payload)
+    {
+        var evt = new GuildEvent(guildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), PermissionChannelId, null, guildVersion);
+        if (gateways is null)
+        {
+            GrainFactory.GetGrain<IGuildGrain>(guildId).Relay(evt with { SnapshotVersion = 0 }).Ignore();
+            return;
+        }
+
+        foreach (var gateway in gateways)
+        {
+            try
+            {
+                gateway.OnGuildEvent(evt).Ignore();
+            }
+            catch (Exception)
+            {
+                // A node that went away: the guild drops its subscription when it expires.
+            }
+        }
+    }
 
     private DomainException NotFound() => new(ErrorCodes.ChannelNotFound, "No such channel.");
 }

@@ -22,6 +22,9 @@ public sealed partial class GuildGrain(
     private readonly Dictionary<Guid, Member> memberCache = [];
     private readonly Dictionary<IGuildObserver, DateTimeOffset> observers = [];
 
+    /// <summary>Channel grains caching this guild's view (permissions, gateways); told of every change.</summary>
+    private readonly HashSet<Guid> viewers = [];
+
     private Guid GuildId => this.GetPrimaryKey();
 
     private GuildState S => state.State;
@@ -62,7 +65,7 @@ public sealed partial class GuildGrain(
         memberCache[ownerId] = owner;
         S.MemberCount = 1;
         S.Version = 1;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(ownerId, "guild_create", GuildId, null, new { name = S.Name });
         return GuildViewDto.For(Current(), owner, now);
     }
@@ -80,7 +83,7 @@ public sealed partial class GuildGrain(
         {
             var old = S.Name;
             S.Name = newName;
-            await state.WriteStateAsync();
+            await SaveAsync();
             await AuditAsync(actorId, "guild_update", GuildId, null, new { name = new { old, @new = newName } });
             Publish("guild:update", new { guildId = GuildId, name = newName });
         }
@@ -98,7 +101,7 @@ public sealed partial class GuildGrain(
 
         S.Deleted = true;
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         Publish("guild:delete", new { guildId = GuildId });
 
         // Take the guild off every member's list, page by page.
@@ -160,7 +163,7 @@ public sealed partial class GuildGrain(
 
         S.Channels.Add(channel);
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "channel_create", channel.Id, null, new { name = channel.Name, type = ChannelDto.TypeName(type) });
         Publish("channel:create", new { guildId = GuildId, channel = ChannelDto.From(GuildId, channel) }, channel.Id);
         return channel;
@@ -232,7 +235,7 @@ public sealed partial class GuildGrain(
 
         S.Channels = Normalize(channels);
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "channel_move", null, null, new { moves = moves.Select(m => new { m.ChannelId, m.Position, m.ParentId }) });
         foreach (var channel in S.Channels.Where(c => !before.Channels.Contains(c)))
         {
@@ -259,7 +262,7 @@ public sealed partial class GuildGrain(
 
         S.Channels = Normalize(S.Channels);
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await channelDirectory.DeleteChannelAsync(channelId);
         await AuditAsync(actorId, "channel_delete", channelId, null, new { name = channel.Name });
         foreach (var child in S.Channels.Where(c => children.Any(o => o.Id == c.Id)))
@@ -332,7 +335,7 @@ public sealed partial class GuildGrain(
         var role = new Role(Guid.CreateVersion7(), GuildRules.RoleName(name), GuildRules.Color(color), 1, permissions);
         S.Roles = S.Roles.Select(r => r.Position >= 1 ? r with { Position = r.Position + 1 } : r).Append(role).ToList();
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "role_create", role.Id, null, new { name = role.Name, permissions = RoleDto.Bits(permissions) });
         PublishRoles("role:create", role);
         return role;
@@ -356,7 +359,7 @@ public sealed partial class GuildGrain(
         };
         S.Roles[S.Roles.IndexOf(role)] = updated;
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "role_update", roleId, null, new
         {
             name = updated.Name != role.Name ? new { old = role.Name, @new = updated.Name } : null,
@@ -388,7 +391,7 @@ public sealed partial class GuildGrain(
         ordered.Insert(position - 1, role);
         S.Roles = [S.Roles.First(r => r.Id == GuildId), .. ordered.Select((r, i) => r with { Position = i + 1 })];
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "role_move", roleId, null, new { position });
         foreach (var moved in S.Roles)
         {
@@ -420,7 +423,7 @@ public sealed partial class GuildGrain(
         S.Roles = S.Roles.Where(r => r.Id != roleId).OrderBy(r => r.Position).Select((r, i) => r with { Position = i }).ToList();
         S.Channels = S.Channels.Select(c => c with { Overwrites = c.Overwrites.Where(o => o.TargetId != roleId).ToList() }).ToList();
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "role_delete", roleId, null, new { name = role.Name });
         PublishRoles("role:delete", role);
     }
@@ -478,7 +481,7 @@ public sealed partial class GuildGrain(
             await members.UpdateAsync(GuildId, updated);
             memberCache[userId] = updated;
             S.Version++;
-            await state.WriteStateAsync();
+            await SaveAsync();
             await AuditAsync(actorId, "member_update", userId, null, new
             {
                 nickname = updated.Nickname != target.Nickname ? new { old = target.Nickname, @new = updated.Nickname } : null,
@@ -535,7 +538,7 @@ public sealed partial class GuildGrain(
         }
 
         S.Bans[userId] = new Ban(userId, Reason(reason), actorId, Now);
-        await state.WriteStateAsync();
+        await SaveAsync();
         if (target is not null)
         {
             await RemoveMemberAsync(target, "member:leave");
@@ -562,7 +565,7 @@ public sealed partial class GuildGrain(
             throw new DomainException(ErrorCodes.MemberNotFound, "This user is not banned.");
         }
 
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "member_ban_remove", userId, null, new { });
     }
 
@@ -602,7 +605,7 @@ public sealed partial class GuildGrain(
         await members.UpdateAsync(GuildId, updated);
         memberCache[userId] = updated;
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "member_timeout", userId, Reason(reason), new { until });
         await PublishMemberAsync("member:update", updated);
         return await ToDtoAsync(updated);
@@ -636,7 +639,7 @@ public sealed partial class GuildGrain(
         var invite = new Invite(NewCode(), GuildId, channelId, actorId, now, lifetime == TimeSpan.Zero ? null : now + lifetime, maxUses, 0);
         await GrainFactory.GetGrain<IInviteCodeGrain>(IInviteCodeGrain.KeyFor(invite.Code)).Assign(GuildId);
         S.Invites[invite.Code] = invite;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, "invite_create", channelId, null, new { code = invite.Code, maxUses, expiresAt = invite.ExpiresAt });
         return invite;
     }
@@ -662,7 +665,7 @@ public sealed partial class GuildGrain(
         }
 
         S.Invites.Remove(code);
-        await state.WriteStateAsync();
+        await SaveAsync();
         await GrainFactory.GetGrain<IInviteCodeGrain>(IInviteCodeGrain.KeyFor(code)).Clear();
         await AuditAsync(actorId, "invite_delete", invite.ChannelId, null, new { code });
     }
@@ -703,7 +706,7 @@ public sealed partial class GuildGrain(
         memberCache[userId] = member;
         S.Invites[code] = invite with { Uses = invite.Uses + 1 };
         S.MemberCount++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await PublishMemberAsync("member:join", member);
         return GuildViewDto.For(Current(), member, Now);
     }
@@ -755,20 +758,109 @@ public sealed partial class GuildGrain(
         return Task.CompletedTask;
     }
 
-    public Task<GuildSnapshot> Subscribe(IGuildObserver observer)
+    public async Task<GuildSnapshot> Subscribe(IGuildObserver observer)
     {
         RequireExists();
+        var added = observers.TryAdd(observer, default);
         observers[observer] = Now + IGuildGrain.SubscriptionLifetime;
-        return Task.FromResult(Snapshot());
+        if (added | PruneObservers())
+        {
+            // Channels publish to the gateways themselves: the new one gets their next event.
+            await InvalidateViewsAsync();
+        }
+
+        return Snapshot();
     }
 
-    public Task Unsubscribe(IGuildObserver observer)
+    public async Task Unsubscribe(IGuildObserver observer)
     {
-        observers.Remove(observer);
+        if (observers.Remove(observer))
+        {
+            await InvalidateViewsAsync();
+        }
+    }
+
+    public Task<ChannelView> GetChannelView(Guid channelGrainId)
+    {
+        RequireExists();
+        viewers.Add(channelGrainId);
+        return Task.FromResult(new ChannelView(Snapshot(), LiveObservers()));
+    }
+
+    public async Task<Member?> GetAccessMember(Guid userId) => S.Created && !S.Deleted ? await FindMemberAsync(userId) : null;
+
+    public Task ForgetChannelView(Guid channelGrainId)
+    {
+        viewers.Remove(channelGrainId);
         return Task.CompletedTask;
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The registry of viewers does not outlive this activation: let them ask the next one.
+        await InvalidateViewsAsync();
+        viewers.Clear();
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>
+    /// Persists the state, then (before the caller's change completes) makes every channel grain
+    /// drop its cached view, so a revoked permission, a ban or a new gateway applies to the next send.
+    /// </summary>
+    private async Task SaveAsync()
+    {
+        await state.WriteStateAsync();
+        await InvalidateViewsAsync();
+    }
+
+    private async Task InvalidateViewsAsync()
+    {
+        if (viewers.Count == 0)
+        {
+            return;
+        }
+
+        var version = S.Version;
+        var gateways = LiveObservers();
+        var ids = viewers.ToList();
+        var calls = ids.Select(id => GrainFactory.GetGrain<Channels.IChannelGrain>(id).InvalidateGuildView(version, gateways)).ToList();
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch (Exception ex)
+        {
+            // The change is stored; a channel that did not answer refetches when its view's lease ends.
+            LogInvalidateFailed(ex, GuildId);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (!calls[i].IsCompletedSuccessfully)
+                {
+                    viewers.Remove(ids[i]);
+                }
+            }
+        }
+    }
+
+    private IGuildObserver[] LiveObservers()
+    {
+        var now = Now;
+        return observers.Where(o => o.Value > now).Select(o => o.Key).ToArray();
+    }
+
+    /// <summary>Drops expired subscriptions; true when there were any.</summary>
+    private bool PruneObservers()
+    {
+        var now = Now;
+        var expired = observers.Where(o => o.Value <= now).Select(o => o.Key).ToList();
+        foreach (var observer in expired)
+        {
+            observers.Remove(observer);
+        }
+
+        return expired.Count > 0;
+    }
 
     /// <summary>A copy that outlives later changes: for Api nodes and before/after comparisons.</summary>
     private GuildSnapshot Snapshot() =>
@@ -895,7 +987,7 @@ public sealed partial class GuildGrain(
     {
         S.Channels[S.Channels.IndexOf(old)] = updated;
         S.Version++;
-        await state.WriteStateAsync();
+        await SaveAsync();
         await AuditAsync(actorId, action, target ?? updated.Id, null, new
         {
             channelId = updated.Id,
@@ -927,7 +1019,7 @@ public sealed partial class GuildGrain(
 
         if (changed)
         {
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
     }
 
@@ -938,7 +1030,7 @@ public sealed partial class GuildGrain(
         S.MemberCount = Math.Max(0, S.MemberCount - 1);
         S.Version++;
         S.Channels = S.Channels.Select(c => c with { Overwrites = c.Overwrites.Where(o => !(o.TargetType == OverwriteTarget.Member && o.TargetId == member.UserId)).ToList() }).ToList();
-        await state.WriteStateAsync();
+        await SaveAsync();
         await GrainFactory.GetGrain<IUserGrain>(member.UserId).RemoveGuild(GuildId);
         await PublishMemberAsync(eventType, member);
     }
@@ -1039,6 +1131,9 @@ public sealed partial class GuildGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Guild {GuildId} deleted by {UserId}")]
     private partial void LogDeleted(Guid guildId, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell every channel of guild {GuildId} about a change")]
+    private partial void LogInvalidateFailed(Exception exception, Guid guildId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish an event of guild {GuildId}")]
     private partial void LogPublishFailed(Exception exception, Guid guildId);
