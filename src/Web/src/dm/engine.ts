@@ -607,6 +607,7 @@ export interface DmUpload {
 export function uploadDmFile(conversationId: string, file: File, onprogress: (loaded: number, total: number) => void): DmUpload {
   const xhr = new XMLHttpRequest();
   let aborted = false;
+  let stored: string | null = null;
   const promise = (async (): Promise<DmFile> => {
     if (file.size > MAX_DM_FILE) {
       throw new ApiError(413, 'file_too_large', `Files are at most ${MAX_DM_FILE} bytes.`);
@@ -641,6 +642,7 @@ export function uploadDmFile(conversationId: string, file: File, onprogress: (lo
       xhr.onabort = () => reject(new ApiError(0, 'aborted', 'Upload cancelled.'));
       xhr.send(new Blob([ciphertext.slice().buffer as ArrayBuffer]));
     });
+    stored = uploaded.id;
     return {
       id: uploaded.id,
       ...key,
@@ -652,9 +654,13 @@ export function uploadDmFile(conversationId: string, file: File, onprogress: (lo
   })();
   return {
     promise,
+    // Removed from the composer before sending: the ciphertext is of no use to anyone, delete it.
     abort: () => {
       aborted = true;
       xhr.abort();
+      if (stored) {
+        void api.request('DELETE', `/api/dm/attachments/${enc(stored)}`).catch(() => undefined);
+      }
     },
   };
 }
