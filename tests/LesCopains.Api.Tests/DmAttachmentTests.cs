@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using LesCopains.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Api.Tests;
 
@@ -100,6 +101,31 @@ public sealed class DmAttachmentTests(UploadsCluster cluster)
         Assert.DoesNotContain(BlobPath(bytes), cluster.Files());
         using var gone = await bHttp.GetAsync($"/api/dm/attachments/{id}");
         await gone.AssertErrorAsync(HttpStatusCode.NotFound, "attachment_not_found");
+    }
+
+    [Fact]
+    public async Task The_sweep_of_unsent_channel_uploads_keeps_bytes_that_a_DM_file_uses()
+    {
+        var (a, b, conversation) = await PairAsync();
+        using var aHttp = cluster.CreateClient(a.AccessToken);
+        using var bHttp = cluster.CreateClient(b.AccessToken);
+        var bytes = RandomNumberGenerator.GetBytes(3000);
+        var dmId = await UploadAsync(aHttp, conversation, bytes);
+
+        // The same bytes uploaded into a channel and never sent: the sweep removes that upload only.
+        var owner = await GuildClient.NewAsync(cluster, "o");
+        var general = (await owner.CreateGuildAsync("Sweep DM")).General.Id;
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", "f.bin" } };
+        using var channelUpload = await owner.Http.PostAsync($"/api/channels/{general}/attachments", form);
+        Assert.Equal(HttpStatusCode.Created, channelUpload.StatusCode);
+
+        var sweeper = cluster.ApiServices.GetRequiredService<LesCopains.Api.Uploads.AttachmentSweeper>();
+        var later = DateTimeOffset.UtcNow.AddMinutes(1);
+        await sweeper.SweepAsync(later, later, CancellationToken.None);
+
+        Assert.Contains(BlobPath(bytes), cluster.Files());
+        using var download = await bHttp.GetAsync($"/api/dm/attachments/{dmId}");
+        Assert.Equal(bytes, await download.Content.ReadAsByteArrayAsync());
     }
 
     private async Task<(ApiClient.Tokens A, ApiClient.Tokens B, Guid Conversation)> PairAsync()
