@@ -110,6 +110,57 @@ public sealed class DmTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_rotated_signed_prekey_is_served_in_bundles_and_a_malformed_one_changes_nothing()
+    {
+        var owner = await cluster.NewUserAsync("own");
+        var contact = await cluster.NewUserAsync("con");
+        using var ownerHttp = cluster.CreateClient(owner.AccessToken);
+        using var contactHttp = cluster.CreateClient(contact.AccessToken);
+        var deviceId = await ownerHttp.RegisterDeviceAsync(preKeys: 0);
+        await contactHttp.OpenDirectAsync(owner.User.Id);
+        var before = (await ownerHttp.GetFromJsonAsync<JsonElement>("/api/dm/devices")).GetProperty("devices")[0];
+
+        var rotated = new { keyId = 2, publicKey = DmClient.CurveKey(), signature = DmClient.Signature() };
+        await Task.Delay(5);
+        using (var ok = await ownerHttp.PutAsJsonAsync($"/api/dm/devices/{deviceId}/signed-prekey", new { signedPreKey = rotated }))
+        {
+            var body = await ok.Content.ReadAsStringAsync();
+            Assert.True(ok.StatusCode == HttpStatusCode.OK, body);
+            var updated = JsonDocument.Parse(body).RootElement.GetProperty("signedPreKeyUpdatedAt").GetDateTimeOffset();
+            Assert.True(updated > before.GetProperty("signedPreKeyUpdatedAt").GetDateTimeOffset());
+        }
+
+        async Task<JsonElement> SignedInBundle() =>
+            (await contactHttp.GetFromJsonAsync<JsonElement>($"/api/dm/users/{owner.User.Id}/bundles")).GetProperty("devices")[0].GetProperty("signedPreKey");
+        var served = await SignedInBundle();
+        Assert.Equal(2, served.GetProperty("keyId").GetInt32());
+        Assert.Equal(rotated.publicKey, served.GetProperty("publicKey").GetString());
+        Assert.Equal(rotated.signature, served.GetProperty("signature").GetString());
+
+        // A 63-byte signature, a missing key, or a good signed prekey with a malformed Kyber key: refused, nothing replaced.
+        var shortSignature = Convert.ToBase64String(new byte[63]);
+        object[] bad =
+        [
+            new { signedPreKey = new { keyId = 3, publicKey = DmClient.CurveKey(), signature = shortSignature } },
+            new { signedPreKey = (object?)null },
+            new
+            {
+                signedPreKey = new { keyId = 3, publicKey = DmClient.CurveKey(), signature = DmClient.Signature() },
+                kyberLastResortPreKey = new { keyId = 4, publicKey = DmClient.Body(), signature = shortSignature },
+            },
+        ];
+        foreach (var body in bad)
+        {
+            using var refused = await ownerHttp.PutAsJsonAsync($"/api/dm/devices/{deviceId}/signed-prekey", body);
+            await refused.AssertErrorAsync(HttpStatusCode.BadRequest, "validation_failed");
+        }
+
+        served = await SignedInBundle();
+        Assert.Equal(2, served.GetProperty("keyId").GetInt32());
+        Assert.Equal(rotated.publicKey, served.GetProperty("publicKey").GetString());
+    }
+
+    [Fact]
     public async Task Bundle_fetches_are_rate_limited_per_requester()
     {
         var owner = await cluster.NewUserAsync("own");

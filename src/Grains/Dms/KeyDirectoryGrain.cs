@@ -102,12 +102,11 @@ public sealed class KeyDirectoryGrain(
     public async Task<DeviceInfo> RotateSignedPreKey(int deviceId, SignedPreKeyDto signedPreKey, KyberPreKeyDto? kyberLastResortPreKey)
     {
         var device = Find(deviceId);
-        device.SignedPreKey = DmRules.SignedPreKey(signedPreKey, "signedPreKey");
-        if (kyberLastResortPreKey is not null)
-        {
-            device.KyberLastResortPreKey = DmRules.KyberPreKey(kyberLastResortPreKey, "kyberLastResortPreKey");
-        }
-
+        // Both keys are checked before either replaces anything: a bad request changes nothing.
+        var signed = DmRules.SignedPreKey(signedPreKey, "signedPreKey");
+        var kyber = kyberLastResortPreKey is null ? null : DmRules.KyberPreKey(kyberLastResortPreKey, "kyberLastResortPreKey");
+        device.SignedPreKey = signed;
+        device.KyberLastResortPreKey = kyber ?? device.KyberLastResortPreKey;
         device.SignedPreKeyUpdatedAt = time.GetUtcNow();
         await state.WriteStateAsync();
         return device.Info();

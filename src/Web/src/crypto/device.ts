@@ -40,8 +40,11 @@ interface LocalRecord {
   nextKyberPreKeyId: number;
   signedPreKeyId: number;
   lastResortKyberPreKeyId: number;
-  /** Signed prekeys still accepted (the current one and recently rotated ones). */
-  signedPreKeys: { id: number; createdAt: number }[];
+  /**
+   * Signed prekeys still accepted: the current one and the ones it replaced less than
+   * SIGNED_PREKEY_GRACE_MS ago (`replacedAt`; records from before that field use `createdAt`).
+   */
+  signedPreKeys: { id: number; createdAt: number; replacedAt?: number }[];
 }
 
 interface SignedPreKeyRecord {
@@ -68,8 +71,11 @@ export interface DeviceOptions {
   now?: () => number;
 }
 
-/** Rotated signed prekeys stay usable this long, for messages sent to the old bundle. */
-const SIGNED_PREKEY_GRACE_MS = 30 * 24 * 3600 * 1000;
+/**
+ * A replaced signed prekey stays usable this long after its replacement, for session set-ups
+ * made from a bundle fetched before the rotation that arrive late (an offline device's mailbox).
+ */
+export const SIGNED_PREKEY_GRACE_MS = 30 * 24 * 3600 * 1000;
 
 const addressKey = (userId: string, deviceId: number) => `${userId}.${deviceId}`;
 const nextId = (id: number) => (id % MAX_PREKEY_ID) + 1;
@@ -157,15 +163,49 @@ export class SignalDevice {
     });
   }
 
-  /** A new signed prekey (upload it); older ones keep working for a grace period. */
+  /** Id of the current signed prekey (the one in this device's bundle). */
+  get signedPreKeyId(): number {
+    return this.local.signedPreKeyId;
+  }
+
+  /** When the current signed prekey was made (this device's clock, ms). */
+  get signedPreKeyCreatedAt(): number {
+    return this.local.signedPreKeys.find((k) => k.id === this.local.signedPreKeyId)?.createdAt ?? 0;
+  }
+
+  /** Ids of the signed prekeys this device still accepts, current one included. */
+  get acceptedSignedPreKeyIds(): number[] {
+    return this.local.signedPreKeys.map((k) => k.id);
+  }
+
+  /** The public half of the current signed prekey (to upload it again). */
+  async currentSignedPreKey(): Promise<PublicSignedPreKey> {
+    const id = this.local.signedPreKeyId;
+    const record = await this.read<SignedPreKeyRecord>('signedPreKey', String(id));
+    if (!record) {
+      throw new ProtocolError('missing-prekey', 'the current signed prekey is gone');
+    }
+    return { id, publicKey: toBase64(serializePublic(record.keyPair.publicKey)), signature: toBase64(record.signature) };
+  }
+
+  /**
+   * A new signed prekey (upload it). The one it replaces keeps working for SIGNED_PREKEY_GRACE_MS;
+   * replaced keys older than that are deleted now.
+   */
   rotateSignedPreKey(): Promise<PublicSignedPreKey> {
     return this.exclusive(async () => {
       const writes: StoreWrite[] = [];
+      const now = this.now();
+      for (const k of this.local.signedPreKeys) {
+        if (k.id === this.local.signedPreKeyId) {
+          k.replacedAt = now;
+        }
+      }
       const key = this.newSignedPreKey(writes);
-      const cutoff = this.now() - SIGNED_PREKEY_GRACE_MS;
+      const cutoff = now - SIGNED_PREKEY_GRACE_MS;
       const [keep, drop] = [[], []] as [typeof this.local.signedPreKeys, typeof this.local.signedPreKeys];
       for (const k of this.local.signedPreKeys) {
-        (k.id === key.id || k.createdAt >= cutoff ? keep : drop).push(k);
+        (k.id === key.id || (k.replacedAt ?? k.createdAt) >= cutoff ? keep : drop).push(k);
       }
       this.local.signedPreKeys = keep;
       for (const k of drop) {

@@ -16,7 +16,7 @@ export type {
   PublicSignedPreKey,
 } from './types.ts';
 export { SignalDevice, type DeviceOptions } from './device.ts';
-export { MemoryStore, type ProtocolStore, type StoreKind, type StoreWrite } from './store.ts';
+export { decodeRecord, encodeRecord, MemoryStore, type ProtocolStore, type StoreKind, type StoreWrite } from './store.ts';
 export { openIndexedDbStore } from './idb-store.ts';
 export { ProtocolError } from './bytes.ts';
 export {

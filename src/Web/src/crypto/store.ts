@@ -2,7 +2,8 @@
 // store can encrypt them at rest; `commit` applies several writes together.
 import { fromBase64, toBase64 } from './bytes.ts';
 
-export type StoreKind = 'local' | 'preKey' | 'signedPreKey' | 'kyberPreKey' | 'session' | 'identity';
+/** `app`: the application's own records (decrypted DM history, trust marks), sealed like the rest. */
+export type StoreKind = 'local' | 'preKey' | 'signedPreKey' | 'kyberPreKey' | 'session' | 'identity' | 'app';
 
 export interface StoreWrite {
   kind: StoreKind;

@@ -12,6 +12,7 @@ import {
   type PreKeyBundle,
   type SignalDevice,
   type DeviceAddress,
+  type ProtocolStore,
 } from '../crypto/index.ts';
 import { ApiError, errorFromBody } from '../lib/api.ts';
 import { connectionState, invoke, onGatewayEvent } from '../lib/gateway.ts';
@@ -30,6 +31,21 @@ import {
 } from './content.ts';
 
 export type { DmFile, DmMessage } from './content.ts';
+import { DmLocalState } from './local-state.ts';
+import { KEY_CHECK_INTERVAL_MS, maintainKeys } from './prekeys.ts';
+import {
+  acknowledgeChanges,
+  deviceTrust,
+  emptyTrust,
+  hasChanges,
+  migrateTrust,
+  observeDevices,
+  pruneDevices,
+  setDeviceVerified,
+  userTrust,
+  type DeviceTrust,
+  type TrustState,
+} from './trust.ts';
 
 export interface ConversationMember {
   id: string;
@@ -76,17 +92,13 @@ export interface DmState {
   messages: Record<string, DmMessage[]>;
   /** Other users' devices, as last announced. */
   devices: Record<string, DeviceInfo[]>;
-  /** Users whose identity key changed since this device first saw them (cleared by verifying). */
-  keyChanged: Record<string, boolean>;
-  verified: Record<string, boolean>;
+  /** Contact devices seen, verified, and appeared or changed since (see trust.ts). */
+  trust: TrustState;
   typing: Record<string, { userId: string; until: number } | undefined>;
   /** Per conversation: user id → the newest message id that user's device said it has read. */
   reads: Record<string, Record<string, string>>;
 }
 
-/** One-time prekeys per upload, and the server count below which this device uploads more. */
-const PREKEY_BATCH = 100;
-const PREKEY_REFILL_BELOW = 20;
 const SIGNAL_PREKEY = 3;
 const SIGNAL_MESSAGE = 2;
 const MAX_KEPT = 500;
@@ -99,8 +111,7 @@ const state = writable<DmState>({
   conversations: [],
   messages: {},
   devices: {},
-  keyChanged: {},
-  verified: {},
+  trust: emptyTrust(),
   typing: {},
   reads: {},
 });
@@ -111,27 +122,21 @@ let device: SignalDevice | null = null;
 let deviceId: number | null = null;
 let started: Promise<void> | null = null;
 const stops: (() => void)[] = [];
-/** Identity keys seen per user device, to notice a change (localStorage, per account). */
-let seenKeys: Record<string, string> = {};
+/** History, trust marks and the device id, sealed in the device's IndexedDB store (local-state.ts). */
+let local: DmLocalState | null = null;
 
 const enc = encodeURIComponent;
-const local = (name: string) => `lc-dm:${me!.id}:${name}`;
 
 function readLocal<T>(name: string, fallback: T): T {
-  try {
-    const raw = localStorage.getItem(local(name));
-    return raw ? (JSON.parse(raw) as T) : fallback;
-  } catch {
-    return fallback;
-  }
+  return local ? local.get(name, fallback) : fallback;
 }
 
 function writeLocal(name: string, value: unknown): void {
-  try {
-    localStorage.setItem(local(name), JSON.stringify(value));
-  } catch {
-    // Storage full: the conversation still works for this visit.
-  }
+  void local?.set(name, value);
+}
+
+function saveTrust(trust: TrustState): void {
+  writeLocal('trust', trust);
 }
 
 /** A conversation's name, or its other members' names. */
@@ -154,10 +159,19 @@ export function startDm(user: User): Promise<void> {
 
 async function boot(): Promise<void> {
   state.update((s) => ({ ...s, status: 'loading', error: null }));
-  seenKeys = readLocal('identities', {});
-  const verified = readLocal<Record<string, boolean>>('verified', {});
-  const keyChanged = readLocal<Record<string, boolean>>('key-changed', {});
   const store = await openIndexedDbStore(`lescopains-e2ee-${me!.id}`);
+  // Older versions kept this in localStorage, in clear: moved into the sealed store once.
+  local = await DmLocalState.open(store, me!.id, localStorage);
+  await local.load(['trust', 'identities', 'verified', 'key-changed', 'device-id', 'signed-prekey-uploaded', 'own-devices-known']);
+  let trust = readLocal<TrustState | null>('trust', null);
+  if (!trust) {
+    trust = migrateTrust(readLocal('identities', {}), readLocal('verified', {}), readLocal('key-changed', {}));
+    saveTrust(trust);
+    for (const old of ['identities', 'verified', 'key-changed']) {
+      writeLocal(old, undefined);
+    }
+  }
+  state.update((s) => ({ ...s, trust: trust! }));
   device = (await loadDevice(store)) ?? null;
   deviceId = readLocal<number | null>('device-id', null);
   const registered = await api.request<{ devices: DeviceInfo[] }>('GET', '/api/dm/devices');
@@ -167,6 +181,10 @@ async function boot(): Promise<void> {
   } else {
     await refillPreKeys();
   }
+  // The account's other devices: those it had when this device joined are trusted on first use.
+  noteDevices(me!.id, registered.devices);
+  const timer = setInterval(() => void refillPreKeys().catch(() => undefined), KEY_CHECK_INTERVAL_MS);
+  stops.push(() => clearInterval(timer));
 
   stops.push(
     onGatewayEvent('dm:envelope', (e) => void receive([e as Envelope])),
@@ -193,17 +211,18 @@ async function boot(): Promise<void> {
   );
 
   const { conversations } = await api.request<{ conversations: Conversation[] }>('GET', '/api/dm/conversations');
+  await local.load([...conversations.flatMap((c) => [`messages:${c.id}`, `reads:${c.id}`]), 'receipts-sent']);
   const messages: Record<string, DmMessage[]> = {};
   const reads: Record<string, Record<string, string>> = {};
   for (const c of conversations) {
     messages[c.id] = readLocal<DmMessage[]>(`messages:${c.id}`, []);
     reads[c.id] = readLocal<Record<string, string>>(`reads:${c.id}`, {});
   }
-  state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages, reads, verified, keyChanged }));
+  state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages, reads }));
   await fetchPending();
 }
 
-async function registerDevice(store: Awaited<ReturnType<typeof openIndexedDbStore>>): Promise<void> {
+async function registerDevice(store: ProtocolStore): Promise<void> {
   const created = await createDevice(store);
   device = created.device;
   const u = created.upload;
@@ -220,6 +239,7 @@ async function registerDevice(store: Awaited<ReturnType<typeof openIndexedDbStor
   });
   deviceId = res.device.deviceId;
   writeLocal('device-id', deviceId);
+  writeLocal('signed-prekey-uploaded', u.signedPreKey.id);
 }
 
 function deviceName(): string {
@@ -232,19 +252,32 @@ function toServerSigned(k: { id: number; publicKey: string; signature: string })
   return { keyId: k.id, publicKey: k.publicKey, signature: k.signature };
 }
 
-/** Uploads a fresh batch when the server holds fewer than PREKEY_REFILL_BELOW of a kind. */
-async function refillPreKeys(): Promise<void> {
+let maintaining: Promise<void> | null = null;
+
+/** Rotates the signed prekey when due and refills the one-time pools (prekeys.ts); one run at a time. */
+function refillPreKeys(): Promise<void> {
   if (!device || deviceId === null) {
-    return;
+    return Promise.resolve();
   }
-  const counts = await api.request<{ preKeys: number; kyberPreKeys: number }>('GET', `/api/dm/devices/${deviceId}/prekeys`);
-  const preKeys = counts.preKeys < PREKEY_REFILL_BELOW ? await device.generateOneTimePreKeys(PREKEY_BATCH) : [];
-  const kyber = counts.kyberPreKeys < PREKEY_REFILL_BELOW ? await device.generateOneTimeKyberPreKeys(PREKEY_BATCH) : [];
-  if (preKeys.length > 0 || kyber.length > 0) {
-    await api.request('POST', `/api/dm/devices/${deviceId}/prekeys`, {
-      body: { preKeys: preKeys.map((k) => ({ keyId: k.id, publicKey: k.publicKey })), kyberPreKeys: kyber.map(toServerSigned) },
-    });
-  }
+  const [dev, id] = [device, deviceId];
+  maintaining ??= maintainKeys(
+    dev,
+    {
+      counts: () => api.request<{ preKeys: number; kyberPreKeys: number }>('GET', `/api/dm/devices/${id}/prekeys`),
+      uploadPreKeys: async (preKeys, kyber) => {
+        await api.request('POST', `/api/dm/devices/${id}/prekeys`, {
+          body: { preKeys: preKeys.map((k) => ({ keyId: k.id, publicKey: k.publicKey })), kyberPreKeys: kyber.map(toServerSigned) },
+        });
+      },
+      uploadSignedPreKey: async (k) => {
+        await api.request('PUT', `/api/dm/devices/${id}/signed-prekey`, { body: { signedPreKey: toServerSigned(k) } });
+      },
+    },
+    { now: Date.now, uploadedSignedPreKeyId: readLocal<number | undefined>('signed-prekey-uploaded', undefined) },
+  )
+    .then((r) => writeLocal('signed-prekey-uploaded', r.uploadedSignedPreKeyId))
+    .finally(() => (maintaining = null));
+  return maintaining;
 }
 
 async function attach(): Promise<void> {
@@ -360,84 +393,97 @@ async function ensureConversation(id: string): Promise<void> {
 }
 
 function upsertConversation(c: Conversation): void {
-  state.update((s) => {
-    const others = s.conversations.filter((x) => x.id !== c.id);
-    return {
-      ...s,
-      conversations: [c, ...others],
-      messages: s.messages[c.id] ? s.messages : { ...s.messages, [c.id]: readLocal<DmMessage[]>(`messages:${c.id}`, []) },
-    };
-  });
+  state.update((s) => ({ ...s, conversations: [c, ...s.conversations.filter((x) => x.id !== c.id)] }));
+  if (!get(state).messages[c.id] && local) {
+    // A conversation new to this visit: its history (if any) comes from the sealed store.
+    const name = `messages:${c.id}`;
+    void local.load([name]).then(() => {
+      const kept = readLocal<DmMessage[]>(name, []);
+      state.update((s) => {
+        const merged = [...kept.filter((m) => !(s.messages[c.id] ?? []).some((x) => x.id === m.id)), ...(s.messages[c.id] ?? [])];
+        merged.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+        return { ...s, messages: { ...s.messages, [c.id]: merged } };
+      });
+    });
+  }
 }
 
 function removeConversation(id: string): void {
   state.update((s) => ({ ...s, conversations: s.conversations.filter((c) => c.id !== id) }));
 }
 
-/** Remembers the identity key of a user's device; a different key for a known device warns. */
+function updateTrust(f: (t: TrustState) => TrustState): void {
+  state.update((s) => {
+    const trust = f(s.trust);
+    if (trust === s.trust) {
+      return s;
+    }
+    saveTrust(trust);
+    return { ...s, trust };
+  });
+}
+
+/** A message came from a user's device: a key this device has not seen for it warns (trust.ts). */
 function noteIdentity(userId: string, devId: number, identityKey: string): void {
   if (userId === me?.id) {
     return;
   }
-  const key = `${userId}.${devId}`;
-  if (seenKeys[key] === identityKey) {
-    return;
+  if (Object.keys(get(state).trust.seen).some((k) => k.startsWith(userId + '.'))) {
+    updateTrust((t) => observeDevices(t, userId, [{ deviceId: devId, identityKey }]));
+  } else {
+    // First contact: take in all their devices at once, so none is reported as "new".
+    void devicesOf(userId).catch(() => undefined);
   }
-  seenKeys[key] = identityKey;
-  writeLocal('identities', seenKeys);
 }
 
-/** A user's device list changed: a device with a new identity key means their keys changed. */
+/** A user's device list, announced or fetched: new devices and changed keys warn (trust.ts). */
 function noteDevices(userId: string, devices: DeviceInfo[]): void {
-  const before = get(state).devices[userId];
   state.update((s) => ({ ...s, devices: { ...s.devices, [userId]: devices } }));
-  if (userId === me?.id || !before) {
-    return;
+  // The account's own other devices too: each receives a copy of every message, so one added
+  // behind the user's back (a hostile server) must not go unnoticed.
+  const own = userId === me?.id;
+  const watched = own ? devices.filter((d) => d.deviceId !== deviceId) : devices;
+  // This device's first look at its account's device list trusts what is there; after that, even
+  // a first other device warns.
+  const known = own ? readLocal('own-devices-known', false) : undefined;
+  updateTrust((t) => pruneDevices(observeDevices(t, userId, watched, known), userId, watched));
+  if (own && !known) {
+    writeLocal('own-devices-known', true);
   }
-  const known = new Set(before.map((d) => d.identityKey));
-  if (devices.some((d) => !known.has(d.identityKey)) && readKnownUsers().includes(userId)) {
-    markKeyChanged(userId);
+}
+
+/** This account's other devices that appeared since this device knew the account's devices. */
+export function newOwnDevices(s: DmState): DeviceInfo[] {
+  return me ? (s.devices[me.id] ?? []).filter((d) => deviceTrust(s.trust, me!.id, d) === 'changed') : [];
+}
+
+/** Marks one device of `userId` verified (after comparing its safety number), or clears the mark. */
+export function setDeviceVerification(userId: string, d: { deviceId: number; identityKey: string }, verified: boolean): void {
+  updateTrust((t) => setDeviceVerified(t, userId, d, verified));
+}
+
+/** Dismisses the "new device / key changed" warning for `userId` without verifying. */
+export function acknowledgeKeyChange(userId: string): void {
+  updateTrust((t) => acknowledgeChanges(t, userId));
+}
+
+/** `userId`'s trust as the UI shows it: verified when all their devices are, changed when any is new. */
+export function trustOf(s: DmState, userId: string): { verified: boolean; changed: boolean } {
+  return { verified: userTrust(s.trust, userId, s.devices[userId] ?? []).verified, changed: hasChanges(s.trust, userId) };
+}
+
+/** Fetches the device lists of `userIds` not fetched yet in this visit (trust marks need them). */
+export function watchDevices(userIds: string[]): void {
+  for (const id of userIds) {
+    if (id !== me?.id && !get(state).devices[id]) {
+      void devicesOf(id).catch(() => undefined);
+    }
   }
-}
-
-function readKnownUsers(): string[] {
-  return [...new Set(Object.keys(seenKeys).map((k) => k.split('.')[0]!))];
-}
-
-function markKeyChanged(userId: string): void {
-  state.update((s) => {
-    const keyChanged = { ...s.keyChanged, [userId]: true };
-    const verified = { ...s.verified, [userId]: false };
-    writeLocal('key-changed', keyChanged);
-    writeLocal('verified', verified);
-    return { ...s, keyChanged, verified };
-  });
-}
-
-/** Marks `userId` as verified (after comparing safety numbers); clears a key-change warning. */
-export function setVerified(userId: string, verified: boolean): void {
-  state.update((s) => {
-    const v = { ...s.verified, [userId]: verified };
-    const keyChanged = { ...s.keyChanged, [userId]: false };
-    writeLocal('verified', v);
-    writeLocal('key-changed', keyChanged);
-    return { ...s, verified: v, keyChanged };
-  });
 }
 
 async function devicesOf(userId: string): Promise<DeviceInfo[]> {
   const { devices } = await api.request<{ devices: DeviceInfo[] }>('GET', `/api/dm/users/${enc(userId)}/devices`);
-  const before = get(state).devices[userId];
-  if (userId !== me?.id && before === undefined) {
-    // First look at this user's devices in this visit: compare with what this device saw before.
-    for (const d of devices) {
-      const known = Object.entries(seenKeys).filter(([k]) => k.startsWith(userId + '.')).map(([, v]) => v);
-      if (known.length > 0 && !known.includes(d.identityKey)) {
-        markKeyChanged(userId);
-      }
-    }
-  }
-  state.update((s) => ({ ...s, devices: { ...s.devices, [userId]: devices } }));
+  noteDevices(userId, devices);
   return devices;
 }
 
@@ -734,18 +780,38 @@ export async function removeDevice(id: number): Promise<void> {
   await api.request('DELETE', `/api/dm/devices/${id}`);
 }
 
+/** The safety number of this device with one device of a contact. */
+export interface DeviceSafetyNumber {
+  deviceId: number;
+  deviceName: string | null;
+  identityKey: string;
+  display: string;
+  scannable: Uint8Array;
+  trust: DeviceTrust;
+}
+
 /**
- * The safety number with `other`: made from this device's identity key and the key of their
- * first device (what this device trusts for them), as libsignal's fingerprint generator does.
+ * The safety numbers with `other`: one per device of theirs, since each device has its own
+ * identity key (made as libsignal's fingerprint generator does, from this device's key and theirs).
  */
-export async function safetyNumberWith(other: ConversationMember): Promise<{ display: string; scannable: Uint8Array; theirKey: string } | null> {
+export async function safetyNumbersWith(other: ConversationMember): Promise<DeviceSafetyNumber[]> {
   const theirs = await devicesOf(other.id);
-  const first = theirs[0];
-  if (!first || !device || !me) {
-    return null;
+  if (!device || !me) {
+    return [];
   }
-  const n = await safetyNumber({ id: me.id, identityKey: device.identityKey }, { id: other.id, identityKey: first.identityKey });
-  return { display: n.display, scannable: n.scannable, theirKey: first.identityKey };
+  const out: DeviceSafetyNumber[] = [];
+  for (const d of theirs) {
+    const n = await safetyNumber({ id: me.id, identityKey: device.identityKey }, { id: other.id, identityKey: d.identityKey });
+    out.push({
+      deviceId: d.deviceId,
+      deviceName: d.name,
+      identityKey: d.identityKey,
+      display: n.display,
+      scannable: n.scannable,
+      trust: deviceTrust(get(state).trust, other.id, d),
+    });
+  }
+  return out;
 }
 
 export function stopDm(): void {
@@ -805,7 +871,7 @@ export async function decryptFrom(senderUserId: string, senderDeviceId: number, 
   return out.plaintext;
 }
 
-/** The safety-number mark this device keeps for `userId`. */
+/** The safety-number mark this device keeps for `userId`: verified when all their devices are. */
 export function verificationOf(userId: string): 'verified' | 'unverified' {
-  return get(state).verified[userId] ? 'verified' : 'unverified';
+  return trustOf(get(state), userId).verified ? 'verified' : 'unverified';
 }

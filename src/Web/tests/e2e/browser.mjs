@@ -7,7 +7,8 @@ export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replac
 const SCREENSHOTS = process.env.SAVE_SCREENSHOTS === '1' ? new URL('../../../../docs/screenshots/', import.meta.url).pathname : null;
 const allowedHost = new URL(BASE_URL).host;
 
-export async function launch() {
+/** Starts Chromium; `extraArgs` for example the fake camera of qr-video.mjs. */
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -19,6 +20,7 @@ export async function launch() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -4,10 +4,12 @@
 // Needs E2E_DATABASE_URL (and E2E_LOG_DIR for the log check), which scripts/test.sh passes.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { fakeCameraArgs, writeQrY4m } from './qr-video.mjs';
 
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
 const LOG_DIR = process.env.E2E_LOG_DIR;
@@ -16,6 +18,8 @@ const skip = DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 const LIVE = 20_000;
 const SECRET = 'Secret plaintext 42';
 const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
+/** What the browsers' fake camera shows (a QR code written by the scan test). */
+const CAMERA = join(tmpdir(), `lc-dm-camera-${process.pid}.y4m`);
 
 let browser;
 /** @type {Record<string, {username: string, displayName: string, device: Awaited<ReturnType<typeof newDevice>>}>} */
@@ -23,12 +27,56 @@ const people = {};
 
 before(async () => {
   if (!skip) {
-    browser = await launch();
+    writeQrY4m(CAMERA, '');
+    browser = await launch(fakeCameraArgs(CAMERA));
   }
 });
 after(async () => {
   await browser?.close();
+  rmSync(CAMERA, { force: true });
 });
+
+/**
+ * Everything this page's origin keeps in localStorage, sessionStorage and IndexedDB, raw: every
+ * record of every object store of every database, bytes read as Latin-1 (what a copy of the
+ * profile's files or a script reading the stores would get).
+ */
+function rawStorage(page) {
+  return page.evaluate(async () => {
+    const out = [];
+    for (const area of [localStorage, sessionStorage]) {
+      for (let i = 0; i < area.length; i++) {
+        const k = area.key(i);
+        out.push(`storage:${k}=${area.getItem(k)}`);
+      }
+    }
+    const asText = (v) =>
+      v instanceof Uint8Array || v instanceof ArrayBuffer
+        ? new TextDecoder('latin1').decode(v)
+        : v instanceof CryptoKey
+          ? `[CryptoKey extractable=${v.extractable}]`
+          : JSON.stringify(v);
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open(name);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const store of db.objectStoreNames) {
+        const [keys, values] = await new Promise((resolve, reject) => {
+          const tx = db.transaction(store);
+          const k = tx.objectStore(store).getAllKeys();
+          const v = tx.objectStore(store).getAll();
+          tx.oncomplete = () => resolve([k.result, v.result]);
+          tx.onerror = () => reject(tx.error);
+        });
+        values.forEach((v, i) => out.push(`idb:${name}/${store}/${keys[i]}=${asText(v)}`));
+      }
+      db.close();
+    }
+    return out;
+  });
+}
 
 async function register(name) {
   const device = await newDevice(browser);
@@ -174,6 +222,57 @@ test('a 1:1 conversation works both ways, and neither the database nor the logs 
   people.conversation = conversation;
 });
 
+test('in the browsers, decrypted history is sealed at rest and still shows after a reload', { skip }, async () => {
+  for (const name of ['Alice', 'Bob']) {
+    const page = people[name].device.page;
+    const records = await rawStorage(page);
+    assert.ok(records.some((r) => r.startsWith(`idb:`) && r.includes(`/values/app/messages:${people.conversation}=`)), `${name}'s history is in IndexedDB`);
+    assert.ok(records.some((r) => r.includes('/keys/storage=[CryptoKey extractable=false]')), `${name}'s storage key is non-extractable`);
+    for (const text of [SECRET, 'Hello back 7']) {
+      assert.deepEqual(records.filter((r) => r.includes(text)), [], `"${text}" readable in ${name}'s browser storage`);
+    }
+    assert.deepEqual(records.filter((r) => r.startsWith('storage:lc-dm:')), [], `${name}'s localStorage holds DM state`);
+
+    await page.reload();
+    await dmReady(page);
+    await openConversation(page, people.conversation);
+    await shows(page, SECRET);
+    await shows(page, 'Hello back 7');
+  }
+});
+
+test('history an older version kept in clear in localStorage is moved into the sealed store once', { skip }, async () => {
+  const dora = await register('Dora');
+  const d = dora.device.page;
+  const a = people.Alice.device.page;
+  const conversation = await startConversation(a, [dora.username]);
+  const LEGACY = 'Legacy clear history 9';
+  await d.evaluate(
+    ({ conversation, LEGACY }) => {
+      const { user } = JSON.parse(localStorage.getItem('lescopains.session'));
+      const old = [{ id: 'legacy-1', conversationId: conversation, authorId: user.id, text: LEGACY, sentAt: new Date(Date.now() - 60_000).toISOString(), status: 'sent' }];
+      localStorage.setItem(`lc-dm:${user.id}:messages:${conversation}`, JSON.stringify(old));
+    },
+    { conversation, LEGACY },
+  );
+  await d.reload();
+  await dmReady(d);
+  await openConversation(d, conversation);
+  await shows(d, LEGACY);
+  await send(a, 'Hi Dora');
+  await shows(d, 'Hi Dora');
+  const records = await rawStorage(d);
+  assert.deepEqual(records.filter((r) => r.startsWith('storage:lc-dm:')), [], 'the localStorage copy is deleted');
+  assert.deepEqual(records.filter((r) => r.includes(LEGACY) || r.includes('Hi Dora')), [], 'plaintext in the browser storage');
+  // And it stays: a second reload reads it from the sealed store.
+  await d.reload();
+  await dmReady(d);
+  await openConversation(d, conversation);
+  await shows(d, LEGACY);
+  await shows(d, 'Hi Dora');
+  dora.device.assertClean();
+});
+
 test('a group of three: everyone reads everyone', { skip }, async () => {
   const carol = await register('Carol');
   const a = people.Alice.device.page;
@@ -214,7 +313,7 @@ test('safety numbers are the same on both sides and the scannable codes match', 
   // Bob pastes Alice's code: a match; then marks Alice verified.
   await b.getByTestId('dm-safety-paste').fill(codes[0]);
   await b.getByTestId('dm-safety-compare').click();
-  assert.equal((await b.getByTestId('dm-safety-result').textContent()).trim(), 'The codes match.');
+  assert.match((await b.getByTestId('dm-safety-result').textContent()).trim(), /^The codes match: .+ is verified\.$/);
   await b.getByTestId('dm-safety-paste').fill(codes[1]);
   await b.getByTestId('dm-safety-compare').click();
   assert.match(await b.getByTestId('dm-safety-result').textContent(), /do not match/);
@@ -275,8 +374,67 @@ test("a second device of Alice receives the conversation from the moment it was 
   assert.equal(await page.getByTestId('dm-messages').getByText(SECRET, { exact: true }).count(), 0);
 
   // Alice's own message from the second device reaches her first device too.
+  // Alice's first browser warns that her account gained a device; she confirms it was her.
+  const first = people.Alice.device.page;
+  await first.getByTestId('dm-own-device-added').waitFor({ timeout: LIVE });
+  await first.getByTestId('dm-own-device-ok').click();
+  await until(async () => (await first.getByTestId('dm-own-device-added').count()) === 0, 'own-device warning dismissed', LIVE);
+  // The new browser itself found Alice's first device there already: no warning.
+  assert.equal(await page.getByTestId('dm-own-device-added').count(), 0);
+
   await send(page, 'Sent from my second browser');
   await shows(people.Alice.device.page, 'Sent from my second browser');
   await shows(b, 'Sent from my second browser');
+  people.AliceSecond = { page, device: second };
   second.assertClean();
+});
+
+test("Bob sees one safety number per device of Alice's, is warned about the new one, and verifies it by scanning its code", { skip }, async () => {
+  const b = people.Bob.device.page;
+  const a2 = people.AliceSecond.page;
+  await openConversation(b, people.conversation);
+  await b.getByTestId('dm-key-changed').waitFor({ timeout: LIVE });
+  await b.getByTestId('dm-safety-open').click();
+  const entries = b.getByTestId('dm-safety-device');
+  await until(async () => (await entries.count()) === 2, "both of Alice's devices listed", LIVE);
+  const ids = await entries.evaluateAll((els) => els.map((e) => Number(e.dataset.deviceId)));
+  const newest = Math.max(...ids);
+  const entry = (id) => b.locator(`[data-testid="dm-safety-device"][data-device-id="${id}"]`);
+  // Bob's reset wiped his marks with his keys: Alice's first device is trusted on first use but
+  // not verified; the device added since warns.
+  assert.equal(await entry(Math.min(...ids)).getAttribute('data-trust'), 'unverified');
+  assert.equal(await entry(newest).getAttribute('data-trust'), 'changed');
+  const bobSees = (await entry(newest).getByTestId('dm-safety-number').textContent()).trim();
+  assert.notEqual(bobSees, (await entry(Math.min(...ids)).getByTestId('dm-safety-number').textContent()).trim());
+
+  // Alice's second device shows its code for Bob; Bob's camera looks at it.
+  await openConversation(a2, people.conversation);
+  await a2.getByTestId('dm-safety-open').click();
+  const aliceSees = (await a2.getByTestId('dm-safety-number').textContent({ timeout: LIVE })).trim();
+  assert.equal(aliceSees, bobSees);
+  await a2.getByText('Compare codes as text').click();
+  writeQrY4m(CAMERA, (await a2.getByTestId('dm-safety-code').textContent()).trim());
+  await b.getByTestId('dm-safety-scan').click();
+  await b.getByTestId('dm-safety-camera').waitFor({ timeout: LIVE });
+  await screenshot(b, 'dm-safety-scan');
+  await until(async () => (await entry(newest).getAttribute('data-trust')) === 'verified', 'scanned device verified', LIVE);
+  assert.match(await b.getByTestId('dm-safety-result').textContent(), /The codes match/);
+  assert.equal(await b.getByTestId('dm-safety-camera').count(), 0, 'the camera is released');
+  await screenshot(b, 'dm-safety-devices');
+  await b.keyboard.press('Escape');
+  await until(async () => (await b.getByTestId('dm-key-changed').count()) === 0, 'warning gone once the new device is verified', LIVE);
+
+  // A well-formed code with other keys (one fingerprint byte changed, as a man in the middle's
+  // would differ): read, no match, a clear warning, and the marks already made stay.
+  const forged = Buffer.from((await a2.getByTestId('dm-safety-code').textContent()).trim(), 'base64');
+  forged[20] ^= 0xff;
+  writeQrY4m(CAMERA, forged.toString('base64'));
+  await b.getByTestId('dm-safety-open').click();
+  await b.getByTestId('dm-safety-scan').click();
+  await b.getByTestId('dm-safety-result').waitFor({ timeout: LIVE });
+  assert.match(await b.getByTestId('dm-safety-result').textContent(), /do not match/);
+  assert.equal(await entry(newest).getAttribute('data-trust'), 'verified');
+  await b.keyboard.press('Escape');
+  await a2.keyboard.press('Escape');
+  people.AliceSecond.device.assertClean();
 });
