@@ -363,7 +363,7 @@ run_e2e_suite() {
     run_logged "$tmp/e2e.log" 10m "$web_dir" \
         env BASE_URL="http://127.0.0.1:$api_port" CI="${CI:-true}" \
         E2E_DATABASE_URL="postgresql://postgres:$pg_password@127.0.0.1:$pg_port/lescopains_e2e" \
-        E2E_LOG_DIR="$tmp/logs" E2E_PSQL="$pg_bin/psql" npm run test:e2e
+        E2E_LOG_DIR="$tmp/logs" E2E_UPLOADS_DIR="$tmp/uploads" E2E_PSQL="$pg_bin/psql" npm run test:e2e
     rc=$?
     read -r p f < <(count_js_output "$tmp/e2e.log"; echo)
     if ((rc == 0)); then

@@ -53,6 +53,7 @@ public static class ApiApplication
         services.AddHostedService(sp => sp.GetRequiredService<GuildGateway>());
         services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(settings.UploadsDirectory));
         services.AddSingleton<AttachmentRepository>();
+        services.AddSingleton<DmAttachmentRepository>();
         services.AddSingleton<PresenceTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
         services.AddSingleton<PresenceHubFilter>();
@@ -138,6 +139,7 @@ public static class ApiApplication
         app.MapSocialApi();
         app.MapPresenceApi();
         app.MapDmApi();
+        app.MapDmAttachmentsApi();
         app.MapHub<GatewayHub>("/hubs/gateway");
         app.MapFallback("/api/{**path}", (HttpContext http) =>
             // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.

@@ -4,6 +4,8 @@
 import { get, writable, type Readable } from 'svelte/store';
 import {
   createDevice,
+  decryptAttachment,
+  encryptAttachment,
   loadDevice,
   openIndexedDbStore,
   safetyNumber,
@@ -12,10 +14,23 @@ import {
   type DeviceAddress,
   type ProtocolStore,
 } from '../crypto/index.ts';
-import { ApiError } from '../lib/api.ts';
+import { ApiError, errorFromBody } from '../lib/api.ts';
 import { connectionState, invoke, onGatewayEvent } from '../lib/gateway.ts';
 import { api } from '../lib/stores/session.ts';
 import type { User } from '../lib/types.ts';
+import {
+  applyControl,
+  encodeControl,
+  encodeMessage,
+  INLINE_IMAGE_TYPES,
+  laterId,
+  parseContent,
+  type Control,
+  type DmFile,
+  type DmMessage,
+} from './content.ts';
+
+export type { DmFile, DmMessage } from './content.ts';
 import { DmLocalState } from './local-state.ts';
 import { KEY_CHECK_INTERVAL_MS, maintainKeys } from './prekeys.ts';
 import {
@@ -68,16 +83,6 @@ interface Envelope {
   createdAt: string;
 }
 
-/** A decrypted message as this device keeps it. */
-export interface DmMessage {
-  id: string;
-  conversationId: string;
-  authorId: string;
-  text: string;
-  sentAt: string;
-  status: 'sent' | 'sending' | 'failed';
-}
-
 export interface DmState {
   status: 'loading' | 'ready' | 'error';
   error: string | null;
@@ -90,6 +95,8 @@ export interface DmState {
   /** Contact devices seen, verified, and appeared or changed since (see trust.ts). */
   trust: TrustState;
   typing: Record<string, { userId: string; until: number } | undefined>;
+  /** Per conversation: user id → the newest message id that user's device said it has read. */
+  reads: Record<string, Record<string, string>>;
 }
 
 const SIGNAL_PREKEY = 3;
@@ -106,6 +113,7 @@ const state = writable<DmState>({
   devices: {},
   trust: emptyTrust(),
   typing: {},
+  reads: {},
 });
 export const dm: Readable<DmState> = { subscribe: state.subscribe };
 
@@ -203,12 +211,14 @@ async function boot(): Promise<void> {
   );
 
   const { conversations } = await api.request<{ conversations: Conversation[] }>('GET', '/api/dm/conversations');
-  await local.load(conversations.map((c) => `messages:${c.id}`));
+  await local.load([...conversations.flatMap((c) => [`messages:${c.id}`, `reads:${c.id}`]), 'receipts-sent']);
   const messages: Record<string, DmMessage[]> = {};
+  const reads: Record<string, Record<string, string>> = {};
   for (const c of conversations) {
     messages[c.id] = readLocal<DmMessage[]>(`messages:${c.id}`, []);
+    reads[c.id] = readLocal<Record<string, string>>(`reads:${c.id}`, {});
   }
-  state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages }));
+  state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages, reads }));
   await fetchPending();
 }
 
@@ -312,14 +322,25 @@ function receive(envelopes: Envelope[]): Promise<void> {
           body: e.body,
         });
         noteIdentity(e.senderId, e.senderDeviceId, out.senderIdentityKey);
-        const content = JSON.parse(new TextDecoder().decode(out.plaintext)) as { v: number; conversationId: string; text: string; sentAt: string };
         // The conversation is bound inside the ciphertext: a server cannot move a message elsewhere.
-        if (content.conversationId === e.conversationId && typeof content.text === 'string') {
+        const content = parseContent(out.plaintext, e.conversationId);
+        if (content?.kind === 'message') {
           await ensureConversation(e.conversationId);
-          addMessage({ id: e.messageId, conversationId: e.conversationId, authorId: e.senderId, text: content.text, sentAt: content.sentAt, status: 'sent' });
+          addMessage({
+            id: e.messageId,
+            conversationId: e.conversationId,
+            authorId: e.senderId,
+            text: content.text,
+            sentAt: content.sentAt,
+            status: 'sent',
+            ...(content.files.length > 0 ? { files: content.files } : {}),
+          });
           if (get(state).typing[e.conversationId]?.userId === e.senderId) {
             state.update((s) => ({ ...s, typing: { ...s.typing, [e.conversationId]: undefined } }));
           }
+        } else if (content?.kind === 'control') {
+          // The sender is the user whose session decrypted this: applyControl checks authorship.
+          applyLocal(e.conversationId, e.senderId, content.control, content.sentAt);
         }
       } catch (err) {
         console.warn('dm: an envelope could not be decrypted', err);
@@ -339,11 +360,29 @@ function addMessage(m: DmMessage): void {
     const list = (s.messages[m.conversationId] ?? []).filter((x) => x.id !== m.id);
     list.push(m);
     list.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
-    const kept = list.slice(-MAX_KEPT);
-    if (me) {
-      writeLocal(`messages:${m.conversationId}`, kept.filter((x) => x.status === 'sent'));
+    return { ...s, messages: { ...s.messages, [m.conversationId]: keep(m.conversationId, list) } };
+  });
+}
+
+function keep(conversationId: string, list: DmMessage[]): DmMessage[] {
+  const kept = list.slice(-MAX_KEPT);
+  if (me) {
+    writeLocal(`messages:${conversationId}`, kept.filter((x) => x.status === 'sent'));
+  }
+  return kept;
+}
+
+/** Applies a control message from `senderId` (a read receipt, or a change to a message). */
+function applyLocal(conversationId: string, senderId: string, control: Control, at: string): void {
+  state.update((s) => {
+    if (control.kind === 'read') {
+      const reads = { ...(s.reads[conversationId] ?? {}) };
+      reads[senderId] = laterId(reads[senderId], control.upTo);
+      writeLocal(`reads:${conversationId}`, reads);
+      return { ...s, reads: { ...s.reads, [conversationId]: reads } };
     }
-    return { ...s, messages: { ...s.messages, [m.conversationId]: kept } };
+    const next = applyControl(s.messages[conversationId] ?? [], senderId, control, at);
+    return next ? { ...s, messages: { ...s.messages, [conversationId]: keep(conversationId, next) } } : s;
   });
 }
 
@@ -472,58 +511,71 @@ async function bundles(userId: string, deviceIds: number[]): Promise<PreKeyBundl
     }));
 }
 
-/** Encrypts `text` for every device of every member (own other devices included) and posts it. */
-export async function sendDm(conversationId: string, text: string): Promise<void> {
+/**
+ * Encrypts `plaintext` for every device of every member (own other devices included) and posts
+ * it; retries with fresh device lists when the server says they changed. Returns the message id.
+ */
+async function post(conversationId: string, plaintext: Uint8Array, clientMessageId: string): Promise<string> {
   const conversation = get(state).conversations.find((c) => c.id === conversationId);
   if (!conversation || !device || deviceId === null || !me) {
     throw new Error('This conversation is not ready yet.');
   }
-  const clientMessageId = crypto.randomUUID().replaceAll('-', '');
-  const sentAt = new Date().toISOString();
-  const pendingId = 'pending-' + clientMessageId;
-  addMessage({ id: pendingId, conversationId, authorId: me.id, text, sentAt, status: 'sending' });
-  const plaintext = new TextEncoder().encode(JSON.stringify({ v: 1, conversationId, text, sentAt }));
-  try {
-    for (let attempt = 0; ; attempt++) {
-      const recipients: DeviceAddress[] = [];
-      for (const member of conversation.members) {
-        for (const d of await devicesOf(member.id)) {
-          if (!(member.id === me.id && d.deviceId === deviceId)) {
-            recipients.push({ userId: member.id, deviceId: d.deviceId });
-          }
+  for (let attempt = 0; ; attempt++) {
+    const recipients: DeviceAddress[] = [];
+    for (const member of conversation.members) {
+      for (const d of await devicesOf(member.id)) {
+        if (!(member.id === me.id && d.deviceId === deviceId)) {
+          recipients.push({ userId: member.id, deviceId: d.deviceId });
         }
-      }
-      const envelopes = await device.encryptForDevices(recipients, plaintext, bundles);
-      try {
-        const res = await api.request<{ messageId: string }>('POST', `/api/dm/conversations/${enc(conversationId)}/messages`, {
-          body: {
-            senderDeviceId: deviceId,
-            clientMessageId,
-            envelopes: envelopes.map((e) => ({ userId: e.userId, deviceId: e.deviceId, type: e.type === 'prekey' ? SIGNAL_PREKEY : SIGNAL_MESSAGE, body: e.body })),
-          },
-        });
-        state.update((s) => ({ ...s, messages: { ...s.messages, [conversationId]: (s.messages[conversationId] ?? []).filter((m) => m.id !== pendingId) } }));
-        addMessage({ id: res.messageId, conversationId, authorId: me.id, text, sentAt, status: 'sent' });
-        return;
-      } catch (err) {
-        if (err instanceof ApiError && err.code === 'devices_changed' && attempt < 3) {
-          // Someone added or removed a device: drop sessions with devices that are gone, retry.
-          const present = new Set<string>();
-          for (const member of conversation.members) {
-            for (const d of await devicesOf(member.id)) {
-              present.add(`${member.id}.${d.deviceId}`);
-            }
-          }
-          for (const r of recipients) {
-            if (!present.has(`${r.userId}.${r.deviceId}`)) {
-              await device.forgetDevice(r);
-            }
-          }
-          continue;
-        }
-        throw err;
       }
     }
+    const envelopes = await device.encryptForDevices(recipients, plaintext, bundles);
+    try {
+      const res = await api.request<{ messageId: string }>('POST', `/api/dm/conversations/${enc(conversationId)}/messages`, {
+        body: {
+          senderDeviceId: deviceId,
+          clientMessageId,
+          envelopes: envelopes.map((e) => ({ userId: e.userId, deviceId: e.deviceId, type: e.type === 'prekey' ? SIGNAL_PREKEY : SIGNAL_MESSAGE, body: e.body })),
+        },
+      });
+      return res.messageId;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'devices_changed' && attempt < 3) {
+        // Someone added or removed a device: drop sessions with devices that are gone, retry.
+        const present = new Set<string>();
+        for (const member of conversation.members) {
+          for (const d of await devicesOf(member.id)) {
+            present.add(`${member.id}.${d.deviceId}`);
+          }
+        }
+        for (const r of recipients) {
+          if (!present.has(`${r.userId}.${r.deviceId}`)) {
+            await device.forgetDevice(r);
+          }
+        }
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+const newClientId = () => crypto.randomUUID().replaceAll('-', '');
+
+/** Sends a message (text and/or encrypted files already uploaded with `uploadDmFile`). */
+export async function sendDm(conversationId: string, text: string, files: DmFile[] = []): Promise<void> {
+  if (!me) {
+    throw new Error('This conversation is not ready yet.');
+  }
+  const clientMessageId = newClientId();
+  const sentAt = new Date().toISOString();
+  const pendingId = 'pending-' + clientMessageId;
+  const extra = files.length > 0 ? { files } : {};
+  addMessage({ id: pendingId, conversationId, authorId: me.id, text, sentAt, status: 'sending', ...extra });
+  try {
+    const messageId = await post(conversationId, encodeMessage(conversationId, sentAt, text, files), clientMessageId);
+    state.update((s) => ({ ...s, messages: { ...s.messages, [conversationId]: (s.messages[conversationId] ?? []).filter((m) => m.id !== pendingId) } }));
+    addMessage({ id: messageId, conversationId, authorId: me.id, text, sentAt, status: 'sent', ...extra });
   } catch (err) {
     state.update((s) => ({
       ...s,
@@ -531,6 +583,165 @@ export async function sendDm(conversationId: string, text: string): Promise<void
     }));
     throw err;
   }
+}
+
+/**
+ * Sends a control message (reaction, edit, delete, read receipt) through the same encrypted path
+ * as a message, and applies it here once the server took it.
+ */
+async function sendControl(conversationId: string, control: Control): Promise<void> {
+  const sentAt = new Date().toISOString();
+  await post(conversationId, encodeControl(conversationId, sentAt, control), newClientId());
+  applyLocal(conversationId, me!.id, control, sentAt);
+}
+
+/** Adds or removes my `emoji` reaction on a message. */
+export function reactDm(conversationId: string, target: string, emoji: string, on: boolean): Promise<void> {
+  return sendControl(conversationId, { kind: 'reaction', target, emoji, on });
+}
+
+/** Replaces the text of one of my messages on every member's devices. */
+export function editDm(conversationId: string, target: string, text: string): Promise<void> {
+  return sendControl(conversationId, { kind: 'edit', target, text });
+}
+
+/** Deletes one of my messages on every member's devices, and its encrypted files on the server. */
+export async function deleteDm(conversationId: string, target: string): Promise<void> {
+  const files = get(state).messages[conversationId]?.find((m) => m.id === target)?.files ?? [];
+  await sendControl(conversationId, { kind: 'delete', target });
+  for (const f of files) {
+    await api.request('DELETE', `/api/dm/attachments/${enc(f.id)}`).catch(() => undefined);
+  }
+}
+
+/** Last receipt this device sent per conversation, so a reload does not send it again. */
+let receiptsSent: Record<string, string> | null = null;
+
+/**
+ * Tells the other side of a 1:1 which message this device has read (the newest one shown), once
+ * per newer message. Groups get no receipts: each one would be a fan-out to every member's devices.
+ */
+export async function markRead(conversationId: string): Promise<void> {
+  const s = get(state);
+  const conversation = s.conversations.find((c) => c.id === conversationId);
+  const newest = [...(s.messages[conversationId] ?? [])].reverse().find((m) => m.status === 'sent' && !m.deleted);
+  if (!conversation || conversation.kind !== 1 || !newest || newest.authorId === me?.id) {
+    return;
+  }
+  receiptsSent ??= readLocal<Record<string, string>>('receipts-sent', {});
+  if (laterId(receiptsSent[conversationId], newest.id) === receiptsSent[conversationId]) {
+    return;
+  }
+  receiptsSent[conversationId] = newest.id;
+  writeLocal('receipts-sent', receiptsSent);
+  await sendControl(conversationId, { kind: 'read', upTo: newest.id });
+}
+
+/** Plaintext limit of a file: the ciphertext (plus the 16-byte GCM tag) must fit the server's limit. */
+export const MAX_DM_FILE = 10 * 1024 * 1024 - 16;
+
+/** An upload of one encrypted file, as the composer tracks it. */
+export interface DmUpload {
+  promise: Promise<DmFile>;
+  abort: () => void;
+}
+
+/**
+ * Encrypts `file` in the browser with a fresh AES-256-GCM key and uploads only the ciphertext
+ * into the conversation; resolves to what the message must carry to let members open it.
+ */
+export function uploadDmFile(conversationId: string, file: File, onprogress: (loaded: number, total: number) => void): DmUpload {
+  const xhr = new XMLHttpRequest();
+  let aborted = false;
+  let stored: string | null = null;
+  const promise = (async (): Promise<DmFile> => {
+    if (file.size > MAX_DM_FILE) {
+      throw new ApiError(413, 'file_too_large', `Files are at most ${MAX_DM_FILE} bytes.`);
+    }
+    const plaintext = new Uint8Array(await file.arrayBuffer());
+    const size = await imageSize(file);
+    const { ciphertext, key } = await encryptAttachment(plaintext);
+    const token = await api.accessToken();
+    if (aborted) {
+      throw new ApiError(0, 'aborted', 'Upload cancelled.');
+    }
+    const uploaded = await new Promise<{ id: string }>((resolve, reject) => {
+      xhr.open('POST', `/api/dm/conversations/${enc(conversationId)}/attachments`);
+      xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      xhr.upload.onprogress = (e) => onprogress(e.loaded, e.lengthComputable ? e.total : ciphertext.length);
+      xhr.onload = () => {
+        let parsed: unknown = null;
+        try {
+          parsed = JSON.parse(xhr.responseText);
+        } catch {
+          // A proxy's page: the status has to do.
+        }
+        if (xhr.status === 201) {
+          resolve(parsed as { id: string });
+        } else {
+          reject(errorFromBody(xhr.status, parsed, xhr.getResponseHeader('Retry-After')));
+        }
+      };
+      xhr.onerror = () => reject(new ApiError(0, 'network_error', 'Network error'));
+      xhr.onabort = () => reject(new ApiError(0, 'aborted', 'Upload cancelled.'));
+      xhr.send(new Blob([ciphertext.slice().buffer as ArrayBuffer]));
+    });
+    stored = uploaded.id;
+    return {
+      id: uploaded.id,
+      ...key,
+      name: file.name.slice(0, 255) || 'file',
+      type: file.type.slice(0, 255),
+      size: file.size,
+      ...size,
+    };
+  })();
+  return {
+    promise,
+    // Removed from the composer before sending: the ciphertext is of no use to anyone, delete it.
+    abort: () => {
+      aborted = true;
+      xhr.abort();
+      if (stored) {
+        void api.request('DELETE', `/api/dm/attachments/${enc(stored)}`).catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function imageSize(file: File): Promise<{ width?: number; height?: number }> {
+  if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') {
+    return {};
+  }
+  try {
+    const bitmap = await createImageBitmap(file);
+    const size = { width: bitmap.width, height: bitmap.height };
+    bitmap.close();
+    return size;
+  } catch {
+    return {};
+  }
+}
+
+/** Downloads an encrypted file (members only), checks its SHA-256 digest and decrypts it. */
+export async function openDmFile(f: DmFile): Promise<Blob> {
+  const token = await api.accessToken();
+  const res = await fetch(`/api/dm/attachments/${enc(f.id)}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) {
+    let body: unknown = null;
+    try {
+      body = await res.json();
+    } catch {
+      // Not JSON.
+    }
+    throw errorFromBody(res.status, body, res.headers.get('Retry-After'));
+  }
+  const plaintext = await decryptAttachment(new Uint8Array(await res.arrayBuffer()), { key: f.key, iv: f.iv, digest: f.digest });
+  // Only pictures keep the sender's type: anything else is an opaque download, never a page
+  // (a blob: URL runs in this origin, so an HTML "file" must not be openable as HTML).
+  return new Blob([plaintext.slice().buffer as ArrayBuffer], { type: INLINE_IMAGE_TYPES.includes(f.type) ? f.type : 'application/octet-stream' });
 }
 
 /** Opens (or creates) the 1:1 conversation with `username`. */
