@@ -38,6 +38,7 @@ public static class GatewayEvents
     public const string VoiceMoved = LesCopains.Grains.Voice.VoiceEvents.Moved;
     public const string VoiceRejoin = LesCopains.Grains.Voice.VoiceEvents.Rejoin;
     public const string VoiceOffer = LesCopains.Grains.Voice.VoiceEvents.Offer;
+    public const string VoiceAnnotation = LesCopains.Grains.Voice.VoiceEvents.Annotation;
 }
 
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);

@@ -89,6 +89,14 @@ public sealed partial class GatewayHub
         return Room(request.ChannelId).RelayKeys(Context.User!.UserId(), Context.ConnectionId, deviceId, envelopes);
     }
 
+    /// <summary>
+    /// Sends an end-to-end-encrypted annotation (strokes, clear) about <c>screenUserId</c>'s screen
+    /// share to the other participants (<c>voice:annotation</c>). Needs to be in the channel on this
+    /// connection (CONNECT), not STREAM. Throttled by the room, not by the shared per-user budget.
+    /// </summary>
+    public Task VoiceAnnotate(VoiceAnnotateRequest request) =>
+        Room(request.ChannelId).RelayAnnotation(Context.User!.UserId(), Context.ConnectionId, request.ScreenUserId, request.Data ?? "");
+
     /// <summary>Who is in each voice channel of a guild that the caller can see.</summary>
     public async Task<IReadOnlyList<VoiceChannelState>> GetVoiceStates(Guid guildId)
     {
@@ -133,5 +141,7 @@ public sealed record VoiceMoveRequest(Guid ChannelId, Guid UserId, Guid TargetCh
 public sealed record VoiceDisconnectRequest(Guid ChannelId, Guid UserId);
 
 public sealed record VoiceSendKeysRequest(Guid ChannelId, IReadOnlyList<VoiceKeyEnvelopeRequest>? Envelopes);
+
+public sealed record VoiceAnnotateRequest(Guid ChannelId, Guid ScreenUserId, string? Data);
 
 public sealed record VoiceKeyEnvelopeRequest(Guid UserId, int DeviceId, int Type, string? Body);

@@ -12,7 +12,8 @@ public sealed record ApiError(ApiError.Body Error)
 
     public static int StatusFor(string code) => code switch
     {
-        ErrorCodes.ValidationFailed or ErrorCodes.PasswordTooCommon or "invalid_json" or ErrorCodes.VoiceKeysTooLarge => StatusCodes.Status400BadRequest,
+        ErrorCodes.ValidationFailed or ErrorCodes.PasswordTooCommon or "invalid_json" or ErrorCodes.VoiceKeysTooLarge
+            or ErrorCodes.VoiceAnnotationTooLarge => StatusCodes.Status400BadRequest,
         ErrorCodes.InvalidCredentials or ErrorCodes.InvalidRefreshToken or ErrorCodes.RefreshTokenReused
             or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or "token_expired" => StatusCodes.Status401Unauthorized,
         "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned

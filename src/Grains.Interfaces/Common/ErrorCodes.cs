@@ -38,5 +38,6 @@ public static class ErrorCodes
     public const string VoiceNotJoined = "voice_not_joined";
     public const string VoiceUnavailable = "voice_unavailable";
     public const string VoiceKeysTooLarge = "voice_keys_too_large";
+    public const string VoiceAnnotationTooLarge = "voice_annotation_too_large";
     public const string DeviceRequired = "device_required";
 }

@@ -65,6 +65,14 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [Alias("RelayKeys")]
     Task RelayKeys(Guid userId, string connectionId, int deviceId, IReadOnlyList<VoiceKeyEnvelope> envelopes);
 
+    /// <summary>
+    /// Relays an opaque end-to-end-encrypted screen-share annotation (<c>voice:annotation</c>) from a
+    /// participant's voice connection to the other participants, about the screen share of
+    /// <paramref name="screenUserId"/> (who must be sharing). Size-limited and throttled per participant; nothing is stored.
+    /// </summary>
+    [Alias("RelayAnnotation")]
+    Task RelayAnnotation(Guid userId, string connectionId, Guid screenUserId, string data);
+
     [Alias("GetParticipants")]
     [AlwaysInterleave]
     Task<IReadOnlyList<VoiceParticipant>> GetParticipants();

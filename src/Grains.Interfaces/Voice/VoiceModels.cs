@@ -131,6 +131,9 @@ public static class VoiceEvents
     /// <summary><c>{channelId, type: "offer", sdp}</c>: the SFU renegotiates your subscriber connection; answer with VoiceSubscribeAnswer.</summary>
     public const string Offer = "voice:offer";
 
+    /// <summary><c>{channelId, fromUserId, screenUserId, data}</c>: an encrypted annotation on <c>screenUserId</c>'s screen share.</summary>
+    public const string Annotation = "voice:annotation";
+
     /// <summary><c>{channelId, epoch, reason}</c>: the room moved to another SFU worker; publish and subscribe again.</summary>
     public const string Rejoin = "voice:rejoin";
 }

@@ -22,7 +22,28 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         public VoiceParticipant State { get; set; } = state;
 
         public VoiceConnection Connection { get; } = connection;
+
+        /// <summary>Annotation token bucket: tokens left, and when it was last refilled.</summary>
+        public double AnnotationTokens { get; set; } = AnnotationBurst;
+
+        public DateTimeOffset AnnotationRefilled { get; set; } = DateTimeOffset.MinValue;
+
+        /// <summary>Speaking-indicator token bucket, likewise.</summary>
+        public double SpeakingTokens { get; set; } = SpeakingBurst;
+
+        public DateTimeOffset SpeakingRefilled { get; set; } = DateTimeOffset.MinValue;
     }
+
+    /// <summary>Largest annotation (base64 characters): a ~40 ms batch of points is a few hundred.</summary>
+    public const int MaxAnnotationChars = 4096;
+
+    /// <summary>Annotations per second a participant may send on average, and in a burst.</summary>
+    public const double AnnotationsPerSecond = 40;
+    public const double AnnotationBurst = 80;
+
+    /// <summary>Speaking-only updates per second a participant may send on average, and in a burst.</summary>
+    public const double SpeakingPerSecond = 2;
+    public const double SpeakingBurst = 10;
 
     private const int MaxKeyEnvelopes = 100;
     private const int MaxKeyTargets = 50;
@@ -216,6 +237,13 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     {
         var participant = Joined(userId, connectionId);
         var state = participant.State;
+        if (selfMute is null && selfDeaf is null && speaking is not null)
+        {
+            // Speaking-only updates skip the shared per-user budget (see HubRateLimitFilter): throttled here.
+            var (tokens, refilled) = Take(participant.SpeakingTokens, participant.SpeakingRefilled, SpeakingPerSecond, SpeakingBurst, "speaking updates");
+            (participant.SpeakingTokens, participant.SpeakingRefilled) = (tokens, refilled);
+        }
+
         if (selfMute == false && state.SelfMute && !Has(await AccessAsync(userId), Permissions.Speak))
         {
             throw new DomainException(ErrorCodes.MissingPermission, "Missing permission: SPEAK.");
@@ -330,6 +358,46 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task RelayAnnotation(Guid userId, string connectionId, Guid screenUserId, string data)
+    {
+        var participant = Joined(userId, connectionId);
+        if (string.IsNullOrEmpty(data) || data.Length > MaxAnnotationChars)
+        {
+            throw new DomainException(ErrorCodes.VoiceAnnotationTooLarge, $"data: 1 to {MaxAnnotationChars} characters of base64.");
+        }
+
+        if (!Convert.TryFromBase64String(data, new byte[data.Length], out _))
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "data: not base64.");
+        }
+
+        if (!participants.TryGetValue(screenUserId, out var sharer) || !sharer.State.ScreenSharing)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "screenUserId: that participant is not sharing a screen in this channel.");
+        }
+
+        (participant.AnnotationTokens, participant.AnnotationRefilled) =
+            Take(participant.AnnotationTokens, participant.AnnotationRefilled, AnnotationsPerSecond, AnnotationBurst, "annotations");
+        var payload = JsonSerializer.Serialize(new { channelId = ChannelId, fromUserId = userId, screenUserId, data }, JsonSerializerOptions.Web);
+        foreach (var other in participants.Values.Where(p => p != participant))
+        {
+            other.Connection.Node.OnVoiceEvent(other.Connection.ConnectionId, VoiceEvents.Annotation, payload).Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Takes one token from a bucket refilled at <paramref name="perSecond"/> up to <paramref name="burst"/>; refuses with <c>rate_limited</c> when empty.</summary>
+    private (double Tokens, DateTimeOffset Refilled) Take(double tokens, DateTimeOffset refilled, double perSecond, double burst, string what)
+    {
+        var now = time.GetUtcNow();
+        var elapsed = refilled == DateTimeOffset.MinValue ? 0 : Math.Max(0, (now - refilled).TotalSeconds);
+        tokens = Math.Min(burst, tokens + (elapsed * perSecond));
+        return tokens >= 1
+            ? (tokens - 1, now)
+            : throw new DomainException(ErrorCodes.RateLimited, $"Too many {what}; slow down.");
     }
 
     public Task<IReadOnlyList<VoiceParticipant>> GetParticipants() =>

@@ -10,6 +10,21 @@ import { FrameCrypto, frameTransformSupport } from './e2ee.ts';
 import type { WorkerStats } from './e2ee-protocol.ts';
 import { MediaKeyRing, type MediaKeyExchange } from './keys.ts';
 import { CAMERA_CONSTRAINTS, SIMULCAST_ENCODINGS, SINGLE_ENCODING, sourceOf, type StreamSource, type SubscribedStream } from './camera.ts';
+import {
+  AnnotationBoard,
+  AnnotationKeys,
+  MAX_POINTS_PER_MESSAGE,
+  fromBase64,
+  open,
+  peekKid,
+  quantize,
+  seal,
+  teeSink,
+  toBase64,
+  type AnnotationOp,
+  type Tool,
+} from './annotations.ts';
+import { SpeakingDetector, rmsLevel } from './speaking.ts';
 
 export interface VoiceStreamInfo {
   mid: string;
@@ -65,6 +80,8 @@ export interface SessionState {
   /** userId → remote camera stream being shown. */
   cameras: Record<string, MediaStream>;
   simulcast: boolean;
+  /** Our own screen share, shown to us with its annotations. */
+  localScreen: MediaStream | null;
   quality: Quality;
 }
 
@@ -134,6 +151,27 @@ export class VoiceSession {
   private pttHeld = false;
   pushToTalkKey: string | null = null;
   private subscribeChain: Promise<void> = Promise.resolve();
+  readonly annotationKeys = new AnnotationKeys();
+  private readonly boards = new Map<string, AnnotationBoard>();
+  private readonly annotationTick = writable(0);
+  /** Bumped whenever a board changes; the overlays redraw. */
+  readonly annotationChanges: Readable<number> = { subscribe: this.annotationTick.subscribe };
+  private receiveChain: Promise<void> = Promise.resolve();
+  private sendChain: Promise<void> = Promise.resolve();
+  private sendSeq = 0;
+  private readonly lastSeq = new Map<string, number>();
+  private nextStrokeId = 1;
+  private stroke: { screenUserId: string; id: number; tool: Tool; color: string; start: [number, number]; last: [number, number]; pending: Array<[number, number]>; sent: boolean } | null = null;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Counters read by the browser tests. */
+  readonly annotationStats = { sent: 0, received: 0, dropped: 0, refused: 0 };
+  private micAnalyser: AnalyserNode | null = null;
+  private micSource: MediaStreamAudioSourceNode | null = null;
+  private readonly detector = new SpeakingDetector();
+  private speakingTimer: ReturnType<typeof setInterval> | null = null;
+  private reportedSpeaking = false;
+  private lastSpeakingReport = 0;
+  private speakingReportTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: SessionOptions) {
     const mode = frameTransformSupport();
@@ -141,7 +179,8 @@ export class VoiceSession {
       throw new Error('This browser cannot encrypt media end to end.');
     }
     this.crypto = new FrameCrypto(mode);
-    this.keys = new MediaKeyRing(opts.channelId, opts.selfUserId, opts.exchange, this.crypto);
+    // Both the frame worker and the annotations use the media keys.
+    this.keys = new MediaKeyRing(opts.channelId, opts.selfUserId, opts.exchange, teeSink(this.crypto, this.annotationKeys));
     this.s = {
       status: 'connecting',
       error: null,
@@ -154,6 +193,7 @@ export class VoiceSession {
       camera: null,
       cameras: {},
       simulcast: false,
+      localScreen: null,
       quality: { rttMs: null, lossPercent: null, jitterBufferMs: null },
     };
     this.state.set(this.s);
@@ -176,6 +216,8 @@ export class VoiceSession {
       onGatewayEvent('voice:state', (p) => this.onState(p as { channelId: string; userId: string; participant: VoiceParticipant | null })),
       onGatewayEvent('voice:rekey', (p) => this.onRekey(p as { channelId: string; epoch: number; userIds: string[] })),
       onGatewayEvent('voice:kicked', (p) => this.onKicked(p as { channelId: string })),
+      onGatewayEvent('voice:offer', (p) => this.onOffer(p as { channelId: string; type: 'offer'; sdp: string })),
+      onGatewayEvent('voice:annotation', (p) => this.onAnnotation(p as { channelId: string; fromUserId: string; screenUserId: string; data: string })),
       onGatewayEvent('voice:rejoin', (p) => {
         if ((p as { channelId: string }).channelId === channelId) {
           void this.reconnectMedia();
@@ -200,6 +242,8 @@ export class VoiceSession {
       await this.syncSubscriptions();
       this.update({ status: 'connected' });
       this.timer = setInterval(() => void this.poll(), 1000);
+      this.watchMicLevel();
+      this.speakingTimer = setInterval(() => this.measureSpeaking(), 100);
     } catch (e) {
       this.update({ status: 'failed', error: e instanceof Error ? e.message : String(e) });
       await this.close(false);
@@ -302,6 +346,30 @@ export class VoiceSession {
     await this.gathered(this.sub);
     await invoke('VoiceSubscribeAnswer', { channelId: this.opts.channelId, sdp: this.sub.localDescription!.sdp });
     this.endOfCandidates('subscriber');
+  }
+
+  /**
+   * The SFU renegotiates the subscriber connection by itself (e.g. a publisher we receive left):
+   * apply its offer and answer, in turn with our own subscription changes.
+   */
+  private onOffer(p: { channelId: string; type: 'offer'; sdp: string }): Promise<void> {
+    if (p.channelId !== this.opts.channelId || typeof p.sdp !== 'string') {
+      return Promise.resolve();
+    }
+    this.subscribeChain = this.subscribeChain
+      .then(async () => {
+        if (!this.sub) {
+          this.sub = this.newPeerConnection();
+          this.sub.ontrack = (e) => this.onTrack(e);
+        }
+        await this.sub.setRemoteDescription({ type: 'offer', sdp: p.sdp });
+        await this.sub.setLocalDescription(await this.sub.createAnswer());
+        await this.gathered(this.sub);
+        await invoke('VoiceSubscribeAnswer', { channelId: this.opts.channelId, sdp: this.sub.localDescription!.sdp });
+        this.endOfCandidates('subscriber');
+      })
+      .catch(() => {});
+    return this.subscribeChain;
   }
 
   private onTrack(e: RTCTrackEvent): void {
@@ -432,11 +500,65 @@ export class VoiceSession {
     return this.s.participants.find((p) => p.userId === this.opts.selfUserId);
   }
 
-  private async applyMic(): Promise<void> {
+  /** Whether the microphone is being sent (not muted, not server-muted, push-to-talk held). */
+  private get micLive(): boolean {
     const serverMuted = this.selfParticipant()?.serverMute ?? false;
     const pttBlocks = this.pushToTalkKey !== null && !this.pttHeld;
-    const send = !this.s.selfMute && !serverMuted && !pttBlocks;
-    await this.micSender?.replaceTrack(send ? this.mic : null);
+    return !this.s.selfMute && !serverMuted && !pttBlocks;
+  }
+
+  private async applyMic(): Promise<void> {
+    await this.micSender?.replaceTrack(this.micLive ? this.mic : null);
+  }
+
+  /** Analyses our own microphone (not played back) for the speaking indicator. */
+  private watchMicLevel(): void {
+    if (!this.audio || !this.mic) {
+      return;
+    }
+    this.micSource?.disconnect();
+    this.micSource = this.audio.createMediaStreamSource(new MediaStream([this.mic]));
+    this.micAnalyser ??= Object.assign(this.audio.createAnalyser(), { fftSize: 512 });
+    this.micSource.connect(this.micAnalyser);
+  }
+
+  private readonly levelBuf = new Uint8Array(512);
+
+  private measureSpeaking(): void {
+    let level = 0;
+    if (this.micAnalyser && this.micLive) {
+      this.micAnalyser.getByteTimeDomainData(this.levelBuf);
+      level = rmsLevel(this.levelBuf);
+    }
+    if (this.detector.sample(level, performance.now())) {
+      this.reportSpeaking();
+    }
+  }
+
+  /** Tells the server (at most every 500 ms; the latest state wins) so others' indicators follow. */
+  private reportSpeaking(): void {
+    if (this.speakingReportTimer !== null) {
+      return;
+    }
+    const wait = Math.max(0, this.lastSpeakingReport + 500 - performance.now());
+    this.speakingReportTimer = setTimeout(() => {
+      this.speakingReportTimer = null;
+      const speaking = this.detector.speaking;
+      if (speaking === this.reportedSpeaking || this.s.status !== 'connected') {
+        return;
+      }
+      this.reportedSpeaking = speaking;
+      this.lastSpeakingReport = performance.now();
+      void invoke('VoiceUpdateState', { channelId: this.opts.channelId, speaking }).catch(() => {
+        // Throttled or closing: the next change reports again.
+        this.reportedSpeaking = !speaking;
+      });
+    }, wait);
+  }
+
+  /** Whether our own microphone currently picks up speech (shown at once, before the server echoes it). */
+  get selfSpeaking(): boolean {
+    return this.detector.speaking;
   }
 
   /** Push-to-talk: while a key is set, the microphone sends only while it is held. */
@@ -465,6 +587,7 @@ export class VoiceSession {
     this.mic?.stop();
     this.mic = track;
     this.opts.inputDeviceId = deviceId;
+    this.watchMicLevel();
     await this.applyMic();
   }
 
@@ -506,7 +629,7 @@ export class VoiceSession {
     params.encodings = [{ maxBitrate: 4_000_000, maxFramerate: options.frameRate }];
     await t.sender.setParameters(params).catch(() => {});
     await this.negotiatePublisher();
-    this.update({ sharing: true });
+    this.update({ sharing: true, localScreen: new MediaStream([track]) });
   }
 
   async stopScreenShare(): Promise<void> {
@@ -520,7 +643,8 @@ export class VoiceSession {
     if (t) {
       t.stop();
     }
-    this.update({ sharing: false });
+    this.update({ sharing: false, localScreen: null });
+    this.dropBoard(this.opts.selfUserId);
     await this.negotiatePublisher().catch(() => {});
   }
 
@@ -593,6 +717,9 @@ export class VoiceSession {
     }
     const rest = this.s.participants.filter((x) => x.userId !== p.userId);
     this.update({ participants: p.participant ? [...rest, p.participant] : rest });
+    if (p.participant && !p.participant.screenSharing) {
+      this.dropBoard(p.userId);
+    }
     if (p.participant && !p.participant.screenSharing && this.s.screens[p.userId]) {
       // A remote track only mutes when its stream is unsubscribed: the state says the share ended.
       const screens = { ...this.s.screens };
@@ -605,6 +732,11 @@ export class VoiceSession {
       this.update({ cameras });
     }
     if (!p.participant) {
+      this.dropBoard(p.userId);
+      for (const b of this.boards.values()) {
+        b.removeUser(p.userId);
+      }
+      this.annotationTick.update((n) => n + 1);
       this.keys.left(p.userId);
       this.remoteAudio.get(p.userId)?.source.disconnect();
       this.remoteAudio.delete(p.userId);
@@ -645,6 +777,140 @@ export class VoiceSession {
     }
     await this.publish();
     await this.syncSubscriptions();
+  }
+
+  // ------------------------------------------------------------------ annotations
+
+  /** The strokes on `screenUserId`'s shared screen (ours included). */
+  board(screenUserId: string): AnnotationBoard {
+    let b = this.boards.get(screenUserId);
+    if (!b) {
+      b = new AnnotationBoard(screenUserId);
+      this.boards.set(screenUserId, b);
+    }
+    return b;
+  }
+
+  private dropBoard(screenUserId: string): void {
+    if (this.boards.delete(screenUserId)) {
+      this.annotationTick.update((n) => n + 1);
+    }
+  }
+
+  private applyLocal(screenUserId: string, op: AnnotationOp): void {
+    this.board(screenUserId).apply(this.opts.selfUserId, op);
+    this.annotationTick.update((n) => n + 1);
+  }
+
+  /** Starts a stroke at `point` (fractions of the shared frame). */
+  strokeStart(screenUserId: string, tool: Tool, color: string, point: [number, number]): void {
+    this.strokeEnd();
+    this.stroke = { screenUserId, id: this.nextStrokeId++, tool, color, start: point, last: point, pending: [point], sent: false };
+    this.applyLocal(screenUserId, { op: 'stroke', id: this.stroke.id, tool, color, pts: quantize(tool === 'arrow' ? [point, point] : [point]), end: false });
+    this.scheduleFlush();
+  }
+
+  strokeMove(point: [number, number]): void {
+    const st = this.stroke;
+    if (!st) {
+      return;
+    }
+    st.last = point;
+    if (st.tool === 'pen') {
+      st.pending.push(point);
+    }
+    this.applyLocal(st.screenUserId, { op: 'stroke', id: st.id, tool: st.tool, color: st.color, pts: quantize(st.tool === 'arrow' ? [st.start, point] : [point]), end: false });
+    this.scheduleFlush();
+  }
+
+  strokeEnd(): void {
+    const st = this.stroke;
+    if (!st) {
+      return;
+    }
+    this.flush(true);
+    this.stroke = null;
+    this.applyLocal(st.screenUserId, { op: 'stroke', id: st.id, tool: st.tool, color: st.color, pts: [], end: true });
+  }
+
+  /** The sharer clears every stroke on their screen; a viewer clears their own. */
+  clearAnnotations(screenUserId: string): void {
+    this.strokeEnd();
+    this.applyLocal(screenUserId, { op: 'clear' });
+    this.send(screenUserId, { op: 'clear' });
+  }
+
+  /** Points in flight leave in batches, one message per ~40 ms at most. */
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = null;
+      this.flush(false);
+    }, 40);
+  }
+
+  private flush(end: boolean): void {
+    if (this.flushTimer !== null && end) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const st = this.stroke;
+    if (!st) {
+      return;
+    }
+    const base = { op: 'stroke' as const, id: st.id, tool: st.tool, color: st.color };
+    if (st.tool === 'arrow') {
+      this.send(st.screenUserId, { ...base, pts: quantize([st.start, st.last]), end });
+      return;
+    }
+    if (st.pending.length === 0 && !end) {
+      return;
+    }
+    do {
+      const chunk = st.pending.splice(0, MAX_POINTS_PER_MESSAGE);
+      this.send(st.screenUserId, { ...base, pts: quantize(chunk), end: end && st.pending.length === 0 });
+    } while (st.pending.length > 0);
+  }
+
+  private send(screenUserId: string, op: AnnotationOp): void {
+    const seq = ++this.sendSeq;
+    this.sendChain = this.sendChain.then(async () => {
+      const k = this.annotationKeys.sending();
+      if (!k || this.s.status !== 'connected') {
+        this.annotationStats.dropped++;
+        return;
+      }
+      const sealed = await seal(crypto.subtle, await k.key, k.kid, this.opts.channelId, screenUserId, { seq, op });
+      try {
+        await invoke('VoiceAnnotate', { channelId: this.opts.channelId, screenUserId, data: toBase64(sealed) });
+        this.annotationStats.sent++;
+      } catch {
+        this.annotationStats.refused++;
+      }
+    });
+  }
+
+  private onAnnotation(p: { channelId: string; fromUserId: string; screenUserId: string; data: string }): void {
+    if (p.channelId !== this.opts.channelId || p.fromUserId === this.opts.selfUserId) {
+      return;
+    }
+    // In arrival order: a stroke's batches apply one after the other.
+    this.receiveChain = this.receiveChain.then(async () => {
+      const sealed = typeof p.data === 'string' ? fromBase64(p.data) : null;
+      const kid = sealed ? peekKid(sealed) : null;
+      const key = kid === null ? null : this.annotationKeys.receiving(p.fromUserId, kid);
+      const body = key && sealed ? await open(crypto.subtle, await key, this.opts.channelId, p.screenUserId, sealed) : null;
+      // Per sender session (the key id's sender tag), counters only go up: replays are dropped.
+      const tag = `${p.fromUserId}/${Math.floor((kid ?? 0) / 0x10000)}`;
+      const sharing = p.screenUserId === this.opts.selfUserId ? this.s.sharing : this.s.participants.some((x) => x.userId === p.screenUserId && x.screenSharing);
+      if (!body || body.seq <= (this.lastSeq.get(tag) ?? 0) || !sharing) {
+        this.annotationStats.dropped++;
+        return;
+      }
+      this.lastSeq.set(tag, body.seq);
+      this.annotationStats.received++;
+      this.board(p.screenUserId).apply(p.fromUserId, body.op);
+      this.annotationTick.update((n) => n + 1);
+    });
   }
 
   /** Encryption counters and transport quality, also read by the browser tests. */
@@ -708,9 +974,12 @@ export class VoiceSession {
     return { crypto, quality, inbound, outboundAudioPackets, inboundVideo, outboundVideo };
   }
 
-  /** Remote speaking from the decoded audio level (AnalyserNode). */
+  /** Remote speaking from the decoded audio level (AnalyserNode), and our own from the microphone. */
   speakingUsers(): Set<string> {
     const out = new Set<string>();
+    if (this.detector.speaking) {
+      out.add(this.opts.selfUserId);
+    }
     const buf = new Uint8Array(128);
     for (const [userId, a] of this.remoteAudio) {
       a.analyser.getByteTimeDomainData(buf);
@@ -747,6 +1016,17 @@ export class VoiceSession {
     for (const f of this.off.splice(0)) {
       f();
     }
+    if (this.speakingTimer !== null) {
+      clearInterval(this.speakingTimer);
+      this.speakingTimer = null;
+    }
+    if (this.speakingReportTimer !== null) {
+      clearTimeout(this.speakingReportTimer);
+    }
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+    }
+    this.micSource?.disconnect();
     this.keys.close();
     this.pub?.close();
     this.sub?.close();
