@@ -124,6 +124,10 @@ public static class ApiApplication
                     : "no-cache";
             },
         });
+        // Before authentication: it marks WebSocket upgrades (IsWebSocketRequest), the only requests
+        // whose token may come in the query string (browsers cannot set headers on them). Without it
+        // browsers' hub upgrades were refused and SignalR fell back to long polling.
+        app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text;
 using LesCopains.Testing;
 using Microsoft.IdentityModel.Tokens;
 
@@ -159,6 +161,49 @@ public sealed class AccessTokenTests(InProcessCluster cluster)
         using var response = await http.GetAsync("/api/users/@me");
 
         await response.AssertErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task A_browser_style_hub_WebSocket_authenticates_with_the_token_in_the_query_string()
+    {
+        // What the browser's SignalR client does: negotiate with the header, then open the WebSocket
+        // with the token in the query string (a browser cannot set headers on an upgrade).
+        var tokens = await cluster.NewUserAsync();
+        using var http = cluster.CreateClient(tokens.AccessToken);
+        using var negotiate = await http.PostAsync("/hubs/gateway/negotiate?negotiateVersion=1", null);
+        negotiate.EnsureSuccessStatusCode();
+        var negotiated = await negotiate.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Contains(negotiated.GetProperty("availableTransports").EnumerateArray(), t => t.GetProperty("transport").GetString() == "WebSockets");
+        var id = negotiated.GetProperty("connectionToken").GetString();
+
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        var url = new UriBuilder(cluster.BaseAddress) { Scheme = "ws", Path = "/hubs/gateway", Query = $"id={id}&access_token={tokens.AccessToken}" }.Uri;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await socket.ConnectAsync(url, timeout.Token);
+        await socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, timeout.Token);
+
+        // The handshake answer, then the server's first event: `ready` for this user.
+        var received = new StringBuilder();
+        var buffer = new byte[8192];
+        while (!received.ToString().Contains("\"ready\"", StringComparison.Ordinal))
+        {
+            var r = await socket.ReceiveAsync(buffer, timeout.Token);
+            Assert.NotEqual(System.Net.WebSockets.WebSocketMessageType.Close, r.MessageType);
+            received.Append(Encoding.UTF8.GetString(buffer, 0, r.Count));
+        }
+
+        Assert.StartsWith("{}\u001e", received.ToString(), StringComparison.Ordinal);
+        Assert.Contains(tokens.User.Id.ToString(), received.ToString(), StringComparison.OrdinalIgnoreCase);
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_hub_WebSocket_without_a_token_is_refused()
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        var url = new UriBuilder(cluster.BaseAddress) { Scheme = "ws", Path = "/hubs/gateway", Query = "id=none" }.Uri;
+        var error = await Assert.ThrowsAnyAsync<System.Net.WebSockets.WebSocketException>(() => socket.ConnectAsync(url, CancellationToken.None));
+        Assert.Contains("401", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
