@@ -56,6 +56,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     private long? sfuRoomId;
     private long nextFeedId;
     private long epoch;
+    private long stateVersion;
     private IGrainTimer? liveness;
 
     private Guid ChannelId => this.GetPrimaryKey();
@@ -499,7 +500,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             GrainFactory.GetGrain<IVoiceMemberGrain>(userId).Cleared(ChannelId, participant.Connection.ConnectionId).Ignore();
         }
 
-        Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId, participant = (VoiceParticipant?)null });
+        Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId, participant = (VoiceParticipant?)null, version = NextStateVersion() });
         Rekey("leave", except: null);
         if (participants.Count == 0)
         {
@@ -656,7 +657,14 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         new(guildId, ChannelId, epoch, self.State, participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList(), true, settings.Simulcast);
 
     private void PublishState(Participant participant) =>
-        Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId = participant.State.UserId, participant = participant.State });
+        Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId = participant.State.UserId, participant = participant.State, version = NextStateVersion() });
+
+    /// <summary>
+    /// Orders <c>voice:state</c> events: relayed one-way through the guild grain and the Api's
+    /// observer, two quick updates of one member (speaking, then stop sharing) can arrive swapped,
+    /// and clients keep the newest per member. Clock-based so it also grows across reactivations.
+    /// </summary>
+    private long NextStateVersion() => stateVersion = Math.Max(stateVersion + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
 
     private void Rekey(string reason, Guid? except)
     {

@@ -1,5 +1,6 @@
 import { writable, type Readable } from 'svelte/store';
 import { invoke, onGatewayEvent } from '../gateway.ts';
+import { isStale } from './ordering.ts';
 
 /** Who is in which voice channel (docs/API.md "Voice", `voice:state`), for the channel sidebar. */
 export interface VoiceMember {
@@ -15,8 +16,13 @@ export interface VoiceMember {
 const state = writable<Record<string, VoiceMember[]>>({});
 export const voiceMembers: Readable<Record<string, VoiceMember[]>> = { subscribe: state.subscribe };
 
+const versions = new Map<string, number>();
+
 onGatewayEvent('voice:state', (payload) => {
-  const p = payload as { channelId: string; userId: string; participant: VoiceMember | null };
+  const p = payload as { channelId: string; userId: string; participant: VoiceMember | null; version?: number };
+  if (isStale(versions, `${p.channelId}:${p.userId}`, p.version)) {
+    return;
+  }
   state.update((s) => {
     const list = s[p.channelId] ?? [];
     const known = list.some((m) => m.userId === p.userId);

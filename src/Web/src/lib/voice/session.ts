@@ -6,6 +6,7 @@
  */
 import { writable, type Readable } from 'svelte/store';
 import { invoke, onGatewayEvent } from '../gateway.ts';
+import { isStale } from '../stores/ordering.ts';
 import { FrameCrypto, frameTransformSupport } from './e2ee.ts';
 import type { WorkerStats } from './e2ee-protocol.ts';
 import { MediaKeyRing, type MediaKeyExchange } from './keys.ts';
@@ -153,6 +154,8 @@ export class VoiceSession {
   private subscribeChain: Promise<void> = Promise.resolve();
   readonly annotationKeys = new AnnotationKeys();
   private readonly boards = new Map<string, AnnotationBoard>();
+  /** userId → version of the last `voice:state` applied (older ones arriving late are dropped). */
+  private readonly stateVersions = new Map<string, number>();
   private readonly annotationTick = writable(0);
   /** Bumped whenever a board changes; the overlays redraw. */
   readonly annotationChanges: Readable<number> = { subscribe: this.annotationTick.subscribe };
@@ -213,7 +216,7 @@ export class VoiceSession {
     const { channelId } = this.opts;
     this.off.push(
       this.opts.exchange.onKey((k) => this.keys.received(k)),
-      onGatewayEvent('voice:state', (p) => this.onState(p as { channelId: string; userId: string; participant: VoiceParticipant | null })),
+      onGatewayEvent('voice:state', (p) => this.onState(p as { channelId: string; userId: string; participant: VoiceParticipant | null; version?: number })),
       onGatewayEvent('voice:rekey', (p) => this.onRekey(p as { channelId: string; epoch: number; userIds: string[] })),
       onGatewayEvent('voice:kicked', (p) => this.onKicked(p as { channelId: string })),
       onGatewayEvent('voice:offer', (p) => this.onOffer(p as { channelId: string; type: 'offer'; sdp: string })),
@@ -403,15 +406,14 @@ export class VoiceSession {
       (source === 'camera' ? cameras : screens)[userId] = new MediaStream([t.track]);
       changed = true;
       t.track.addEventListener('ended', () => {
-        if (source === 'camera') {
-          const next = { ...this.s.cameras };
-          delete next[userId];
-          this.update({ cameras: next });
-        } else {
-          const next = { ...this.s.screens };
-          delete next[userId];
-          this.update({ screens: next });
+        // Only if that member's tile still shows this track (a newer one may have replaced it).
+        const key = source === 'camera' ? 'cameras' : 'screens';
+        if (this.s[key][userId]?.getTracks()[0] !== t.track) {
+          return;
         }
+        const next = { ...this.s[key] };
+        delete next[userId];
+        this.update({ [key]: next });
       });
     }
     this.pendingTracks = still;
@@ -711,8 +713,8 @@ export class VoiceSession {
     this.update({ camera: stream });
   }
 
-  private onState(p: { channelId: string; userId: string; participant: VoiceParticipant | null }): void {
-    if (p.channelId !== this.opts.channelId) {
+  private onState(p: { channelId: string; userId: string; participant: VoiceParticipant | null; version?: number }): void {
+    if (p.channelId !== this.opts.channelId || isStale(this.stateVersions, p.userId, p.version)) {
       return;
     }
     const rest = this.s.participants.filter((x) => x.userId !== p.userId);
