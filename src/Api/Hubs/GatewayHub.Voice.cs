@@ -97,13 +97,15 @@ public sealed partial class GatewayHub
     public Task VoiceAnnotate(VoiceAnnotateRequest request) =>
         Room(request.ChannelId).RelayAnnotation(Context.User!.UserId(), Context.ConnectionId, request.ScreenUserId, request.Data ?? "");
 
-    /// <summary>Who is in each voice channel of a guild that the caller can see.</summary>
+    /// <summary>
+    /// Who is in each voice channel of a guild that the caller can see, empty channels included (a
+    /// client that reconnects must learn who left meanwhile), each with the version it reflects.
+    /// </summary>
     public async Task<IReadOnlyList<VoiceChannelState>> GetVoiceStates(Guid guildId)
     {
         var view = await cluster.GetGrain<IGuildGrain>(guildId).GetView(Context.User!.UserId());
         var voiceChannels = view.Channels.Where(c => c.Type == "voice").Select(c => c.Id).ToList();
-        var states = await Task.WhenAll(voiceChannels.Select(async id => new VoiceChannelState(id, await Room(id).GetParticipants())));
-        return states.Where(s => s.Participants.Count > 0).ToList();
+        return await Task.WhenAll(voiceChannels.Select(id => Room(id).GetState()));
     }
 
     private int? DeclaredDevice() => Context.Items.TryGetValue(DeviceItem, out var device) && device is int id ? id : null;

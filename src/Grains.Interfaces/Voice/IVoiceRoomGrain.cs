@@ -77,6 +77,11 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [AlwaysInterleave]
     Task<IReadOnlyList<VoiceParticipant>> GetParticipants();
 
+    /// <summary>The participants with the room's <c>voice:state</c> version they reflect.</summary>
+    [Alias("GetState")]
+    [AlwaysInterleave]
+    Task<VoiceChannelState> GetState();
+
     [Alias("GetInfo")]
     [AlwaysInterleave]
     Task<VoiceRoomInfo> GetInfo();

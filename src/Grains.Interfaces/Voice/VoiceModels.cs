@@ -51,13 +51,18 @@ public sealed record VoiceJoinResult(
     [property: Id(3)] VoiceParticipant Self,
     [property: Id(4)] IReadOnlyList<VoiceParticipant> Participants,
     [property: Id(5)] bool E2ee,
-    [property: Id(6)] bool Simulcast = false);
+    [property: Id(6)] bool Simulcast = false,
+    [property: Id(7)] long Version = 0);
 
-/// <summary>The participants of one voice channel.</summary>
+/// <summary>
+/// The participants of one voice channel, as of <see cref="Version"/>: the room's last
+/// <c>voice:state</c> version, so a client can tell which live events the snapshot already holds.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceChannelState")]
 public sealed record VoiceChannelState(
     [property: Id(0)] Guid ChannelId,
-    [property: Id(1)] IReadOnlyList<VoiceParticipant> Participants);
+    [property: Id(1)] IReadOnlyList<VoiceParticipant> Participants,
+    [property: Id(2)] long Version = 0);
 
 /// <summary>A stream to subscribe to: a participant's feed, and one of its streams (null: all of them).</summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceStreamRef")]

@@ -16,12 +16,16 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     : Grain, IVoiceRoomGrain
 {
     private static readonly TimeSpan LivenessPeriod = TimeSpan.FromSeconds(20);
+    private const int LivenessMaxMisses = 3;
 
     private sealed class Participant(VoiceParticipant state, VoiceConnection connection)
     {
         public VoiceParticipant State { get; set; } = state;
 
         public VoiceConnection Connection { get; } = connection;
+
+        /// <summary>Liveness checks in a row whose answer did not come in time.</summary>
+        public int LivenessMisses { get; set; }
 
         /// <summary>Annotation token bucket: tokens left, and when it was last refilled.</summary>
         public double AnnotationTokens { get; set; } = AnnotationBurst;
@@ -64,6 +68,9 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         guildId = await channels.GuildOfAsync(ChannelId) ?? Guid.Empty;
+        // Above every version an earlier activation published, so a snapshot of this activation
+        // supersedes them on the clients.
+        NextStateVersion();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -401,8 +408,12 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             : throw new DomainException(ErrorCodes.RateLimited, $"Too many {what}; slow down.");
     }
 
-    public Task<IReadOnlyList<VoiceParticipant>> GetParticipants() =>
-        Task.FromResult<IReadOnlyList<VoiceParticipant>>(participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList());
+    public Task<IReadOnlyList<VoiceParticipant>> GetParticipants() => Task.FromResult(Ordered());
+
+    private IReadOnlyList<VoiceParticipant> Ordered() => participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList();
+
+    public Task<VoiceChannelState> GetState() =>
+        Task.FromResult(new VoiceChannelState(ChannelId, Ordered(), stateVersion));
 
     public Task<VoiceRoomInfo> GetInfo() =>
         Task.FromResult(new VoiceRoomInfo(ChannelId, worker?.WorkerId, sfuRoomId, epoch, participants.Count));
@@ -477,6 +488,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     {
         var userId = participant.State.UserId;
         participants.Remove(userId);
+        LogLeft(userId, ChannelId, reason);
         epoch++;
         if (worker is not null)
         {
@@ -555,22 +567,33 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         }
     }
 
-    /// <summary>Drops participants whose hub connection is gone (an Api node died), and retries a pending room move.</summary>
+    /// <summary>
+    /// Drops participants whose hub connection is gone (an Api node died), and retries a pending
+    /// room move. A node that answers "not connected", or that the cluster no longer reaches, means
+    /// gone; a check that only times out (a node too busy to answer in 5 s) counts as a miss, and
+    /// <see cref="LivenessMaxMisses"/> misses in a row mean gone: a slow node does not cut its users off.
+    /// </summary>
     private async Task CheckLivenessAsync()
     {
         foreach (var participant in participants.Values.ToList())
         {
-            bool alive;
+            bool? alive;
             try
             {
                 alive = await participant.Connection.Node.IsConnected(participant.Connection.ConnectionId).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+                alive = null;
             }
             catch (Exception)
             {
                 alive = false;
             }
 
-            if (!alive && participants.TryGetValue(participant.State.UserId, out var current) && current == participant)
+            participant.LivenessMisses = alive is null ? participant.LivenessMisses + 1 : 0;
+            var gone = alive == false || participant.LivenessMisses >= LivenessMaxMisses;
+            if (gone && participants.TryGetValue(participant.State.UserId, out var current) && current == participant)
             {
                 await RemoveAsync(participant, "disconnected", null, clearMember: true);
             }
@@ -654,7 +677,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     private static DomainException NotInChannel() => new(ErrorCodes.MemberNotFound, "userId: that member is not in this voice channel.");
 
     private VoiceJoinResult Result(Participant self) =>
-        new(guildId, ChannelId, epoch, self.State, participants.Values.Select(p => p.State).OrderBy(p => p.JoinedAt).ToList(), true, settings.Simulcast);
+        new(guildId, ChannelId, epoch, self.State, Ordered(), true, settings.Simulcast, stateVersion);
 
     private void PublishState(Participant participant) =>
         Relay(VoiceEvents.State, new { guildId, channelId = ChannelId, userId = participant.State.UserId, participant = participant.State, version = NextStateVersion() });
@@ -684,6 +707,9 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} joined voice channel {ChannelId} on SFU worker {WorkerId}")]
     private partial void LogJoined(Guid userId, Guid channelId, string workerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} left voice channel {ChannelId} ({Reason})")]
+    private partial void LogLeft(Guid userId, Guid channelId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Voice channel {ChannelId}: SFU clean-up failed: {Reason}")]
     private partial void LogSfuCleanupFailed(Guid channelId, string reason);

@@ -319,16 +319,27 @@ public sealed class VoiceTests(VoiceCluster cluster)
         // Joining another channel leaves the first one: the others rotate keys again.
         await JoinAsync(memberHub, second.Id);
         await ownerHub.WaitForAsync("voice:rekey", e => e.GetProperty("reason").GetString() == "leave" && e.GetProperty("epoch").GetInt64() == epoch + 2);
-        await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("channelId").GetGuid() == second.Id && e.GetProperty("userId").GetGuid() == s.Members[0].Id);
+        var (_, arrived) = await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("channelId").GetGuid() == second.Id && e.GetProperty("userId").GetGuid() == s.Members[0].Id);
         Assert.DoesNotContain(await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants(), p => p.UserId == s.Members[0].Id);
         Assert.Equal(second.Id, await cluster.Grains.GetGrain<IVoiceMemberGrain>(s.Members[0].Id).GetChannel());
 
+        // The snapshot says which live events it already holds: its version is at least the last one seen.
         var states = await ownerHub.Connection.InvokeAsync<JsonElement>("GetVoiceStates", s.Guild.Id);
         Assert.Equal(2, states.GetArrayLength());
+        var secondState = states.EnumerateArray().Single(c => c.GetProperty("channelId").GetGuid() == second.Id);
+        Assert.Contains(secondState.GetProperty("participants").EnumerateArray(), p => p.GetProperty("userId").GetGuid() == s.Members[0].Id);
+        Assert.True(secondState.GetProperty("version").GetInt64() >= arrived.GetProperty("version").GetInt64());
 
         // Closing the connection leaves voice.
         await memberHub.Connection.StopAsync();
         await Poll.UntilAsync(() => RoomAsync(second.Id), r => r.Participants == 0, TimeSpan.FromSeconds(20), "the closed connection to leave");
+        var (_, left) = await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("channelId").GetGuid() == second.Id && e.GetProperty("participant").ValueKind == JsonValueKind.Null);
+
+        // An emptied channel is still listed (a client that reconnects learns who left), newer than the leave.
+        states = await ownerHub.Connection.InvokeAsync<JsonElement>("GetVoiceStates", s.Guild.Id);
+        secondState = states.EnumerateArray().Single(c => c.GetProperty("channelId").GetGuid() == second.Id);
+        Assert.Equal(0, secondState.GetProperty("participants").GetArrayLength());
+        Assert.True(secondState.GetProperty("version").GetInt64() >= left.GetProperty("version").GetInt64());
     }
 
     [JanusFact]

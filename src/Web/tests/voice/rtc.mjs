@@ -169,8 +169,11 @@ export async function mediaStats(page) {
   });
 }
 
-/** Polls `fn` until it returns a truthy value or `timeout` ms pass. */
-export async function until(fn, message, timeout = 15_000) {
+/**
+ * Polls `fn` until it returns a truthy value or `timeout` ms pass. `describe` (optional) says what
+ * was seen instead; its answer goes into the timeout's message.
+ */
+export async function until(fn, message, timeout = 30_000, describe = null) {
   const deadline = Date.now() + timeout;
   let last;
   for (;;) {
@@ -179,7 +182,8 @@ export async function until(fn, message, timeout = 15_000) {
       return last;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeout} ms: ${message}`);
+      const seen = describe ? ` (seen: ${await describe().catch((e) => `not described: ${e.message}`)})` : '';
+      throw new Error(`Timed out after ${timeout} ms: ${message}${seen}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -48,6 +48,17 @@ async function openPage(u, { relay = true } = {}) {
     user: u.auth.user,
   };
   await context.addInitScript((s) => localStorage.setItem('lescopains.session', JSON.stringify(s)), stored);
+  // Keeps the hub's WebSockets reachable, so a test can drop the connection as a network blip would.
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.__hubSockets = [];
+    window.WebSocket = class extends Native {
+      constructor(url, protocols) {
+        super(url, protocols);
+        if (String(url).includes('/hubs/gateway')) window.__hubSockets.push(this);
+      }
+    };
+  });
   // Test key relay, page → test process.
   if (relay) await context.exposeBinding('__relayKey', (_src, msg) => {
     keyLog.push({ from: u.id, to: msg.recipients, kid: msg.kid });
@@ -114,6 +125,19 @@ async function joinThroughUi(u) {
 
 const decryptedFrom = (stats, userId) => stats?.crypto.byParticipant[userId]?.decrypted ?? 0;
 
+/** What a page's voice session shows, for a timeout's message: participants, packets, per-sender crypto. */
+async function describeVoice(u) {
+  const s = await voiceStats(u.page);
+  const participants = await u.page.evaluate(() => {
+    let x = null;
+    window.__voice.currentSession.subscribe((v) => (x = v))();
+    let st = null;
+    x?.store.subscribe((v) => (st = v))();
+    return st ? { status: st.status, error: st.error, subscribed: [...(x.subscribed ?? [])], participants: st.participants.map((p) => ({ id: p.userId, publishing: p.publishing, selfMute: p.selfMute, serverMute: p.serverMute })) } : null;
+  });
+  return JSON.stringify({ user: u.name, ...participants, inbound: s?.inbound, outbound: s?.outboundAudioPackets, crypto: s?.crypto });
+}
+
 before(async () => {
   browser = await launchMediaBrowser();
   for (const n of ['Alice', 'Bob', 'Carol']) {
@@ -148,13 +172,13 @@ test('three members in one voice channel hear each other: packets arrive and eve
     await until(async () => {
       const s = await voiceStats(u.page);
       return users.filter((o) => o !== u).every((o) => decryptedFrom(s, o.id) > 50) && s.inbound.audioPackets > 100;
-    }, `${u.name} decrypts both others`, 60_000);
+    }, `${u.name} decrypts both others`, 60_000, async () => (await Promise.all(users.map(describeVoice))).join(' | '));
   }
   const q = (await voiceStats(users[1].page)).quality;
   console.log(`# audio path: RTT ${q.rttMs?.toFixed(1)} ms, jitter buffer ${q.jitterBufferMs?.toFixed(1)} ms, loss ${q.lossPercent?.toFixed(2)} %`);
   // The sidebar lists the participants under the voice channel.
   const sidebar = users[0].page.getByRole('list', { name: 'In Lounge' });
-  await until(async () => (await sidebar.getByRole('listitem').count()) === 3, 'three members listed in the sidebar');
+  await until(async () => (await sidebar.getByRole('listitem').count()) === 3, 'three members listed in the sidebar', 30_000, async () => (await sidebar.getByRole('listitem').allInnerTexts()).join(', '));
   // Every key went to the others only.
   for (const k of keyLog) {
     assert.ok(!k.to.includes(k.from));
@@ -175,7 +199,7 @@ test('mute stops the stream: nothing more is sent or decrypted from the muted me
   assert.ok(aAfter.outboundAudioPackets - aBefore.outboundAudioPackets < 5, 'the muted microphone sends nothing');
   assert.ok(decryptedFrom(afterB, alice.id) - decryptedFrom(before, alice.id) < 5, 'Bob decrypts nothing more from Alice');
   await alice.page.getByRole('button', { name: 'Unmute' }).click();
-  await until(async () => decryptedFrom(await voiceStats(bob.page), alice.id) > decryptedFrom(afterB, alice.id) + 50, 'Alice is heard again');
+  await until(async () => decryptedFrom(await voiceStats(bob.page), alice.id) > decryptedFrom(afterB, alice.id) + 50, 'Alice is heard again', 30_000, async () => `${await describeVoice(alice)} | ${await describeVoice(bob)}`);
 });
 
 test('a moderator’s server mute stops the member’s audio at the SFU', async () => {
@@ -215,6 +239,42 @@ test('a 1080p screen share started in the UI is decrypted and decoded at 1920×1
   );
   await alice.page.getByRole('button', { name: 'Stop sharing' }).click();
   await bob.page.locator(`figure.screen[data-user-id="${alice.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+});
+
+test('a member whose hub connection drops joins again by itself: the others hear them, they hear the others', async () => {
+  const [alice, bob, carol] = users;
+  const feedOf = async (page, userId) =>
+    page.evaluate((id) => {
+      let x = null;
+      window.__voice.currentSession.subscribe((v) => (x = v))();
+      let st = null;
+      x?.store.subscribe((v) => (st = v))();
+      return st?.participants.find((p) => p.userId === id)?.feedId ?? null;
+    }, userId);
+  const feedBefore = await feedOf(alice.page, bob.id);
+  assert.ok(feedBefore !== null);
+  // The WebSocket closes as in a network blip: the server ends the voice session of that
+  // connection, SignalR reconnects on a new one, and the page must join the room again on it.
+  await bob.page.evaluate(() => window.__hubSockets.at(-1).close());
+  const describe = async () => (await Promise.all(users.map(describeVoice))).join(' | ');
+  await until(async () => ![null, feedBefore].includes(await feedOf(alice.page, bob.id)), 'Alice sees Bob publish again on a new feed', 45_000, describe);
+  const marks = {
+    aliceFromBob: decryptedFrom(await voiceStats(alice.page), bob.id),
+    carolFromBob: decryptedFrom(await voiceStats(carol.page), bob.id),
+    bobFromAlice: decryptedFrom(await voiceStats(bob.page), alice.id),
+  };
+  await until(
+    async () => {
+      const [a, b, c] = await Promise.all([alice, bob, carol].map((u) => voiceStats(u.page)));
+      return decryptedFrom(a, bob.id) > marks.aliceFromBob + 50 && decryptedFrom(c, bob.id) > marks.carolFromBob + 50 && decryptedFrom(b, alice.id) > marks.bobFromAlice + 50;
+    },
+    'after the rejoin Alice and Carol decrypt Bob and Bob decrypts Alice',
+    45_000,
+    describe,
+  );
+  const sidebar = alice.page.getByRole('list', { name: 'In Lounge' });
+  await until(async () => (await sidebar.getByRole('listitem').count()) === 3, 'three members listed in the sidebar again');
+  for (const u of users) assert.deepEqual(u.errors, []);
 });
 
 test('a disconnected member is told and leaves; the others’ keys change without them', async () => {

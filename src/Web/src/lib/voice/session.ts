@@ -5,8 +5,8 @@
  * hub (docs/API.md "Voice"); media keys travel over the MediaKeyExchange, never the server.
  */
 import { writable, type Readable } from 'svelte/store';
-import { invoke, onGatewayEvent } from '../gateway.ts';
-import { isStale } from '../stores/ordering.ts';
+import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
+import { VersionedRoster } from '../stores/ordering.ts';
 import { FrameCrypto, frameTransformSupport } from './e2ee.ts';
 import type { WorkerStats } from './e2ee-protocol.ts';
 import { MediaKeyRing, type MediaKeyExchange } from './keys.ts';
@@ -56,6 +56,8 @@ export interface VoiceJoinResult {
   e2ee: boolean;
   /** ENABLE_SIMULCAST on the server: cameras send three encodings, viewers pick one. */
   simulcast?: boolean;
+  /** The room's last `voice:state` version the participants reflect. */
+  version?: number;
 }
 
 export type SessionStatus = 'connecting' | 'connected' | 'kicked' | 'closed' | 'failed';
@@ -154,8 +156,15 @@ export class VoiceSession {
   private subscribeChain: Promise<void> = Promise.resolve();
   readonly annotationKeys = new AnnotationKeys();
   private readonly boards = new Map<string, AnnotationBoard>();
-  /** userId → version of the last `voice:state` applied (older ones arriving late are dropped). */
-  private readonly stateVersions = new Map<string, number>();
+  /** The participants, ordered by `voice:state` version (late or already-held events are dropped). */
+  private readonly roster = new VersionedRoster<VoiceParticipant>();
+  /** A subscription change the SFU refused (e.g. a feed not up yet) is retried after this delay. */
+  private syncRetryMs = 0;
+  private syncRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set while the session joins the room again (after a reconnect or being dropped). */
+  private rejoining: Promise<void> | null = null;
+  private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
+  private ended = false;
   private readonly annotationTick = writable(0);
   /** Bumped whenever a board changes; the overlays redraw. */
   readonly annotationChanges: Readable<number> = { subscribe: this.annotationTick.subscribe };
@@ -218,7 +227,7 @@ export class VoiceSession {
       this.opts.exchange.onKey((k) => this.keys.received(k)),
       onGatewayEvent('voice:state', (p) => this.onState(p as { channelId: string; userId: string; participant: VoiceParticipant | null; version?: number })),
       onGatewayEvent('voice:rekey', (p) => this.onRekey(p as { channelId: string; epoch: number; userIds: string[] })),
-      onGatewayEvent('voice:kicked', (p) => this.onKicked(p as { channelId: string })),
+      onGatewayEvent('voice:kicked', (p) => this.onKicked(p as { channelId: string; reason?: string })),
       onGatewayEvent('voice:offer', (p) => this.onOffer(p as { channelId: string; type: 'offer'; sdp: string })),
       onGatewayEvent('voice:annotation', (p) => this.onAnnotation(p as { channelId: string; fromUserId: string; screenUserId: string; data: string })),
       onGatewayEvent('voice:rejoin', (p) => {
@@ -226,6 +235,7 @@ export class VoiceSession {
           void this.reconnectMedia();
         }
       }),
+      this.watchConnection(),
     );
     try {
       this.audio = new AudioContext();
@@ -236,7 +246,8 @@ export class VoiceSession {
         })
       ).getAudioTracks()[0]!;
       const join = await invoke<VoiceJoinResult>('VoiceJoin', { channelId });
-      this.update({ participants: join.participants, simulcast: join.simulcast === true });
+      this.roster.reset(join.participants, join.version);
+      this.update({ participants: this.roster.list, simulcast: join.simulcast === true });
       await this.keys.rekey(join.epoch, join.participants.map((p) => p.userId));
       await this.publish();
       if (join.self.serverMute) {
@@ -303,10 +314,78 @@ export class VoiceSession {
     this.endOfCandidates('publisher');
   }
 
-  /** Subscribes to every other participant that publishes, and drops those who left. */
+  /**
+   * Subscribes to every other participant that publishes, and drops those who left. A refused
+   * change (the SFU does not know a feed whose connection is still coming up, a hub call that
+   * failed) is retried with a growing delay, up to 10 s, until one succeeds.
+   */
   private syncSubscriptions(): Promise<void> {
-    this.subscribeChain = this.subscribeChain.then(() => this.doSync()).catch(() => {});
+    this.subscribeChain = this.subscribeChain
+      .then(() => this.doSync())
+      .then(
+        () => {
+          this.syncRetryMs = 0;
+        },
+        () => this.retrySyncLater(),
+      );
     return this.subscribeChain;
+  }
+
+  private retrySyncLater(): void {
+    if (this.ended || this.syncRetryTimer !== null) {
+      return;
+    }
+    this.syncRetryMs = Math.min(10_000, Math.max(500, this.syncRetryMs * 2));
+    this.syncRetryTimer = setTimeout(() => {
+      this.syncRetryTimer = null;
+      void this.syncSubscriptions();
+    }, this.syncRetryMs);
+  }
+
+  /**
+   * The server ends a voice session when its hub connection goes: after the gateway reconnects
+   * (a new connection), the session joins the room again on it.
+   */
+  private watchConnection(): () => void {
+    let last: string | null = null;
+    return connectionState.subscribe((c) => {
+      if (c === 'connected' && last !== null && last !== 'connected' && this.s.status === 'connected') {
+        void this.rejoin();
+      }
+      last = c;
+    });
+  }
+
+  /**
+   * Joins the room again on the current hub connection and renegotiates the media: after a
+   * reconnect, or when the room's liveness check dropped this participant by mistake. Retried
+   * every few seconds until it succeeds or the session ends.
+   */
+  private rejoin(): Promise<void> {
+    if (this.ended) {
+      return Promise.resolve();
+    }
+    this.rejoining ??= (async () => {
+      try {
+        const join = await invoke<VoiceJoinResult>('VoiceJoin', { channelId: this.opts.channelId, selfMute: this.s.selfMute, selfDeaf: this.s.selfDeaf });
+        this.roster.reset(join.participants, join.version);
+        this.update({ participants: this.roster.list, error: null });
+        await this.keys.rekey(join.epoch, join.participants.map((p) => p.userId));
+        await this.reconnectMedia();
+        await this.applyMic();
+      } catch (e) {
+        if (!this.ended && this.rejoinTimer === null) {
+          this.update({ error: `Reconnecting to the voice channel: ${e instanceof Error ? e.message : String(e)}` });
+          this.rejoinTimer = setTimeout(() => {
+            this.rejoinTimer = null;
+            void this.rejoin();
+          }, 3000);
+        }
+      } finally {
+        this.rejoining = null;
+      }
+    })();
+    return this.rejoining;
   }
 
   private async doSync(): Promise<void> {
@@ -714,11 +793,10 @@ export class VoiceSession {
   }
 
   private onState(p: { channelId: string; userId: string; participant: VoiceParticipant | null; version?: number }): void {
-    if (p.channelId !== this.opts.channelId || isStale(this.stateVersions, p.userId, p.version)) {
+    if (p.channelId !== this.opts.channelId || !this.roster.apply(p.userId, p.participant, p.version)) {
       return;
     }
-    const rest = this.s.participants.filter((x) => x.userId !== p.userId);
-    this.update({ participants: p.participant ? [...rest, p.participant] : rest });
+    this.update({ participants: this.roster.list });
     if (p.participant && !p.participant.screenSharing) {
       this.dropBoard(p.userId);
     }
@@ -758,7 +836,12 @@ export class VoiceSession {
     }
   }
 
-  private onKicked(p: { channelId: string }): void {
+  private onKicked(p: { channelId: string; reason?: string }): void {
+    if (p.channelId === this.opts.channelId && p.reason === 'disconnected') {
+      // The room's liveness check took this connection for dead, yet the event reached it: join again.
+      void this.rejoin();
+      return;
+    }
     if (p.channelId === this.opts.channelId) {
       this.update({ status: 'kicked' });
       void this.close(false);
@@ -776,6 +859,13 @@ export class VoiceSession {
       this.cameraTrack.stop();
       this.cameraTrack = null;
       this.update({ camera: null });
+    }
+    if (this.screenTrack) {
+      // The new publisher connection carries the microphone only: the share ends visibly.
+      this.screenTrack.stop();
+      this.screenTrack = null;
+      this.update({ sharing: false, localScreen: null });
+      this.dropBoard(this.opts.selfUserId);
     }
     await this.publish();
     await this.syncSubscriptions();
@@ -1011,6 +1101,12 @@ export class VoiceSession {
   }
 
   private async close(tellServer: boolean): Promise<void> {
+    this.ended = true;
+    for (const t of [this.syncRetryTimer, this.rejoinTimer]) {
+      if (t !== null) {
+        clearTimeout(t);
+      }
+    }
     if (this.timer !== null) {
       clearInterval(this.timer);
       this.timer = null;
