@@ -81,6 +81,14 @@ public sealed class StartupConfigurationTests
         Assert.Equal("lc@user", builder.Username);
         Assert.Equal("p:ss", builder.Password);
         Assert.Equal(Npgsql.SslMode.Disable, builder.SslMode);
+        Assert.Equal(64, builder.MaxAutoPrepare);
+    }
+
+    [Fact]
+    public void Statement_auto_prepare_can_be_turned_off_in_the_url()
+    {
+        var parsed = DatabaseSettings.Parse("postgresql://u:p@db.local/les_copains?Max%20Auto%20Prepare=0");
+        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(parsed.ConnectionString).MaxAutoPrepare);
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(string dll, Dictionary<string, string> environment)

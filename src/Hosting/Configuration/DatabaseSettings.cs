@@ -30,6 +30,11 @@ public sealed record DatabaseSettings(string ConnectionString)
             MaxPoolSize = 50,
             Timeout = 5,
             CommandTimeout = 30,
+
+            // Hot statements (the group-commit INSERT, history pages) are parsed and planned once per
+            // pooled connection, not on every call. `?Max Auto Prepare=0` turns it off (e.g. behind a
+            // pooler in transaction mode).
+            MaxAutoPrepare = 64,
         };
 
         var userInfo = uri.UserInfo.Split(':', 2);
