@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core, with every
 // page watched for CSP violations, uncaught errors and requests leaving 127.0.0.1.
 import { mkdirSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
@@ -152,4 +153,70 @@ export function apiCall(page, method, path, body) {
     },
     [method, path, body],
   );
+}
+
+/** A real PNG that a browser decodes: RGB, red grows across, green down, `blue` everywhere. */
+export function png(width, height, blue) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      row[1 + x * 3] = (x * 255) / width;
+      row[2 + x * 3] = (y * 255) / height;
+      row[3 + x * 3] = blue;
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// --- direct messages (real stack only) ----------------------------------------------------------
+
+/** The DM engine registered (or loaded) this browser's device and listens for envelopes. */
+export async function dmReady(page, timeout) {
+  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached', timeout });
+  await page.getByTestId('dm-list').waitFor({ state: 'attached', timeout });
+  await until(async () => (await page.getByText('Setting up encryption for this device…').count()) === 0, 'device set up', timeout);
+}
+
+/**
+ * Starts a conversation from the DM home with `usernames` (more than one: a group, named
+ * `groupName` when given) and returns its id once the page shows it.
+ */
+export async function startConversation(page, usernames, { groupName, timeout } = {}) {
+  const from = new URL(page.url()).pathname;
+  await page.getByTestId('dm-target').fill(usernames.join(' '));
+  if (groupName) {
+    await page.getByTestId('dm-group-name').fill(groupName);
+  }
+  await page.getByTestId('dm-start').click();
+  await until(() => {
+    const path = new URL(page.url()).pathname;
+    return path !== from && /\/channels\/@me\/[0-9a-f-]{36}$/.test(path);
+  }, 'conversation opened', timeout);
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+}
+
+/** Opens a conversation from the DM list. */
+export async function openConversation(page, id, timeout) {
+  await page.locator(`[data-conversation-id="${id}"]`).click({ timeout });
+  await until(() => new URL(page.url()).pathname.endsWith(id), 'conversation selected', timeout);
 }

@@ -8,15 +8,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { BASE_URL, dmReady, launch, newDevice, openConversation, png, register as signUp, screenshot, startConversation, until } from './browser.mjs';
 
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
 const UPLOADS_DIR = process.env.E2E_UPLOADS_DIR;
 const PSQL = process.env.E2E_PSQL ?? 'psql';
 const skip = DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 const LIVE = Number(process.env.E2E_LIVE_MS ?? 20_000);
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 
 let browser;
 const people = {};
@@ -30,39 +28,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** A real PNG (RGB gradient) that a browser decodes. */
-function png(width, height) {
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'ascii');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) {
-      row[1 + x * 3] = (x * 255) / width;
-      row[2 + x * 3] = (y * 255) / height;
-      row[3 + x * 3] = 90;
-    }
-    rows.push(row);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 function sql(query) {
@@ -71,36 +36,12 @@ function sql(query) {
 
 async function register(name) {
   const device = await newDevice(browser);
-  const username = randomUsername();
   const { page } = device;
   page.on('dialog', (d) => void d.accept());
-  await page.goto(BASE_URL + '/register');
-  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached', timeout: LIVE });
-  await page.getByTestId('dm-list').waitFor({ state: 'attached', timeout: LIVE });
-  await until(async () => (await page.getByText('Setting up encryption for this device…').count()) === 0, 'device set up', LIVE);
+  const username = await signUp(page, name, { connected: false });
+  await dmReady(page, LIVE);
   people[name] = { username, device, page };
   return people[name];
-}
-
-async function startConversation(page, username) {
-  const from = new URL(page.url()).pathname;
-  await page.getByTestId('dm-target').fill(username);
-  await page.getByTestId('dm-start').click();
-  await until(() => {
-    const path = new URL(page.url()).pathname;
-    return path !== from && /\/channels\/@me\/[0-9a-f-]{36}$/.test(path);
-  }, 'conversation opened', LIVE);
-  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
-}
-
-async function openConversation(page, id) {
-  await page.locator(`[data-conversation-id="${id}"]`).click({ timeout: LIVE });
-  await until(() => new URL(page.url()).pathname.endsWith(id), 'conversation selected', LIVE);
 }
 
 const box = (page) => page.getByRole('textbox', { name: /^Message @/ });
@@ -127,11 +68,11 @@ test('an image sent by Alice is decrypted by Bob, while the server and its disk 
   const carol = await register('Carol');
   const a = alice.page;
   const b = bob.page;
-  const conversation = await startConversation(a, bob.username);
+  const conversation = await startConversation(a, [bob.username], { timeout: LIVE });
   people.conversation = conversation;
   await send(a, 'A picture is coming');
 
-  const picture = png(96, 64);
+  const picture = png(96, 64, 90);
   const name = `holiday-${Math.random().toString(36).slice(2, 8)}.png`;
   await a.locator('[data-testid="file-input"]').setInputFiles({ name, mimeType: 'image/png', buffer: picture });
   await a.getByText('Ready', { exact: true }).waitFor({ timeout: LIVE });
@@ -140,7 +81,7 @@ test('an image sent by Alice is decrypted by Bob, while the server and its disk 
   await row(a, 'Look at this').waitFor({ timeout: LIVE });
 
   // Bob's browser downloads the ciphertext, checks its digest, decrypts it and shows the picture.
-  await openConversation(b, conversation);
+  await openConversation(b, conversation, LIVE);
   const image = b.getByTestId('dm-messages').getByRole('img', { name });
   await until(() => image.evaluate((img) => img.complete && img.naturalWidth === 96 && img.naturalHeight === 64).catch(() => false), 'the decrypted picture', LIVE);
   // The pixels are Alice's gradient (PNG is lossless).
@@ -263,7 +204,7 @@ test('read receipts: Alice sees "Seen" under the last message Bob read; typing s
   assert.equal(await row(a, 'Did you read this?').getByTestId('dm-seen').count(), 0);
 
   // Bob opens it: his device sends an encrypted receipt, Alice's client moves "Seen" there.
-  await openConversation(b, people.conversation);
+  await openConversation(b, people.conversation, LIVE);
   await row(b, 'Did you read this?').waitFor({ timeout: LIVE });
   await row(a, 'Did you read this?').getByTestId('dm-seen').waitFor({ timeout: LIVE });
   assert.equal(await a.getByTestId('dm-seen').count(), 1, 'one "Seen" only');

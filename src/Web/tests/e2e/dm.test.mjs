@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, newDevice, randomUsername, screenshot, until } from './browser.mjs';
+import { BASE_URL, dmReady, launch, newDevice, openConversation, password, register as signUp, screenshot, startConversation, until } from './browser.mjs';
 import { fakeCameraArgs, writeQrY4m } from './qr-video.mjs';
 
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
@@ -17,7 +17,6 @@ const PSQL = process.env.E2E_PSQL ?? 'psql';
 const skip = DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 const LIVE = 20_000;
 const SECRET = 'Secret plaintext 42';
-const password = `Correct-Horse-${Math.random().toString(36).slice(2, 8)}`;
 /** What the browsers' fake camera shows (a QR code written by the scan test). */
 const CAMERA = join(tmpdir(), `lc-dm-camera-${process.pid}.y4m`);
 
@@ -80,41 +79,10 @@ function rawStorage(page) {
 
 async function register(name) {
   const device = await newDevice(browser);
-  const username = randomUsername();
-  const { page } = device;
-  await page.goto(BASE_URL + '/register');
-  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await dmReady(page);
+  const username = await signUp(device.page, name, { connected: false });
+  await dmReady(device.page, LIVE);
   people[name] = { username, displayName: name, device };
   return people[name];
-}
-
-/** The DM engine registered (or loaded) this browser's device and listens for envelopes. */
-async function dmReady(page) {
-  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached', timeout: LIVE });
-  await page.getByTestId('dm-list').waitFor({ state: 'attached', timeout: LIVE });
-  await until(async () => (await page.getByText('Setting up encryption for this device…').count()) === 0, 'device set up', LIVE);
-}
-
-async function startConversation(page, usernames, groupName = '') {
-  const from = new URL(page.url()).pathname;
-  await page.getByTestId('dm-target').fill(usernames.join(' '));
-  await page.getByTestId('dm-group-name').fill(groupName);
-  await page.getByTestId('dm-start').click();
-  await until(() => {
-    const path = new URL(page.url()).pathname;
-    return path !== from && /\/channels\/@me\/[0-9a-f-]{36}$/.test(path);
-  }, 'conversation opened', LIVE);
-  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
-}
-
-async function openConversation(page, id) {
-  await page.locator(`[data-conversation-id="${id}"]`).click({ timeout: LIVE });
-  await until(() => new URL(page.url()).pathname.endsWith(id), 'conversation selected', LIVE);
 }
 
 async function send(page, text) {
@@ -184,11 +152,11 @@ test('a 1:1 conversation works both ways, and neither the database nor the logs 
   const a = alice.device.page;
   const b = bob.device.page;
 
-  const conversation = await startConversation(a, [bob.username]);
+  const conversation = await startConversation(a, [bob.username], { timeout: LIVE });
   await send(a, SECRET);
 
   // Bob's client learns about the conversation live and decrypts the message.
-  await openConversation(b, conversation);
+  await openConversation(b, conversation, LIVE);
   await shows(b, SECRET);
   await send(b, 'Hello back 7');
   await shows(a, 'Hello back 7');
@@ -234,8 +202,8 @@ test('in the browsers, decrypted history is sealed at rest and still shows after
     assert.deepEqual(records.filter((r) => r.startsWith('storage:lc-dm:')), [], `${name}'s localStorage holds DM state`);
 
     await page.reload();
-    await dmReady(page);
-    await openConversation(page, people.conversation);
+    await dmReady(page, LIVE);
+    await openConversation(page, people.conversation, LIVE);
     await shows(page, SECRET);
     await shows(page, 'Hello back 7');
   }
@@ -245,7 +213,7 @@ test('history an older version kept in clear in localStorage is moved into the s
   const dora = await register('Dora');
   const d = dora.device.page;
   const a = people.Alice.device.page;
-  const conversation = await startConversation(a, [dora.username]);
+  const conversation = await startConversation(a, [dora.username], { timeout: LIVE });
   const LEGACY = 'Legacy clear history 9';
   await d.evaluate(
     ({ conversation, LEGACY }) => {
@@ -256,8 +224,8 @@ test('history an older version kept in clear in localStorage is moved into the s
     { conversation, LEGACY },
   );
   await d.reload();
-  await dmReady(d);
-  await openConversation(d, conversation);
+  await dmReady(d, LIVE);
+  await openConversation(d, conversation, LIVE);
   await shows(d, LEGACY);
   await send(a, 'Hi Dora');
   await shows(d, 'Hi Dora');
@@ -266,8 +234,8 @@ test('history an older version kept in clear in localStorage is moved into the s
   assert.deepEqual(records.filter((r) => r.includes(LEGACY) || r.includes('Hi Dora')), [], 'plaintext in the browser storage');
   // And it stays: a second reload reads it from the sealed store.
   await d.reload();
-  await dmReady(d);
-  await openConversation(d, conversation);
+  await dmReady(d, LIVE);
+  await openConversation(d, conversation, LIVE);
   await shows(d, LEGACY);
   await shows(d, 'Hi Dora');
   dora.device.assertClean();
@@ -278,12 +246,12 @@ test('a group of three: everyone reads everyone', { skip }, async () => {
   const a = people.Alice.device.page;
   const b = people.Bob.device.page;
   const c = carol.device.page;
-  const group = await startConversation(a, [people.Bob.username, carol.username], 'Trio');
+  const group = await startConversation(a, [people.Bob.username, carol.username], { groupName: 'Trio', timeout: LIVE });
   await send(a, 'Hello trio from Alice');
-  await openConversation(c, group);
+  await openConversation(c, group, LIVE);
   await shows(c, 'Hello trio from Alice');
   await send(c, 'Carol here');
-  await openConversation(b, group);
+  await openConversation(b, group, LIVE);
   await shows(b, 'Hello trio from Alice');
   await shows(b, 'Carol here');
   await shows(a, 'Carol here');
@@ -294,8 +262,8 @@ test('a group of three: everyone reads everyone', { skip }, async () => {
 test('safety numbers are the same on both sides and the scannable codes match', { skip }, async () => {
   const a = people.Alice.device.page;
   const b = people.Bob.device.page;
-  await openConversation(a, people.conversation);
-  await openConversation(b, people.conversation);
+  await openConversation(a, people.conversation, LIVE);
+  await openConversation(b, people.conversation, LIVE);
   const numbers = [];
   const codes = [];
   for (const page of [a, b]) {
@@ -344,7 +312,7 @@ test('after Bob resets his keys, Alice sees the key-change warning and the verif
     });
   });
   await b.goto(BASE_URL + '/');
-  await dmReady(b);
+  await dmReady(b, LIVE);
   await a.getByTestId('dm-key-changed').waitFor({ timeout: LIVE });
   await a.getByTestId('dm-safety-open').click();
   await a.getByTestId('dm-mark-verified').waitFor({ timeout: LIVE });
@@ -352,7 +320,7 @@ test('after Bob resets his keys, Alice sees the key-change warning and the verif
 
   // Messages flow again with the new keys.
   await send(a, 'Still there, Bob?');
-  await openConversation(b, people.conversation);
+  await openConversation(b, people.conversation, LIVE);
   await shows(b, 'Still there, Bob?');
 });
 
@@ -363,11 +331,11 @@ test("a second device of Alice receives the conversation from the moment it was 
   await page.getByLabel('Username').fill(people.Alice.username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log In' }).click();
-  await dmReady(page);
+  await dmReady(page, LIVE);
 
   const b = people.Bob.device.page;
   await send(b, 'For both of your devices');
-  await openConversation(page, people.conversation);
+  await openConversation(page, people.conversation, LIVE);
   await shows(page, 'For both of your devices');
   await shows(people.Alice.device.page, 'For both of your devices');
   // What was sent before this device existed was never encrypted for it.
@@ -392,7 +360,7 @@ test("a second device of Alice receives the conversation from the moment it was 
 test("Bob sees one safety number per device of Alice's, is warned about the new one, and verifies it by scanning its code", { skip }, async () => {
   const b = people.Bob.device.page;
   const a2 = people.AliceSecond.page;
-  await openConversation(b, people.conversation);
+  await openConversation(b, people.conversation, LIVE);
   await b.getByTestId('dm-key-changed').waitFor({ timeout: LIVE });
   await b.getByTestId('dm-safety-open').click();
   const entries = b.getByTestId('dm-safety-device');
@@ -408,7 +376,7 @@ test("Bob sees one safety number per device of Alice's, is warned about the new 
   assert.notEqual(bobSees, (await entry(Math.min(...ids)).getByTestId('dm-safety-number').textContent()).trim());
 
   // Alice's second device shows its code for Bob; Bob's camera looks at it.
-  await openConversation(a2, people.conversation);
+  await openConversation(a2, people.conversation, LIVE);
   await a2.getByTestId('dm-safety-open').click();
   const aliceSees = (await a2.getByTestId('dm-safety-number').textContent({ timeout: LIVE })).trim();
   assert.equal(aliceSees, bobSees);

@@ -3,8 +3,7 @@
 // uploading. Runs against BASE_URL (the real stack; skipped on the mock, which has no uploads).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
-import { apiCall, BASE_URL, launch, newDevice, register, screenshot, until } from './browser.mjs';
+import { apiCall, BASE_URL, launch, newDevice, png, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -15,39 +14,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** A real PNG (RGB, a diagonal gradient) that a browser decodes. */
-function png(width, height) {
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'ascii');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) {
-      row[1 + x * 3] = (x * 255) / width;
-      row[2 + x * 3] = (y * 255) / height;
-      row[3 + x * 3] = 180;
-    }
-    rows.push(row);
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const list = (page) => page.getByRole('list', { name: 'Messages in #general' });
 const composer = (page) => page.getByRole('textbox', { name: 'Message #general' });
@@ -85,7 +51,7 @@ test('a picture uploaded by one member shows inline for the other, a file as a c
 
   // A picture (claimed by the client to be something else) and a text file, then send.
   await a.locator('[data-testid="file-input"]').setInputFiles([
-    { name: 'sunset.png', mimeType: 'application/octet-stream', buffer: png(640, 360) },
+    { name: 'sunset.png', mimeType: 'application/octet-stream', buffer: png(640, 360, 180) },
     { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Bring snacks.\n') },
   ]);
   const tray = a.getByRole('list', { name: 'Files to send' });

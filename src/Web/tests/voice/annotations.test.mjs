@@ -5,32 +5,13 @@
 // annotation the hub carried was ciphertext.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launchMediaBrowser, until, voiceChunkUrl } from './rtc.mjs';
+import { apiCall, launchMediaBrowser, openAppPage, registerUser, until } from './rtc.mjs';
 
-const password = 'correct horse battery staple';
 let browser;
 let guildId;
 let channelId;
 let sharer;
 let viewer;
-
-async function apiCall(path, { token, method = 'POST', body } = {}) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function newUser(name) {
-  const username = `a_${name}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-  await apiCall('/api/auth/register', { body: { username, password, displayName: name } });
-  const auth = await apiCall('/api/auth/login', { body: { username, password } });
-  return { name, auth, id: auth.user.id };
-}
 
 /**
  * Records the SignalR JSON frames (record separator 0x1e) of the page's WebSockets, both ways, as
@@ -62,29 +43,7 @@ function recordHub(page) {
 const hubLog = (u) => u.hub;
 
 async function openPage(u, viewport) {
-  const context = await browser.newContext({ viewport });
-  const now = Date.now();
-  const stored = {
-    accessToken: u.auth.accessToken,
-    refreshToken: u.auth.refreshToken,
-    accessExpiresAt: now + u.auth.expiresIn * 1000,
-    accessLifetime: u.auth.expiresIn * 1000,
-    refreshExpiresAt: new Date(u.auth.refreshExpiresAt).getTime(),
-    sessionId: u.auth.sessionId,
-    user: u.auth.user,
-  };
-  await context.addInitScript((s) => localStorage.setItem('lescopains.session', JSON.stringify(s)), stored);
-  const page = await context.newPage();
-  u.hub = recordHub(page);
-  page.setDefaultTimeout(90_000);
-  u.errors = [];
-  page.on('pageerror', (e) => u.errors.push(e.message));
-  u.context = context;
-  u.page = page;
-  await page.goto(`${BASE_URL}/channels/${guildId}/${channelId}`);
-  await page.evaluate(async (url) => {
-    window.__voice = await import(url);
-  }, voiceChunkUrl());
+  await openAppPage(browser, u, `/channels/${guildId}/${channelId}`, { viewport, onPage: (page) => (u.hub = recordHub(page)) });
 }
 
 /** Runs `fn(session, arg)` in the page against its current voice session. */
@@ -158,8 +117,8 @@ async function drawOn(page, figure, path) {
 
 before(async () => {
   browser = await launchMediaBrowser();
-  sharer = await newUser('Sharer');
-  viewer = await newUser('Viewer');
+  sharer = await registerUser('Sharer', 'a');
+  viewer = await registerUser('Viewer', 'a');
   const guild = await apiCall('/api/guilds', { token: sharer.auth.accessToken, body: { name: 'Annotations' } });
   guildId = guild.id;
   const channel = await apiCall(`/api/guilds/${guildId}/channels`, { token: sharer.auth.accessToken, body: { name: 'Review', type: 'voice' } });

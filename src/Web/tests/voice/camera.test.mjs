@@ -5,87 +5,19 @@
 // viewer's tile size picks the layer it receives.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launchMediaBrowser, until, voiceChunkUrl } from './rtc.mjs';
+import { apiCall, launchMediaBrowser, openAppPage, registerUser, until } from './rtc.mjs';
 
-const password = 'correct horse battery staple';
 let browser;
 const users = [];
 let guildId;
 let voiceChannelId;
 let textChannelId;
 
-async function apiCall(path, { token, method = 'POST', body } = {}) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  }
-  return text ? JSON.parse(text) : null;
-}
-
-async function newUser(name) {
-  const username = `c_${name}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-  await apiCall('/api/auth/register', { body: { username, password, displayName: name } });
-  const auth = await apiCall('/api/auth/login', { body: { username, password } });
-  return { name, auth, id: auth.user.id };
-}
-
 async function openPage(u) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const now = Date.now();
-  const stored = {
-    accessToken: u.auth.accessToken,
-    refreshToken: u.auth.refreshToken,
-    accessExpiresAt: now + u.auth.expiresIn * 1000,
-    accessLifetime: u.auth.expiresIn * 1000,
-    refreshExpiresAt: new Date(u.auth.refreshExpiresAt).getTime(),
-    sessionId: u.auth.sessionId,
-    user: u.auth.user,
-  };
-  await context.addInitScript((s) => localStorage.setItem('lescopains.session', JSON.stringify(s)), stored);
-  await context.exposeBinding('__relayKey', (_src, msg) => {
-    for (const other of users) {
-      if (msg.recipients.includes(other.id) && other.page) {
-        void other.page
-          .evaluate((m) => window.__deliverKey?.(m), { fromUserId: u.id, roomId: msg.roomId, kid: msg.kid, key: msg.key })
-          .catch(() => {});
-      }
-    }
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(90_000);
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  Object.assign(u, { context, page, errors });
   // Open a text channel first and install the test's key relay before the voice view mounts: the
   // view would otherwise start this browser's Signal device (key generation on the main thread,
   // minutes on a starved machine) for the app's own key exchange, which these tests do not use.
-  await page.goto(`${BASE_URL}/channels/${guildId}/${textChannelId}`);
-  await page.evaluate(async (url) => {
-    const v = await import(url);
-    const listeners = new Set();
-    window.__deliverKey = (m) => {
-      for (const fn of listeners) fn({ ...m, key: new Uint8Array(m.key) });
-    };
-    window.__voice = v;
-    v.registerMediaKeyExchange(async () => ({
-      name: 'test relay',
-      async sendKey(roomId, recipients, kid, key) {
-        await window.__relayKey({ roomId, recipients: recipients.map((r) => r.userId), kid, key: Array.from(key) });
-      },
-      onKey(fn) {
-        listeners.add(fn);
-        return () => listeners.delete(fn);
-      },
-      async verification() {
-        return 'unknown';
-      },
-    }));
-  }, voiceChunkUrl());
+  const page = await openAppPage(browser, u, `/channels/${guildId}/${textChannelId}`, { relay: { users } });
   await page.getByRole('link', { name: 'Studio (voice channel)' }).click();
 }
 
@@ -107,7 +39,7 @@ before(async () => {
   // A 10 fps fake camera: three VP8 layers from 720p stay affordable on a shared 2-core machine.
   browser = await launchMediaBrowser(['--use-fake-device-for-media-stream=fps=10']);
   for (const n of ['Alice', 'Bob']) {
-    users.push(await newUser(n));
+    users.push(await registerUser(n, 'c'));
   }
   const [owner, bob] = users;
   const guild = await apiCall('/api/guilds', { token: owner.auth.accessToken, body: { name: 'Camera copains' } });

@@ -40,6 +40,110 @@ export function voiceChunkUrl() {
   return `/${entry.file}`;
 }
 
+export const PASSWORD = 'correct horse battery staple';
+
+/** A JSON call to the Api; throws on an error status. */
+export async function apiCall(path, { token, method = 'POST', body } = {}) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+/** Registers and signs in a new user `name`; `prefix` tells in the username which test made it. */
+export async function registerUser(name, prefix) {
+  const username = `${prefix}_${name}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+  await apiCall('/api/auth/register', { body: { username, password: PASSWORD, displayName: name } });
+  const auth = await apiCall('/api/auth/login', { body: { username, password: PASSWORD } });
+  return { name, auth, id: auth.user.id };
+}
+
+/**
+ * Opens the app at `path` for user `u` (from registerUser) in a new context of `browser`, signed in
+ * through the stored session, and imports the voice chunk into `window.__voice`. Sets `u.context`,
+ * `u.page` and `u.errors` (the page's uncaught errors) before the page loads; returns the page.
+ *
+ * Options:
+ * - `viewport`: the window's size.
+ * - `initScript`: a function run in every document before the app's code.
+ * - `onPage(page)`: called with the new page before it loads anything (to attach listeners).
+ * - `relay: { users, onKey }`: registers the test's media key exchange instead of the app's (only
+ *   these tests have it, nothing ships it): each key the page sends goes through the test process to
+ *   the pages of its recipients among `users` (their `page` set); `onKey(msg)` sees each first.
+ */
+export async function openAppPage(browser, u, path, { viewport = { width: 1280, height: 800 }, initScript, onPage, relay } = {}) {
+  const context = await browser.newContext({ viewport });
+  const now = Date.now();
+  const stored = {
+    accessToken: u.auth.accessToken,
+    refreshToken: u.auth.refreshToken,
+    accessExpiresAt: now + u.auth.expiresIn * 1000,
+    accessLifetime: u.auth.expiresIn * 1000,
+    refreshExpiresAt: new Date(u.auth.refreshExpiresAt).getTime(),
+    sessionId: u.auth.sessionId,
+    user: u.auth.user,
+  };
+  await context.addInitScript((s) => localStorage.setItem('lescopains.session', JSON.stringify(s)), stored);
+  if (initScript) {
+    await context.addInitScript(initScript);
+  }
+  // Test key relay, page → test process → the recipients' pages.
+  if (relay) {
+    await context.exposeBinding('__relayKey', (_src, msg) => {
+      relay.onKey?.(msg);
+      for (const other of relay.users) {
+        if (msg.recipients.includes(other.id) && other.page) {
+          void other.page
+            .evaluate((m) => window.__deliverKey?.(m), { fromUserId: u.id, roomId: msg.roomId, kid: msg.kid, key: msg.key })
+            .catch(() => {});
+        }
+      }
+    });
+  }
+  const page = await context.newPage();
+  onPage?.(page);
+  // Generous: the whole stack and several browsers share two cores with whatever else runs.
+  page.setDefaultTimeout(90_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  Object.assign(u, { context, page, errors });
+  await page.goto(`${BASE_URL}${path}`);
+  if (!relay) {
+    await page.evaluate(async (url) => {
+      window.__voice = await import(url);
+    }, voiceChunkUrl());
+    return page;
+  }
+  await page.evaluate(async (url) => {
+    const v = await import(url);
+    const listeners = new Set();
+    window.__deliverKey = (m) => {
+      for (const fn of listeners) fn({ ...m, key: new Uint8Array(m.key) });
+    };
+    window.__voice = v;
+    v.registerMediaKeyExchange(async () => ({
+      name: 'test relay',
+      async sendKey(roomId, recipients, kid, key) {
+        await window.__relayKey({ roomId, recipients: recipients.map((r) => r.userId), kid, key: Array.from(key) });
+      },
+      onKey(fn) {
+        listeners.add(fn);
+        return () => listeners.delete(fn);
+      },
+      async verification() {
+        return 'unknown';
+      },
+    }));
+  }, voiceChunkUrl());
+  return page;
+}
+
 /** A page on the app's origin with the voice chunk loaded and a FrameCrypto ready. */
 export async function mediaPage(browser) {
   const context = await browser.newContext({ viewport: { width: 800, height: 600 } });

@@ -5,9 +5,8 @@
 // direct messages, relayed by the hub as voice:key) with nothing of the test in between.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launchMediaBrowser, until, voiceChunkUrl } from './rtc.mjs';
+import { apiCall, launchMediaBrowser, openAppPage, registerUser, until } from './rtc.mjs';
 
-const password = 'correct horse battery staple';
 let browser;
 const users = [];
 let guildId;
@@ -15,98 +14,24 @@ let voiceChannelId;
 /** Every key the pages sent: {from, to: [userIds], kid}. */
 const keyLog = [];
 
-async function apiCall(path, { token, method = 'POST', body } = {}) {
-  const res = await fetch(`${BASE_URL}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  }
-  return text ? JSON.parse(text) : null;
-}
-
-async function newUser(name) {
-  const username = `v_${name}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-  await apiCall('/api/auth/register', { body: { username, password, displayName: name } });
-  const auth = await apiCall('/api/auth/login', { body: { username, password } });
-  return { name, auth, id: auth.user.id };
-}
-
-async function openPage(u, { relay = true } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const now = Date.now();
-  const stored = {
-    accessToken: u.auth.accessToken,
-    refreshToken: u.auth.refreshToken,
-    accessExpiresAt: now + u.auth.expiresIn * 1000,
-    accessLifetime: u.auth.expiresIn * 1000,
-    refreshExpiresAt: new Date(u.auth.refreshExpiresAt).getTime(),
-    sessionId: u.auth.sessionId,
-    user: u.auth.user,
-  };
-  await context.addInitScript((s) => localStorage.setItem('lescopains.session', JSON.stringify(s)), stored);
-  // Keeps the hub's WebSockets reachable, so a test can drop the connection as a network blip would.
-  await context.addInitScript(() => {
-    const Native = window.WebSocket;
-    window.__hubSockets = [];
-    window.WebSocket = class extends Native {
-      constructor(url, protocols) {
-        super(url, protocols);
-        if (String(url).includes('/hubs/gateway')) window.__hubSockets.push(this);
-      }
-    };
-  });
-  // Test key relay, page → test process.
-  if (relay) await context.exposeBinding('__relayKey', (_src, msg) => {
-    keyLog.push({ from: u.id, to: msg.recipients, kid: msg.kid });
-    for (const other of users) {
-      if (msg.recipients.includes(other.id) && other.page) {
-        void other.page
-          .evaluate((m) => window.__deliverKey?.(m), { fromUserId: u.id, roomId: msg.roomId, kid: msg.kid, key: msg.key })
-          .catch(() => {});
-      }
+/** Keeps the hub's WebSockets reachable, so a test can drop the connection as a network blip would. */
+function keepHubSockets() {
+  const Native = window.WebSocket;
+  window.__hubSockets = [];
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      if (String(url).includes('/hubs/gateway')) window.__hubSockets.push(this);
     }
+  };
+}
+
+/** Opens `u`'s page in the voice channel (or `u.channelId`), by default with the test key relay. */
+function openPage(u, { relay = true } = {}) {
+  return openAppPage(browser, u, `/channels/${guildId}/${u.channelId ?? voiceChannelId}`, {
+    initScript: keepHubSockets,
+    relay: relay ? { users, onKey: (msg) => keyLog.push({ from: u.id, to: msg.recipients, kid: msg.kid }) } : null,
   });
-  const page = await context.newPage();
-  // Generous: the whole stack and three browsers share two cores with whatever else runs.
-  page.setDefaultTimeout(90_000);
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  u.context = context;
-  u.page = page;
-  u.errors = errors;
-  await page.goto(`${BASE_URL}/channels/${guildId}/${u.channelId ?? voiceChannelId}`);
-  if (!relay) {
-    await page.evaluate(async (url) => {
-      window.__voice = await import(url);
-    }, voiceChunkUrl());
-    return page;
-  }
-  await page.evaluate(async (url) => {
-    const v = await import(url);
-    const listeners = new Set();
-    window.__deliverKey = (m) => {
-      for (const fn of listeners) fn({ ...m, key: new Uint8Array(m.key) });
-    };
-    window.__voice = v;
-    v.registerMediaKeyExchange(async () => ({
-      name: 'test relay',
-      async sendKey(roomId, recipients, kid, key) {
-        await window.__relayKey({ roomId, recipients: recipients.map((r) => r.userId), kid, key: Array.from(key) });
-      },
-      onKey(fn) {
-        listeners.add(fn);
-        return () => listeners.delete(fn);
-      },
-      async verification() {
-        return 'unknown';
-      },
-    }));
-  }, voiceChunkUrl());
-  return page;
 }
 
 /** The page's voice session counters (FrameCrypto worker + getStats). */
@@ -141,7 +66,7 @@ async function describeVoice(u) {
 before(async () => {
   browser = await launchMediaBrowser();
   for (const n of ['Alice', 'Bob', 'Carol']) {
-    users.push(await newUser(n));
+    users.push(await registerUser(n, 'v'));
   }
   const [owner, ...rest] = users;
   const guild = await apiCall('/api/guilds', { token: owner.auth.accessToken, body: { name: 'Voice copains' } });
@@ -303,7 +228,7 @@ test('with the app’s own Signal key exchange, two members who join through the
   const owner = users[0];
   const channel = await apiCall(`/api/guilds/${guildId}/channels`, { token: owner.auth.accessToken, body: { name: 'Signal room', type: 'voice' } });
   const invite = await apiCall(`/api/guilds/${guildId}/invites`, { token: owner.auth.accessToken, body: { channelId: channel.id } });
-  const pair = [await newUser('Dave'), await newUser('Erin')];
+  const pair = [await registerUser('Dave', 'v'), await registerUser('Erin', 'v')];
   for (const u of pair) {
     await apiCall(`/api/invites/${invite.code}`, { token: u.auth.accessToken });
     u.channelId = channel.id;
