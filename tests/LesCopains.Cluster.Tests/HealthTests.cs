@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using LesCopains.Testing;
 
@@ -40,6 +41,56 @@ public sealed class HealthTests
 
         Assert.False(api.Process.HasExited);
         Assert.False(silo.Process.HasExited);
+    }
+
+    [Fact]
+    public async Task A_send_during_a_PostgreSQL_outage_fails_and_its_retry_with_the_same_nonce_is_stored_once_it_is_back()
+    {
+        await using var postgres = await PrivatePostgres.StartAsync();
+        await using var cluster = new ProcessCluster(await CreateDatabaseAsync(postgres));
+        var silo = cluster.StartSilo();
+        await silo.Process.WaitForHealthyAsync(silo.HealthUrl, TimeSpan.FromSeconds(90));
+        var api = cluster.StartApi();
+        await api.Process.WaitForHealthyAsync(new Uri(api.BaseAddress, "/health").ToString(), TimeSpan.FromSeconds(90));
+        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var token = await Http.RegisterAndLoginAsync(http, "outage_" + Guid.NewGuid().ToString("N")[..8]);
+        using var created = await http.SendAsync(Http.Authorized(HttpMethod.Post, "/api/guilds", token, new { name = "Outage" }));
+        created.EnsureSuccessStatusCode();
+        var guild = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var channelId = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetString();
+        Task<HttpResponseMessage> SendAsync(string content, string nonce) =>
+            http.SendAsync(Http.Authorized(HttpMethod.Post, "/api/messages", token, new { channelId, content, nonce }));
+
+        // The group-commit writer keeps its connection open between batches.
+        using (var first = await SendAsync("before", "n-before"))
+        {
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        }
+
+        await postgres.StopServerAsync();
+        using (var failed = await SendAsync("during", "n-during"))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            var error = (await failed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+            Assert.Equal("internal_error", error.GetProperty("code").GetString());
+            Assert.Contains("same nonce", error.GetProperty("message").GetString());
+        }
+
+        // Back: the writer opens a new connection, and the retried nonce is stored exactly once.
+        await postgres.StartServerAsync();
+        using var stored = await Poll.UntilAsync(() => SendAsync("during", "n-during"), r => r.StatusCode == HttpStatusCode.Created, TimeSpan.FromSeconds(60), "the retried send to be stored");
+        using (var again = await SendAsync("during", "n-during"))
+        {
+            Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+            Assert.Equal(
+                (await stored.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString(),
+                (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        }
+
+        using var history = await http.SendAsync(Http.Authorized(HttpMethod.Get, $"/api/channels/{channelId}/messages?limit=10", token));
+        history.EnsureSuccessStatusCode();
+        var contents = (await history.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString()).ToList();
+        Assert.Equal(["before", "during"], contents);
     }
 
     private static async Task<string> CreateDatabaseAsync(PrivatePostgres postgres)

@@ -43,6 +43,12 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         return done.Task;
     }
 
+    /// <summary>
+    /// The writer's own connection, kept open between batches (one batch is in flight at a time):
+    /// no pool rent and return per commit. Dropped after a failure and opened again for the next batch.
+    /// </summary>
+    private NpgsqlConnection? connection;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(MaxBatch);
@@ -55,7 +61,8 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
 
             try
             {
-                var inserted = await InsertAsync(batch, stoppingToken);
+                connection ??= await dataSource.OpenConnectionAsync(stoppingToken);
+                var inserted = await InsertAsync(connection, batch, stoppingToken);
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetResult(inserted.Contains(pending.Row.Id) ? Outcome.Inserted : Outcome.DuplicateNonce);
@@ -64,6 +71,7 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException or InvalidOperationException)
             {
                 LogBatchFailed(ex, batch.Count);
+                await DropConnectionAsync();
                 foreach (var pending in batch)
                 {
                     pending.Done.TrySetException(new DomainException(ErrorCodes.Internal, "The message could not be stored; retry with the same nonce."));
@@ -74,10 +82,25 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         }
     }
 
-    private async Task<HashSet<Guid>> InsertAsync(List<Pending> batch, CancellationToken cancellationToken)
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await DropConnectionAsync();
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (connection is { } c)
+        {
+            connection = null;
+            await c.DisposeAsync();
+        }
+    }
+
+    private static async Task<HashSet<Guid>> InsertAsync(NpgsqlConnection connection, List<Pending> batch, CancellationToken cancellationToken)
     {
         var rows = batch.Select(p => p.Row).ToList();
-        await using var command = dataSource.CreateCommand(
+        await using var command = new NpgsqlCommand(
             """
             WITH inserted AS (
                 INSERT INTO messages (id, channel_id, guild_id, seq, author_id, content, nonce, reply_to, created_at, has_attachments, mention_ids, mention_role_ids, mention_everyone, mention_here, mention_here_ids)
@@ -92,7 +115,7 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
                  WHERE a.id = x.id AND a.message_id IS NULL AND x.message_id IN (SELECT id FROM inserted)
                 RETURNING a.id)
             SELECT id FROM inserted
-            """);
+            """, connection);
         command.Parameters.AddWithValue(rows.Select(r => r.Id).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.ChannelId).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.GuildId).ToArray());
