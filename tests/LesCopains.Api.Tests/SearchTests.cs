@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using LesCopains.Grains.Guilds;
 using LesCopains.Testing;
 
@@ -95,6 +96,24 @@ public sealed class SearchTests(InProcessCluster cluster)
 
         Assert.Equal([m2.Id], await Ids($"q={word}&has=attachment"));
         Assert.Equal([m2.Id], await Ids("has=attachment&channel=" + guild.General.Id));
+    }
+
+    [Fact]
+    public async Task Search_results_carry_mentions_and_attachments_as_history_does()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "own");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        var word = Word();
+        var file = await UploadSweepTests.UploadAsync(owner, guild.General.Id, "search me"u8.ToArray());
+        var sent = await owner.ExpectAsync<JsonElement>(
+            HttpMethod.Post, $"/api/channels/{guild.General.Id}/messages", new { content = $"{word} for <@{member.Id}>", attachments = new[] { file } }, HttpStatusCode.Created);
+
+        var hit = (await member.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guild.Id}/messages/search?q={word}")).GetProperty("results")[0].GetProperty("message");
+        Assert.Equal(sent.GetProperty("id").GetGuid(), hit.GetProperty("id").GetGuid());
+        Assert.Equal([member.Id], hit.GetProperty("mentions").EnumerateArray().Select(x => x.GetGuid()));
+        Assert.Equal([file], hit.GetProperty("attachments").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()));
+        Assert.Equal(sent.GetProperty("attachments")[0].GetProperty("url").GetString(), hit.GetProperty("attachments")[0].GetProperty("url").GetString());
     }
 
     [Theory]

@@ -485,7 +485,8 @@ public sealed class UploadSweepTests(UploadsCluster cluster)
         return bytes;
     }
 
-    private static async Task<Guid> UploadAsync(GuildClient user, Guid channelId, byte[] bytes)
+    /// <summary>Uploads <paramref name="bytes"/> as a pending file of <paramref name="user"/>; its id.</summary>
+    internal static async Task<Guid> UploadAsync(GuildClient user, Guid channelId, byte[] bytes)
     {
         using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", "f.bin" } };
         using var response = await user.Http.PostAsync($"/api/channels/{channelId}/attachments", form);

@@ -76,6 +76,14 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         return await ReadAsync(command);
     }
 
+    /// <summary>The live messages among <paramref name="messageIds"/>, whatever their channel (callers checked access), in id order.</summary>
+    public async Task<IReadOnlyList<MessageDto>> GetByIdsAsync(IReadOnlyList<Guid> messageIds)
+    {
+        await using var command = dataSource.CreateCommand($"{Select} WHERE m.id = ANY($1) AND m.deleted_at IS NULL ORDER BY m.id");
+        command.Parameters.AddWithValue(messageIds.ToArray());
+        return await ReadAsync(command);
+    }
+
     public async Task<MessageDto?> FindByNonceAsync(Guid channelId, Guid authorId, string nonce)
     {
         await using var command = dataSource.CreateCommand($"{Select} WHERE m.channel_id = $1 AND m.author_id = $2 AND m.nonce = $3");

@@ -7,9 +7,10 @@ namespace LesCopains.Grains.Channels;
 /// <summary>
 /// Full-text search over <c>messages</c>. The text condition is written exactly as the index
 /// <c>ix_messages_search</c> (0004) is defined — <c>to_tsvector('simple', content)</c> with
-/// <c>deleted_at IS NULL</c> — so PostgreSQL can answer it from that GIN index.
+/// <c>deleted_at IS NULL</c> — so PostgreSQL can answer it from that GIN index. The matching
+/// messages are then read like history (<see cref="MessageStore"/>: mentions, attachments).
 /// </summary>
-public sealed class SearchStore(NpgsqlDataSource dataSource)
+public sealed class SearchStore(NpgsqlDataSource dataSource, MessageStore messages)
 {
     /// <summary>Runs one search over <paramref name="channelIds"/> (already filtered to what the caller may read).</summary>
     public async Task<(int Total, bool Capped, List<(MessageDto Message, string? Highlight)> Page)> SearchAsync(
@@ -69,13 +70,12 @@ public sealed class SearchStore(NpgsqlDataSource dataSource)
             ? "NULL::text"
             : $"ts_headline('simple', h.content, websearch_to_tsquery('simple', {textParameter}), 'StartSel={SearchRules.MarkStart}, StopSel={SearchRules.MarkEnd}, HighlightAll=true')";
 
-        // The page first (ids only, newest first), then authors and highlights for those rows only.
+        // The page first (ids only, newest first) with highlights for those rows only, then the
+        // messages themselves as history reads them.
         var sql =
             $"""
-            SELECT h.id, h.guild_id, h.channel_id, h.seq, h.author_id, a.username, a.display_name, h.content, h.nonce, h.reply_to,
-                   h.created_at, h.edited_at, {highlight}
-              FROM (SELECT m.* FROM messages m WHERE {where} ORDER BY m.id DESC LIMIT {limit} OFFSET {offset}) h
-              JOIN accounts a ON a.id = h.author_id
+            SELECT h.id, {highlight}
+              FROM (SELECT m.id, m.content FROM messages m WHERE {where} ORDER BY m.id DESC LIMIT {limit} OFFSET {offset}) h
              ORDER BY h.id DESC
             """;
         await using var command = dataSource.CreateCommand(sql);
@@ -86,24 +86,19 @@ public sealed class SearchStore(NpgsqlDataSource dataSource)
 
         command.Parameters.Add(new NpgsqlParameter { Value = query.Limit });
         command.Parameters.Add(new NpgsqlParameter { Value = query.Offset });
-        var page = new List<(MessageDto, string?)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        var hits = new List<(Guid Id, string? Highlight)>();
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            page.Add((new MessageDto(
-                reader.GetGuid(0),
-                reader.GetGuid(1),
-                reader.GetGuid(2),
-                reader.GetInt64(3),
-                new MessageAuthorDto(reader.GetGuid(4), reader.GetString(5), reader.GetString(6)),
-                reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetGuid(9),
-                reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)),
-                reader.IsDBNull(12) ? null : reader.GetString(12)));
+            while (await reader.ReadAsync())
+            {
+                hits.Add((reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
         }
 
+        var byId = hits.Count == 0 ? [] : (await messages.GetByIdsAsync(hits.Select(h => h.Id).ToList())).ToDictionary(m => m.Id);
+
+        // A message deleted between the two reads is left out.
+        var page = hits.Where(h => byId.ContainsKey(h.Id)).Select(h => (byId[h.Id], h.Highlight)).ToList();
         return (Math.Min(total, SearchRules.CountCap), total > SearchRules.CountCap, page);
     }
 
