@@ -13,11 +13,8 @@ public sealed class HealthTests
     {
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var cluster = new ProcessCluster(await CreateDatabaseAsync(postgres));
-        var silo = cluster.StartSilo();
-        await silo.Process.WaitForHealthyAsync(silo.HealthUrl, TimeSpan.FromSeconds(90));
-        var api = cluster.StartApi();
+        var (silo, api) = await StartHealthyAsync(cluster);
         var apiHealth = new Uri(api.BaseAddress, "/health").ToString();
-        await api.Process.WaitForHealthyAsync(apiHealth, TimeSpan.FromSeconds(90));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
 
         var ok = JsonDocument.Parse(await http.GetStringAsync(apiHealth)).RootElement;
@@ -48,10 +45,7 @@ public sealed class HealthTests
     {
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var cluster = new ProcessCluster(await CreateDatabaseAsync(postgres));
-        var silo = cluster.StartSilo();
-        await silo.Process.WaitForHealthyAsync(silo.HealthUrl, TimeSpan.FromSeconds(90));
-        var api = cluster.StartApi();
-        await api.Process.WaitForHealthyAsync(new Uri(api.BaseAddress, "/health").ToString(), TimeSpan.FromSeconds(90));
+        var (_, api) = await StartHealthyAsync(cluster);
         using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var token = await Http.RegisterAndLoginAsync(http, "outage_" + Guid.NewGuid().ToString("N")[..8]);
         using var created = await http.SendAsync(Http.Authorized(HttpMethod.Post, "/api/guilds", token, new { name = "Outage" }));
@@ -99,6 +93,16 @@ public sealed class HealthTests
         history.EnsureSuccessStatusCode();
         var contents = (await history.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString()).ToList();
         Assert.Equal(["before", "during"], contents);
+    }
+
+    /// <summary>One silo, then one Api, each once its /health answers.</summary>
+    private static async Task<(ProcessCluster.SiloProcess Silo, ProcessCluster.ApiProcess Api)> StartHealthyAsync(ProcessCluster cluster)
+    {
+        var silo = cluster.StartSilo();
+        await silo.Process.WaitForHealthyAsync(silo.HealthUrl, TimeSpan.FromSeconds(90));
+        var api = cluster.StartApi();
+        await api.Process.WaitForHealthyAsync(new Uri(api.BaseAddress, "/health").ToString(), TimeSpan.FromSeconds(90));
+        return (silo, api);
     }
 
     private static async Task<string> CreateDatabaseAsync(PrivatePostgres postgres)
