@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Configuration;
+using StackExchange.Redis;
 
 namespace LesCopains.Api;
 
@@ -45,7 +46,8 @@ public static class ApiApplication
         });
         services.AddHealthChecks().AddOrleansCheck<OrleansClientHealthCheck>();
         services.AddLesCopainsAuth();
-        services.AddSingleton<RateLimiter>();
+        services.AddSingleton(sp => new RateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), settings.ClusterId, TimeProvider.System));
+        services.AddSingleton<GrainReferences>();
         services.AddSingleton<HubRateLimitFilter>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());

@@ -1,4 +1,5 @@
 using LesCopains.Api.Auth;
+using LesCopains.Api.Infrastructure;
 using LesCopains.Grains.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -10,7 +11,7 @@ namespace LesCopains.Api.Hubs;
 /// forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
-public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GuildGateway guilds, DmGateway dms) : Hub
+public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms) : Hub
 {
     public static string SessionGroup(Guid sessionId) => "session:" + sessionId.ToString("N");
 
@@ -72,7 +73,7 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
     /// <summary>Sends a message; completes once it is committed (the acknowledgement).</summary>
     public async Task<LesCopains.Grains.Channels.MessageDto> SendMessage(SendMessageRequest request)
     {
-        var channel = cluster.GetGrain<LesCopains.Grains.Channels.IChannelGrain>(request.ChannelId);
+        var channel = grains.Get<LesCopains.Grains.Channels.IChannelGrain>(request.ChannelId);
         return request.Attachments is { Count: > 0 } attachments
             ? await channel.SendMessageWithAttachments(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, attachments)
             : await channel.SendMessage(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo);

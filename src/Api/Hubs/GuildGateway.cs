@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using LesCopains.Api.Infrastructure;
 using LesCopains.Grains.Guilds;
 using LesCopains.Grains.Users;
 using Microsoft.AspNetCore.SignalR;
@@ -16,6 +17,7 @@ namespace LesCopains.Api.Hubs;
 /// </summary>
 public sealed partial class GuildGateway(
     IClusterClient cluster,
+    GrainReferences grains,
     IHubContext<GatewayHub> hub,
     IConnectionMultiplexer redis,
     ApiSettings settings,
@@ -203,7 +205,7 @@ public sealed partial class GuildGateway(
         await entry.Gate.WaitAsync();
         try
         {
-            var grain = cluster.GetGrain<IGuildGrain>(evt.GuildId);
+            var grain = grains.Get<IGuildGrain>(evt.GuildId);
             var payload = JsonSerializer.Deserialize<JsonElement>(evt.PayloadJson);
             var now = time.GetUtcNow();
 

@@ -16,7 +16,7 @@ public sealed class HubRateLimitFilter(RateLimiter limiter, ApiSettings settings
         var user = invocationContext.Context.User;
         if (user?.Identity?.IsAuthenticated == true && !ThrottledByVoiceRoom(invocationContext))
         {
-            var decision = await limiter.HitAsync(UserRateLimitFilter.WriteBucket(user.UserId().ToString("N")), settings.RateLimits.PerUserPerMinute, settings.RateLimits.PerUserWindow);
+            var decision = await limiter.HitLeasedAsync(UserRateLimitFilter.WriteBucket(user.UserId().ToString("N")), settings.RateLimits.PerUserPerMinute, settings.RateLimits.PerUserWindow);
             if (!decision.Allowed)
             {
                 throw new HubException($"rate_limited: Too many requests; retry in {Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds))} s.");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace LesCopains.Api.Infrastructure;
@@ -5,9 +6,26 @@ namespace LesCopains.Api.Infrastructure;
 /// <summary>
 /// Fixed-window counters in Redis, so a budget holds across every Api node. One round trip per
 /// check (a Lua script: INCR, set the expiry on the first hit, return count and time left).
+/// The per-user budgets, checked on every hub call, use <see cref="HitLeasedAsync"/> instead:
+/// the node reserves tokens from the same counter in growing chunks and spends them locally.
 /// </summary>
-public sealed class RateLimiter(IConnectionMultiplexer redis, ApiSettings settings)
+public sealed class RateLimiter(IConnectionMultiplexer redis, string clusterId, TimeProvider time)
 {
+    /// <summary>The largest chunk a node reserves at once is this fraction of the budget (and at most <see cref="MaxChunk"/>).</summary>
+    private const int ChunkDivisor = 16;
+    private const int MaxChunk = 64;
+    private const int SweepAbove = 10_000;
+
+    /// <summary>Tokens this node reserved in Redis for a bucket's current window and has not spent yet.</summary>
+    private sealed class Lease
+    {
+        public long WindowEnds;
+        public int Left;
+        public int NextChunk = 1;
+    }
+
+    private readonly ConcurrentDictionary<string, Lease> leases = new();
+
     private static readonly LuaScript Script = LuaScript.Prepare(
         """
         local count = redis.call('INCRBY', @key, @cost)
@@ -22,7 +40,7 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, ApiSettings settin
     /// <summary>Counts one hit against <paramref name="bucket"/> and says whether it fits in <paramref name="limit"/>.</summary>
     public async Task<Decision> HitAsync(string bucket, int limit, TimeSpan window, int cost = 1)
     {
-        var key = $"lc:{settings.ClusterId}:rl:{bucket}";
+        var key = $"lc:{clusterId}:rl:{bucket}";
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
             Script, new { key = (RedisKey)key, cost, window = (long)window.TotalMilliseconds }))!;
         var count = (long)result[0];
@@ -30,10 +48,96 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, ApiSettings settin
         return new Decision(count <= limit, count, ttl);
     }
 
+    /// <summary>
+    /// Counts one hit like <see cref="HitAsync"/>, but from tokens this node reserved before when it
+    /// has some left in the current window: one Redis round trip per chunk instead of per hit.
+    /// The chunk doubles (1, 2, 4, …) while a window's hits keep coming, up to 1/16 of the budget.
+    /// The budget is never exceeded: every token spent was counted in Redis first, tokens are only
+    /// spent in the window that counted them, and a node gets only what is left of the budget. The
+    /// price is on the strict side: tokens reserved but unspent on one node are missing on another
+    /// until the window ends (at most one chunk per node).
+    /// </summary>
+    public async ValueTask<Decision> HitLeasedAsync(string bucket, int limit, TimeSpan window)
+    {
+        var lease = leases.GetOrAdd(bucket, _ => new Lease());
+        var asked = time.GetTimestamp();
+        int chunk;
+        lock (lease)
+        {
+            if (asked < lease.WindowEnds)
+            {
+                if (lease.Left > 0)
+                {
+                    lease.Left--;
+                    return new Decision(true, 0, TimeSpan.Zero);
+                }
+            }
+            else
+            {
+                lease.NextChunk = 1;
+            }
+
+            chunk = lease.NextChunk;
+            lease.NextChunk = Math.Min(Math.Clamp(limit / ChunkDivisor, 1, MaxChunk), chunk * 2);
+        }
+
+        var counted = await HitAsync(bucket, limit, window, chunk);
+        var granted = (int)Math.Clamp(limit - (counted.Count - chunk), 0, chunk);
+        if (granted == 0)
+        {
+            return counted with { Allowed = false };
+        }
+
+        // The window ends no earlier than this (the time left was read after the request left).
+        var windowEnds = asked + (long)(counted.RetryAfter.TotalSeconds * time.TimestampFrequency);
+        lock (lease)
+        {
+            if (asked < lease.WindowEnds)
+            {
+                // Another refill of this window landed meanwhile: pool the tokens, keep the earlier end.
+                lease.Left += granted - 1;
+                lease.WindowEnds = Math.Min(lease.WindowEnds, windowEnds);
+            }
+            else
+            {
+                lease.Left = granted - 1;
+                lease.WindowEnds = windowEnds;
+            }
+        }
+
+        if (leases.Count > SweepAbove)
+        {
+            Sweep(asked);
+        }
+
+        return counted with { Allowed = true };
+    }
+
+    private void Sweep(long now)
+    {
+        foreach (var (bucket, lease) in leases)
+        {
+            if (Volatile.Read(ref lease.WindowEnds) <= now)
+            {
+                leases.TryRemove(new KeyValuePair<string, Lease>(bucket, lease));
+            }
+        }
+    }
+
+    /// <summary>Throws <c>rate_limited</c> (429 with Retry-After) when a leased budget is spent.</summary>
+    public async Task EnforceLeasedAsync(string bucket, int limit, TimeSpan window)
+    {
+        var decision = await HitLeasedAsync(bucket, limit, window);
+        if (!decision.Allowed)
+        {
+            throw Limited(decision.RetryAfter);
+        }
+    }
+
     /// <summary>Reads a counter without counting (for "too many failures" checks).</summary>
     public async Task<Decision> PeekAsync(string bucket, int limit)
     {
-        var key = $"lc:{settings.ClusterId}:rl:{bucket}";
+        var key = $"lc:{clusterId}:rl:{bucket}";
         var db = redis.GetDatabase();
         var value = await db.StringGetAsync(key);
         var count = value.HasValue ? (long)value : 0;
@@ -42,7 +146,7 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, ApiSettings settin
     }
 
     public Task ResetAsync(string bucket) =>
-        redis.GetDatabase().KeyDeleteAsync($"lc:{settings.ClusterId}:rl:{bucket}");
+        redis.GetDatabase().KeyDeleteAsync($"lc:{clusterId}:rl:{bucket}");
 
     /// <summary>Throws <c>rate_limited</c> (429 with Retry-After) when over budget.</summary>
     public async Task EnforceAsync(string bucket, int limit, TimeSpan window)

@@ -17,8 +17,8 @@ public sealed class UserRateLimitFilter(RateLimiter limiter, ApiSettings setting
             var userId = user.UserId().ToString("N");
             var method = context.HttpContext.Request.Method;
             await (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
-                ? limiter.EnforceAsync(ReadBucket(userId), limits.ReadsPerUserPerMinute, limits.PerUserWindow)
-                : limiter.EnforceAsync(WriteBucket(userId), limits.PerUserPerMinute, limits.PerUserWindow));
+                ? limiter.EnforceLeasedAsync(ReadBucket(userId), limits.ReadsPerUserPerMinute, limits.PerUserWindow)
+                : limiter.EnforceLeasedAsync(WriteBucket(userId), limits.PerUserPerMinute, limits.PerUserWindow));
         }
 
         return await next(context);
