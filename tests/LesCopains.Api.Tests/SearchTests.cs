@@ -10,7 +10,7 @@ public sealed class SearchTests(InProcessCluster cluster)
 {
     public sealed record Author(Guid Id, string Username);
 
-    public sealed record Message(Guid Id, Guid ChannelId, Author Author, string Content, DateTimeOffset CreatedAt);
+    public sealed record Message(Guid Id, Guid ChannelId, Author Author, string Content, DateTimeOffset CreatedAt, IReadOnlyList<SocialRoutes.Reaction> Reactions);
 
     public sealed record Hit(Message Message, string? Highlight, Guid? ThreadParentId, string? ThreadName);
 
@@ -114,6 +114,36 @@ public sealed class SearchTests(InProcessCluster cluster)
         Assert.Equal([member.Id], hit.GetProperty("mentions").EnumerateArray().Select(x => x.GetGuid()));
         Assert.Equal([file], hit.GetProperty("attachments").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()));
         Assert.Equal(sent.GetProperty("attachments")[0].GetProperty("url").GetString(), hit.GetProperty("attachments")[0].GetProperty("url").GetString());
+    }
+
+    [Fact]
+    public async Task Search_results_carry_reactions_with_me_for_the_caller_as_history_does()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "own");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        var general = guild.General.Id;
+        var word = Word();
+        var plain = await ThreadTests.SendAsync(owner, general, $"{word} nobody reacts");
+        var reacted = await ThreadTests.SendAsync(owner, general, $"{word} in the channel");
+        var thread = await ThreadTests.CreateThreadAsync(owner, general, "side", null);
+        var threaded = await ThreadTests.SendAsync(owner, thread.Id, $"{word} in a thread");
+        await member.ReactAsync(general, reacted.Id, "👍");
+        await owner.ReactAsync(general, reacted.Id, "👍");
+        await member.ReactAsync(general, reacted.Id, "🎉");
+        await member.ReactAsync(thread.Id, threaded.Id, "🔥");
+
+        async Task<IReadOnlyList<SocialRoutes.Reaction>> ReactionsFound(GuildClient reader, Guid messageId) =>
+            (await SearchAsync(reader, guild.Id, $"q={word}")).Results.Single(h => h.Message.Id == messageId).Message.Reactions;
+
+        Assert.Equal([new("👍", 2, true), new("🎉", 1, true)], await ReactionsFound(member, reacted.Id));
+        Assert.Equal([new("👍", 2, true), new("🎉", 1, false)], await ReactionsFound(owner, reacted.Id));
+        Assert.Equal([new("🔥", 1, true)], await ReactionsFound(member, threaded.Id));
+        Assert.Equal([new("🔥", 1, false)], await ReactionsFound(owner, threaded.Id));
+        Assert.Empty(await ReactionsFound(member, plain.Id));
+
+        // The same lists history gives the same reader.
+        Assert.Equal((await owner.HistoryAsync(general)).Single(m => m.Id == reacted.Id).Reactions, await ReactionsFound(owner, reacted.Id));
     }
 
     [Theory]

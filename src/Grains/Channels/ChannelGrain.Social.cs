@@ -94,7 +94,7 @@ public sealed partial class ChannelGrain
         var access = await AccessAsync(actorId);
         Require(access, Permissions.ReadMessageHistory);
         var pins = await Social.PinsAsync(ChannelId);
-        var messages = (await WithReactionsAsync(actorId, await store.GetManyAsync(ChannelId, pins.Select(p => p.MessageId).ToList()))).ToDictionary(m => m.Id);
+        var messages = (await Social.WithReactionsAsync(await store.GetManyAsync(ChannelId, pins.Select(p => p.MessageId).ToList()), actorId)).ToDictionary(m => m.Id);
         return [.. pins.Where(p => messages.ContainsKey(p.MessageId)).Select(p => new PinDto(messages[p.MessageId], p.PinnedBy, p.PinnedAt))];
     }
 
@@ -137,12 +137,6 @@ public sealed partial class ChannelGrain
         await AccessAsync(actorId);
         var seq = await Social.SeqOfAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "messageId: no such message in this channel.");
         return new ReadMarker(guildId, ChannelId, messageId, seq);
-    }
-
-    private async Task<IReadOnlyList<MessageDto>> WithReactionsAsync(Guid readerId, IReadOnlyList<MessageDto> page)
-    {
-        var reactions = await Social.ReactionsAsync(ChannelId, [.. page.Select(m => m.Id)], readerId);
-        return [.. page.Select(m => m with { Reactions = reactions.TryGetValue(m.Id, out var list) ? list : [] })];
     }
 
     private async Task<MessageDto> RequireMessageAsync(Guid messageId) =>

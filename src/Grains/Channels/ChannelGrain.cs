@@ -239,7 +239,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
 
         var page = await store.PageAsync(ChannelId, query with { Limit = Math.Clamp(query.Limit, 1, 100) });
-        page = await WithReactionsAsync(actorId, page);
+        page = await Social.WithReactionsAsync(page, actorId);
         if (thread is not null || page.Count == 0)
         {
             return page; // threads do not nest: no message of a thread starts one

@@ -6,10 +6,10 @@ namespace LesCopains.Grains.Channels;
 /// <summary>
 /// Searches a guild's messages for one caller: the guild grain names the text channels the caller
 /// can read now (VIEW_CHANNEL + READ_MESSAGE_HISTORY), threads follow their parent, and only those
-/// channels are searched.
+/// channels are searched. Hits carry their reactions as history shows them to the caller.
 /// </summary>
 [StatelessWorker]
-public sealed class MessageSearchGrain(SearchStore search, ThreadStore threads) : Grain, IMessageSearchGrain
+public sealed class MessageSearchGrain(SearchStore search, SocialStore social, ThreadStore threads) : Grain, IMessageSearchGrain
 {
     public async Task<SearchResultDto> Search(Guid actorId, Guid guildId, SearchQuery query)
     {
@@ -35,9 +35,10 @@ public sealed class MessageSearchGrain(SearchStore search, ThreadStore threads) 
         }
 
         var (total, capped, page) = await search.SearchAsync(guildId, channels, query);
-        return new SearchResultDto(total, capped, page.Select(hit =>
-            threadInfo.TryGetValue(hit.Message.ChannelId, out var t)
-                ? new SearchHitDto(hit.Message, hit.Highlight, t.ParentId, t.Name)
-                : new SearchHitDto(hit.Message, hit.Highlight, null, null)).ToList());
+        var messages = await social.WithReactionsAsync([.. page.Select(hit => hit.Message)], actorId);
+        return new SearchResultDto(total, capped, page.Zip(messages, (hit, message) =>
+            threadInfo.TryGetValue(message.ChannelId, out var t)
+                ? new SearchHitDto(message, hit.Highlight, t.ParentId, t.Name)
+                : new SearchHitDto(message, hit.Highlight, null, null)).ToList());
     }
 }

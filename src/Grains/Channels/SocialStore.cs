@@ -5,24 +5,34 @@ namespace LesCopains.Grains.Channels;
 /// <summary>The <c>reactions</c> and <c>pins</c> tables, written only by the owning channel grain.</summary>
 public sealed class SocialStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Reactions of the given messages, per emoji in order of first use, with whether <paramref name="readerId"/> reacted.</summary>
-    public async Task<Dictionary<Guid, List<ReactionDto>>> ReactionsAsync(Guid channelId, IReadOnlyList<Guid> messageIds, Guid readerId)
+    /// <summary>
+    /// The messages with their reactions as <paramref name="readerId"/> sees them (history, pins and
+    /// search hits alike): per emoji in order of first use, with whether the reader reacted; a
+    /// message nobody reacted to gets an empty list. The messages may come from several channels.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageDto>> WithReactionsAsync(IReadOnlyList<MessageDto> messages, Guid readerId)
     {
-        var result = new Dictionary<Guid, List<ReactionDto>>();
-        if (messageIds.Count == 0)
+        if (messages.Count == 0)
         {
-            return result;
+            return messages;
         }
 
+        var reactions = await ReactionsAsync(messages, readerId);
+        return [.. messages.Select(m => m with { Reactions = reactions.TryGetValue(m.Id, out var list) ? list : [] })];
+    }
+
+    private async Task<Dictionary<Guid, List<ReactionDto>>> ReactionsAsync(IReadOnlyList<MessageDto> messages, Guid readerId)
+    {
+        var result = new Dictionary<Guid, List<ReactionDto>>();
         await using var command = dataSource.CreateCommand(
             """
             SELECT message_id, emoji, count(*)::int, bool_or(user_id = $3)
-              FROM reactions WHERE channel_id = $1 AND message_id = ANY($2)
+              FROM reactions WHERE channel_id = ANY($1) AND message_id = ANY($2)
              GROUP BY message_id, emoji
              ORDER BY message_id, min(created_at), emoji
             """);
-        command.Parameters.AddWithValue(channelId);
-        command.Parameters.AddWithValue(messageIds.ToArray());
+        command.Parameters.AddWithValue(messages.Select(m => m.ChannelId).Distinct().ToArray());
+        command.Parameters.AddWithValue(messages.Select(m => m.Id).ToArray());
         command.Parameters.AddWithValue(readerId);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -57,10 +57,13 @@ test('inserting a mention replaces the query and puts the caret after it', () =>
   assert.deepEqual(insertMention('hi @al!', 3, 6, '<@a1>'), { text: 'hi <@a1> !', caret: 9 });
 });
 
-test('mentions me: directly, through a role, or everyone', () => {
+test('mentions me: directly, through a role, everyone, or @here', () => {
   assert.equal(mentionsMe({ mentions: ['u'] }, 'u', []), true);
   assert.equal(mentionsMe({ mentionRoles: ['r'] }, 'u', ['r']), true);
   assert.equal(mentionsMe({ mentionEveryone: true }, 'u', []), true);
+  // Whom @here reached is not sent: every reader sees it as a mention.
+  assert.equal(mentionsMe({ mentions: [], mentionRoles: [], mentionEveryone: false, mentionHere: true }, 'u', []), true);
+  assert.equal(mentionsMe({ mentionEveryone: false, mentionHere: false }, 'u', []), false);
   assert.equal(mentionsMe({ mentions: ['x'], mentionRoles: ['r'], mentionEveryone: false }, 'u', ['s']), false);
   assert.equal(mentionsMe({ mentions: null }, 'u', []), false);
 });

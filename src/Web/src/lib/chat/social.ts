@@ -84,9 +84,13 @@ export function insertMention(text: string, start: number, caret: number, insert
   return { text: next, caret: start + insert.length + 1 };
 }
 
-/** Whether a message mentions this user (directly, through a role, or everyone). */
-export function mentionsMe(m: { mentions?: string[] | null; mentionRoles?: string[] | null; mentionEveryone?: boolean }, userId: string, roleIds: readonly string[]): boolean {
-  return !!m.mentionEveryone || (m.mentions ?? []).includes(userId) || (m.mentionRoles ?? []).some((r) => roleIds.includes(r));
+/**
+ * Whether a message mentions this user (directly, through a role, everyone, or @here). Whom @here
+ * reached stays on the server, so an @here message counts as mentioning every reader, as Discord
+ * highlights it; the unread-mention badge still counts it only for those who were present.
+ */
+export function mentionsMe(m: { mentions?: string[] | null; mentionRoles?: string[] | null; mentionEveryone?: boolean; mentionHere?: boolean }, userId: string, roleIds: readonly string[]): boolean {
+  return !!m.mentionEveryone || !!m.mentionHere || (m.mentions ?? []).includes(userId) || (m.mentionRoles ?? []).some((r) => roleIds.includes(r));
 }
 
 // --- reactions --------------------------------------------------------------------------------
