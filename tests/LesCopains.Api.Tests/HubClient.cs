@@ -160,3 +160,25 @@ public sealed class HubClient : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }
+
+/// <summary>Hub-connection helpers of the tests.</summary>
+public static class HubConnectionExtensions
+{
+    /// <summary>
+    /// Listens to <c>message:create</c>, also when the server grouped several messages of a channel
+    /// into one <c>messages:create</c>: the handler sees one <c>message:create</c> payload per
+    /// message, in order, as a client that expands the group does.
+    /// </summary>
+    public static void OnMessageCreate(this HubConnection connection, Action<JsonElement> handler)
+    {
+        connection.On<JsonElement>("message:create", handler);
+        connection.On<JsonElement>("messages:create", e =>
+        {
+            var guildId = e.GetProperty("guildId");
+            foreach (var message in e.GetProperty("messages").EnumerateArray())
+            {
+                handler(JsonSerializer.SerializeToElement(new { guildId, channelId = message.GetProperty("channelId"), message }));
+            }
+        });
+    }
+}

@@ -63,7 +63,7 @@ public sealed class MessageTests(InProcessCluster cluster)
         var received = new ConcurrentQueue<long>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         const int Count = 150;
-        reader.Connection.On<JsonElement>("message:create", e =>
+        reader.Connection.OnMessageCreate(e =>
         {
             received.Enqueue(e.GetProperty("message").GetProperty("seq").GetInt64());
             if (received.Count == Count)
@@ -99,7 +99,7 @@ public sealed class MessageTests(InProcessCluster cluster)
         await using var memberHub = await HubClient.ConnectAsync(cluster, member.AccessToken);
         var seen = new ConcurrentQueue<Guid>();
         var sentinel = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        memberHub.Connection.On<JsonElement>("message:create", e =>
+        memberHub.Connection.OnMessageCreate(e =>
         {
             var channel = e.GetProperty("channelId").GetGuid();
             seen.Enqueue(channel);

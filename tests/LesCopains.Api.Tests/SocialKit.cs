@@ -17,10 +17,12 @@ public sealed class SocialEvents
 
     public SocialEvents(HubClient hub)
     {
-        foreach (var type in Types)
+        foreach (var type in Types.Where(t => t != "message:create"))
         {
             hub.Connection.On<JsonElement>(type, e => Record(type, e));
         }
+
+        hub.Connection.OnMessageCreate(e => Record("message:create", e));
     }
 
     public int Count(string type, Func<JsonElement, bool>? match = null)

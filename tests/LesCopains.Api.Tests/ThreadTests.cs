@@ -44,7 +44,7 @@ public sealed class ThreadTests(InProcessCluster cluster)
         {
             var seen = new ConcurrentQueue<Guid>();
             var sentinel = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            hub.Connection.On<JsonElement>("message:create", e =>
+            hub.Connection.OnMessageCreate(e =>
             {
                 seen.Enqueue(e.GetProperty("channelId").GetGuid());
                 if (e.GetProperty("channelId").GetGuid() == guild.General.Id)

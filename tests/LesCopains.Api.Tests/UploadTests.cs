@@ -184,7 +184,7 @@ public sealed class UploadTests(UploadsCluster cluster)
         var (owner, member, general) = await GuildAsync();
         await using var hub = await member.ConnectHubAsync();
         var live = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        hub.Connection.On<JsonElement>("message:create", e => live.TrySetResult(e.GetProperty("message")));
+        hub.Connection.OnMessageCreate(e => live.TrySetResult(e.GetProperty("message")));
 
         using var upload = await UploadAsync(owner, general, Png(12, 8), "cat.png");
         var attachment = await upload.Content.ReadFromJsonAsync<JsonElement>();

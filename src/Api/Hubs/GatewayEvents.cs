@@ -14,6 +14,10 @@ public static class GatewayEvents
     public const string GuildCreate = "guild:create";
 
     // Sent by the channel grain through the guild fan-out; listed here for the docs and the gateway.
+    public const string MessageCreate = "message:create";
+
+    /// <summary>Several <see cref="MessageCreate"/> of one channel that were queued together (<see cref="EventBatches"/>).</summary>
+    public const string MessagesCreate = "messages:create";
     public const string MentionCreate = "mention:create";
     public const string ReactionAdd = "reaction:add";
     public const string ReactionRemove = "reaction:remove";

@@ -104,12 +104,21 @@ public sealed partial class GuildGateway(
 
     private async Task DrainAsync(GuildEntry entry)
     {
+        var queued = new List<GuildEvent>();
         while (true)
         {
             while (entry.Queue.Reader.TryRead(out var evt))
             {
-                await HandleAsync(evt);
+                queued.Add(evt);
             }
+
+            // Handled in arrival order; a run of message:create of one channel goes out as one event.
+            foreach (var run in EventBatches.Split(queued))
+            {
+                await HandleAsync(run[0], run.Count > 1 ? run : null);
+            }
+
+            queued.Clear();
 
             Volatile.Write(ref entry.Draining, 0);
             if (!entry.Queue.Reader.TryPeek(out _) || Interlocked.CompareExchange(ref entry.Draining, 1, 0) != 0)
@@ -195,7 +204,8 @@ public sealed partial class GuildGateway(
         }
     }
 
-    private async Task HandleAsync(GuildEvent evt)
+    /// <summary>Delivers one event, or (<paramref name="run"/>) a run of message:create events of <paramref name="evt"/>'s channel.</summary>
+    private async Task HandleAsync(GuildEvent evt, IReadOnlyList<GuildEvent>? run = null)
     {
         if (!guilds.TryGetValue(evt.GuildId, out var entry))
         {
@@ -267,7 +277,9 @@ public sealed partial class GuildGateway(
             else if (Viewers(entry, channelId, now).Groups is { Count: > 0 } groups)
             {
                 // The hot path (message:create): the group names of the channel's viewers are cached.
-                await hub.Clients.Groups(groups).SendAsync(evt.Type, payload);
+                await (run is null
+                    ? hub.Clients.Groups(groups).SendAsync(evt.Type, payload)
+                    : hub.Clients.Groups(groups).SendAsync(GatewayEvents.MessagesCreate, EventBatches.Combine(run)));
             }
         }
         catch (Exception ex)

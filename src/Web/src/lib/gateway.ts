@@ -63,6 +63,25 @@ export function onGatewayEvent(name: GatewayEvent, fn: (payload: unknown) => voi
   return () => set.delete(fn);
 }
 
+/**
+ * A `messages:create` (several messages of one channel the server had queued together, in
+ * order) as the `message:create` payloads it stands for. Anything malformed yields nothing.
+ */
+export function expandMessages(payload: unknown): { guildId: unknown; channelId: unknown; message: unknown }[] {
+  if (typeof payload !== 'object' || payload === null) {
+    return [];
+  }
+  const { guildId, messages } = payload as { guildId?: unknown; messages?: unknown };
+  if (!Array.isArray(messages)) {
+    return [];
+  }
+  return messages.map((message: unknown) => ({
+    guildId,
+    channelId: typeof message === 'object' && message !== null ? (message as { channelId?: unknown }).channelId : undefined,
+    message,
+  }));
+}
+
 function dispatch(name: GatewayEvent, payload: unknown): void {
   for (const fn of handlers.get(name) ?? []) {
     try {
@@ -100,6 +119,11 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
   for (const name of GATEWAY_EVENTS) {
     conn.on(name, (payload: unknown) => dispatch(name, payload));
   }
+  conn.on('messages:create', (payload: unknown) => {
+    for (const one of expandMessages(payload)) {
+      dispatch('message:create', one);
+    }
+  });
   conn.onreconnecting(() => {
     state.set('reconnecting');
     opts.onConnectionLost();
