@@ -88,11 +88,17 @@ public sealed partial class GuildGateway(
     public Task AnnounceJoinAsync(Guid userId, Guid guildId) =>
         redis.GetSubscriber().PublishAsync(JoinChannel, $"{userId:N}:{guildId:N}");
 
-    public Task OnGuildEvent(GuildEvent guildEvent)
+    public Task OnGuildEvent(GuildEvent guildEvent) => OnGuildEvents([guildEvent]);
+
+    public Task OnGuildEvents(GuildEvent[] guildEvents)
     {
-        if (guilds.TryGetValue(guildEvent.GuildId, out var entry))
+        if (guildEvents.Length > 0 && guilds.TryGetValue(guildEvents[0].GuildId, out var entry))
         {
-            entry.Queue.Writer.TryWrite(guildEvent);
+            foreach (var guildEvent in guildEvents)
+            {
+                entry.Queue.Writer.TryWrite(guildEvent);
+            }
+
             if (Interlocked.CompareExchange(ref entry.Draining, 1, 0) == 0)
             {
                 _ = Task.Run(() => DrainAsync(entry));

@@ -173,6 +173,11 @@ public interface IGuildObserver : IGrainObserver
     [Alias("OnGuildEvent")]
     [OneWay]
     Task OnGuildEvent(GuildEvent guildEvent);
+
+    /// <summary>Several events of one guild, in order (a channel's events of one grain turn batch).</summary>
+    [Alias("OnGuildEvents")]
+    [OneWay]
+    Task OnGuildEvents(GuildEvent[] guildEvents);
 }
 
 /// <summary>Routes an invite code to its guild.</summary>

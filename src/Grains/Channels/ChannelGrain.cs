@@ -38,6 +38,9 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     private long guildVersion;
     private bool viewRegistered;
 
+    /// <summary>Events relayed in this turn and the ones queued right behind it, not sent yet.</summary>
+    private readonly List<GuildEvent> outbox = [];
+
     /// <summary>The Api nodes subscribed to the guild (null until the guild first told us).</summary>
     private IGuildObserver[]? gateways;
 
@@ -496,10 +499,31 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     /// </summary>
     private void Relay(string type, object payload)
     {
-        var evt = new GuildEvent(guildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), PermissionChannelId, null, guildVersion);
+        outbox.Add(new GuildEvent(guildId, type, JsonSerializer.Serialize(payload, JsonSerializerOptions.Web), PermissionChannelId, null, guildVersion));
+        if (outbox.Count == 1)
+        {
+            FlushOutboxAsync().Ignore();
+        }
+    }
+
+    /// <summary>
+    /// Sends what <see cref="Relay"/> collected once the turns already queued on this activation
+    /// have run: when a group commit completes, its sends resume one after the other and their
+    /// events leave together, one call per node instead of one per event. Order is kept.
+    /// </summary>
+    private async Task FlushOutboxAsync()
+    {
+        await Task.Yield();
+        var events = outbox.ToArray();
+        outbox.Clear();
         if (gateways is null)
         {
-            GrainFactory.GetGrain<IGuildGrain>(guildId).Relay(evt with { SnapshotVersion = 0 }).Ignore();
+            var guild = GrainFactory.GetGrain<IGuildGrain>(guildId);
+            foreach (var evt in events)
+            {
+                guild.Relay(evt with { SnapshotVersion = 0 }).Ignore();
+            }
+
             return;
         }
 
@@ -507,7 +531,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         {
             try
             {
-                gateway.OnGuildEvent(evt).Ignore();
+                (events.Length == 1 ? gateway.OnGuildEvent(events[0]) : gateway.OnGuildEvents(events)).Ignore();
             }
             catch (Exception)
             {
