@@ -23,6 +23,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Channels.ThreadStore>();
         services.AddSingleton<Channels.SearchStore>();
         services.AddHostedService(sp => sp.GetRequiredService<Channels.MessageWriter>());
+        services.TryAddSingleton(Channels.ThreadArchiveSettings.Default);
+        services.AddHostedService<Channels.ThreadArchiveSweeper>();
         services.AddSingleton<Dms.PreKeyStore>();
         services.AddSingleton<Dms.ConversationStore>();
         services.AddSingleton<Dms.DmEnvelopeStore>();

@@ -19,6 +19,7 @@ public static class SiloApplication
         builder.AddServiceDefaults(settings.Database, settings.Redis, settings.AdminPassword);
         builder.WebHost.UseUrls($"http://{Format(settings.HttpBindAddress)}:{settings.HttpPort}");
         builder.Services.AddSingleton(settings.Voice);
+        builder.Services.AddSingleton(settings.ThreadArchive);
         builder.Services.AddGrainServices();
         builder.Services.AddHostedService<MigrationHostedService>();
         builder.Services.AddHealthChecks().AddOrleansCheck<OrleansSiloHealthCheck>();

@@ -15,7 +15,8 @@ public sealed record SiloSettings(
     IPAddress HttpBindAddress,
     IPAddress AdvertisedAddress,
     string AdminPassword,
-    LesCopains.Grains.Voice.VoiceSettings Voice)
+    LesCopains.Grains.Voice.VoiceSettings Voice,
+    LesCopains.Grains.Channels.ThreadArchiveSettings ThreadArchive)
 {
     public static SiloSettings Load(Settings settings)
     {
@@ -41,7 +42,8 @@ public sealed record SiloSettings(
             settings.Address("BIND_ADDRESS", IPAddress.Any),
             ResolveAdvertisedAddress(settings),
             adminPassword,
-            LoadVoice(settings));
+            LoadVoice(settings),
+            new LesCopains.Grains.Channels.ThreadArchiveSettings(TimeSpan.FromSeconds(settings.Int("THREAD_ARCHIVE_SWEEP_SECONDS", 60, 1, 3600))));
     }
 
     private static LesCopains.Grains.Voice.VoiceSettings LoadVoice(Settings settings)

@@ -13,7 +13,7 @@ public sealed class ThreadTests(InProcessCluster cluster)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     public sealed record ThreadView(Guid Id, Guid GuildId, Guid ParentId, Guid? StarterMessageId, Guid CreatorId, string Name, bool Archived,
-        DateTimeOffset? ArchivedAt, DateTimeOffset CreatedAt, long MessageCount, DateTimeOffset LastActivityAt);
+        DateTimeOffset? ArchivedAt, DateTimeOffset CreatedAt, long MessageCount, DateTimeOffset LastActivityAt, int AutoArchiveDuration);
 
     public sealed record MessageView(Guid Id, Guid ChannelId, string Content, DateTimeOffset CreatedAt, ThreadView? Thread);
 
@@ -104,6 +104,43 @@ public sealed class ThreadTests(InProcessCluster cluster)
         var mods = await owner.CreateRoleAsync(guild.Id, "mods", Permissions.ManageThreads);
         await owner.SetRolesAsync(guild.Id, other.Id, mods.Id);
         Assert.True((await other.ExpectAsync<ThreadView>(HttpMethod.Patch, $"/api/threads/{thread.Id}", new { archived = true })).Archived);
+    }
+
+    [Fact]
+    public async Task A_thread_keeps_the_inactivity_limit_chosen_at_creation_until_its_manager_changes_it_to_another_allowed_value()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "own");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        var general = guild.General.Id;
+
+        Assert.Equal(1440, (await CreateThreadAsync(owner, general, "standard", null)).AutoArchiveDuration);
+        var hourly = await CreateThreadAsync(owner, general, "hourly", null, 60);
+        Assert.Equal(60, hourly.AutoArchiveDuration);
+
+        // Only an hour, a day, three days or a week; a refused create stores nothing.
+        foreach (var bad in new[] { 0, 90, -60, 20160 })
+        {
+            await owner.ExpectErrorAsync(HttpMethod.Post, $"/api/channels/{general}/threads", HttpStatusCode.BadRequest, "validation_failed", new { name = "odd", autoArchiveDuration = bad });
+        }
+
+        var listed = await owner.ExpectAsync<ThreadList>(HttpMethod.Get, $"/api/channels/{general}/threads");
+        Assert.Equal(["hourly", "standard"], listed.Threads.Select(t => t.Name));
+
+        // A refused update changes nothing, not even the valid part of it.
+        await owner.ExpectErrorAsync(HttpMethod.Patch, $"/api/threads/{hourly.Id}", HttpStatusCode.BadRequest, "validation_failed", new { name = "renamed", autoArchiveDuration = 30 });
+        await member.ExpectErrorAsync(HttpMethod.Patch, $"/api/threads/{hourly.Id}", HttpStatusCode.Forbidden, "missing_permission", new { autoArchiveDuration = 10080 });
+        var unchanged = await owner.ExpectAsync<ThreadView>(HttpMethod.Get, $"/api/threads/{hourly.Id}");
+        Assert.Equal(("hourly", 60), (unchanged.Name, unchanged.AutoArchiveDuration));
+
+        await using var hub = await member.ConnectHubAsync();
+        var updated = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Connection.On<JsonElement>("thread:update", e => updated.TrySetResult(e.GetProperty("thread")));
+        var weekly = await owner.ExpectAsync<ThreadView>(HttpMethod.Patch, $"/api/threads/{hourly.Id}", new { autoArchiveDuration = 10080 });
+        Assert.Equal(("hourly", 10080, false), (weekly.Name, weekly.AutoArchiveDuration, weekly.Archived));
+        Assert.Equal(10080, (await updated.Task.WaitAsync(Deadline)).GetProperty("autoArchiveDuration").GetInt32());
+        Assert.Equal(10080, (await member.ExpectAsync<ThreadView>(HttpMethod.Get, $"/api/threads/{hourly.Id}")).AutoArchiveDuration);
+        Assert.Equal(10080, (await member.ExpectAsync<ThreadList>(HttpMethod.Get, $"/api/channels/{general}/threads")).Threads.Single(t => t.Id == hourly.Id).AutoArchiveDuration);
     }
 
     [Fact]
@@ -213,8 +250,8 @@ public sealed class ThreadTests(InProcessCluster cluster)
 
     // ------------------------------------------------------------------ helpers
 
-    internal static Task<ThreadView> CreateThreadAsync(GuildClient client, Guid channelId, string name, Guid? messageId) =>
-        client.ExpectAsync<ThreadView>(HttpMethod.Post, $"/api/channels/{channelId}/threads", new { name, messageId }, HttpStatusCode.Created);
+    internal static Task<ThreadView> CreateThreadAsync(GuildClient client, Guid channelId, string name, Guid? messageId, int? autoArchiveDuration = null) =>
+        client.ExpectAsync<ThreadView>(HttpMethod.Post, $"/api/channels/{channelId}/threads", new { name, messageId, autoArchiveDuration }, HttpStatusCode.Created);
 
     internal static Task<MessageView> SendAsync(GuildClient client, Guid channelId, string content) =>
         client.ExpectAsync<MessageView>(HttpMethod.Post, $"/api/channels/{channelId}/messages", new { content }, HttpStatusCode.Created);

@@ -7,16 +7,17 @@ namespace LesCopains.Api.Apis;
 /// <summary>Threads: start one in a text channel, list a channel's threads, read and update one. The channel grains check permissions.</summary>
 public static class ThreadsApi
 {
-    public sealed record CreateRequest(string? Name, Guid? MessageId);
+    /// <param name="AutoArchiveDuration">Minutes without activity before the thread archives itself (60, 1440, 4320, 10080).</param>
+    public sealed record CreateRequest(string? Name, Guid? MessageId, int? AutoArchiveDuration);
 
-    public sealed record UpdateRequest(string? Name, bool? Archived);
+    public sealed record UpdateRequest(string? Name, bool? Archived, int? AutoArchiveDuration);
 
     public static IEndpointRouteBuilder MapThreadsApi(this IEndpointRouteBuilder routes)
     {
         var channel = routes.MapGroup("/api/channels/{channelId:guid}/threads").WithTags("Threads").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         channel.MapPost("", async (Guid channelId, CreateRequest body, HttpContext http, IClusterClient cluster) =>
         {
-            var thread = await cluster.GetGrain<IChannelGrain>(channelId).CreateThread(http.User.UserId(), body.Name ?? "", body.MessageId);
+            var thread = await cluster.GetGrain<IChannelGrain>(channelId).CreateThread(http.User.UserId(), body.Name ?? "", body.MessageId, body.AutoArchiveDuration);
             return TypedResults.Created($"/api/threads/{thread.Id}", thread);
         });
         channel.MapGet("", async (Guid channelId, bool? archived, Guid? before, int? limit, HttpContext http, IClusterClient cluster) =>
@@ -26,7 +27,7 @@ public static class ThreadsApi
         thread.MapGet("", async (Guid threadId, HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(await cluster.GetGrain<IChannelGrain>(threadId).GetThread(http.User.UserId())));
         thread.MapPatch("", async (Guid threadId, UpdateRequest body, HttpContext http, IClusterClient cluster) =>
-            TypedResults.Ok(await cluster.GetGrain<IChannelGrain>(threadId).UpdateThread(http.User.UserId(), body.Name, body.Archived)));
+            TypedResults.Ok(await cluster.GetGrain<IChannelGrain>(threadId).UpdateThread(http.User.UserId(), body.Name, body.Archived, body.AutoArchiveDuration)));
         return routes;
     }
 }

@@ -54,6 +54,13 @@ public interface IChannelGrain : IGrainWithGuidKey
     [Alias("CreateThread")]
     Task<ThreadDto> CreateThread(Guid actorId, string name, Guid? starterMessageId);
 
+    /// <summary>
+    /// Starts a thread that archives itself after <paramref name="autoArchiveDuration"/> minutes
+    /// without activity (null: <see cref="ThreadRules.DefaultAutoArchiveDuration"/>).
+    /// </summary>
+    [Alias("CreateThreadWithAutoArchive")]
+    Task<ThreadDto> CreateThread(Guid actorId, string name, Guid? starterMessageId, int? autoArchiveDuration);
+
     /// <summary>This channel's threads, active or archived, newest first.</summary>
     [Alias("ListThreads")]
     Task<IReadOnlyList<ThreadDto>> ListThreads(Guid actorId, ThreadListQuery query);
@@ -65,6 +72,20 @@ public interface IChannelGrain : IGrainWithGuidKey
     /// <summary>Renames, archives or unarchives this thread: its creator or MANAGE_THREADS.</summary>
     [Alias("UpdateThread")]
     Task<ThreadDto> UpdateThread(Guid actorId, string? name, bool? archived);
+
+    /// <summary>
+    /// Renames, archives or unarchives this thread or changes its inactivity limit (null: unchanged):
+    /// its creator or MANAGE_THREADS. Unarchiving restarts the inactivity clock.
+    /// </summary>
+    [Alias("UpdateThreadWithAutoArchive")]
+    Task<ThreadDto> UpdateThread(Guid actorId, string? name, bool? archived, int? autoArchiveDuration);
+
+    /// <summary>
+    /// From the archive sweep, after it archived this thread in the <c>threads</c> table: the grain
+    /// takes the stored state (so it refuses sends from now on) and tells the viewers.
+    /// </summary>
+    [Alias("ThreadAutoArchived")]
+    Task ThreadAutoArchived();
 }
 
 [GenerateSerializer, Immutable, Alias("lc.HistoryQuery")]

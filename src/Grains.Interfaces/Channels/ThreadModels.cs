@@ -4,6 +4,7 @@ namespace LesCopains.Grains.Channels;
 /// A thread: a channel with a parent text channel. Its messages go through its own channel grain;
 /// who may see or write in it is decided by the parent channel's permissions.
 /// </summary>
+/// <param name="AutoArchiveDuration">Minutes without activity after which the thread archives itself.</param>
 [GenerateSerializer, Immutable, Alias("lc.ThreadDto")]
 public sealed record ThreadDto(
     [property: Id(0)] Guid Id,
@@ -16,7 +17,8 @@ public sealed record ThreadDto(
     [property: Id(7)] DateTimeOffset? ArchivedAt,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] long MessageCount,
-    [property: Id(10)] DateTimeOffset LastActivityAt);
+    [property: Id(10)] DateTimeOffset LastActivityAt,
+    [property: Id(11)] int AutoArchiveDuration);
 
 [GenerateSerializer, Immutable, Alias("lc.ThreadListQuery")]
 public sealed record ThreadListQuery(
@@ -29,6 +31,17 @@ public static class ThreadRules
 {
     public const int MaxNameLength = 100;
     public const int MaxPage = 100;
+
+    /// <summary>Minutes without activity before a thread archives itself, unless chosen otherwise.</summary>
+    public const int DefaultAutoArchiveDuration = 1440;
+
+    /// <summary>The inactivity limits a thread may have, in minutes: an hour, a day, three days, a week.</summary>
+    public static readonly IReadOnlyList<int> AutoArchiveDurations = [60, 1440, 4320, 10080];
+
+    public static int AutoArchiveDuration(int minutes) =>
+        AutoArchiveDurations.Contains(minutes)
+            ? minutes
+            : throw new DomainException(ErrorCodes.ValidationFailed, "autoArchiveDuration: one of 60, 1440, 4320 or 10080 minutes.");
 
     public static string Name(string? raw)
     {

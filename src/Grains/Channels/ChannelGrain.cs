@@ -105,6 +105,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
 
         Require(access, thread is null ? Permissions.SendMessages : Permissions.SendMessagesInThreads);
+        await ArchiveIfInactiveAsync();
         RequireNotArchived();
         if (attachmentIds.Count > 0)
         {
@@ -254,9 +255,13 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
     // ---------------------------------------------------------------- threads
 
-    public async Task<ThreadDto> CreateThread(Guid actorId, string name, Guid? starterMessageId)
+    public Task<ThreadDto> CreateThread(Guid actorId, string name, Guid? starterMessageId) =>
+        CreateThread(actorId, name, starterMessageId, null);
+
+    public async Task<ThreadDto> CreateThread(Guid actorId, string name, Guid? starterMessageId, int? autoArchiveDuration)
     {
         name = ThreadRules.Name(name);
+        var duration = ThreadRules.AutoArchiveDuration(autoArchiveDuration ?? ThreadRules.DefaultAutoArchiveDuration);
         var access = await AccessAsync(actorId);
         if (thread is not null || access.Type != ChannelType.Text)
         {
@@ -274,9 +279,9 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
 
         var now = time.GetUtcNow();
-        var meta = new ThreadStore.Meta(Guid.CreateVersion7(), guildId, ChannelId, starterMessageId, actorId, name, false, null, now);
+        var meta = new ThreadStore.Meta(Guid.CreateVersion7(), guildId, ChannelId, starterMessageId, actorId, name, false, null, now, duration, now);
         await threads.CreateAsync(meta);
-        var created = new ThreadDto(meta.Id, guildId, ChannelId, starterMessageId, actorId, name, false, null, now, 0, now);
+        var created = new ThreadDto(meta.Id, guildId, ChannelId, starterMessageId, actorId, name, false, null, now, 0, now, duration);
         Relay("thread:create", new { guildId, channelId = ChannelId, thread = created });
         return created;
     }
@@ -299,7 +304,10 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         return CurrentThread() ?? throw NotFound();
     }
 
-    public async Task<ThreadDto> UpdateThread(Guid actorId, string? name, bool? archived)
+    public Task<ThreadDto> UpdateThread(Guid actorId, string? name, bool? archived) =>
+        UpdateThread(actorId, name, archived, null);
+
+    public async Task<ThreadDto> UpdateThread(Guid actorId, string? name, bool? archived, int? autoArchiveDuration)
     {
         var access = await AccessAsync(actorId);
         if (thread is null)
@@ -308,26 +316,76 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
 
         var newName = name is null ? thread.Name : ThreadRules.Name(name);
+        var duration = autoArchiveDuration is { } minutes ? ThreadRules.AutoArchiveDuration(minutes) : thread.AutoArchiveDuration;
         if (thread.CreatorId != actorId)
         {
             Require(access, Permissions.ManageThreads);
         }
 
+        // A thread past its inactivity limit is archived first, so that a rename does not reopen it.
+        await ArchiveIfInactiveAsync();
         var nowArchived = archived ?? thread.Archived;
-        if (newName == thread.Name && nowArchived == thread.Archived)
+        if (newName == thread.Name && nowArchived == thread.Archived && duration == thread.AutoArchiveDuration)
         {
             return CurrentThread()!;
         }
 
-        var archivedAt = nowArchived ? thread.ArchivedAt ?? time.GetUtcNow() : (DateTimeOffset?)null;
-        await threads.UpdateAsync(ChannelId, newName, nowArchived, archivedAt);
-        thread = thread with { Name = newName, Archived = nowArchived, ArchivedAt = archivedAt };
+        var now = time.GetUtcNow();
+        var archivedAt = nowArchived ? thread.ArchivedAt ?? now : (DateTimeOffset?)null;
+        var restartedAt = thread.Archived && !nowArchived ? now : (DateTimeOffset?)null;
+        await threads.UpdateAsync(ChannelId, newName, nowArchived, archivedAt, duration, restartedAt);
+        thread = thread with
+        {
+            Name = newName,
+            Archived = nowArchived,
+            ArchivedAt = archivedAt,
+            AutoArchiveDuration = duration,
+            ActivityAt = restartedAt ?? thread.ActivityAt,
+        };
         return RelayThread("thread:update");
+    }
+
+    public async Task ThreadAutoArchived()
+    {
+        if (thread is null || await threads.GetMetaAsync(ChannelId) is not { } stored)
+        {
+            return;
+        }
+
+        // Taken from the row, whatever this activation believed: the row is what the sweep changed.
+        thread = stored;
+        RelayThread("thread:update");
     }
 
     private ThreadDto? CurrentThread() => thread is null ? null : new ThreadDto(
         thread.Id, thread.GuildId, thread.ParentId, thread.StarterMessageId, thread.CreatorId, thread.Name, thread.Archived, thread.ArchivedAt,
-        thread.CreatedAt, threadMessageCount, threadLastActivity);
+        thread.CreatedAt, threadMessageCount, threadLastActivity, thread.AutoArchiveDuration);
+
+    /// <summary>
+    /// When this activation's own clock says the open thread has been inactive past its limit
+    /// (the sweep has not come by yet, or its word was lost), archives it now, as the sweep would,
+    /// and tells the viewers. Costs nothing until the limit is reached.
+    /// </summary>
+    private async Task ArchiveIfInactiveAsync()
+    {
+        if (thread is not { Archived: false } open)
+        {
+            return;
+        }
+
+        var lastActivity = threadLastActivity > open.ActivityAt ? threadLastActivity : open.ActivityAt;
+        if (time.GetUtcNow() < lastActivity.AddMinutes(open.AutoArchiveDuration))
+        {
+            return;
+        }
+
+        await threads.ArchiveInactiveAsync(time.GetUtcNow(), 1, ChannelId);
+        if (await threads.GetMetaAsync(ChannelId) is { Archived: true } stored && thread is { Archived: false })
+        {
+            thread = stored;
+            RelayThread("thread:update");
+        }
+    }
 
     private ThreadDto RelayThread(string type)
     {

@@ -12,11 +12,18 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
     /// <summary>The <c>channels.type</c> of a thread (Discord's public thread).</summary>
     public const short DirectoryType = 11;
 
-    public sealed record Meta(Guid Id, Guid GuildId, Guid ParentId, Guid? StarterMessageId, Guid CreatorId, string Name, bool Archived, DateTimeOffset? ArchivedAt, DateTimeOffset CreatedAt);
+    /// <param name="AutoArchiveDuration">Minutes without activity before the thread archives itself.</param>
+    /// <param name="ActivityAt">When the inactivity clock last restarted as far as the row knows (creation, unarchive, or a message the sweep saw).</param>
+    public sealed record Meta(
+        Guid Id, Guid GuildId, Guid ParentId, Guid? StarterMessageId, Guid CreatorId, string Name, bool Archived, DateTimeOffset? ArchivedAt, DateTimeOffset CreatedAt,
+        int AutoArchiveDuration, DateTimeOffset ActivityAt);
+
+    private const string MetaColumns =
+        "t.id, t.guild_id, t.parent_id, t.starter_message_id, t.creator_id, t.name, t.archived, t.archived_at, t.created_at, t.auto_archive_minutes, t.activity_at";
 
     private const string Select =
-        """
-        SELECT t.id, t.guild_id, t.parent_id, t.starter_message_id, t.creator_id, t.name, t.archived, t.archived_at, t.created_at,
+        $"""
+        SELECT {MetaColumns},
                s.count, COALESCE(s.last, t.created_at)
           FROM threads t
           CROSS JOIN LATERAL (SELECT count(*) AS count, max(m.created_at) AS last
@@ -37,7 +44,10 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
         }
 
         await using (var command = new NpgsqlCommand(
-            "INSERT INTO threads (id, guild_id, parent_id, starter_message_id, creator_id, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            """
+            INSERT INTO threads (id, guild_id, parent_id, starter_message_id, creator_id, name, created_at, auto_archive_minutes, activity_at, archive_due_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9 + make_interval(mins => $8))
+            """,
             connection, transaction))
         {
             command.Parameters.AddWithValue(thread.Id);
@@ -47,6 +57,8 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
             command.Parameters.AddWithValue(thread.CreatorId);
             command.Parameters.AddWithValue(thread.Name);
             command.Parameters.AddWithValue(thread.CreatedAt);
+            command.Parameters.AddWithValue(thread.AutoArchiveDuration);
+            command.Parameters.AddWithValue(thread.ActivityAt);
             try
             {
                 await command.ExecuteNonQueryAsync();
@@ -62,8 +74,7 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
 
     public async Task<Meta?> GetMetaAsync(Guid threadId)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, guild_id, parent_id, starter_message_id, creator_id, name, archived, archived_at, created_at FROM threads WHERE id = $1");
+        await using var command = dataSource.CreateCommand($"SELECT {MetaColumns} FROM threads t WHERE t.id = $1");
         command.Parameters.AddWithValue(threadId);
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() ? ReadMeta(reader) : null;
@@ -135,14 +146,80 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
         return list;
     }
 
-    public async Task UpdateAsync(Guid threadId, string name, bool archived, DateTimeOffset? archivedAt)
+    /// <summary>
+    /// Stores a thread's name, archived state and inactivity limit; <paramref name="restartedAt"/>
+    /// (an unarchive) restarts its inactivity clock.
+    /// </summary>
+    public async Task UpdateAsync(Guid threadId, string name, bool archived, DateTimeOffset? archivedAt, int autoArchiveDuration, DateTimeOffset? restartedAt)
     {
-        await using var command = dataSource.CreateCommand("UPDATE threads SET name = $2, archived = $3, archived_at = $4 WHERE id = $1");
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE threads
+               SET name = $2, archived = $3, archived_at = $4, auto_archive_minutes = $5,
+                   activity_at = COALESCE($6, activity_at),
+                   archive_due_at = COALESCE($6, activity_at) + make_interval(mins => $5)
+             WHERE id = $1
+            """);
         command.Parameters.AddWithValue(threadId);
         command.Parameters.AddWithValue(name);
         command.Parameters.AddWithValue(archived);
         command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, (object?)archivedAt ?? DBNull.Value);
+        command.Parameters.AddWithValue(autoArchiveDuration);
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, (object?)restartedAt ?? DBNull.Value);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Archives up to <paramref name="limit"/> open threads (or only <paramref name="threadId"/>)
+    /// whose last activity — the newest undeleted message, or the row's <c>activity_at</c> — is
+    /// older than their limit at <paramref name="now"/>. A due thread that turns out to have newer
+    /// messages gets its clock moved to the newest one instead, so it is not looked at again before
+    /// then. Returns how many due rows were looked at and the ids of those archived. Rows another
+    /// sweep holds are skipped and an archived row is never touched, so concurrent sweeps (one per
+    /// silo) never act on the same thread twice.
+    /// </summary>
+    public async Task<(int Examined, IReadOnlyList<Guid> Archived)> ArchiveInactiveAsync(DateTimeOffset now, int limit, Guid? threadId = null)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH due AS (
+                SELECT t.id, t.activity_at, make_interval(mins => t.auto_archive_minutes) AS duration
+                  FROM threads t
+                 WHERE NOT t.archived AND t.archive_due_at <= $1 AND ($3::uuid IS NULL OR t.id = $3)
+                 ORDER BY t.archive_due_at
+                 LIMIT $2
+                   FOR UPDATE SKIP LOCKED),
+            seen AS (
+                SELECT due.id, due.duration,
+                       GREATEST(due.activity_at, (SELECT m.created_at FROM messages m
+                                                   WHERE m.channel_id = due.id AND m.deleted_at IS NULL
+                                                   ORDER BY m.id DESC LIMIT 1)) AS activity_at
+                  FROM due)
+            UPDATE threads t
+               SET activity_at = seen.activity_at,
+                   archive_due_at = seen.activity_at + seen.duration,
+                   archived = seen.activity_at + seen.duration <= $1,
+                   archived_at = CASE WHEN seen.activity_at + seen.duration <= $1 THEN $1 END
+              FROM seen
+             WHERE t.id = seen.id AND NOT t.archived
+            RETURNING t.id, t.archived
+            """);
+        command.Parameters.AddWithValue(now);
+        command.Parameters.AddWithValue(limit);
+        command.Parameters.AddWithValue(NpgsqlDbType.Uuid, (object?)threadId ?? DBNull.Value);
+        var examined = 0;
+        var archived = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            examined++;
+            if (reader.GetBoolean(1))
+            {
+                archived.Add(reader.GetGuid(0));
+            }
+        }
+
+        return (examined, archived);
     }
 
     private static Meta ReadMeta(NpgsqlDataReader reader) => new(
@@ -154,7 +231,9 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
         reader.GetString(5),
         reader.GetBoolean(6),
         reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
-        reader.GetFieldValue<DateTimeOffset>(8));
+        reader.GetFieldValue<DateTimeOffset>(8),
+        reader.GetInt32(9),
+        reader.GetFieldValue<DateTimeOffset>(10));
 
     private static async Task<List<ThreadDto>> ReadAsync(NpgsqlCommand command)
     {
@@ -165,7 +244,7 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
             var meta = ReadMeta(reader);
             list.Add(new ThreadDto(
                 meta.Id, meta.GuildId, meta.ParentId, meta.StarterMessageId, meta.CreatorId, meta.Name, meta.Archived, meta.ArchivedAt, meta.CreatedAt,
-                reader.GetInt64(9), reader.GetFieldValue<DateTimeOffset>(10)));
+                reader.GetInt64(11), reader.GetFieldValue<DateTimeOffset>(12), meta.AutoArchiveDuration));
         }
 
         return list;

@@ -303,8 +303,8 @@ export class ApiClient {
 
   // --- threads and search -------------------------------------------------------------------
 
-  createThread(channelId: string, name: string, messageId: string | null): Promise<ThreadInfo> {
-    return this.request('POST', `/api/channels/${enc(channelId)}/threads`, { body: { name, messageId } });
+  createThread(channelId: string, name: string, messageId: string | null, autoArchiveDuration?: number): Promise<ThreadInfo> {
+    return this.request('POST', `/api/channels/${enc(channelId)}/threads`, { body: { name, messageId, autoArchiveDuration } });
   }
 
   /** A channel's threads, newest first. */
@@ -317,7 +317,7 @@ export class ApiClient {
     return this.request('GET', `/api/threads/${enc(threadId)}`);
   }
 
-  updateThread(threadId: string, change: { name?: string; archived?: boolean }): Promise<ThreadInfo> {
+  updateThread(threadId: string, change: { name?: string; archived?: boolean; autoArchiveDuration?: number }): Promise<ThreadInfo> {
     return this.request('PATCH', `/api/threads/${enc(threadId)}`, { body: change });
   }
 

@@ -194,6 +194,8 @@ export interface ThreadInfo {
   createdAt: string;
   messageCount: number;
   lastActivityAt: string;
+  /** Minutes without activity after which the server archives the thread (60, 1440, 4320, 10080). */
+  autoArchiveDuration: number;
 }
 
 export interface SearchHit {

@@ -21,7 +21,7 @@ function msg(id: string, extra: Partial<Message> = {}): Message {
 function thread(id: string, extra: Partial<ThreadInfo> = {}): ThreadInfo {
   return {
     id, guildId: 'g', parentId: 'c1', starterMessageId: null, creatorId: 'u1', name: id, archived: false, archivedAt: null,
-    createdAt: '2026-01-01T00:00:00Z', messageCount: 0, lastActivityAt: '2026-01-01T00:00:00Z', ...extra,
+    createdAt: '2026-01-01T00:00:00Z', messageCount: 0, lastActivityAt: '2026-01-01T00:00:00Z', autoArchiveDuration: 1440, ...extra,
   };
 }
 

@@ -4,6 +4,17 @@ import type { Message, ThreadInfo } from '../types.ts';
 
 export const MAX_THREAD_NAME = 100;
 
+/** "Hide after inactivity": the limits a thread may have, in minutes, as the server accepts them. */
+export const AUTO_ARCHIVE_CHOICES: readonly { minutes: number; label: string }[] = [
+  { minutes: 60, label: '1 hour' },
+  { minutes: 1440, label: '24 hours' },
+  { minutes: 4320, label: '3 days' },
+  { minutes: 10080, label: '1 week' },
+];
+
+/** The limit of a thread created without choosing one. */
+export const DEFAULT_AUTO_ARCHIVE = 1440;
+
 /** A thread name proposed from its starter message: its first line, shortened. */
 export function defaultThreadName(content: string): string {
   const line = content.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
