@@ -222,7 +222,8 @@ public sealed partial class GuildGateway(
         try
         {
             var grain = grains.Get<IGuildGrain>(evt.GuildId);
-            var payload = JsonSerializer.Deserialize<JsonElement>(evt.PayloadJson);
+            // A run is written from its events' payloads by EventBatches.Combine below; only a single event is parsed here.
+            var payload = run is null ? JsonSerializer.Deserialize<JsonElement>(evt.PayloadJson) : default;
             var now = time.GetUtcNow();
 
             if (evt.Type == "guild:delete")

@@ -589,7 +589,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         {
             try
             {
-                (events.Length == 1 ? gateway.OnGuildEvent(events[0]) : gateway.OnGuildEvents(events)).Ignore();
+                gateway.OnGuildEvents(events).Ignore();
             }
             catch (Exception)
             {
