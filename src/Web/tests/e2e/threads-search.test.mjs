@@ -1,5 +1,6 @@
 // Threads and search end to end: a thread started from a message in the side panel, a reply in
-// it shown on the starter message, archiving it, and a search that jumps to the reply.
+// it shown on the starter message, archiving it, and a search that shows the reply with its
+// reactions and jumps to it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch, newDevice, register, screenshot, until } from './browser.mjs';
@@ -61,7 +62,15 @@ test('a thread from a message: panel, reply, summary on the starter, archive; se
   await panel.getByRole('button', { name: 'All threads' }).click();
   await panel.getByRole('button', { name: /Picnic/ }).waitFor();
 
-  // Search from the header: the hit is in the thread; opening it shows the thread around it.
+  // A reaction on the reply, to find again on its search result.
+  await panel.getByRole('button', { name: /Picnic/ }).click();
+  await reply.hover();
+  await reply.getByRole('button', { name: 'Add reaction' }).click();
+  await reply.getByRole('button', { name: 'React with 🎉' }).click();
+  await reply.getByRole('button', { name: /^🎉: 1 reaction, including yours$/ }).waitFor({ timeout: LIVE });
+
+  // Search from the header: the hit is in the thread, with its reactions (read-only: the result is
+  // the button); opening it shows the thread around it.
   await panel.getByRole('button', { name: 'Close threads' }).click();
   await a.getByRole('searchbox', { name: 'Search messages' }).fill('baguettes');
   await a.getByRole('searchbox', { name: 'Search messages' }).press('Enter');
@@ -69,6 +78,8 @@ test('a thread from a message: panel, reply, summary on the starter, archive; se
   await results.getByRole('heading', { name: '1 result' }).waitFor({ timeout: LIVE });
   const hit = results.getByRole('button', { name: /Picnic in #general/ });
   assert.equal(await hit.locator('mark').textContent(), 'baguettes');
+  await hit.getByTitle('🎉: 1 reaction, including yours').waitFor();
+  assert.equal(await hit.getByRole('button').count(), 0);
   await screenshot(a, 'search-results');
   await hit.click();
   await a.getByRole('complementary', { name: 'Threads' }).getByRole('list', { name: 'Messages in #Picnic' })

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { MARK_END, MARK_START, parseSearchInput, searchParams, splitHighlight } from '../../src/lib/chat/search.ts';
 import { attachThread, canManageThread, defaultThreadName, messageCountLabel, upsertThread } from '../../src/lib/chat/threads.ts';
 import { mergeMessages } from '../../src/lib/chat/timeline.ts';
-import type { Message, ThreadInfo } from '../../src/lib/types.ts';
+import type { Message, Reaction, SearchHit, ThreadInfo } from '../../src/lib/types.ts';
+import { renderHtml } from './render.ts';
 
 const channels = [
   { id: 'c1', name: 'general', type: 'text' as const },
@@ -52,6 +53,55 @@ test('a highlight splits into plain and marked text (rendered as text, so markup
     { text: 'say ', mark: false }, { text: 'hello', mark: true }, { text: ' to <b>', mark: false }, { text: 'all', mark: true }, { text: '</b>', mark: false },
   ]);
   assert.deepEqual(splitHighlight('plain'), [{ text: 'plain', mark: false }]);
+});
+
+function hit(reactions: Reaction[] | undefined): SearchHit {
+  return { message: msg('01', { content: 'bring baguettes', reactions }), highlight: `bring ${MARK_START}baguettes${MARK_END}`, threadParentId: null, threadName: null };
+}
+
+/** The reaction chips of rendered HTML: emoji, count, whether marked as mine, and what they say. */
+function chips(html: string) {
+  const chip = /<(span|button)\b([^>]*)><span class="emoji[^"]*"[^>]*>([^<]*)<\/span><span class="count[^"]*"[^>]*>([^<]*)<\/span>/g;
+  return [...html.matchAll(chip)].map(([, tag, attrs = '', emoji, count]) => ({
+    tag,
+    emoji,
+    count: Number(count),
+    me: /\bclass="[^"]*\bme\b/.test(attrs),
+    label: /(?:title|aria-label)="([^"]*)"/.exec(attrs)?.[1],
+  }));
+}
+
+test('a search result shows the reactions of its message: each count, and mine marked as mine', async () => {
+  const html = await renderHtml('components/chat/SearchHitCard.svelte', {
+    hit: hit([{ emoji: '👍', count: 3, me: true }, { emoji: '🎉', count: 1, me: false }]),
+    where: '#general',
+  });
+  assert.deepEqual(chips(html), [
+    { tag: 'span', emoji: '👍', count: 3, me: true, label: '👍: 3 reactions, including yours' },
+    { tag: 'span', emoji: '🎉', count: 1, me: false, label: '🎉: 1 reaction' },
+  ]);
+  assert.match(html, /<mark[^>]*>baguettes<\/mark>/);
+  assert.ok(!html.includes('<button'), 'the result card is the button: its chips are not buttons inside it');
+});
+
+test('a search result without reactions has no reaction row', async () => {
+  for (const reactions of [undefined, []]) {
+    const html = await renderHtml('components/chat/SearchHitCard.svelte', { hit: hit(reactions), where: '#general' });
+    assert.deepEqual(chips(html), []);
+    assert.ok(!html.includes('reactions'), html);
+  }
+});
+
+test('under a message the same chips are buttons that say whether they are mine', async () => {
+  const html = await renderHtml('components/chat/ReactionBar.svelte', {
+    reactions: [{ emoji: '👍', count: 3, me: true }, { emoji: '🎉', count: 1, me: false }],
+    onreact: () => {},
+  });
+  assert.deepEqual(chips(html).map((c) => [c.tag, c.emoji, c.count, c.me, c.label]), [
+    ['button', '👍', 3, true, '👍: 3 reactions, including yours'],
+    ['button', '🎉', 1, false, '🎉: 1 reaction'],
+  ]);
+  assert.match(html, /aria-pressed="true"[^>]*aria-label="👍/);
 });
 
 test('a proposed thread name is the first non-empty line, without markup, shortened at a word', () => {

@@ -118,5 +118,10 @@ export function applyReaction(list: readonly Reaction[], emoji: string, count: n
   return i < 0 ? [...list, { emoji, count, me }] : list.map((r, j) => (j === i ? { emoji, count, me } : r));
 }
 
+/** What a reaction chip says to a screen reader: "👍: 2 reactions, including yours". */
+export function reactionLabel(r: Reaction): string {
+  return `${r.emoji}: ${r.count} reaction${r.count === 1 ? '' : 's'}${r.me ? ', including yours' : ''}`;
+}
+
 /** The reaction picker's fixed set. */
 export const COMMON_EMOJI = ['👍', '👎', '❤️', '😂', '😮', '😢', '😡', '🎉', '🙏', '👀', '🔥', '✅', '❌', '💯', '🤔', '👏', '🚀', '😍', '🥳', '😎'] as const;
