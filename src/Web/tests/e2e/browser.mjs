@@ -75,7 +75,8 @@ function watch(page, problems) {
   });
 }
 
-export async function screenshot(page, name) {
+/** Saves `docs/screenshots/<name>.png` of the page, or of one element of it (`target`). */
+export async function screenshot(page, name, target = page) {
   if (!SCREENSHOTS) {
     return;
   }
@@ -90,7 +91,7 @@ export async function screenshot(page, name) {
         .map((a) => a.finished.catch(() => {})),
     ),
   );
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+  await target.screenshot({ path: `${SCREENSHOTS}${name}.png` });
 }
 
 /** Polls `fn` until it returns a truthy value or `timeout` ms pass. */

@@ -1,5 +1,6 @@
 // Threads and search end to end: a thread started from a message in the side panel, a reply in
-// it shown on the starter message, archiving it, and a search that shows the reply with its
+// it shown on the starter message, archiving it (the panel's header restacks rather than crowd),
+// and a search that shows the reply with its
 // reactions and jumps to it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -8,6 +9,35 @@ import { launch, newDevice, register, screenshot, until } from './browser.mjs';
 const LIVE = 10_000;
 
 let browser;
+
+/**
+ * Every part of the thread panel's header (name, badge, controls) is inside it, none covers
+ * another, and the name keeps a readable width.
+ */
+async function headerFits(panel, what) {
+  const parts = await panel.locator('header').evaluate((head) => {
+    const box = head.getBoundingClientRect();
+    return [...head.querySelectorAll('h2, .badge, select, button')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return {
+        name: e.getAttribute('aria-label') ?? e.textContent.trim(),
+        title: e.tagName === 'H2',
+        inside: r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom,
+        r: { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width },
+      };
+    });
+  });
+  for (const p of parts) {
+    assert.ok(p.inside, `${what}: "${p.name}" leaves the header`);
+    assert.ok(p.r.width >= (p.title ? 48 : 1), `${what}: "${p.name}" is squeezed to ${p.r.width}px`);
+  }
+  for (const [i, p] of parts.entries()) {
+    for (const q of parts.slice(i + 1)) {
+      const apart = p.r.right <= q.r.left || q.r.right <= p.r.left || p.r.bottom <= q.r.top || q.r.bottom <= p.r.top;
+      assert.ok(apart, `${what}: "${p.name}" and "${q.name}" overlap`);
+    }
+  }
+}
 before(async () => {
   browser = await launch();
 });
@@ -32,7 +62,7 @@ test('a thread from a message: panel, reply, summary on the starter, archive; se
   // Create thread from the message's actions: the name is proposed from its text.
   await starter.hover();
   await starter.getByRole('button', { name: 'Create thread' }).click();
-  const panel = a.getByRole('complementary', { name: 'Threads' });
+  const panel = a.getByRole('complementary', { name: 'Threads', exact: true });
   await panel.getByLabel('Thread name').waitFor();
   assert.equal(await panel.getByLabel('Thread name').inputValue(), 'Planning the picnic on Sunday');
   await panel.getByLabel('Thread name').fill('Picnic');
@@ -50,11 +80,21 @@ test('a thread from a message: panel, reply, summary on the starter, archive; se
   const chip = starter.getByRole('button', { name: 'Open thread Picnic' });
   await until(async () => (await chip.textContent())?.includes('1 message'), 'thread summary on the starter message', LIVE);
   await screenshot(a, 'thread-panel');
+  // On a wide window the header is one row, as it always was.
+  await headerFits(panel, 'thread header');
+  assert.equal((await panel.locator('header').boundingBox()).height, 48);
 
   // Archived: read-only.
   await panel.getByRole('button', { name: 'Archive' }).click();
   await panel.getByText('Archived', { exact: true }).waitFor();
   await until(async () => await threadBox.isDisabled(), 'composer disabled in an archived thread', LIVE);
+  // The badge, the inactivity choice and Unarchive do not fit beside the name: they take a second
+  // row, also in a panel squeezed by a narrower window.
+  await headerFits(panel, 'archived thread header');
+  await screenshot(a, 'thread-panel-archived', panel);
+  await a.setViewportSize({ width: 820, height: 800 });
+  await headerFits(panel, 'archived thread header, 820px window');
+  await a.setViewportSize({ width: 1280, height: 800 });
   await panel.getByRole('button', { name: 'Unarchive' }).click();
   await until(async () => !(await threadBox.isDisabled()), 'composer enabled again', LIVE);
 
@@ -82,6 +122,6 @@ test('a thread from a message: panel, reply, summary on the starter, archive; se
   assert.equal(await hit.getByRole('button').count(), 0);
   await screenshot(a, 'search-results');
   await hit.click();
-  await a.getByRole('complementary', { name: 'Threads' }).getByRole('list', { name: 'Messages in #Picnic' })
+  await a.getByRole('complementary', { name: 'Threads', exact: true }).getByRole('list', { name: 'Messages in #Picnic' })
     .locator('[data-message-id]').filter({ hasText: 'baguettes' }).waitFor({ timeout: LIVE });
 });
