@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build and run LesCopains on this machine: PostgreSQL, Redis, N silos and one Api.
+# Build and run LesCopains on this machine: PostgreSQL, Redis, one node (a silo and the Api in one
+# process), N-1 more silos; or, with --separate, N silos and one Api as their own processes.
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
@@ -18,13 +19,17 @@ usage() {
 Usage: ./scripts/run.sh [options]
 
 Builds the web client and the .NET projects, then runs LesCopains in the foreground:
-N silos, one Api, one SFU worker (Janus + its adapter, for voice), and (unless you point it at your own servers) a private PostgreSQL
+one node (silo 1 and the Api in one process, src/Node), silos 2..N, one SFU worker (Janus + its adapter, for voice), and (unless you point it at your own servers) a private PostgreSQL
 and Redis whose data lives in ./data. Ctrl-C stops everything this script started.
 
 Options:
-  --silos N      number of silo processes (default 1). Silo i (0-based) listens on
-                 SILO_PORT 11111+i, GATEWAY_PORT 30000+i and HTTP port 3001+100*i
-                 (health, metrics, dashboard).
+  --silos N      number of silos (default 1; the node is silo 1). Silo i (0-based)
+                 listens on SILO_PORT 11111+i, GATEWAY_PORT 30000+i and, when it is
+                 its own process, HTTP port 3001+100*i (health, metrics, dashboard).
+  --separate     run silo 1 and the Api as two processes (the Docker Compose layout)
+                 instead of one node. One node uses less CPU and answers faster on one
+                 box (docs/operations.md); its dashboard is on the Api port under
+                 /dashboard.
   --port PORT    Api port (default 3000, or API_PORT).
   --bind ADDR    address the Api listens on (default 127.0.0.1; 0.0.0.0 to serve the LAN).
   --no-build     skip the web and .NET builds (fast restart after a build).
@@ -49,6 +54,7 @@ EOF
 }
 
 silos=1
+single=1
 api_port=${API_PORT:-3000}
 bind_address=${BIND_ADDRESS:-127.0.0.1}
 build=1
@@ -83,6 +89,10 @@ while [[ $# -gt 0 ]]; do
             bind_address=${1#*=}
             shift
             ;;
+        --separate)
+            single=0
+            shift
+            ;;
         --no-build)
             build=0
             shift
@@ -107,6 +117,7 @@ secrets_file=$data_dir/secrets.env
 ports_file=$data_dir/ports.env
 silo_dll=$LC_ROOT/src/Silo/bin/Release/net10.0/LesCopains.Silo.dll
 api_dll=$LC_ROOT/src/Api/bin/Release/net10.0/LesCopains.Api.dll
+node_dll=$LC_ROOT/src/Node/bin/Release/net10.0/LesCopains.Node.dll
 sfu_dll=$LC_ROOT/src/SfuWorker/bin/Release/net10.0/LesCopains.SfuWorker.dll
 sfu_port=${SFU_WORKER_PORT:-3003}
 web_dir=$LC_ROOT/src/Web
@@ -130,6 +141,7 @@ cleanup() {
         stop_named 20 sfu-worker
         stop_named 10 janus
         stop_named 20 api
+        stop_named 40 node
         stop_named 40 'silo-*'
     fi
     if ((started_redis)); then
@@ -192,6 +204,10 @@ if ((build)); then
         die "dotnet build of src/Silo failed"
     dotnet build "$LC_ROOT/src/Api/LesCopains.Api.csproj" -c Release -nologo -v quiet ||
         die "dotnet build of src/Api failed"
+    if ((single)); then
+        dotnet build "$LC_ROOT/src/Node/LesCopains.Node.csproj" -c Release -nologo -v quiet ||
+            die "dotnet build of src/Node failed"
+    fi
     dotnet build "$LC_ROOT/src/SfuWorker/LesCopains.SfuWorker.csproj" -c Release -nologo -v quiet ||
         die "dotnet build of src/SfuWorker failed"
     info ".NET build done in $(($(now) - t0))s"
@@ -199,6 +215,7 @@ fi
 [[ -f $silo_dll ]] || die "$silo_dll not found: run without --no-build first"
 [[ -f $api_dll ]] || die "$api_dll not found: run without --no-build first"
 [[ -f $sfu_dll ]] || die "$sfu_dll not found: run without --no-build first"
+((single == 0)) || [[ -f $node_dll ]] || die "$node_dll not found: run without --no-build first"
 
 # ---------------------------------------------------------------- ports
 # Processes of an earlier run that was killed (kill -9, closed terminal) are still listed here.
@@ -206,7 +223,7 @@ if [[ -f $pids_file ]]; then
     leftovers=()
     while read -r pid; do
         [[ $pid =~ ^[0-9]+$ ]] || continue
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE 'LesCopains\.(Silo|Api|SfuWorker)\.dll'; then
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE 'LesCopains\.(Silo|Api|Node|SfuWorker)\.dll'; then
             leftovers+=("$pid")
         fi
     done <"$pids_file"
@@ -225,6 +242,7 @@ check_port_free "$sfu_port" "SFU worker (SFU_WORKER_PORT)"
 for ((i = 0; i < silos; i++)); do
     check_port_free $((11111 + i)) "silo $((i + 1)) SILO_PORT"
     check_port_free $((30000 + i)) "silo $((i + 1)) GATEWAY_PORT"
+    ((single && i == 0)) && continue
     check_port_free "$(silo_http_port "$i")" "silo $((i + 1)) SILO_HTTP_PORT"
 done
 
@@ -300,7 +318,23 @@ fi
 silo_advertised=${SILO_ADVERTISED_IP:-127.0.0.1}
 silo_bind=0.0.0.0
 [[ $silo_advertised == 127.* ]] && silo_bind=127.0.0.1
-for ((i = 0; i < silos; i++)); do
+first_silo=0
+if ((single)); then
+    # Silo 1 and the Api in one process; its silo ports are silo 1's.
+    info "Starting the node (silo 1 and the Api in one process) on $bind_address:$api_port (silo port 11111, gateway 30000)"
+    t0=$(now)
+    start_process node "$logs_dir/node.log" 1 "$LC_ROOT/src/Node" \
+        API_PORT="$api_port" BIND_ADDRESS="$bind_address" SILO_PORT=11111 GATEWAY_PORT=30000 \
+        SILO_ADVERTISED_IP="$silo_advertised" \
+        -- dotnet "$node_dll"
+    wait_for_http "http://127.0.0.1:$api_port/health" 180 "$(pid_of node)" node ||
+        die "the node did not become healthy (log: data/logs/node.log)"
+    pid_of node >>"$pids_file"
+    echo >>"$pids_file"
+    info "node healthy in $(($(now) - t0))s"
+    first_silo=1
+fi
+for ((i = first_silo; i < silos; i++)); do
     name="silo-$((i + 1))"
     http_port=$(silo_http_port "$i")
     info "Starting $name (silo port $((11111 + i)), gateway $((30000 + i)), http $http_port)"
@@ -316,16 +350,18 @@ for ((i = 0; i < silos; i++)); do
     info "$name healthy in $(($(now) - t0))s"
 done
 
-info "Starting the Api on $bind_address:$api_port"
-t0=$(now)
-start_process api "$logs_dir/api.log" 1 "$LC_ROOT/src/Api" \
-    API_PORT="$api_port" BIND_ADDRESS="$bind_address" \
-    -- dotnet "$api_dll"
-wait_for_http "http://127.0.0.1:$api_port/health" 120 "$(pid_of api)" api ||
-    die "the Api did not become healthy (log: data/logs/api.log)"
-pid_of api >>"$pids_file"
-echo >>"$pids_file"
-info "Api healthy in $(($(now) - t0))s"
+if ((single == 0)); then
+    info "Starting the Api on $bind_address:$api_port"
+    t0=$(now)
+    start_process api "$logs_dir/api.log" 1 "$LC_ROOT/src/Api" \
+        API_PORT="$api_port" BIND_ADDRESS="$bind_address" \
+        -- dotnet "$api_dll"
+    wait_for_http "http://127.0.0.1:$api_port/health" 120 "$(pid_of api)" api ||
+        die "the Api did not become healthy (log: data/logs/api.log)"
+    pid_of api >>"$pids_file"
+    echo >>"$pids_file"
+    info "Api healthy in $(($(now) - t0))s"
+fi
 
 # ---------------------------------------------------------------- SFU worker (voice)
 # Janus runs from a generated folder (data/janus), never /etc/janus; its API stays on loopback.
@@ -353,7 +389,8 @@ info "SFU worker healthy in $(($(now) - t0))s"
 echo
 echo "LesCopains is running at http://localhost:$api_port"
 echo "  Voice: SFU worker on 127.0.0.1:$sfu_port, Janus media on ${JANUS_INTERFACE:-127.0.0.1} udp ${RTC_MIN_PORT:-40000}-${RTC_MAX_PORT:-40100}"
-for ((i = 0; i < silos; i++)); do
+((single)) && echo "  Orleans dashboard (node): http://localhost:$api_port/dashboard"
+for ((i = first_silo; i < silos; i++)); do
     echo "  Orleans dashboard (silo $((i + 1))): http://localhost:$(silo_http_port "$i")/dashboard"
 done
 echo "  Dashboard and /metrics login: user 'admin', password = ADMIN_PASSWORD in $secrets_file"

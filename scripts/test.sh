@@ -312,9 +312,10 @@ fi
 
 # ---------------------------------------------------------------- browser tests
 run_e2e_suite() {
-    local silo_dll=$LC_ROOT/src/Silo/bin/Release/net10.0/LesCopains.Silo.dll
-    local api_dll=$LC_ROOT/src/Api/bin/Release/net10.0/LesCopains.Api.dll
-    local silo_port gateway_port silo_http api_port admin_password jwt_secret rc p f t0
+    # The browser tests run against one node (the silo and the Api in one process), as
+    # ./scripts/run.sh runs LesCopains; the voice browser tests use a separate silo and Api.
+    local node_dll=$LC_ROOT/src/Node/bin/Release/net10.0/LesCopains.Node.dll
+    local silo_port gateway_port api_port admin_password jwt_secret rc p f t0
     t0=$(now)
     if ! web_has_script test:e2e; then
         record "e2e" skipped - - 0 "no 'test:e2e' script in package.json"
@@ -331,32 +332,22 @@ run_e2e_suite() {
         }
     pick_free_port silo_port
     pick_free_port gateway_port
-    pick_free_port silo_http
     pick_free_port api_port
     admin_password=$(random_password 24)
     jwt_secret=$(random_secret 48)
-    local common=(
-        DATABASE_URL="postgresql://postgres:$pg_password@127.0.0.1:$pg_port/lescopains_e2e"
-        REDIS_URL="$TEST_REDIS_URL" CLUSTER_ID=lescopains-e2e
-        ADMIN_PASSWORD="$admin_password" JWT_SECRET="$jwt_secret"
-        UPLOADS_DIR="$tmp/uploads"
-        # Every browser test registers its people from 127.0.0.1: lift the per-IP sign-up budget.
-        REGISTER_RATE_LIMIT=1000
-    )
-    info "Starting a silo (http $silo_http) and the Api (port $api_port) for the browser tests"
-    start_process silo "$tmp/logs/silo.log" 0 "$LC_ROOT/src/Silo" "${common[@]}" \
-        SILO_PORT="$silo_port" GATEWAY_PORT="$gateway_port" SILO_HTTP_PORT="$silo_http" \
-        SILO_ADVERTISED_IP=127.0.0.1 BIND_ADDRESS=127.0.0.1 -- dotnet "$silo_dll"
-    if ! wait_for_http "http://127.0.0.1:$silo_http/health" 180 "$(pid_of silo)" silo; then
-        tail -n 60 "$tmp/logs/silo.log" >&2
-        record "e2e" FAILED - - $(($(now) - t0)) "the silo did not become healthy"
-        return
-    fi
-    start_process api "$tmp/logs/api.log" 0 "$LC_ROOT/src/Api" "${common[@]}" \
-        API_PORT="$api_port" BIND_ADDRESS=127.0.0.1 -- dotnet "$api_dll"
-    if ! wait_for_http "http://127.0.0.1:$api_port/health" 120 "$(pid_of api)" api; then
-        tail -n 60 "$tmp/logs/api.log" >&2
-        record "e2e" FAILED - - $(($(now) - t0)) "the Api did not become healthy"
+    info "Starting a node (silo and Api, port $api_port) for the browser tests"
+    start_process node "$tmp/logs/node.log" 0 "$LC_ROOT/src/Node" \
+        DATABASE_URL="postgresql://postgres:$pg_password@127.0.0.1:$pg_port/lescopains_e2e" \
+        REDIS_URL="$TEST_REDIS_URL" CLUSTER_ID=lescopains-e2e \
+        ADMIN_PASSWORD="$admin_password" JWT_SECRET="$jwt_secret" \
+        UPLOADS_DIR="$tmp/uploads" \
+        REGISTER_RATE_LIMIT=1000 \
+        SILO_PORT="$silo_port" GATEWAY_PORT="$gateway_port" API_PORT="$api_port" \
+        SILO_ADVERTISED_IP=127.0.0.1 BIND_ADDRESS=127.0.0.1 -- dotnet "$node_dll"
+    # Every browser test registers its people from 127.0.0.1: REGISTER_RATE_LIMIT lifts the per-IP sign-up budget.
+    if ! wait_for_http "http://127.0.0.1:$api_port/health" 180 "$(pid_of node)" node; then
+        tail -n 60 "$tmp/logs/node.log" >&2
+        record "e2e" FAILED - - $(($(now) - t0)) "the node did not become healthy"
         return
     fi
     info "npm run test:e2e (BASE_URL=http://127.0.0.1:$api_port)"
@@ -369,14 +360,11 @@ run_e2e_suite() {
     if ((rc == 0)); then
         record "e2e" ok "${p:--}" "${f:--}" $(($(now) - t0))
     else
-        for name in silo api; do
-            echo "----- last lines of the $name log -----" >&2
-            tail -n 40 "$tmp/logs/$name.log" >&2
-        done
+        echo "----- last lines of the node log -----" >&2
+        tail -n 60 "$tmp/logs/node.log" >&2
         record "e2e" FAILED "${p:--}" "${f:--}" $(($(now) - t0)) "exit $rc"
     fi
-    stop_named 20 api
-    stop_named 40 silo
+    stop_named 40 node
 }
 if ((!have_web)); then
     record "e2e" skipped - - 0 "no web client (or --no-web)"

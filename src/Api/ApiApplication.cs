@@ -17,7 +17,13 @@ namespace LesCopains.Api;
 /// <summary>Builds the Api process: an Orleans client serving REST, the SignalR gateway and the web client.</summary>
 public static class ApiApplication
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="args">Settings as <c>--NAME=value</c> (environment variables win over nothing else).</param>
+    /// <param name="configure">Last-minute changes to the builder (tests).</param>
+    /// <param name="cluster">
+    /// Null for the usual Api process, an Orleans client of a cluster found through Redis; otherwise how to
+    /// host a silo in this process instead (the single-process node, <c>src/Node</c>).
+    /// </param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, CoHostedCluster? cluster = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var settings = ApiSettings.Load(new Settings(builder.Configuration));
@@ -33,18 +39,27 @@ public static class ApiApplication
         services.AddSingleton(settings);
         services.AddSingleton(DmSettings.Load(new Settings(builder.Configuration)));
         services.AddSingleton(TimeProvider.System);
-        services.AddOrleansClient(client =>
+        if (cluster is null)
         {
-            client.Configure<ClusterOptions>(o =>
+            services.AddOrleansClient(client =>
             {
-                o.ClusterId = settings.ClusterId;
-                o.ServiceId = "lescopains";
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = settings.ClusterId;
+                    o.ServiceId = "lescopains";
+                });
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+                client.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
+                client.UseConnectionRetryFilter<RetryForeverFilter>();
             });
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            client.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
-            client.UseConnectionRetryFilter<RetryForeverFilter>();
-        });
-        services.AddHealthChecks().AddOrleansCheck<OrleansClientHealthCheck>();
+            services.AddHealthChecks().AddOrleansCheck<OrleansClientHealthCheck>();
+        }
+        else
+        {
+            // A silo in this very process: its co-hosted client reaches grains without a network hop.
+            cluster.AddCluster(builder);
+        }
+
         services.AddLesCopainsAuth();
         services.AddSingleton(sp => new RateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), settings.ClusterId, TimeProvider.System));
         services.AddSingleton<GrainReferences>();
@@ -97,6 +112,7 @@ public static class ApiApplication
         // Pipeline and endpoints.
         var app = builder.Build();
         app.UseForwardedHeaders();
+        cluster?.UseAdmin(app);
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(async context =>
@@ -162,3 +178,6 @@ public static class ApiApplication
     private static string ReasonPhrases(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
 }
+
+/// <summary>A silo hosted inside the Api's process: how to add it to the builder, and its admin endpoints.</summary>
+public sealed record CoHostedCluster(Action<WebApplicationBuilder> AddCluster, Action<WebApplication> UseAdmin);

@@ -18,6 +18,22 @@ public static class SiloApplication
 
         builder.AddServiceDefaults(settings.Database, settings.Redis, settings.AdminPassword);
         builder.WebHost.UseUrls($"http://{Format(settings.HttpBindAddress)}:{settings.HttpPort}");
+        AddSilo(builder, settings);
+
+        var app = builder.Build();
+        UseAdmin(app);
+        app.MapServiceDefaults();
+        app.MapGet("/", () => Results.Redirect("/dashboard"));
+        return app;
+    }
+
+    /// <summary>
+    /// The silo itself: grains, their services, schema migrations, membership in Redis and storage in
+    /// PostgreSQL. Used by this process and by the single-process node (<c>src/Node</c>), which hosts the
+    /// Api in the same process. Expects <c>AddServiceDefaults</c> to have run on <paramref name="builder"/>.
+    /// </summary>
+    public static void AddSilo(WebApplicationBuilder builder, SiloSettings settings)
+    {
         builder.Services.AddSingleton(settings.Voice);
         builder.Services.AddSingleton(settings.ThreadArchive);
         builder.Services.AddGrainServices();
@@ -49,14 +65,14 @@ public static class SiloApplication
             silo.UseSystemTextJsonGrainStorageSerializer();
             silo.AddDashboard();
         });
+    }
 
-        var app = builder.Build();
+    /// <summary>The Orleans Dashboard on <c>/dashboard</c>, for admins only (<c>ADMIN_PASSWORD</c>).</summary>
+    public static void UseAdmin(WebApplication app)
+    {
         var admin = app.Services.GetRequiredService<AdminAccess>();
         app.Use((context, next) => admin.Middleware(context, () => next(context), "/dashboard"));
-        app.MapServiceDefaults();
         app.MapOrleansDashboard(routePrefix: "/dashboard");
-        app.MapGet("/", () => Results.Redirect("/dashboard"));
-        return app;
     }
 
     private static string Format(System.Net.IPAddress address) =>

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace LesCopains.Api.Tests;
 
 [Collection(ApiCollection.Name)]
-public sealed class MessageTests(InProcessCluster cluster)
+public class MessageTests(InProcessCluster cluster)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 

@@ -14,7 +14,7 @@ namespace LesCopains.Api.Tests;
 /// offline to others, updates reach co-members only and are coalesced per guild.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed class PresenceTests(InProcessCluster cluster)
+public class PresenceTests(InProcessCluster cluster)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 

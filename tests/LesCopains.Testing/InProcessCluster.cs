@@ -9,7 +9,9 @@ namespace LesCopains.Testing;
 
 /// <summary>
 /// One silo and one Api in this process, on real PostgreSQL and Redis, on free loopback ports.
-/// Shared by a test collection through <c>ICollectionFixture</c>.
+/// Shared by a test collection through <c>ICollectionFixture</c>. With <see cref="SingleProcess"/>,
+/// the first Api node is a single-process node (<c>src/Node</c>: the silo and the Api in one host)
+/// instead; nodes from <see cref="AddApiNodeAsync"/> are separate Api nodes joining its cluster.
 /// </summary>
 public class InProcessCluster : IAsyncLifetime
 {
@@ -34,6 +36,9 @@ public class InProcessCluster : IAsyncLifetime
     /// <summary>Extra settings for the silo; <c>--NAME=value</c>.</summary>
     protected virtual IEnumerable<string> SiloArguments => [];
 
+    /// <summary>Run the silo and the first Api node as one host (<c>src/Node</c>).</summary>
+    protected virtual bool SingleProcess => false;
+
     public async Task InitializeAsync()
     {
         DatabaseUrl = await TestEnvironment.CreateDatabaseAsync();
@@ -44,17 +49,14 @@ public class InProcessCluster : IAsyncLifetime
             $"--CLUSTER_ID={ClusterId}",
             "--BIND_ADDRESS=127.0.0.1",
         ];
-        silo = LesCopains.Silo.SiloApplication.Build(
+        string[] siloArguments =
         [
-            .. common,
             $"--SILO_PORT={TestEnvironment.FreePort()}",
             $"--GATEWAY_PORT={TestEnvironment.FreePort()}",
             "--SILO_HTTP_PORT=0",
-            "--ADMIN_PASSWORD=test-admin-password",
+            $"--ADMIN_PASSWORD={AdminPassword}",
             .. SiloArguments,
-        ]);
-        await silo.StartAsync();
-
+        ];
         apiArguments =
         [
             .. common,
@@ -65,8 +67,20 @@ public class InProcessCluster : IAsyncLifetime
             "--REGISTER_RATE_LIMIT=100000",
             .. ApiArguments,
         ];
+        if (SingleProcess)
+        {
+            // One host, both sets of settings (where both name one, the Api's comes last and wins).
+            (api, BaseAddress) = await StartAsync(LesCopains.Node.NodeApplication.Build([.. siloArguments, .. apiArguments]));
+            return;
+        }
+
+        silo = LesCopains.Silo.SiloApplication.Build([.. common, .. siloArguments]);
+        await silo.StartAsync();
         (api, BaseAddress) = await StartApiAsync();
     }
+
+    /// <summary>The admin password of the silo (and of the single-process node): HTTP Basic user <c>admin</c>.</summary>
+    public const string AdminPassword = "test-admin-password";
 
     /// <summary>Starts one more Api node on the same cluster, PostgreSQL, Redis and settings; stopped with the fixture.</summary>
     public async Task<Uri> AddApiNodeAsync()
@@ -80,9 +94,10 @@ public class InProcessCluster : IAsyncLifetime
         return address;
     }
 
-    private async Task<(WebApplication App, Uri Address)> StartApiAsync()
+    private Task<(WebApplication App, Uri Address)> StartApiAsync() => StartAsync(LesCopains.Api.ApiApplication.Build(apiArguments));
+
+    private static async Task<(WebApplication App, Uri Address)> StartAsync(WebApplication app)
     {
-        var app = LesCopains.Api.ApiApplication.Build(apiArguments);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)));
