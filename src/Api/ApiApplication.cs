@@ -17,7 +17,7 @@ namespace LesCopains.Api;
 /// <summary>Builds the Api process: an Orleans client serving REST, the SignalR gateway and the web client.</summary>
 public static class ApiApplication
 {
-    /// <param name="args">Settings as <c>--NAME=value</c> (environment variables win over nothing else).</param>
+    /// <param name="args">Settings as <c>--NAME=value</c>, over those of the environment.</param>
     /// <param name="configure">Last-minute changes to the builder (tests).</param>
     /// <param name="cluster">
     /// Null for the usual Api process, an Orleans client of a cluster found through Redis; otherwise how to

@@ -17,6 +17,12 @@ public static class NodeApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null) =>
         ApiApplication.Build(args, configure, new CoHostedCluster(
-            AddCluster: builder => SiloApplication.AddSilo(builder, SiloSettings.Load(new Settings(builder.Configuration))),
+            AddCluster: builder => SiloApplication.AddSilo(builder, SiloOnly(SiloSettings.Load(new Settings(builder.Configuration)))),
             UseAdmin: SiloApplication.UseAdmin));
+
+    /// <summary>
+    /// <c>BIND_ADDRESS</c> is the Api's here (it may serve the LAN on 0.0.0.0); the silo and gateway
+    /// ports listen on the address the silo advertises only, as a separate loopback silo does.
+    /// </summary>
+    private static SiloSettings SiloOnly(SiloSettings settings) => settings with { HttpBindAddress = settings.AdvertisedAddress };
 }

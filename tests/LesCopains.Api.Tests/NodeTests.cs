@@ -111,6 +111,35 @@ public sealed class NodeTests(NodeCluster cluster)
     }
 }
 
+/// <summary>A node whose Api serves every address (<c>BIND_ADDRESS=0.0.0.0</c>, <c>run.sh --bind 0.0.0.0</c>).</summary>
+public sealed class LanNodeCluster : InProcessCluster
+{
+    protected override bool SingleProcess => true;
+
+    protected override IEnumerable<string> ApiArguments => ["--BIND_ADDRESS=0.0.0.0"];
+}
+
+public sealed class LanNodeTests(LanNodeCluster cluster) : IClassFixture<LanNodeCluster>
+{
+    [Fact]
+    public async Task Serving_the_api_on_every_address_keeps_the_silo_and_gateway_ports_on_the_advertised_loopback_address()
+    {
+        var silo = cluster.ApiServices.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>();
+        var listening = await File.ReadAllLinesAsync("/proc/net/tcp");
+
+        // /proc/net/tcp: "sl local_address rem_address st ...", addresses as hex IP:port, 0A = LISTEN.
+        string[] ListenersOn(int port) => listening.Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f[3] == "0A" && f[1].EndsWith($":{port:X4}", StringComparison.Ordinal))
+            .Select(f => f[1][..8])
+            .ToArray();
+
+        Assert.Equal(["00000000"], ListenersOn(cluster.BaseAddress.Port));
+        Assert.Equal(["0100007F"], ListenersOn(silo.SiloAddress.Endpoint.Port));
+        Assert.Equal(["0100007F"], ListenersOn(silo.GatewayAddress!.Endpoint.Port));
+    }
+}
+
 /// <summary>The whole message suite again, on the single-process node.</summary>
 [Collection(NodeCollection.Name)]
 public sealed class MessageTestsOnNode(NodeCluster cluster) : MessageTests(cluster);
