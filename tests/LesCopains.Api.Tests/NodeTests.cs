@@ -55,11 +55,14 @@ public sealed class NodeTests(NodeCluster cluster)
             admin.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + InProcessCluster.AdminPassword)));
             using var response = await http.SendAsync(admin);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // The dashboard's page has inline styles and embedded fonts: its own policy, not the web client's.
+            Assert.Equal(LesCopains.Silo.SiloApplication.DashboardContentSecurityPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
         }
 
         // The Api's routes are the same as in its own process.
         using (var unknown = await http.GetAsync("/api/no-such-route"))
         {
+            Assert.Equal(LesCopains.Api.Infrastructure.SecurityHeaders.ContentSecurityPolicy, unknown.Headers.GetValues("Content-Security-Policy").Single());
             await unknown.AssertErrorAsync(HttpStatusCode.NotFound, "not_found");
         }
     }
