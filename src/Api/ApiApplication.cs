@@ -9,7 +9,6 @@ using LesCopains.Hosting.Configuration;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.SignalR;
-using Orleans.Configuration;
 using StackExchange.Redis;
 
 namespace LesCopains.Api;
@@ -41,17 +40,7 @@ public static class ApiApplication
         services.AddSingleton(TimeProvider.System);
         if (cluster is null)
         {
-            services.AddOrleansClient(client =>
-            {
-                client.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = settings.ClusterId;
-                    o.ServiceId = "lescopains";
-                });
-                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-                client.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
-                client.UseConnectionRetryFilter<RetryForeverFilter>();
-            });
+            services.AddClusterClient(settings.ClusterId, settings.Redis);
             services.AddHealthChecks().AddOrleansCheck<OrleansClientHealthCheck>();
         }
         else

@@ -1,16 +1,1 @@
-using LesCopains.Api;
-using LesCopains.Hosting.Configuration;
-
-WebApplication app;
-try
-{
-    app = ApiApplication.Build(args);
-}
-catch (ConfigurationException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
-}
-
-await app.RunAsync();
-return 0;
+return await LesCopains.Hosting.ProcessEntry.RunAsync(() => LesCopains.Api.ApiApplication.Build(args));

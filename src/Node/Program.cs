@@ -1,16 +1,1 @@
-using LesCopains.Hosting.Configuration;
-using LesCopains.Node;
-
-WebApplication app;
-try
-{
-    app = NodeApplication.Build(args);
-}
-catch (ConfigurationException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
-}
-
-await app.RunAsync();
-return 0;
+return await LesCopains.Hosting.ProcessEntry.RunAsync(() => LesCopains.Node.NodeApplication.Build(args));

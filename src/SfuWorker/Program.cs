@@ -1,1 +1,1 @@
-await LesCopains.SfuWorker.SfuWorkerApplication.Build(args).RunAsync();
+return await LesCopains.Hosting.ProcessEntry.RunAsync(() => LesCopains.SfuWorker.SfuWorkerApplication.Build(args));

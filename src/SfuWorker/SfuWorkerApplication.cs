@@ -2,10 +2,10 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using LesCopains.Grains.Voice;
+using LesCopains.Hosting;
 using LesCopains.Hosting.Configuration;
 using LesCopains.SfuWorker.Janus;
 using Microsoft.AspNetCore.Http.Json;
-using Orleans.Configuration;
 
 namespace LesCopains.SfuWorker;
 
@@ -38,17 +38,7 @@ public static class SfuWorkerApplication
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
         });
-        services.AddOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = settings.ClusterId;
-                o.ServiceId = "lescopains";
-            });
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            client.UseRedisClustering(o => o.ConfigurationOptions = settings.Redis.ToOptions());
-            client.UseConnectionRetryFilter<RetryForever>();
-        });
+        services.AddClusterClient(settings.ClusterId, settings.Redis);
 
         var app = builder.Build();
         var janus = app.Services.GetRequiredService<JanusClient>();
@@ -159,16 +149,6 @@ public static class SfuWorkerApplication
     {
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(new SfuError(new SfuError.Body(code, message)));
-    }
-}
-
-/// <summary>Keeps trying to reach the cluster (the worker may start before the silos).</summary>
-public sealed class RetryForever : IClientConnectionRetryFilter
-{
-    public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-        return true;
     }
 }
 

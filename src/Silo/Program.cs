@@ -1,16 +1,1 @@
-using LesCopains.Hosting.Configuration;
-using LesCopains.Silo;
-
-WebApplication app;
-try
-{
-    app = SiloApplication.Build(args);
-}
-catch (ConfigurationException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
-}
-
-await app.RunAsync();
-return 0;
+return await LesCopains.Hosting.ProcessEntry.RunAsync(() => LesCopains.Silo.SiloApplication.Build(args));

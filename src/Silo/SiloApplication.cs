@@ -9,8 +9,6 @@ namespace LesCopains.Silo;
 /// <summary>Builds the silo process: Orleans on Redis + PostgreSQL, and its admin HTTP port.</summary>
 public static class SiloApplication
 {
-    public const string ServiceId = "lescopains";
-
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -45,7 +43,7 @@ public static class SiloApplication
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = settings.ClusterId;
-                o.ServiceId = ServiceId;
+                o.ServiceId = ClusterClient.ServiceId;
             });
             // Detect a dead silo in ~10 s instead of ~30 s (3 missed 3-second probes, 2 votes).
             silo.Configure<ClusterMembershipOptions>(o =>

@@ -37,6 +37,35 @@ public sealed class StartupConfigurationTests
         Assert.Contains("JWT_SECRET must be at least 32 bytes", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Node_with_a_short_JWT_SECRET_refuses_to_start()
+    {
+        var (exit, output) = await RunAsync(RepoPaths.NodeDll, new()
+        {
+            ["DATABASE_URL"] = "postgresql://u:p@127.0.0.1:1/db",
+            ["REDIS_URL"] = "redis://127.0.0.1:1",
+            ["ADMIN_PASSWORD"] = "long-enough-password",
+            ["JWT_SECRET"] = "too-short",
+        });
+        Assert.Equal(2, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("JWT_SECRET must be at least 32 bytes", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sfu_worker_without_its_secret_stops_with_one_line_naming_it()
+    {
+        var (exit, output) = await RunAsync(RepoPaths.SfuWorkerDll, new()
+        {
+            ["REDIS_URL"] = "redis://127.0.0.1:1",
+            ["JANUS_ADMIN_SECRET"] = "janus-admin-secret",
+            ["JANUS_ADMIN_KEY"] = "janus-admin-key",
+        });
+        Assert.Equal(2, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("SFU_WORKER_SECRET", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("JWT_SECRET", null, "JWT_SECRET is required")]
     [InlineData("JWT_ACCESS_EXPIRY", "15 minutes", "JWT_ACCESS_EXPIRY must be a duration")]

@@ -1,6 +1,6 @@
 namespace LesCopains.Testing;
 
-/// <summary>Where the repository and the built Silo/Api binaries are.</summary>
+/// <summary>Where the repository and the built process binaries are.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
@@ -12,6 +12,10 @@ public static class RepoPaths
     public static string SiloDll => Binary("Silo", "LesCopains.Silo.dll");
 
     public static string ApiDll => Binary("Api", "LesCopains.Api.dll");
+
+    public static string NodeDll => Binary("Node", "LesCopains.Node.dll");
+
+    public static string SfuWorkerDll => Binary("SfuWorker", "LesCopains.SfuWorker.dll");
 
     private static string Binary(string project, string dll)
     {
