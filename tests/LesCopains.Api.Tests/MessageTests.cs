@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LesCopains.Grains.Guilds;
 using LesCopains.Testing;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Api.Tests;
 
@@ -312,6 +314,35 @@ public class MessageTests(InProcessCluster cluster)
         Assert.Equal(HttpStatusCode.NoContent, (await ownerHttp.PutAsJsonAsync($"/api/guilds/{guildId}/bans/{memberId}", new { reason = "spam", deleteMessageSeconds = 3600 })).StatusCode);
         await both.Task.WaitAsync(Deadline);
         Assert.Equal(["the owner stays"], (await HistoryAsync(ownerHttp, general, "")).Select(m => m.GetProperty("content").GetString()));
+    }
+
+    [Fact]
+    public async Task Events_that_reach_a_node_out_of_order_go_to_clients_in_the_order_they_were_sent()
+    {
+        var (owner, _, general) = await GuildAsync();
+        var guildId = await GuildIdAsync(owner, general);
+        await using var hub = await HubClient.ConnectAsync(cluster, owner.AccessToken);
+        var received = new ConcurrentQueue<string>();
+        hub.Connection.OnMessageCreate(e => received.Enqueue(e.GetProperty("message").GetProperty("content").GetString()!));
+
+        // What Orleans may do to one-way calls: the second of a channel activation's calls arrives
+        // first; and one call never arrives at all.
+        var gateway = cluster.ApiServices.GetRequiredService<LesCopains.Api.Hubs.GuildGateway>();
+        var source = Guid.NewGuid();
+        GuildEvent[] Call(long relaySeq, params string[] contents) => contents.Select(content => new GuildEvent(
+            guildId, "message:create",
+            JsonSerializer.Serialize(new { guildId, channelId = general, message = new { id = Guid.NewGuid(), channelId = general, content } }, JsonSerializerOptions.Web),
+            general, null, 0) { RelaySource = source, RelaySeq = relaySeq }).ToArray();
+
+        await gateway.OnGuildEvents(Call(2, "second", "third"));
+        await gateway.OnGuildEvents(Call(1, "first"));
+        await Poll.UntilAsync(() => Task.FromResult(received.Count), n => n >= 3, Deadline, "the three messages");
+        Assert.Equal(["first", "second", "third"], received);
+
+        await gateway.OnGuildEvents(Call(5, "sixth"));
+        await gateway.OnGuildEvents(Call(3, "fourth"));
+        await Poll.UntilAsync(() => Task.FromResult(received.Count), n => n >= 5, Deadline, "the messages after the lost one");
+        Assert.Equal(["first", "second", "third", "fourth", "sixth"], received);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -46,7 +46,23 @@ public sealed partial class GuildGateway(
     /// <summary>Users allowed to see a channel, with their SignalR group names built once.</summary>
     private sealed record Audience(List<Guid> Users, IReadOnlyList<string> Groups);
 
+    /// <summary>
+    /// A grain activation silent this long is forgotten by the sequencer: long past the idle time
+    /// after which Orleans collects an activation, whose successor numbers its calls afresh.
+    /// </summary>
+    private static readonly TimeSpan ForgetSourcesAfter = TimeSpan.FromHours(1);
+
     private readonly ConcurrentDictionary<Guid, GuildEntry> guilds = new();
+
+    /// <summary>
+    /// Restores the order the grains sent their events in (guarded by itself). One for the node,
+    /// not one per guild, so the count of each source carries on while a guild is not tracked here.
+    /// </summary>
+    private readonly EventSequencer sequencer = new();
+
+    /// <summary>Whether a task is waiting to let out batches held for a gap (under the sequencer's lock).</summary>
+    private bool releaseScheduled;
+
     private readonly ConcurrentDictionary<Guid, int> localUsers = new();
     private IGuildObserver? self;
     private bool selfCreated;
@@ -92,20 +108,84 @@ public sealed partial class GuildGateway(
 
     public Task OnGuildEvents(GuildEvent[] guildEvents)
     {
-        if (guildEvents.Length > 0 && guilds.TryGetValue(guildEvents[0].GuildId, out var entry))
+        List<GuildEntry> queued;
+        bool scheduleRelease;
+        lock (sequencer)
         {
-            foreach (var guildEvent in guildEvents)
+            var ready = new List<GuildEvent>(guildEvents.Length);
+            sequencer.Accept(guildEvents, time.GetUtcNow(), ready);
+            queued = Enqueue(ready);
+            scheduleRelease = sequencer.Holding && !releaseScheduled;
+            releaseScheduled |= scheduleRelease;
+        }
+
+        if (scheduleRelease)
+        {
+            _ = ReleaseHeldAsync();
+        }
+
+        queued.ForEach(StartDraining);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Queues events, in the order the sequencer let them out, to the guilds tracked here (the
+    /// others are dropped). Called under the sequencer's lock, so two callers cannot interleave.
+    /// </summary>
+    private List<GuildEntry> Enqueue(List<GuildEvent> ready)
+    {
+        var queued = new List<GuildEntry>(1);
+        foreach (var guildEvent in ready)
+        {
+            if (guilds.TryGetValue(guildEvent.GuildId, out var entry))
             {
                 entry.Queue.Writer.TryWrite(guildEvent);
-            }
-
-            if (Interlocked.CompareExchange(ref entry.Draining, 1, 0) == 0)
-            {
-                _ = Task.Run(() => DrainAsync(entry));
+                if (!queued.Contains(entry))
+                {
+                    queued.Add(entry);
+                }
             }
         }
 
-        return Task.CompletedTask;
+        return queued;
+    }
+
+    private void StartDraining(GuildEntry entry)
+    {
+        if (Interlocked.CompareExchange(ref entry.Draining, 1, 0) == 0)
+        {
+            _ = Task.Run(() => DrainAsync(entry));
+        }
+    }
+
+    /// <summary>Lets out what waits for a batch that may never come (a call lost with its connection), once it has waited long enough.</summary>
+    private async Task ReleaseHeldAsync()
+    {
+        while (true)
+        {
+            await Task.Delay(EventSequencer.GapWait, time);
+            List<GuildEntry> queued;
+            bool done;
+            lock (sequencer)
+            {
+                var ready = new List<GuildEvent>();
+                sequencer.ReleaseOverdue(time.GetUtcNow(), ready);
+                queued = Enqueue(ready);
+                if (ready.Count > 0)
+                {
+                    LogGapGivenUp(ready[0].GuildId, ready.Count);
+                }
+
+                done = !sequencer.Holding;
+                releaseScheduled = !done;
+            }
+
+            queued.ForEach(StartDraining);
+            if (done)
+            {
+                return;
+            }
+        }
     }
 
     private async Task DrainAsync(GuildEntry entry)
@@ -143,6 +223,11 @@ public sealed partial class GuildGateway(
         using var timer = new PeriodicTimer(IGuildGrain.SubscriptionLifetime / 3, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            lock (sequencer)
+            {
+                sequencer.Forget(time.GetUtcNow() - ForgetSourcesAfter);
+            }
+
             foreach (var (guildId, entry) in guilds)
             {
                 try
@@ -358,6 +443,9 @@ public sealed partial class GuildGateway(
         var groups = userIds.Select(GatewayHub.UserGroup).ToList();
         return groups.Count == 0 ? Task.CompletedTask : hub.Clients.Groups(groups).SendAsync(type, payload);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Guild {GuildId}: {Count} events went out after waiting for an earlier one that did not arrive")]
+    private partial void LogGapGivenUp(Guid guildId, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the subscription to guild {GuildId}")]
     private partial void LogRenewFailed(Exception exception, Guid guildId);

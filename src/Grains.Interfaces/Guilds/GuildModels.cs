@@ -117,4 +117,16 @@ public sealed record GuildEvent(
     [property: Id(2)] string PayloadJson,
     [property: Id(3)] Guid? ChannelId,
     [property: Id(4)] Guid? UserId,
-    [property: Id(5)] long SnapshotVersion);
+    [property: Id(5)] long SnapshotVersion)
+{
+    /// <summary>The sending grain activation (empty from silos that do not number their events).</summary>
+    [Id(6)]
+    public Guid RelaySource { get; init; }
+
+    /// <summary>
+    /// The number of the call this event came in, counted per receiving node from 1 by
+    /// <see cref="RelaySource"/>: the node restores the order Orleans may not keep.
+    /// </summary>
+    [Id(7)]
+    public long RelaySeq { get; init; }
+}

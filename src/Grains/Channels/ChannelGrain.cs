@@ -43,6 +43,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
     /// <summary>The Api nodes subscribed to the guild (null until the guild first told us).</summary>
     private IGuildObserver[]? gateways;
+    private readonly RelayNumbering relayNumbering = new();
 
     /// <summary>Set when this channel is a thread.</summary>
     private ThreadStore.Meta? thread;
@@ -589,7 +590,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         {
             try
             {
-                gateway.OnGuildEvents(events).Ignore();
+                gateway.OnGuildEvents(relayNumbering.Stamp(gateway, events)).Ignore();
             }
             catch (Exception)
             {

@@ -21,6 +21,7 @@ public sealed partial class GuildGrain(
 {
     private readonly Dictionary<Guid, Member> memberCache = [];
     private readonly Dictionary<IGuildObserver, DateTimeOffset> observers = [];
+    private readonly RelayNumbering relayNumbering = new();
 
     /// <summary>Channel grains caching this guild's view (permissions, gateways); told of every change.</summary>
     private readonly HashSet<Guid> viewers = [];
@@ -1119,7 +1120,7 @@ public sealed partial class GuildGrain(
 
             try
             {
-                observer.OnGuildEvent(evt).Ignore();
+                observer.OnGuildEvent(relayNumbering.Stamp(observer, evt)).Ignore();
             }
             catch (Exception ex)
             {
