@@ -44,7 +44,7 @@ public sealed class EventBatchesTests
     [Fact]
     public void A_group_is_one_messages_create_with_the_messages_in_order()
     {
-        var payload = EventBatches.Combine([Created(General, 7), Created(General, 8)]);
+        var payload = EventBatches.Combine([Created(General, 7), Created(General, 8)]).Parse();
 
         Assert.Equal(Guild, payload.GetProperty("guildId").GetGuid());
         Assert.Equal(General, payload.GetProperty("channelId").GetGuid());

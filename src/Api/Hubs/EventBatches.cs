@@ -49,7 +49,7 @@ public static class EventBatches
     /// channelId is the channel of the first message (each message names its own channel too) and
     /// the messages are the runs' <c>message</c> objects, in order.
     /// </summary>
-    public static JsonElement Combine(IReadOnlyList<GuildEvent> run)
+    public static RawJson Combine(IReadOnlyList<GuildEvent> run)
     {
         var buffer = new ArrayBufferWriter<byte>(run.Count * 512);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -77,6 +77,6 @@ public static class EventBatches
             writer.WriteEndObject();
         }
 
-        return JsonSerializer.Deserialize<JsonElement>(buffer.WrittenSpan);
+        return new RawJson(buffer.WrittenMemory);
     }
 }

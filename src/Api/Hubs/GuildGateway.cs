@@ -307,8 +307,8 @@ public sealed partial class GuildGateway(
         try
         {
             var grain = grains.Get<IGuildGrain>(evt.GuildId);
-            // A run is written from its events' payloads by EventBatches.Combine below; only a single event is parsed here.
-            var payload = run is null ? JsonSerializer.Deserialize<JsonElement>(evt.PayloadJson) : default;
+            // Passed through as the grain wrote it; a run is combined by EventBatches.Combine below.
+            var payload = run is null ? RawJson.FromString(evt.PayloadJson) : null!;
             var now = time.GetUtcNow();
 
             if (evt.Type == "guild:delete")
@@ -363,7 +363,7 @@ public sealed partial class GuildGateway(
             }
             else if (evt.Type == GatewayEvents.MentionCreate)
             {
-                var (mentioned, trimmed) = Mentioned(entry, Viewers(entry, channelId, now).Users, payload);
+                var (mentioned, trimmed) = Mentioned(entry, Viewers(entry, channelId, now).Users, payload.Parse());
                 await SendToAsync(mentioned, evt.Type, trimmed);
             }
             else if (Viewers(entry, channelId, now).Groups is { Count: > 0 } groups)
@@ -438,7 +438,7 @@ public sealed partial class GuildGateway(
     }
 
     /// <summary>One send to the union of the users' groups: the payload is serialized once, not once per user.</summary>
-    private Task SendToAsync(IEnumerable<Guid> userIds, string type, JsonElement payload)
+    private Task SendToAsync(IEnumerable<Guid> userIds, string type, object payload)
     {
         var groups = userIds.Select(GatewayHub.UserGroup).ToList();
         return groups.Count == 0 ? Task.CompletedTask : hub.Clients.Groups(groups).SendAsync(type, payload);
