@@ -71,20 +71,13 @@ public sealed class NodeTests(NodeCluster cluster)
     public async Task Messages_cross_both_ways_between_the_node_and_a_separate_Api_node_in_order()
     {
         var apiNode = await cluster.AddApiNodeAsync();
-        var owner = await cluster.NewUserAsync("own");
-        var member = await cluster.NewUserAsync("mem");
-        using var ownerHttp = cluster.CreateClient(owner.AccessToken);
-        var guild = await (await ownerHttp.PostAsJsonAsync("/api/guilds", new { name = "One box" })).Content.ReadFromJsonAsync<JsonElement>();
-        var guildId = guild.GetProperty("id").GetGuid();
-        var general = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetGuid();
-        var invite = await (await ownerHttp.PostAsJsonAsync($"/api/guilds/{guildId}/invites", new { channelId = general })).Content.ReadFromJsonAsync<JsonElement>();
-        using (var memberHttp = cluster.CreateClient(member.AccessToken, apiNode))
-        {
-            (await memberHttp.PostAsync($"/api/invites/{invite.GetProperty("code").GetString()}", null)).EnsureSuccessStatusCode();
-        }
+        using var owner = await GuildClient.NewAsync(cluster, "own");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1, "One box");
+        using var member = members[0];
+        var general = guild.General.Id;
 
-        await using var onNode = await HubClient.ConnectAsync(cluster, owner.AccessToken);
-        await using var onApi = await HubClient.ConnectAsync(cluster, member.AccessToken, apiNode);
+        await using var onNode = await HubClient.ConnectAsync(cluster, owner.Tokens.AccessToken);
+        await using var onApi = await HubClient.ConnectAsync(cluster, member.Tokens.AccessToken, apiNode);
         var received = new[] { onNode, onApi }.Select(hub =>
         {
             var seqs = new ConcurrentQueue<long>();
