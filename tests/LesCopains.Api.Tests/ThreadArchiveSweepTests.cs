@@ -92,6 +92,59 @@ public sealed class ThreadArchiveSweepTests(ThreadArchiveCluster cluster)
         await SendAsync(member, fresh.Id, "first words");
     }
 
+    [Fact]
+    public async Task A_send_whose_commit_the_sweep_could_not_see_yet_keeps_its_thread_open()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "own");
+        var guild = await owner.CreateGuildAsync();
+        var thread = await CreateThreadAsync(owner, guild.General.Id, "racing", null, 60);
+        await SendAsync(owner, thread.Id, "said long ago");
+        await using var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl);
+        await AgeMessagesAsync(db, thread.Id);
+
+        await using var hub = await owner.ConnectHubAsync();
+        var updated = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Connection.On<JsonElement>("thread:update", e =>
+        {
+            if (e.GetProperty("thread").GetProperty("id").GetGuid() == thread.Id)
+            {
+                updated.TrySetResult(e.GetProperty("thread"));
+            }
+        });
+
+        // Inserts wait behind this lock (reads do not): the send is accepted, its row not committed.
+        await using var blocker = await db.OpenConnectionAsync();
+        await using var transaction = await blocker.BeginTransactionAsync();
+        await using (var lockMessages = new NpgsqlCommand("LOCK TABLE messages IN SHARE MODE", blocker, transaction))
+        {
+            await lockMessages.ExecuteNonQueryAsync();
+        }
+
+        var send = SendAsync(owner, thread.Id, "just in time");
+        await Poll.UntilAsync(
+            async () =>
+            {
+                await using var waiting = db.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO messages%'");
+                return (long)(await waiting.ExecuteScalarAsync())!;
+            },
+            n => n > 0,
+            Deadline,
+            "the send's insert waiting for the lock");
+
+        // Now the thread's row says it is due; the sweep sees only the old message and archives it.
+        await AgeThreadAsync(db, thread.Id);
+        var afterSweep = await updated.Task.WaitAsync(Deadline);
+        await transaction.CommitAsync();
+        var sent = await send.WaitAsync(Deadline);
+
+        Assert.False(afterSweep.GetProperty("archived").GetBoolean());
+        var stored = await owner.ExpectAsync<ThreadView>(HttpMethod.Get, $"/api/threads/{thread.Id}");
+        Assert.False(stored.Archived);
+        Assert.Null(stored.ArchivedAt);
+        await SendAsync(owner, thread.Id, "and still talking");
+        Assert.Equal("just in time", sent.Content);
+    }
+
     private sealed record ThreadListView(IReadOnlyList<ThreadView> Threads);
 
     private static async Task AgeMessagesAsync(NpgsqlDataSource db, Guid threadId)

@@ -50,6 +50,10 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     private long threadMessageCount;
     private DateTimeOffset threadLastActivity;
 
+    /// <summary>Sends to this thread accepted and not committed yet, and when the newest was accepted: activity the sweep cannot see.</summary>
+    private int threadSendsInFlight;
+    private DateTimeOffset threadSendAcceptedAt;
+
     private Guid ChannelId => this.GetPrimaryKey();
 
     /// <summary>The channel whose permissions apply: the parent for a thread.</summary>
@@ -126,6 +130,9 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
         var author = await AuthorAsync(authorId);
         mentions = await WithHereUsersAsync(mentions, null);
+
+        // The sweep may have archived the thread while this send awaited the lookups above.
+        RequireNotArchived();
         var attachments = await ReserveAttachmentsAsync(authorId, attachmentIds);
 
         // Synchronous from here to the hand-off: id and sequence follow arrival order.
@@ -133,6 +140,11 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow(), attachmentIds) { Mentions = mentions };
         var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, []) { Attachments = attachments, MentionHere = mentions.Here };
         var stored = attachments.Count == 0 ? CommitAsync(row, message) : CommitAndReleaseAsync(row, message, attachmentIds);
+        if (thread is not null)
+        {
+            stored = InFlightInThreadAsync(stored, row.CreatedAt);
+        }
+
         if (nonce is null)
         {
             return await stored;
@@ -355,6 +367,17 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
         // Taken from the row, whatever this activation believed: the row is what the sweep changed.
         thread = stored;
+
+        // A send accepted before the sweep's moment but committed after its look at the messages
+        // (or still in flight) was activity the sweep could not see: the thread was not inactive,
+        // so it reopens with its clock restarted by that send, instead of keeping a message it has
+        // just acknowledged in an archived thread.
+        if (stored is { Archived: true, ArchivedAt: { } archivedAt }
+            && await threads.ReopenAsync(ChannelId, archivedAt, threadSendsInFlight > 0 ? threadSendAcceptedAt : null) is { } activityAt)
+        {
+            thread = stored with { Archived = false, ArchivedAt = null, ActivityAt = activityAt };
+        }
+
         RelayThread("thread:update");
     }
 
@@ -375,6 +398,10 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         }
 
         var lastActivity = threadLastActivity > open.ActivityAt ? threadLastActivity : open.ActivityAt;
+        if (threadSendsInFlight > 0 && threadSendAcceptedAt > lastActivity)
+        {
+            lastActivity = threadSendAcceptedAt;
+        }
         if (time.GetUtcNow() < lastActivity.AddMinutes(open.AutoArchiveDuration))
         {
             return;
@@ -385,6 +412,20 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         {
             thread = stored;
             RelayThread("thread:update");
+        }
+    }
+
+    private async Task<MessageDto> InFlightInThreadAsync(Task<MessageDto> stored, DateTimeOffset acceptedAt)
+    {
+        threadSendsInFlight++;
+        threadSendAcceptedAt = acceptedAt;
+        try
+        {
+            return await stored;
+        }
+        finally
+        {
+            threadSendsInFlight--;
         }
     }
 

@@ -170,6 +170,35 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// Undoes the sweep's archive of <paramref name="threadId"/> made at <paramref name="archivedAt"/>
+    /// (if it is still that one) when the thread was not inactive after all: its newest message, or
+    /// a send still in flight (<paramref name="inFlightAt"/>), is within its limit of that moment.
+    /// The sweep cannot see a message committed after it looked. Returns the activity that
+    /// reopened it, or null.
+    /// </summary>
+    public async Task<DateTimeOffset?> ReopenAsync(Guid threadId, DateTimeOffset archivedAt, DateTimeOffset? inFlightAt)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH activity AS (
+                SELECT GREATEST($3::timestamptz, (SELECT m.created_at FROM messages m
+                                                  WHERE m.channel_id = $1 AND m.deleted_at IS NULL
+                                                  ORDER BY m.id DESC LIMIT 1)) AS at)
+            UPDATE threads t
+               SET archived = false, archived_at = NULL, activity_at = activity.at,
+                   archive_due_at = activity.at + make_interval(mins => t.auto_archive_minutes)
+              FROM activity
+             WHERE t.id = $1 AND t.archived AND t.archived_at = $2
+               AND activity.at + make_interval(mins => t.auto_archive_minutes) > t.archived_at
+            RETURNING activity.at
+            """);
+        command.Parameters.AddWithValue(threadId);
+        command.Parameters.AddWithValue(archivedAt);
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, (object?)inFlightAt ?? DBNull.Value);
+        return await command.ExecuteScalarAsync() is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>
     /// Archives up to <paramref name="limit"/> open threads (or only <paramref name="threadId"/>)
     /// whose last activity — the newest undeleted message, or the row's <c>activity_at</c> — is
     /// older than their limit at <paramref name="now"/>. A due thread that turns out to have newer
