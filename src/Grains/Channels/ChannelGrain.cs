@@ -43,6 +43,8 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
     /// <summary>The Api nodes subscribed to the guild (null until the guild first told us).</summary>
     private IGuildObserver[]? gateways;
+
+    /// <summary>Numbers the calls to each gateway, so that it can restore their order.</summary>
     private readonly RelayNumbering relayNumbering = new();
 
     /// <summary>Set when this channel is a thread.</summary>
@@ -402,6 +404,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         {
             lastActivity = threadSendAcceptedAt;
         }
+
         if (time.GetUtcNow() < lastActivity.AddMinutes(open.AutoArchiveDuration))
         {
             return;
