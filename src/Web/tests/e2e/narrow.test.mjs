@@ -1,0 +1,185 @@
+// The one-column layout on a phone (390×844): the chat fills the screen, the guild rail with the
+// channel list and the member list are drawers opened from the chat header, the thread, search and
+// pins panels take the whole screen, and nothing is wider than the screen. Runs against BASE_URL
+// (the real stack, or the mock).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { apiCall, launch, newDevice, register, screenshot, until } from './browser.mjs';
+
+const LIVE = 10_000;
+const PHONE = { width: 390, height: 844 };
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/**
+ * Nothing shown reaches past the right edge of the window: neither the page (it would scroll
+ * sideways) nor any visible element (a column squeezed out of view, a header wider than the screen).
+ */
+async function fitsWidth(page, what) {
+  const found = await page.evaluate(async () => {
+    // Measured where a drawer's slide ends, not on its way.
+    await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {})));
+    const width = window.innerWidth;
+    const scroll = document.scrollingElement.scrollWidth;
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((e) => e.checkVisibility({ visibilityProperty: true, opacityProperty: true }))
+      .map((e) => ({ e, r: e.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 1 && r.height > 1 && (r.right > width + 0.5 || r.left < -0.5))
+      .map(({ e, r }) => `<${e.tagName.toLowerCase()} class="${e.getAttribute('class') ?? ''}"> ${Math.round(r.left)}..${Math.round(r.right)}`);
+    return { width, scroll, wide };
+  });
+  assert.ok(found.scroll <= found.width, `${what}: the page scrolls sideways (${found.scroll} > ${found.width})`);
+  assert.deepEqual(found.wide.slice(0, 5), [], `${what}: elements outside the ${found.width}px window`);
+}
+
+/** The element's box spans the whole width of the window. */
+async function fullWidth(locator, what) {
+  const { left, right, width } = await locator.evaluate((e) => ({ ...e.getBoundingClientRect().toJSON(), width: innerWidth }));
+  assert.ok(Math.abs(left) < 1 && Math.abs(right - width) < 1, `${what} spans ${left}..${right}, not 0..${width}`);
+}
+
+const focusedLabel = (page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id ?? '');
+const focusInside = (page, selector) => page.evaluate((s) => !!document.activeElement?.closest(s), selector);
+
+test('on a phone the chat fills the screen; channels and members are drawers; panels take the screen', async () => {
+  const phone = await newDevice(browser, { viewport: PHONE, hasTouch: true });
+  const p = phone.page;
+  await register(p, 'Paula Phone');
+
+  // Home: one column with a menu button; the rail and the conversations are in a closed drawer.
+  await p.getByRole('heading', { name: 'Welcome, Paula Phone' }).waitFor();
+  await fitsWidth(p, 'home');
+  const homeMenu = p.getByRole('button', { name: 'Guilds and conversations', exact: true });
+  assert.equal(await p.getByRole('navigation', { name: 'Guilds' }).isVisible(), false, 'the guild rail starts hidden');
+
+  // The drawer opens from the header, takes focus, and Escape closes it and gives focus back.
+  await homeMenu.click();
+  assert.equal(await homeMenu.getAttribute('aria-expanded'), 'true');
+  const rail = p.getByRole('navigation', { name: 'Guilds' });
+  await rail.waitFor();
+  await until(() => focusInside(p, '#nav-drawer'), 'focus moves into the drawer');
+  await fitsWidth(p, 'home with the drawer open');
+  await p.keyboard.press('Escape');
+  await until(async () => (await homeMenu.getAttribute('aria-expanded')) === 'false', 'Escape closes the drawer');
+  await until(async () => (await focusedLabel(p)) === 'Guilds and conversations', 'focus back on the menu button');
+  await rail.waitFor({ state: 'hidden' });
+
+  // A guild is created from the drawer; the drawer stays open on its channels.
+  await homeMenu.click();
+  await p.getByRole('button', { name: 'Create a guild' }).click();
+  await p.getByLabel('Guild name').fill(`Phone ${Math.random().toString(36).slice(2, 6)}`);
+  await p.getByRole('button', { name: 'Create', exact: true }).click();
+  await p.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  const [, , guildId] = new URL(p.url()).pathname.split('/');
+  const made = await apiCall(p, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text', topic: 'Anything goes, and a topic long enough to be cut on a phone' });
+  assert.equal(made.status, 201);
+  const random = p.getByRole('link', { name: 'random (text channel)', exact: true });
+  await random.waitFor({ timeout: LIVE });
+
+  // A tap on the backdrop closes it.
+  const menu = p.getByRole('button', { name: 'Guilds and channels', exact: true });
+  assert.equal(await menu.getAttribute('aria-expanded'), 'true', 'the drawer stayed open on the new guild');
+  await p.mouse.click(PHONE.width - 10, PHONE.height / 2);
+  await until(async () => (await menu.getAttribute('aria-expanded')) === 'false', 'a backdrop tap closes the drawer');
+  await random.waitFor({ state: 'hidden' });
+  await fitsWidth(p, '#general');
+
+  // Picking a channel in the drawer opens it and closes the drawer.
+  await menu.click();
+  await random.waitFor();
+  await until(() => focusInside(p, '#nav-drawer'), 'focus on the current channel');
+  await screenshot(p, 'mobile-drawer');
+  await random.click();
+  await p.getByRole('heading', { name: 'random', level: 1 }).waitFor();
+  await until(async () => (await menu.getAttribute('aria-expanded')) === 'false', 'picking a channel closes the drawer');
+  await random.waitFor({ state: 'hidden' });
+
+  // Chat in it.
+  const composer = p.getByRole('textbox', { name: 'Message #random' });
+  await composer.fill('Écrit depuis mon téléphone');
+  await composer.press('Enter');
+  const sent = p.getByRole('list', { name: 'Messages in #random' }).locator('[data-message-id]').filter({ hasText: 'Écrit depuis mon téléphone' });
+  await sent.waitFor({ timeout: LIVE });
+  await until(async () => !(await sent.getAttribute('class')).includes('pending'), 'message acknowledged', LIVE);
+  await fullWidth(p.locator('main'), 'the chat');
+  await fitsWidth(p, '#random with a message');
+  await screenshot(p, 'mobile-chat');
+
+  // The member list is the other drawer.
+  const membersButton = p.getByRole('button', { name: 'Member list', exact: true });
+  await membersButton.click();
+  assert.equal(await membersButton.getAttribute('aria-expanded'), 'true');
+  const members = p.locator('#member-drawer');
+  await members.locator('[data-user-id]').filter({ hasText: 'Paula Phone' }).waitFor();
+  await until(() => focusInside(p, '#member-drawer'), 'focus moves into the member list');
+  await fitsWidth(p, 'member list open');
+  await screenshot(p, 'mobile-members');
+  const box = await members.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width + 0.5, `the member drawer is on screen (${box.x}..${box.x + box.width})`);
+  await p.keyboard.press('Escape');
+  await until(async () => (await membersButton.getAttribute('aria-expanded')) === 'false', 'Escape closes the member list');
+  await until(async () => (await focusedLabel(p)) === 'Member list', 'focus back on the member list button');
+
+  // Threads take the screen, with focus on their close button, and give focus back when closed.
+  const threads = p.getByRole('button', { name: 'Threads' });
+  await threads.click();
+  const threadPanel = p.getByRole('complementary', { name: 'Threads' });
+  await threadPanel.waitFor();
+  await fullWidth(threadPanel, 'the thread panel');
+  await until(async () => (await focusedLabel(p)) === 'Close threads', 'focus on "Close threads"');
+  assert.equal(await composer.isVisible(), false, 'the chat is covered');
+  await fitsWidth(p, 'threads open');
+  await p.getByRole('button', { name: 'Close threads' }).click();
+  await threadPanel.waitFor({ state: 'detached' });
+  await until(async () => (await focusedLabel(p)) === 'Threads', 'focus back on the Threads button');
+  await composer.waitFor();
+
+  // Search folds into a button; its results take the screen.
+  const searchButton = p.getByRole('button', { name: 'Search messages' });
+  await searchButton.click();
+  const searchBox = p.getByRole('searchbox', { name: 'Search messages' });
+  await until(async () => (await searchBox.evaluate((e) => e === document.activeElement)), 'the search field takes focus');
+  await searchBox.fill('téléphone');
+  await searchBox.press('Enter');
+  const results = p.getByRole('complementary', { name: 'Search results' });
+  await results.waitFor();
+  await fullWidth(results, 'the search results');
+  await fitsWidth(p, 'search results');
+  await p.getByRole('button', { name: 'Close search' }).click();
+  await results.waitFor({ state: 'detached' });
+  await until(async () => (await focusedLabel(p)) === 'Search messages', 'focus back on the search button');
+
+  // Pins too, with a close button of their own.
+  await p.getByRole('button', { name: 'Pinned messages' }).click();
+  const pins = p.getByRole('dialog', { name: 'Pinned messages in #random' });
+  await pins.waitFor();
+  await fullWidth(pins, 'the pins');
+  await until(async () => (await focusedLabel(p)) === 'Close pinned messages', 'focus on "Close pinned messages"');
+  await p.getByRole('button', { name: 'Close pinned messages' }).click();
+  await pins.waitFor({ state: 'detached' });
+  await composer.waitFor();
+
+  // The narrowest phones in use: still no sideways scroll, drawer included.
+  await p.setViewportSize({ width: 360, height: 740 });
+  await fitsWidth(p, '#random at 360px');
+  await menu.click();
+  await random.waitFor();
+  await fitsWidth(p, 'the drawer at 360px');
+  await p.keyboard.press('Escape');
+  await random.waitFor({ state: 'hidden' });
+
+  // Wider again, the columns come back and the drawer buttons go away.
+  await p.setViewportSize({ width: 1280, height: 800 });
+  await p.getByRole('navigation', { name: 'Guilds' }).waitFor();
+  await p.getByRole('complementary', { name: 'Members' }).waitFor();
+  assert.equal(await menu.isVisible(), false, 'no menu button on a wide screen');
+  assert.equal(await membersButton.isVisible(), false, 'no member list button on a wide screen');
+  await p.getByRole('searchbox', { name: 'Search messages' }).waitFor();
+  phone.assertClean();
+});
