@@ -73,7 +73,8 @@ test('on a phone the chat fills the screen; channels and members are drawers; pa
   // A guild is created from the drawer; the drawer stays open on its channels.
   await homeMenu.click();
   await p.getByRole('button', { name: 'Create a guild' }).click();
-  await p.getByLabel('Guild name').fill(`Phone ${Math.random().toString(36).slice(2, 6)}`);
+  const guildName = `Phone ${Math.random().toString(36).slice(2, 6)}`;
+  await p.getByLabel('Guild name').fill(guildName);
   await p.getByRole('button', { name: 'Create', exact: true }).click();
   await p.getByRole('heading', { name: 'general', level: 1 }).waitFor();
   const [, , guildId] = new URL(p.url()).pathname.split('/');
@@ -125,6 +126,24 @@ test('on a phone the chat fills the screen; channels and members are drawers; pa
   await p.keyboard.press('Escape');
   await until(async () => (await membersButton.getAttribute('aria-expanded')) === 'false', 'Escape closes the member list');
   await until(async () => (await focusedLabel(p)) === 'Member list', 'focus back on the member list button');
+
+  // Guild settings, opened from the drawer's guild menu, fit the phone; closing them leaves the drawer open.
+  await menu.click();
+  await p.getByRole('button', { name: guildName, exact: true }).click();
+  await p.getByRole('menuitem', { name: 'Guild Settings' }).click();
+  const guildSettings = p.getByRole('dialog', { name: 'Guild settings' });
+  await guildSettings.getByRole('heading', { name: 'Guild Overview' }).waitFor();
+  await fitsWidth(p, 'guild settings');
+  await p.getByRole('button', { name: 'Close guild settings' }).click();
+  await guildSettings.waitFor({ state: 'hidden' });
+  assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+
+  // So do the user settings, behind the gear of the drawer's account panel.
+  await p.getByRole('link', { name: 'User settings' }).click();
+  await p.getByRole('heading', { name: 'My Account' }).waitFor();
+  await fitsWidth(p, 'user settings');
+  await p.goBack();
+  await composer.waitFor();
 
   // Threads take the screen, with focus on their close button, and give focus back when closed.
   const threads = p.getByRole('button', { name: 'Threads' });
