@@ -4,10 +4,12 @@
 // (the real stack, or the mock).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, launch, newDevice, register, screenshot, until } from './browser.mjs';
+import { apiCall, dmReady, launch, newDevice, openConversation, randomUsername, register, screenshot, startConversation, until } from './browser.mjs';
 
 const LIVE = 10_000;
 const PHONE = { width: 390, height: 844 };
+// Direct messages need the real stack (their keys and envelopes are not in the mock).
+const dmSkip = process.env.E2E_DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 
 let browser;
 before(async () => {
@@ -200,5 +202,43 @@ test('on a phone the chat fills the screen; channels and members are drawers; pa
   assert.equal(await menu.isVisible(), false, 'no menu button on a wide screen');
   assert.equal(await membersButton.isVisible(), false, 'no member list button on a wide screen');
   await p.getByRole('searchbox', { name: 'Search messages' }).waitFor();
+  phone.assertClean();
+});
+
+test('on a phone, direct messages: conversations in the drawer, a conversation that fills the screen', { skip: dmSkip }, async () => {
+  const desk = await newDevice(browser);
+  const bobName = randomUsername();
+  await register(desk.page, 'Bob Brisk', { username: bobName });
+  await dmReady(desk.page, 30_000);
+  const phone = await newDevice(browser, { viewport: PHONE, hasTouch: true });
+  const p = phone.page;
+  await register(p, 'Paula Phone');
+  await dmReady(p, 30_000);
+
+  // Starting a conversation from the drawer opens it and closes the drawer.
+  const menu = p.getByRole('button', { name: 'Guilds and conversations', exact: true });
+  await menu.click();
+  const id = await startConversation(p, [bobName], { timeout: 30_000 });
+  await until(async () => (await menu.getAttribute('aria-expanded')) === 'false', 'starting a conversation closes the drawer');
+  await p.getByTestId('dm-title').filter({ hasText: 'Bob Brisk' }).waitFor();
+  const composer = p.getByRole('textbox', { name: /^Message @/ });
+  await composer.fill('Coucou depuis le téléphone');
+  await composer.press('Enter');
+  await p.getByTestId('dm-messages').getByText('Coucou depuis le téléphone').waitFor({ timeout: LIVE });
+  await fullWidth(p.locator('main'), 'the conversation');
+  await fitsWidth(p, 'a conversation');
+
+  // Bob reads it on his computer.
+  await openConversation(desk.page, id, 30_000);
+  await desk.page.getByTestId('dm-messages').getByText('Coucou depuis le téléphone').waitFor({ timeout: 30_000 });
+
+  // Back in the drawer, focus is on the open conversation; picking it closes the drawer.
+  await menu.click();
+  await until(() => p.evaluate((id) => document.activeElement?.getAttribute('data-conversation-id') === id, id), 'focus on the open conversation');
+  await fitsWidth(p, 'the conversations drawer');
+  await p.locator(`[data-conversation-id="${id}"]`).click();
+  await until(async () => (await menu.getAttribute('aria-expanded')) === 'false', 'picking a conversation closes the drawer');
+  await composer.waitFor();
+  desk.assertClean();
   phone.assertClean();
 });
