@@ -29,6 +29,35 @@ export function toggleDrawer(open: Drawer | null, pressed: Drawer): Drawer | nul
   return open === pressed ? null : pressed;
 }
 
+/** A touch from where it started to where it ended, in CSS pixels. */
+export interface Swipe {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Shorter moves are taps or wobble, not swipes. */
+export const SWIPE_MIN = 64;
+
+/**
+ * The drawer after a swipe, as in Discord's app: rightwards opens the guilds and channels, leftwards
+ * the member list (where there is one); against an open drawer's side it closes it. Mostly vertical
+ * moves scroll the messages and change nothing.
+ */
+export function swipeDrawer(open: Drawer | null, s: Swipe, hasMembers: boolean): Drawer | null {
+  const dx = s.x1 - s.x0;
+  const dy = s.y1 - s.y0;
+  if (Math.abs(dx) < SWIPE_MIN || Math.abs(dy) > Math.abs(dx) / 2) {
+    return open;
+  }
+  if (open === null) {
+    return dx > 0 ? 'nav' : hasMembers ? 'members' : null;
+  }
+  const closing = open === 'nav' ? dx < 0 : dx > 0;
+  return closing ? null : open;
+}
+
 /**
  * Whether a key press closes the open drawer: Escape, unless something inside it already used
  * that Escape (a menu, a dialog opened from the drawer, the status menu).

@@ -100,6 +100,7 @@ test('on a phone the chat fills the screen; channels and members are drawers; pa
   await screenshot(p, 'mobile-drawer');
   await random.click();
   await p.getByRole('heading', { name: 'random', level: 1 }).waitFor();
+  const randomPath = new URL(p.url()).pathname;
   await until(async () => (await menu.getAttribute('aria-expanded')) === 'false', 'picking a channel closes the drawer');
   await random.waitFor({ state: 'hidden' });
 
@@ -128,6 +129,29 @@ test('on a phone the chat fills the screen; channels and members are drawers; pa
   await p.keyboard.press('Escape');
   await until(async () => (await membersButton.getAttribute('aria-expanded')) === 'false', 'Escape closes the member list');
   await until(async () => (await focusedLabel(p)) === 'Member list', 'focus back on the member list button');
+
+  // Swipes, as in Discord's app: rightwards for the channels, leftwards for the members, back to close.
+  const cdp = await p.context().newCDPSession(p);
+  const swipe = async (x0, x1, y0 = 400, y1 = y0) => {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: x0, y: y0 }] });
+    for (let i = 1; i <= 5; i++) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x0 + ((x1 - x0) * i) / 5, y: y0 + ((y1 - y0) * i) / 5 }] });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  };
+  const expanded = (button, value, what) => until(async () => (await button.getAttribute('aria-expanded')) === value, what);
+  await swipe(30, 250);
+  await expanded(menu, 'true', 'a swipe to the right opens the channels');
+  await random.waitFor();
+  await swipe(280, 60);
+  await expanded(menu, 'false', 'a swipe back closes them');
+  await swipe(330, 100);
+  await expanded(membersButton, 'true', 'a swipe to the left opens the members');
+  await swipe(150, 360);
+  await expanded(membersButton, 'false', 'a swipe back closes them');
+  await swipe(60, 120, 200, 600);
+  assert.equal(await menu.getAttribute('aria-expanded'), 'false', 'scrolling opens nothing');
+  assert.equal(new URL(p.url()).pathname, randomPath, 'no swipe went back in the history');
 
   // Guild settings, opened from the drawer's guild menu, fit the phone; closing them leaves the drawer open.
   await menu.click();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { dismissesDrawer, drawerFocus, NARROW_MAX_WIDTH, NARROW_QUERY, toggleDrawer } from '../../src/lib/layout.ts';
+import { dismissesDrawer, drawerFocus, NARROW_MAX_WIDTH, NARROW_QUERY, SWIPE_MIN, swipeDrawer, toggleDrawer } from '../../src/lib/layout.ts';
 import { renderHtml } from './render.ts';
 
 // Tests run from .test-out/tests/unit/; the stylesheets are read from the sources.
@@ -13,6 +13,25 @@ test('one drawer at a time: its button opens it, closes it, or swaps the other o
   assert.equal(toggleDrawer('nav', 'nav'), null);
   assert.equal(toggleDrawer('members', 'nav'), 'nav');
   assert.equal(toggleDrawer('nav', 'members'), 'members');
+});
+
+test('swipes: rightwards opens the channels, leftwards the members; against an open drawer closes it', () => {
+  const right = { x0: 40, y0: 400, x1: 200, y1: 420 };
+  const left = { x0: 300, y0: 400, x1: 120, y1: 380 };
+  assert.equal(swipeDrawer(null, right, true), 'nav');
+  assert.equal(swipeDrawer(null, left, true), 'members');
+  assert.equal(swipeDrawer(null, left, false), null, 'no member list outside a guild');
+  assert.equal(swipeDrawer('nav', left, true), null);
+  assert.equal(swipeDrawer('nav', right, true), 'nav');
+  assert.equal(swipeDrawer('members', right, true), null);
+  assert.equal(swipeDrawer('members', left, true), 'members');
+});
+
+test('short or mostly vertical moves are not swipes', () => {
+  assert.equal(swipeDrawer(null, { x0: 40, y0: 400, x1: 40 + SWIPE_MIN - 1, y1: 400 }, true), null, 'too short');
+  assert.equal(swipeDrawer(null, { x0: 40, y0: 400, x1: 40 + SWIPE_MIN, y1: 400 }, true), 'nav');
+  assert.equal(swipeDrawer(null, { x0: 40, y0: 100, x1: 200, y1: 400 }, true), null, 'scrolling the messages');
+  assert.equal(swipeDrawer('nav', { x0: 300, y0: 100, x1: 150, y1: 500 }, true), 'nav', 'scrolling the channel list');
 });
 
 test('Escape closes a drawer unless a menu or a dialog inside it used that Escape', () => {
