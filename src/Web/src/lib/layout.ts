@@ -59,6 +59,15 @@ export function swipeDrawer(open: Drawer | null, s: Swipe, hasMembers: boolean):
 }
 
 /**
+ * Whether a touch there may be a drawer swipe: not in a dialog, and not on what a finger drags for
+ * itself (text fields, sliders such as a voice volume, the screen-share drawing canvas).
+ */
+export function swipeStartsAt(target: EventTarget | null): boolean {
+  const el = target as { closest?: (selector: string) => unknown } | null;
+  return !el?.closest?.('dialog, input, textarea, select, canvas');
+}
+
+/**
  * Whether a key press closes the open drawer: Escape, unless something inside it already used
  * that Escape (a menu, a dialog opened from the drawer, the status menu).
  */

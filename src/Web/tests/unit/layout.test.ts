@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { dismissesDrawer, drawerFocus, NARROW_MAX_WIDTH, NARROW_QUERY, SWIPE_MIN, swipeDrawer, toggleDrawer } from '../../src/lib/layout.ts';
+import { dismissesDrawer, drawerFocus, NARROW_MAX_WIDTH, NARROW_QUERY, SWIPE_MIN, swipeDrawer, swipeStartsAt, toggleDrawer } from '../../src/lib/layout.ts';
 import { renderHtml } from './render.ts';
 
 // Tests run from .test-out/tests/unit/; the stylesheets are read from the sources.
@@ -32,6 +32,14 @@ test('short or mostly vertical moves are not swipes', () => {
   assert.equal(swipeDrawer(null, { x0: 40, y0: 400, x1: 40 + SWIPE_MIN, y1: 400 }, true), 'nav');
   assert.equal(swipeDrawer(null, { x0: 40, y0: 100, x1: 200, y1: 400 }, true), null, 'scrolling the messages');
   assert.equal(swipeDrawer('nav', { x0: 300, y0: 100, x1: 150, y1: 500 }, true), 'nav', 'scrolling the channel list');
+});
+
+test('a swipe may not start in a dialog or on what a finger drags for itself', () => {
+  const at = (inside: string | null) => ({ closest: (s: string) => (inside && s.split(', ').includes(inside) ? {} : null) }) as unknown as EventTarget;
+  assert.equal(swipeStartsAt(at(null)), true, 'the messages');
+  for (const inside of ['dialog', 'input', 'textarea', 'select', 'canvas']) {
+    assert.equal(swipeStartsAt(at(inside)), false, inside);
+  }
 });
 
 test('Escape closes a drawer unless a menu or a dialog inside it used that Escape', () => {
