@@ -12,57 +12,49 @@ public sealed class StartupConfigurationTests
     [InlineData("not a url")]
     public async Task Silo_with_a_bad_DATABASE_URL_stops_with_one_line_naming_it(string url)
     {
-        var (exit, output) = await RunAsync(RepoPaths.SiloDll, new()
+        var line = await StopsWithOneLineAsync(RepoPaths.SiloDll, new()
         {
             ["DATABASE_URL"] = url,
             ["REDIS_URL"] = "redis://127.0.0.1:1",
             ["ADMIN_PASSWORD"] = "long-enough-password",
         });
-        Assert.Equal(2, exit);
-        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("Configuration error: DATABASE_URL", line, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Api_with_a_short_JWT_SECRET_refuses_to_start()
     {
-        var (exit, output) = await RunAsync(RepoPaths.ApiDll, new()
+        var line = await StopsWithOneLineAsync(RepoPaths.ApiDll, new()
         {
             ["DATABASE_URL"] = "postgresql://u:p@127.0.0.1:1/db",
             ["REDIS_URL"] = "redis://127.0.0.1:1",
             ["JWT_SECRET"] = "too-short",
         });
-        Assert.Equal(2, exit);
-        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("JWT_SECRET must be at least 32 bytes", line, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Node_with_a_short_JWT_SECRET_refuses_to_start()
     {
-        var (exit, output) = await RunAsync(RepoPaths.NodeDll, new()
+        var line = await StopsWithOneLineAsync(RepoPaths.NodeDll, new()
         {
             ["DATABASE_URL"] = "postgresql://u:p@127.0.0.1:1/db",
             ["REDIS_URL"] = "redis://127.0.0.1:1",
             ["ADMIN_PASSWORD"] = "long-enough-password",
             ["JWT_SECRET"] = "too-short",
         });
-        Assert.Equal(2, exit);
-        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("JWT_SECRET must be at least 32 bytes", line, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Sfu_worker_without_its_secret_stops_with_one_line_naming_it()
     {
-        var (exit, output) = await RunAsync(RepoPaths.SfuWorkerDll, new()
+        var line = await StopsWithOneLineAsync(RepoPaths.SfuWorkerDll, new()
         {
             ["REDIS_URL"] = "redis://127.0.0.1:1",
             ["JANUS_ADMIN_SECRET"] = "janus-admin-secret",
             ["JANUS_ADMIN_KEY"] = "janus-admin-key",
         });
-        Assert.Equal(2, exit);
-        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("SFU_WORKER_SECRET", line, StringComparison.Ordinal);
     }
 
@@ -120,10 +112,11 @@ public sealed class StartupConfigurationTests
         Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(parsed.ConnectionString).MaxAutoPrepare);
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string dll, Dictionary<string, string> environment)
+    /// <summary>Starts the process, expects it to stop with exit code 2 and exactly one line of output, and returns that line.</summary>
+    private static async Task<string> StopsWithOneLineAsync(string dll, Dictionary<string, string> environment)
     {
         await using var process = ManagedProcess.Start("config-check", dll, environment);
-        var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        return (exit, process.Output);
+        Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        return Assert.Single(process.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -47,10 +47,11 @@ public sealed partial class GuildGateway(
     private sealed record Audience(List<Guid> Users, IReadOnlyList<string> Groups);
 
     /// <summary>
-    /// A grain activation silent this long is forgotten by the sequencer: long past the idle time
-    /// after which Orleans collects an activation, whose successor numbers its calls afresh.
+    /// A grain activation silent this long is forgotten by the sequencer: past Orleans' idle
+    /// collection age (two hours at most by default), after which its successor numbers afresh.
+    /// One still alive and sending after that waits <see cref="EventSequencer.GapWait"/> once.
     /// </summary>
-    private static readonly TimeSpan ForgetSourcesAfter = TimeSpan.FromHours(1);
+    private static readonly TimeSpan ForgetSourcesAfter = TimeSpan.FromHours(3);
 
     private readonly ConcurrentDictionary<Guid, GuildEntry> guilds = new();
 

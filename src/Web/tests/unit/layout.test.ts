@@ -86,7 +86,7 @@ test('every one-column rule in the stylesheets uses the breakpoint the script wa
   for (const [file, list] of widths) {
     assert.deepEqual(list, list.map(() => NARROW_MAX_WIDTH), `${file} uses another breakpoint`);
   }
-  for (const file of ['screens/Home.svelte', 'components/DrawerButton.svelte', 'components/chat/ThreadPanel.svelte', 'components/chat/SearchPanel.svelte', 'components/chat/PinsPanel.svelte', 'dm/DmConversation.svelte']) {
+  for (const file of ['screens/Home.svelte', 'components/DrawerButton.svelte', 'components/chat/PinsPanel.svelte', 'dm/DmConversation.svelte']) {
     assert.ok(widths.has(file), `${file} has its one-column rules`);
   }
 });
