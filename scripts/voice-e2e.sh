@@ -24,6 +24,7 @@ devices. Everything is stopped and the namespace deleted on exit, also on failur
 ENABLE_SIMULCAST (default true here) is passed to the servers and the tests: the camera test then
 checks the three simulcast encodings and the layer switch; ENABLE_SIMULCAST=false checks one encoding.
 VOICE_TESTS (default tests/voice/) names the test files to run, e.g. tests/voice/camera.test.mjs.
+VOICE_DEBUG=1 prints each page's console and its voice hub frames (time-stamped) to stderr.
 EOF
 }
 
@@ -177,7 +178,7 @@ info "Voice browser tests (BASE_URL=http://127.0.0.1:$api_port, Janus on $LC_NET
     cd "$web_dir" &&
         env BASE_URL="http://127.0.0.1:$api_port" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" \
             JANUS_URL="$JANUS_URL" JANUS_ADMIN_KEY="$JANUS_ADMIN_KEY" \
-            LC_MEDIA_IP="$LC_NETNS_SFU_IP" ENABLE_SIMULCAST="${ENABLE_SIMULCAST:-true}" \
+            LC_MEDIA_IP="$LC_NETNS_SFU_IP" ENABLE_SIMULCAST="${ENABLE_SIMULCAST:-true}" VOICE_DEBUG="${VOICE_DEBUG:-}" \
             node --test --test-concurrency=1 --test-timeout=300000 "${test_args[@]}" ${VOICE_TESTS:-tests/voice/}
 )
 rc=$?

@@ -77,6 +77,17 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
     // the machine, so its per-delivery cost is kept small.
     connection.On<MessageCreated>("message:create", e => Received(e.Message, Stopwatch.GetTimestamp()));
 
+    // The server's keep-alive: give up on it only after twice that without a message (the client's
+    // fixed 30 s would drop a quiet connection between two of the default 30 s pings).
+    connection.On<Ready>("ready", r =>
+    {
+        if (r.KeepAliveMs > 0)
+        {
+            connection.KeepAliveInterval = TimeSpan.FromMilliseconds(r.KeepAliveMs);
+            connection.ServerTimeout = TimeSpan.FromMilliseconds(2 * r.KeepAliveMs);
+        }
+    });
+
     // Messages the server had queued together arrive as one event; each still counts as a delivery.
     connection.On<MessagesCreated>("messages:create", e =>
     {
@@ -202,6 +213,9 @@ internal sealed record MessageCreated(MessageCreated.Body? Message)
 
 /// <summary>The part of <c>messages:create</c> the tool reads.</summary>
 internal sealed record MessagesCreated(IReadOnlyList<MessageCreated.Body>? Messages);
+
+/// <summary>The part of <c>ready</c> the tool reads: the server's keep-alive period.</summary>
+internal sealed record Ready(long KeepAliveMs);
 
 internal sealed record BenchOptions(string Url, int Members, int Rate, int Duration, int Senders)
 {

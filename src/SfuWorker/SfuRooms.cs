@@ -37,6 +37,9 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
         public IReadOnlyList<VoiceStream> Streams { get; set; } = [];
 
         public int Subscriptions { get; set; }
+
+        /// <summary>The simulcast layer last asked for, per stream of the subscription (mid).</summary>
+        public Dictionary<string, int> Substreams { get; } = [];
     }
 
     private sealed class Room(Guid key, long id, string secret)
@@ -336,18 +339,58 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
             return true;
         });
 
-    /// <summary>Simulcast: which layer Janus forwards on one stream of the participant's subscription (videoroom <c>configure</c>).</summary>
-    public Task SetSubstreamAsync(Guid key, long feedId, SfuSubstreamRequest request, CancellationToken cancellationToken) =>
-        InParticipantAsync(key, feedId, async (_, participant) =>
+    /// <summary>
+    /// Simulcast: which layer Janus forwards on one stream of the participant's subscription
+    /// (videoroom <c>configure</c>). Janus switches on the new layer's next keyframe and asks the
+    /// publisher for one, but drops a keyframe request that follows another within a second: a
+    /// tile enlarged then shrunk at once could wait for its layer until the publisher's next
+    /// keyframe, which WebRTC senders only make when asked. So the request is made once more after
+    /// <see cref="SubstreamRepeatDelay"/> if it is still the wanted layer (a no-op once switched).
+    /// </summary>
+    public async Task SetSubstreamAsync(Guid key, long feedId, SfuSubstreamRequest request, CancellationToken cancellationToken)
+    {
+        var substream = Math.Clamp(request.Substream, 0, 2);
+        var handle = await InParticipantAsync(key, feedId, async (_, participant) =>
         {
             var handle = participant.Subscriber ?? throw new SfuException(SfuErrorCodes.BadRequest, "No subscription yet.", StatusCodes.Status409Conflict);
-            await janus.MessageAsync(handle, new JsonObject
-            {
-                ["request"] = "configure",
-                ["streams"] = new JsonArray(new JsonObject { ["mid"] = request.Mid, ["substream"] = Math.Clamp(request.Substream, 0, 2) }),
-            }, cancellationToken: cancellationToken);
-            return true;
+            participant.Substreams[request.Mid] = substream;
+            await ConfigureSubstreamAsync(handle, request.Mid, substream, cancellationToken);
+            return handle;
         });
+        _ = RepeatSubstreamAsync(key, feedId, handle, request.Mid, substream);
+    }
+
+    private async Task RepeatSubstreamAsync(Guid key, long feedId, long handle, string mid, int substream)
+    {
+        try
+        {
+            await Task.Delay(SubstreamRepeatDelay);
+            await InParticipantAsync(key, feedId, async (_, participant) =>
+            {
+                if (participant.Subscriber == handle && participant.Substreams.GetValueOrDefault(mid, -1) == substream)
+                {
+                    await ConfigureSubstreamAsync(handle, mid, substream, CancellationToken.None);
+                }
+
+                return true;
+            });
+        }
+        catch (Exception ex) when (ex is SfuException or JanusException or HttpRequestException or OperationCanceledException)
+        {
+            // The participant, room or subscription went away meanwhile: nothing to repeat.
+            LogSubstreamRepeatSkipped(feedId, mid, ex.Message);
+        }
+    }
+
+    private Task ConfigureSubstreamAsync(long handle, string mid, int substream, CancellationToken cancellationToken) =>
+        janus.MessageAsync(handle, new JsonObject
+        {
+            ["request"] = "configure",
+            ["streams"] = new JsonArray(new JsonObject { ["mid"] = mid, ["substream"] = substream }),
+        }, cancellationToken: cancellationToken);
+
+    /// <summary>Longer than Janus' one-second spacing of keyframe requests to a publisher.</summary>
+    private static readonly TimeSpan SubstreamRepeatDelay = TimeSpan.FromMilliseconds(1500);
 
     /// <summary>Kicks the participant out of the Janus room (Janus hangs up) and revokes their token.</summary>
     public Task KickAsync(Guid key, long feedId, CancellationToken cancellationToken) =>
@@ -539,6 +582,9 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not destroy the Janus room of {Room}: {Reason}")]
     private partial void LogDestroyFailed(Guid room, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Repeated layer request for feed {FeedId} stream {Mid} skipped: {Reason}")]
+    private partial void LogSubstreamRepeatSkipped(long feedId, string mid, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Janus state lost: every room is gone (boot id now {BootId})")]
     private partial void LogReset(string bootId);

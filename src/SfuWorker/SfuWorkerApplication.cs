@@ -33,7 +33,8 @@ public static class SfuWorkerApplication
         services.AddSingleton<JanusClient>();
         services.AddHostedService(sp => sp.GetRequiredService<JanusClient>());
         services.AddSingleton<SfuRooms>();
-        services.AddHostedService<DirectoryRegistration>();
+        services.AddSingleton<DirectoryRegistration>();
+        services.AddHostedService(sp => sp.GetRequiredService<DirectoryRegistration>());
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
@@ -73,9 +74,12 @@ public static class SfuWorkerApplication
             }
         });
 
-        app.MapGet("/health", () => janus.IsConnected
-            ? Results.Ok(new { status = "ok", workerId = settings.WorkerId })
-            : Results.Json(new { status = "unavailable", workerId = settings.WorkerId }, statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Ready when Janus answers and the directory knows this worker: before its first heartbeat
+        // lands, voice rooms cannot be placed here.
+        var registration = app.Services.GetRequiredService<DirectoryRegistration>();
+        app.MapGet("/health", () => janus.IsConnected && registration.Registered
+            ? Results.Ok(new { status = "ok", workerId = settings.WorkerId, registered = true })
+            : Results.Json(new { status = "unavailable", workerId = settings.WorkerId, registered = registration.Registered }, statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/alive", () => Results.Ok());
 
         var api = app.MapGroup("").AddEndpointFilter(async (context, next) =>
@@ -155,28 +159,38 @@ public static class SfuWorkerApplication
 /// <summary>Registers this worker with the cluster's SFU directory and heartbeats its load.</summary>
 public sealed partial class DirectoryRegistration(IClusterClient cluster, SfuRooms rooms, JanusClient janus, SfuWorkerSettings settings, ILogger<DirectoryRegistration> logger) : BackgroundService
 {
+    /// <summary>A failed heartbeat is retried this soon rather than a whole period later.</summary>
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private volatile bool registered;
+
+    /// <summary>Whether the last heartbeat reached the directory (the worker can be given rooms).</summary>
+    public bool Registered => registered;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await janus.WaitReadyAsync(stoppingToken);
-        using var timer = new PeriodicTimer(settings.HeartbeatInterval);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
-            if (!janus.IsConnected)
-            {
-                continue; // Not healthy: let the directory notice the silence.
-            }
-
-            try
-            {
-                var status = rooms.Status(0, 0);
-                await cluster.GetGrain<ISfuDirectoryGrain>(0).Heartbeat(new SfuWorkerReport(settings.WorkerId, settings.PublicUrl.ToString().TrimEnd('/'), status.BootId, status.Rooms, status.Participants, status.Streams, settings.MaxParticipants));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogHeartbeatFailed(ex.Message);
-            }
+            // Not healthy: no heartbeat, and the directory notices the silence.
+            registered = janus.IsConnected && await HeartbeatAsync();
+            await Task.Delay(registered ? settings.HeartbeatInterval : RetryDelay, stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<bool> HeartbeatAsync()
+    {
+        try
+        {
+            var status = rooms.Status(0, 0);
+            await cluster.GetGrain<ISfuDirectoryGrain>(0).Heartbeat(new SfuWorkerReport(settings.WorkerId, settings.PublicUrl.ToString().TrimEnd('/'), status.BootId, status.Rooms, status.Participants, status.Streams, settings.MaxParticipants));
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHeartbeatFailed(ex.Message);
+            return false;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat to the SFU directory failed: {Reason}")]

@@ -48,6 +48,8 @@ public sealed class GatewayHubTests(InProcessCluster cluster)
         Assert.Equal(tokens.User.Username, ready.GetProperty("user").GetProperty("username").GetString());
         Assert.Equal(tokens.SessionId, ready.GetProperty("sessionId").GetGuid());
         Assert.InRange(ready.GetProperty("tokenExpiresAt").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(14), DateTimeOffset.UtcNow.AddMinutes(16));
+        // The keep-alive the server pings with (WS_PING_INTERVAL's default): clients time out after twice that.
+        Assert.Equal(30_000, ready.GetProperty("keepAliveMs").GetInt64());
         Assert.InRange(await hub.PingAsync(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
     }
 

@@ -124,6 +124,8 @@ public class InProcessCluster : IAsyncLifetime
                 o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
             })
+            // Twice the Api's default keep-alive (30 s), as ready.keepAliveMs tells browsers to wait.
+            .WithServerTimeout(TimeSpan.FromMinutes(1))
             .Build();
 
     public async Task DisposeAsync()

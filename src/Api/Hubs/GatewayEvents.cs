@@ -45,7 +45,11 @@ public static class GatewayEvents
     public const string VoiceAnnotation = LesCopains.Grains.Voice.VoiceEvents.Annotation;
 }
 
-public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt);
+/// <param name="KeepAliveMs">
+/// How often the server pings an otherwise quiet connection (WS_PING_INTERVAL): clients ping as
+/// often and give up on the server only after twice as long without a message.
+/// </param>
+public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt, long KeepAliveMs);
 
 /// <summary>The user's own presence: <c>status</c> as they see it (may be "invisible"), <c>chosen</c> their preference.</summary>
 public sealed record PresenceSelfEvent(string Status, string Chosen);

@@ -11,7 +11,7 @@ namespace LesCopains.Api.Hubs;
 /// forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
-public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms) : Hub
+public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms, ApiSettings settings) : Hub
 {
     public static string SessionGroup(Guid sessionId) => "session:" + sessionId.ToString("N");
 
@@ -29,7 +29,7 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
         await guilds.ConnectedAsync(userId);
         await dms.ConnectedAsync(userId);
         var profile = await cluster.GetGrain<IUserGrain>(userId).GetProfile();
-        await Clients.Caller.SendAsync(GatewayEvents.Ready, new ReadyEvent(UserDto.From(profile), sessionId, expiresAt));
+        await Clients.Caller.SendAsync(GatewayEvents.Ready, new ReadyEvent(UserDto.From(profile), sessionId, expiresAt, (long)settings.WsPingInterval.TotalMilliseconds));
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -24,6 +24,20 @@ public sealed class VoiceTests(VoiceCluster cluster)
         public Guid EveryoneRole => Guild.Id;
     }
 
+    [JanusFact]
+    public async Task A_worker_reports_ready_once_the_directory_knows_it()
+    {
+        // Ready means rooms can be placed on it: Janus answers and a heartbeat reached the directory.
+        var worker = cluster.Workers.Single();
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri(worker.Url, "/health"));
+        var health = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.True(health.GetProperty("registered").GetBoolean());
+        Assert.Contains(await cluster.Grains.GetGrain<ISfuDirectoryGrain>(0).GetWorkers(), w => w.WorkerId == worker.WorkerId);
+    }
+
     private async Task<Setup> GuildAsync(int members)
     {
         var owner = await NewAsync(cluster);

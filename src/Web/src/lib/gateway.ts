@@ -93,6 +93,20 @@ function dispatch(name: GatewayEvent, payload: unknown): void {
   }
 }
 
+/**
+ * Matches the connection's timers to the server's keep-alive (`ready.keepAliveMs`): the server
+ * pings a quiet connection that often, so the client waits twice as long before it gives up on
+ * the server (the library's fixed 30 s would drop every idle connection when the server pings
+ * every 30 s), and pings the server as often, well inside the server's own limit of twice that.
+ */
+export function applyKeepAlive(conn: Pick<HubConnection, 'serverTimeoutInMilliseconds' | 'keepAliveIntervalInMilliseconds'>, keepAliveMs: unknown): void {
+  if (typeof keepAliveMs !== 'number' || !Number.isFinite(keepAliveMs) || keepAliveMs <= 0) {
+    return;
+  }
+  conn.keepAliveIntervalInMilliseconds = keepAliveMs;
+  conn.serverTimeoutInMilliseconds = 2 * keepAliveMs;
+}
+
 let connection: HubConnection | null = null;
 let options: GatewayOptions | null = null;
 let generation = 0;
@@ -114,7 +128,10 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => reconnectDelay(ctx.previousRetryCount) })
     .configureLogging(signalR.LogLevel.None)
     .build();
-  conn.on('ready', (ready: { user: User; sessionId: string }) => opts.onReady(ready));
+  conn.on('ready', (ready: { user: User; sessionId: string; keepAliveMs?: number }) => {
+    applyKeepAlive(conn, ready.keepAliveMs);
+    opts.onReady(ready);
+  });
   conn.on('session:revoked', (e: { sessionId: string }) => opts.onSessionRevoked(e.sessionId));
   for (const name of GATEWAY_EVENTS) {
     conn.on(name, (payload: unknown) => dispatch(name, payload));
@@ -124,14 +141,16 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
       dispatch('message:create', one);
     }
   });
-  conn.onreconnecting(() => {
+  conn.onreconnecting((error) => {
+    console.warn('gateway: connection lost, reconnecting', error?.message ?? '');
     state.set('reconnecting');
     opts.onConnectionLost();
   });
   conn.onreconnected(() => state.set('connected'));
   // Closed for good by the client library (e.g. the server refused a reconnect): start over.
-  conn.onclose(() => {
+  conn.onclose((error) => {
     if (mine === generation) {
+      console.warn('gateway: connection closed, starting over', error?.message ?? '');
       state.set('reconnecting');
       opts.onConnectionLost();
       scheduleStart(conn, mine, 1);

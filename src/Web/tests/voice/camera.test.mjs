@@ -123,20 +123,41 @@ test('with simulcast the camera sends three encodings and a small tile receives 
   }, `the enlarged tile receives the top layer (received, sent: ${JSON.stringify(seen)})`, 90_000).catch((e) => {
     throw new Error(`${e.message}; last received/sent widths ${JSON.stringify(seen)}`);
   });
-  // …a thumbnail (narrow window) the lowest.
+  // …the same tile back in the grid (one 200-odd px track of many on that window) the lowest. A
+  // narrow window is no thumbnail: on a phone the one column gives the tile the whole width.
   await tile.getByRole('button', { name: /Shrink/ }).click();
-  await bob.page.setViewportSize({ width: 420, height: 800 });
   const small = await until(async () => {
     const [w, sent] = [await received(), await sentNow()];
     seen = [w, sent];
     return w > 0 && w < big && w <= sent.l ? w : null;
-  }, 'the small tile receives the lowest layer', 90_000).catch((e) => {
+  }, 'the tile in the grid receives the lowest layer', 90_000).catch((e) => {
     throw new Error(`${e.message}; last received/sent widths ${JSON.stringify(seen)}`);
   });
   assert.ok(small < big, `width decreased: ${big} → ${small}`);
   // Still decrypted and decoded after the switch.
   const decoded = (await voiceStats(bob.page, alice.id)).camera.framesDecoded;
   await until(async () => (await voiceStats(bob.page, alice.id)).camera.framesDecoded > decoded + 10, 'frames keep decoding on the lower layer', 60_000);
+});
+
+test('the camera comes back by itself when the media connections are rebuilt', async () => {
+  const [alice, bob] = users;
+  // What the session does after a hub reconnect or a voice:rejoin (the room moved to another SFU
+  // worker): a new publisher connection. The camera was on, so it is on again, without a click.
+  await alice.page.evaluate(async () => {
+    let s = null;
+    window.__voice.currentSession.subscribe((x) => (s = x))();
+    await s.reconnectMedia();
+  });
+  await alice.page.getByRole('button', { name: 'Turn off camera' }).waitFor({ timeout: 5_000 });
+  assert.ok((await voiceStats(alice.page)).outboundVideo.length > 0, 'the new publisher connection sends video');
+  // The old connection is closed, so frames that keep coming are the new stream's.
+  const decoded = async () => (await voiceStats(bob.page, alice.id)).camera?.framesDecoded ?? 0;
+  await until(async () => {
+    const first = await decoded();
+    await new Promise((r) => setTimeout(r, 2_000));
+    return (await decoded()) > first + 5;
+  }, 'Bob decodes Alice’s camera again', 60_000);
+  for (const u of users) assert.deepEqual(u.errors, []);
 });
 
 test('turning the camera off removes the tile for the other member', async () => {

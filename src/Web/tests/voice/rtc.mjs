@@ -77,6 +77,16 @@ export async function registerUser(name, prefix) {
  *   these tests have it, nothing ships it): each key the page sends goes through the test process to
  *   the pages of its recipients among `users` (their `page` set); `onKey(msg)` sees each first.
  */
+/** VOICE_DEBUG: the page's console and its voice hub frames, time-stamped, on stderr. */
+function traceVoice(page, name) {
+  const log = (what) => console.error(`[${new Date().toISOString()}] ${name} ${what}`);
+  page.on('console', (m) => log(`console.${m.type()}: ${m.text()}`));
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => /voice/i.test(String(f.payload)) && log(`<= ${String(f.payload).slice(0, 200)}`));
+    ws.on('framesent', (f) => /voice/i.test(String(f.payload)) && log(`=> ${String(f.payload).slice(0, 200)}`));
+  });
+}
+
 export async function openAppPage(browser, u, path, { viewport = { width: 1280, height: 800 }, initScript, onPage, relay } = {}) {
   const context = await browser.newContext({ viewport });
   const now = Date.now();
@@ -112,6 +122,9 @@ export async function openAppPage(browser, u, path, { viewport = { width: 1280, 
   page.setDefaultTimeout(90_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  if (process.env.VOICE_DEBUG) {
+    traceVoice(page, u.name);
+  }
   Object.assign(u, { context, page, errors });
   await page.goto(`${BASE_URL}${path}`);
   if (!relay) {

@@ -849,6 +849,7 @@ export class VoiceSession {
   }
 
   private async reconnectMedia(): Promise<void> {
+    const cameraWasOn = this.cameraTrack !== null;
     this.pub?.close();
     this.sub?.close();
     this.sub = null;
@@ -868,6 +869,11 @@ export class VoiceSession {
       this.dropBoard(this.opts.selfUserId);
     }
     await this.publish();
+    if (cameraWasOn) {
+      // The camera comes back on the new publisher connection (its permission is already given;
+      // a screen share would need the person to pick the screen again).
+      await this.startCamera().catch((e: unknown) => this.update({ error: `The camera could not be turned back on: ${e instanceof Error ? e.message : String(e)}` }));
+    }
     await this.syncSubscriptions();
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandMessages } from '../../src/lib/gateway.ts';
+import { applyKeepAlive, expandMessages } from '../../src/lib/gateway.ts';
 
 test('messages:create expands to one message:create per message, in order', () => {
   const a = { id: 'a', channelId: 'c1', seq: 7 };
@@ -22,4 +22,20 @@ test('a malformed messages:create yields nothing', () => {
   assert.deepEqual(expandMessages(null), []);
   assert.deepEqual(expandMessages({ guildId: 'g' }), []);
   assert.deepEqual(expandMessages({ guildId: 'g', messages: 'no' }), []);
+});
+
+test('the connection waits twice the server keep-alive before giving up, and pings as often as the server', () => {
+  const conn = { serverTimeoutInMilliseconds: 30_000, keepAliveIntervalInMilliseconds: 15_000 };
+  applyKeepAlive(conn, 30_000);
+  assert.deepEqual(conn, { serverTimeoutInMilliseconds: 60_000, keepAliveIntervalInMilliseconds: 30_000 });
+  applyKeepAlive(conn, 5_000);
+  assert.deepEqual(conn, { serverTimeoutInMilliseconds: 10_000, keepAliveIntervalInMilliseconds: 5_000 });
+});
+
+test('a ready without a usable keep-alive (an older server) leaves the timers alone', () => {
+  for (const bad of [undefined, null, 0, -1, Number.NaN, '30000']) {
+    const conn = { serverTimeoutInMilliseconds: 30_000, keepAliveIntervalInMilliseconds: 15_000 };
+    applyKeepAlive(conn, bad);
+    assert.deepEqual(conn, { serverTimeoutInMilliseconds: 30_000, keepAliveIntervalInMilliseconds: 15_000 }, String(bad));
+  }
 });
