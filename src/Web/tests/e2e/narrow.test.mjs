@@ -160,6 +160,13 @@ test('on a phone the chat fills the screen; channels and members are drawers; pa
   const guildSettings = p.getByRole('dialog', { name: 'Guild settings' });
   await guildSettings.getByRole('heading', { name: 'Guild Overview' }).waitFor();
   await fitsWidth(p, 'guild settings');
+  // The roles page puts its list above the editor, which gets the screen's width, not a sliver.
+  await guildSettings.getByRole('button', { name: 'Roles', exact: true }).click();
+  await guildSettings.getByRole('button', { name: '@everyone' }).click();
+  const editor = guildSettings.getByRole('form', { name: 'Edit role @everyone' });
+  const editorBox = await editor.boundingBox();
+  assert.ok(editorBox && editorBox.width >= PHONE.width - 40, `the role editor is ${editorBox?.width}px wide on a ${PHONE.width}px screen`);
+  await fitsWidth(p, 'guild settings, roles');
   await p.getByRole('button', { name: 'Close guild settings' }).click();
   await guildSettings.waitFor({ state: 'hidden' });
   assert.equal(await menu.getAttribute('aria-expanded'), 'true');
