@@ -26,6 +26,9 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     private readonly HashSet<Guid> reserved = [];
     private Guid guildId;
     private long lastSeq;
+
+    /// <summary>The newest message's id: the next one sorts after it (<see cref="SortableIds"/>).</summary>
+    private Guid lastId;
     private long lastPublished;
 
     /// <summary>The guild's roles and channels for permission checks, until the guild invalidates it or the lease ends.</summary>
@@ -64,7 +67,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         guildId = await store.GuildOfAsync(ChannelId) ?? Guid.Empty;
-        lastSeq = await store.LastSeqAsync(ChannelId);
+        (lastSeq, lastId) = await store.LastAsync(ChannelId);
         lastPublished = lastSeq;
         if (guildId != Guid.Empty && await threads.GetAsync(ChannelId) is { } dto)
         {
@@ -139,7 +142,9 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
         // Synchronous from here to the hand-off: id and sequence follow arrival order.
         var seq = ++lastSeq;
-        var row = new MessageWriter.Row(Guid.CreateVersion7(), ChannelId, guildId, seq, authorId, content, nonce, replyTo, time.GetUtcNow(), attachmentIds) { Mentions = mentions };
+        var now = time.GetUtcNow();
+        lastId = SortableIds.Next(lastId, now);
+        var row = new MessageWriter.Row(lastId, ChannelId, guildId, seq, authorId, content, nonce, replyTo, now, attachmentIds) { Mentions = mentions };
         var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, []) { Attachments = attachments, MentionHere = mentions.Here };
         var stored = attachments.Count == 0 ? CommitAsync(row, message) : CommitAndReleaseAsync(row, message, attachmentIds);
         if (thread is not null)

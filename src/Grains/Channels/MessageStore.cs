@@ -51,11 +51,13 @@ public sealed class MessageStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync() is Guid id ? id : null;
     }
 
-    public async Task<long> LastSeqAsync(Guid channelId)
+    /// <summary>The channel's last sequence number and that message's id (0 and an empty id when it has none).</summary>
+    public async Task<(long Seq, Guid Id)> LastAsync(Guid channelId)
     {
-        await using var command = dataSource.CreateCommand("SELECT COALESCE(max(seq), 0) FROM messages WHERE channel_id = $1");
+        await using var command = dataSource.CreateCommand("SELECT seq, id FROM messages WHERE channel_id = $1 ORDER BY seq DESC LIMIT 1");
         command.Parameters.AddWithValue(channelId);
-        return (long)(await command.ExecuteScalarAsync())!;
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetGuid(1)) : (0, Guid.Empty);
     }
 
     public async Task<MessageDto?> GetAsync(Guid channelId, Guid messageId)

@@ -13,6 +13,9 @@ public sealed class ConversationGrain(ConversationStore conversations, DmEnvelop
 {
     private ConversationView? view;
 
+    /// <summary>The last envelope or message id made here: the next sorts after it (<see cref="SortableIds"/>).</summary>
+    private Guid lastId;
+
     private Guid ConversationId => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
@@ -165,11 +168,11 @@ public sealed class ConversationGrain(ConversationStore conversations, DmEnvelop
 
         // Envelopes to members who blocked the sender are dropped; the sender is not told.
         var blockers = await conversations.BlockersAsync(actorId, current.Members.Where(m => m.Id != actorId).Select(m => m.Id).ToList());
-        var rows = input.Where(e => !blockers.Contains(e.UserId))
-            .Select(e => new DmEnvelopeStore.Row(Guid.CreateVersion7(), e.UserId, e.DeviceId, e.Type, e.Body))
-            .ToList();
-        var messageId = Guid.CreateVersion7();
         var now = time.GetUtcNow();
+        var rows = input.Where(e => !blockers.Contains(e.UserId))
+            .Select(e => new DmEnvelopeStore.Row(lastId = SortableIds.Next(lastId, now), e.UserId, e.DeviceId, e.Type, e.Body))
+            .ToList();
+        var messageId = lastId = SortableIds.Next(lastId, now);
         if (rows.Count > 0)
         {
             await envelopes.InsertAsync(ConversationId, messageId, actorId, command.SenderDeviceId, clientMessageId, now, rows);
