@@ -58,7 +58,9 @@ async function describeVoice(u) {
     window.__voice.currentSession.subscribe((v) => (x = v))();
     let st = null;
     x?.store.subscribe((v) => (st = v))();
-    return st ? { status: st.status, error: st.error, subscribed: [...(x.subscribed ?? [])], participants: st.participants.map((p) => ({ id: p.userId, publishing: p.publishing, selfMute: p.selfMute, serverMute: p.serverMute })) } : null;
+    // The peer connections' states too: a rejoin whose subscriber never connects shows here.
+    const peers = { pub: x?.pub?.connectionState ?? null, sub: x?.sub?.connectionState ?? null, subIce: x?.sub?.iceConnectionState ?? null };
+    return st ? { status: st.status, error: st.error, peers, subscribed: [...(x.subscribed ?? [])], participants: st.participants.map((p) => ({ id: p.userId, publishing: p.publishing, selfMute: p.selfMute, serverMute: p.serverMute })) } : null;
   });
   return JSON.stringify({ user: u.name, ...participants, inbound: s?.inbound, outbound: s?.outboundAudioPackets, crypto: s?.crypto });
 }
