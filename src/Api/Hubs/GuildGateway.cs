@@ -308,13 +308,15 @@ public sealed partial class GuildGateway(
         try
         {
             var grain = grains.Get<IGuildGrain>(evt.GuildId);
-            // Passed through as the grain wrote it; a run is combined by EventBatches.Combine below.
-            var payload = run is null ? RawJson.FromString(evt.PayloadJson) : null!;
+            // Passed through as the grain wrote it; a run (message:create only) goes out as one messages:create.
+            var (type, payload) = run is null
+                ? (evt.Type, RawJson.FromString(evt.PayloadJson))
+                : (GatewayEvents.MessagesCreate, EventBatches.Combine(run));
             var now = time.GetUtcNow();
 
             if (evt.Type == "guild:delete")
             {
-                await SendToAsync(entry.Members.Keys, evt.Type, payload);
+                await SendToAsync(entry.Members.Keys, type, payload);
                 guilds.TryRemove(evt.GuildId, out _);
                 return;
             }
@@ -338,7 +340,7 @@ public sealed partial class GuildGateway(
                     entry.Members.TryRemove(userId, out _);
                     await SendToAsync([userId], "guild:delete", JsonSerializer.SerializeToElement(new { guildId = evt.GuildId }, JsonSerializerOptions.Web));
                     recipients.Remove(userId);
-                    await SendToAsync(recipients, evt.Type, payload);
+                    await SendToAsync(recipients, type, payload);
                     return;
                 }
 
@@ -360,7 +362,7 @@ public sealed partial class GuildGateway(
 
             if (evt.ChannelId is not { } channelId)
             {
-                await SendToAsync(entry.Members.Keys, evt.Type, payload);
+                await SendToAsync(entry.Members.Keys, type, payload);
             }
             else if (evt.Type == GatewayEvents.MentionCreate)
             {
@@ -370,9 +372,7 @@ public sealed partial class GuildGateway(
             else if (Viewers(entry, channelId, now).Groups is { Count: > 0 } groups)
             {
                 // The hot path (message:create): the group names of the channel's viewers are cached.
-                await (run is null
-                    ? hub.Clients.Groups(groups).SendAsync(evt.Type, payload)
-                    : hub.Clients.Groups(groups).SendAsync(GatewayEvents.MessagesCreate, EventBatches.Combine(run)));
+                await hub.Clients.Groups(groups).SendAsync(type, payload);
             }
         }
         catch (Exception ex)
