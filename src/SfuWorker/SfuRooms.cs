@@ -234,10 +234,22 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
             return new SfuPublishResult(sdp, participant.Streams);
         });
 
-    /// <summary>Joins (first time) or updates the participant's subscriber handle; returns Janus' offer.</summary>
+    /// <summary>
+    /// Joins (first time, or on a restart: a new handle for the browser's new connection) or updates
+    /// the participant's subscriber handle; returns Janus' offer.
+    /// </summary>
     public Task<SfuSubscribeResult> SubscribeAsync(Guid key, long feedId, SfuSubscribeRequest request, CancellationToken cancellationToken) =>
         InParticipantAsync(key, feedId, async (room, participant) =>
         {
+            if (request.Restart && participant.Subscriber is { } old)
+            {
+                participant.Subscriber = null;
+                participant.Subscriptions = 0;
+                participant.Substreams.Clear();
+                handles.TryRemove(old, out _);
+                await janus.DetachAsync(old);
+            }
+
             static JsonArray Refs(IEnumerable<VoiceStreamRef> refs) => new(refs.Select(r =>
             {
                 var item = new JsonObject { ["feed"] = r.FeedId };

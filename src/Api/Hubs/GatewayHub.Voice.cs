@@ -38,11 +38,12 @@ public sealed partial class GatewayHub
 
     /// <summary>
     /// Adds/removes subscribed streams; returns the SFU's offer to answer with <see cref="VoiceSubscribeAnswer"/>
-    /// and what each subscriber stream carries, or null when nothing changed.
+    /// and what each subscriber stream carries, or null when nothing changed. <c>restart</c>: the
+    /// browser opens a new subscriber connection, and <c>subscribe</c> lists everything it wants on it.
     /// </summary>
     public async Task<VoiceSubscribeOffer?> VoiceSubscribe(VoiceSubscribeRequest request)
     {
-        var result = await Room(request.ChannelId).Subscribe(Context.User!.UserId(), Context.ConnectionId, request.Subscribe ?? [], request.Unsubscribe ?? []);
+        var result = await Room(request.ChannelId).Subscribe(Context.User!.UserId(), Context.ConnectionId, request.Subscribe ?? [], request.Unsubscribe ?? [], request.Restart);
         return result.Sdp is null ? null : new VoiceSubscribeOffer("offer", result.Sdp, result.Streams);
     }
 
@@ -122,7 +123,7 @@ public sealed record VoicePublishRequest(Guid ChannelId, string? Sdp, bool Scree
 
 public sealed record VoiceSubstreamRequest(Guid ChannelId, string? Mid, int Substream);
 
-public sealed record VoiceSubscribeRequest(Guid ChannelId, IReadOnlyList<VoiceStreamRef>? Subscribe, IReadOnlyList<VoiceStreamRef>? Unsubscribe);
+public sealed record VoiceSubscribeRequest(Guid ChannelId, IReadOnlyList<VoiceStreamRef>? Subscribe, IReadOnlyList<VoiceStreamRef>? Unsubscribe, bool Restart = false);
 
 /// <summary>The SFU's subscription offer, and per subscriber mid the publisher feed and mid it carries.</summary>
 public sealed record VoiceSubscribeOffer(string Type, string Sdp, IReadOnlyList<VoiceSubscribedStream> Streams);

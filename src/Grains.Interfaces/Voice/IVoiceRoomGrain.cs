@@ -34,6 +34,14 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [Alias("Subscribe")]
     Task<VoiceSubscription> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe);
 
+    /// <summary>
+    /// As <see cref="Subscribe(Guid, string, IReadOnlyList{VoiceStreamRef}, IReadOnlyList{VoiceStreamRef})"/>;
+    /// <paramref name="restart"/>: the browser opened a new subscriber connection, so the SFU drops the
+    /// old subscription and starts one with <paramref name="subscribe"/> only.
+    /// </summary>
+    [Alias("SubscribeRestart")]
+    Task<VoiceSubscription> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe, bool restart);
+
     /// <summary>The browser's SDP answer to the last subscription offer.</summary>
     [Alias("AnswerSubscription")]
     Task AnswerSubscription(Guid userId, string connectionId, string sdpAnswer);

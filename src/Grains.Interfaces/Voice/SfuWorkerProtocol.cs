@@ -41,7 +41,12 @@ public sealed record SfuPublishRequest(string Sdp);
 
 public sealed record SfuPublishResult(string Sdp, IReadOnlyList<VoiceStream> Streams);
 
-public sealed record SfuSubscribeRequest(IReadOnlyList<VoiceStreamRef> Subscribe, IReadOnlyList<VoiceStreamRef> Unsubscribe);
+/// <summary>
+/// A change of subscriptions. <paramref name="Restart"/>: the browser starts a new subscriber
+/// connection, so the participant's subscriber handle (if any) is dropped first and a new one
+/// carries <paramref name="Subscribe"/>; Janus cannot move an existing handle to a new connection.
+/// </summary>
+public sealed record SfuSubscribeRequest(IReadOnlyList<VoiceStreamRef> Subscribe, IReadOnlyList<VoiceStreamRef> Unsubscribe, bool Restart = false);
 
 /// <summary>
 /// The SFU's offer for the subscriber connection (null when nothing needs renegotiating) and what each

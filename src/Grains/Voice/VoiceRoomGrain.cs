@@ -201,7 +201,10 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         await SfuAsync(() => sfu.SetSubstreamAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuSubstreamRequest(mid, substream)));
     }
 
-    public async Task<VoiceSubscription> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe)
+    public Task<VoiceSubscription> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe) =>
+        Subscribe(userId, connectionId, subscribe, unsubscribe, restart: false);
+
+    public async Task<VoiceSubscription> Subscribe(Guid userId, string connectionId, IReadOnlyList<VoiceStreamRef> subscribe, IReadOnlyList<VoiceStreamRef> unsubscribe, bool restart)
     {
         var participant = Joined(userId, connectionId);
         if (subscribe.Count + unsubscribe.Count > 200)
@@ -215,7 +218,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             throw new DomainException(ErrorCodes.ValidationFailed, $"subscribe: feed {unknown.FeedId} is not publishing in this channel.");
         }
 
-        var result = await SfuAsync(() => sfu.SubscribeAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuSubscribeRequest(subscribe, unsubscribe)));
+        var result = await SfuAsync(() => sfu.SubscribeAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuSubscribeRequest(subscribe, unsubscribe, restart)));
         return new VoiceSubscription(result.Sdp, result.Streams ?? []);
     }
 

@@ -14,14 +14,22 @@ let voiceChannelId;
 /** Every key the pages sent: {from, to: [userIds], kid}. */
 const keyLog = [];
 
-/** Keeps the hub's WebSockets reachable, so a test can drop the connection as a network blip would. */
+/**
+ * Keeps the hub's WebSockets reachable, so a test can drop the connection as a network blip would,
+ * and the page's VoiceSubscribe calls (window.__voiceSubscribes).
+ */
 function keepHubSockets() {
   const Native = window.WebSocket;
   window.__hubSockets = [];
+  window.__voiceSubscribes = [];
   window.WebSocket = class extends Native {
     constructor(url, protocols) {
       super(url, protocols);
       if (String(url).includes('/hubs/gateway')) window.__hubSockets.push(this);
+    }
+    send(data) {
+      if (typeof data === 'string' && data.includes('"target":"VoiceSubscribe"')) window.__voiceSubscribes.push(data);
+      super.send(data);
     }
   };
 }
@@ -201,6 +209,38 @@ test('a member whose hub connection drops joins again by itself: the others hear
   );
   const sidebar = alice.page.getByRole('list', { name: 'In Lounge' });
   await until(async () => (await sidebar.getByRole('listitem').count()) === 3, 'three members listed in the sidebar again');
+  for (const u of users) assert.deepEqual(u.errors, []);
+});
+
+test('a subscriber connection that dies is rebuilt on a new SFU subscription, and the member hears the others again', async () => {
+  const [alice, bob, carol] = users;
+  const subscribesBefore = await bob.page.evaluate(() => window.__voiceSubscribes.length);
+  const before = {
+    fromAlice: decryptedFrom(await voiceStats(bob.page), alice.id),
+    fromCarol: decryptedFrom(await voiceStats(bob.page), carol.id),
+  };
+  // The browser's receiving connection dies under the session (as after a failed ICE check): the
+  // session's watchdog must notice by itself, open a new one and restart the SFU subscription.
+  await bob.page.evaluate(() => {
+    let x = null;
+    window.__voice.currentSession.subscribe((v) => (x = v))();
+    x.sub.close();
+  });
+  const describe = async () => (await Promise.all(users.map(describeVoice))).join(' | ');
+  await until(
+    async () => {
+      const s = await voiceStats(bob.page);
+      return decryptedFrom(s, alice.id) > before.fromAlice + 50 && decryptedFrom(s, carol.id) > before.fromCarol + 50;
+    },
+    'Bob decrypts Alice and Carol again on a new subscriber connection',
+    45_000,
+    describe,
+  );
+  const subscribes = await bob.page.evaluate((n) => window.__voiceSubscribes.slice(n), subscribesBefore);
+  assert.ok(
+    subscribes.some((f) => f.includes('"restart":true')),
+    `the new connection asked the SFU for a new subscription: ${subscribes.join('\n')}`,
+  );
   for (const u of users) assert.deepEqual(u.errors, []);
 });
 

@@ -7,6 +7,7 @@
 import { writable, type Readable } from 'svelte/store';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import { VersionedRoster } from '../stores/ordering.ts';
+import { SubscriberWatchdog } from './watchdog.ts';
 import { FrameCrypto, frameTransformSupport } from './e2ee.ts';
 import type { WorkerStats } from './e2ee-protocol.ts';
 import { MediaKeyRing, type MediaKeyExchange } from './keys.ts';
@@ -154,6 +155,9 @@ export class VoiceSession {
   private pttHeld = false;
   pushToTalkKey: string | null = null;
   private subscribeChain: Promise<void> = Promise.resolve();
+  /** Bumped whenever the subscriber connection is dropped: work begun for the old one stops. */
+  private subGeneration = 0;
+  private readonly subWatchdog = new SubscriberWatchdog();
   readonly annotationKeys = new AnnotationKeys();
   private readonly boards = new Map<string, AnnotationBoard>();
   /** The participants, ordered by `voice:state` version (late or already-held events are dropped). */
@@ -399,11 +403,17 @@ export class VoiceSession {
         }
       }
     }
-    const subscribe = [...want].filter(([k]) => !this.subscribed.has(k)).map(([, v]) => v);
-    const unsubscribe = [...this.subscribed].filter((k) => !want.has(k)).map((k) => {
-      const [feedId, mid] = k.split('/');
-      return { feedId: Number(feedId), mid: mid! };
-    });
+    // Without a subscriber connection, the SFU starts a new subscription for the new one (restart):
+    // an SFU handle cannot move to a new connection, and the old one may still exist there.
+    const restart = this.sub === null;
+    const generation = this.subGeneration;
+    const subscribe = [...want].filter(([k]) => restart || !this.subscribed.has(k)).map(([, v]) => v);
+    const unsubscribe = restart
+      ? []
+      : [...this.subscribed].filter((k) => !want.has(k)).map((k) => {
+          const [feedId, mid] = k.split('/');
+          return { feedId: Number(feedId), mid: mid! };
+        });
     if (subscribe.length === 0 && unsubscribe.length === 0) {
       return;
     }
@@ -411,7 +421,12 @@ export class VoiceSession {
       channelId: this.opts.channelId,
       subscribe,
       unsubscribe,
+      restart,
     });
+    if (generation !== this.subGeneration) {
+      // The connection was dropped meanwhile; whoever dropped it syncs again with a restart.
+      return;
+    }
     this.subscribed = new Set(want.keys());
     if (!offer) {
       return;
@@ -440,14 +455,19 @@ export class VoiceSession {
     }
     this.subscribeChain = this.subscribeChain
       .then(async () => {
-        if (!this.sub) {
-          this.sub = this.newPeerConnection();
-          this.sub.ontrack = (e) => this.onTrack(e);
+        // Without a subscriber connection the offer is for an SFU subscription that is being
+        // replaced (the next subscribe restarts it): answering would tie a new connection to it.
+        const pc = this.sub;
+        if (!pc) {
+          return;
         }
-        await this.sub.setRemoteDescription({ type: 'offer', sdp: p.sdp });
-        await this.sub.setLocalDescription(await this.sub.createAnswer());
-        await this.gathered(this.sub);
-        await invoke('VoiceSubscribeAnswer', { channelId: this.opts.channelId, sdp: this.sub.localDescription!.sdp });
+        await pc.setRemoteDescription({ type: 'offer', sdp: p.sdp });
+        await pc.setLocalDescription(await pc.createAnswer());
+        await this.gathered(pc);
+        if (pc !== this.sub) {
+          return;
+        }
+        await invoke('VoiceSubscribeAnswer', { channelId: this.opts.channelId, sdp: pc.localDescription!.sdp });
         this.endOfCandidates('subscriber');
       })
       .catch(() => {});
@@ -851,11 +871,7 @@ export class VoiceSession {
   private async reconnectMedia(): Promise<void> {
     const cameraWasOn = this.cameraTrack !== null;
     this.pub?.close();
-    this.sub?.close();
-    this.sub = null;
-    this.subscribed.clear();
-    this.subStreams.clear();
-    this.substreams.clear();
+    this.dropSubscriber();
     if (this.cameraTrack) {
       this.cameraTrack.stop();
       this.cameraTrack = null;
@@ -875,6 +891,46 @@ export class VoiceSession {
       await this.startCamera().catch((e: unknown) => this.update({ error: `The camera could not be turned back on: ${e instanceof Error ? e.message : String(e)}` }));
     }
     await this.syncSubscriptions();
+  }
+
+  /** Closes the subscriber connection; the next sync opens a new one on a new SFU subscription. */
+  private dropSubscriber(): void {
+    this.sub?.close();
+    this.sub = null;
+    this.subGeneration++;
+    this.subscribed.clear();
+    this.subStreams.clear();
+    this.substreams.clear();
+    this.subWatchdog.reset();
+  }
+
+  /**
+   * Whether some member we subscribe to is sending audio now: the server says they speak (which
+   * their client reports only while the microphone is live, push-to-talk included) and nobody muted them.
+   */
+  private expectAudio(): boolean {
+    return this.s.participants.some(
+      (p) =>
+        p.userId !== this.opts.selfUserId &&
+        p.speaking &&
+        !p.selfMute &&
+        !p.serverMute &&
+        p.streams.some((st) => st.kind === 'audio' && this.subscribed.has(`${p.feedId}/${st.mid}`)),
+    );
+  }
+
+  /** A subscriber connection that failed, never connected, or hears nothing from a speaker is rebuilt. */
+  private checkSubscriber(audioPackets: number): void {
+    const dead = this.subWatchdog.check(performance.now(), {
+      connection: this.sub?.connectionState ?? null,
+      audioPackets,
+      expectAudio: this.expectAudio(),
+    });
+    if (dead && !this.ended) {
+      console.warn(`voice: the subscriber connection is ${this.sub?.connectionState}, without media: opening a new one`);
+      this.dropSubscriber();
+      void this.syncSubscriptions();
+    }
   }
 
   // ------------------------------------------------------------------ annotations
@@ -1093,13 +1149,16 @@ export class VoiceSession {
   }
 
   private async poll(): Promise<void> {
+    let audioPackets = 0;
     try {
       const st = await this.stats();
       this.placeTracks(st.crypto);
       this.update({ quality: st.quality });
+      audioPackets = st.inbound.audioPackets;
     } catch {
-      // The connection is closing.
+      // A connection is closing.
     }
+    this.checkSubscriber(audioPackets);
   }
 
   async leave(): Promise<void> {
