@@ -26,6 +26,7 @@ public static class ApiApplication
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var settings = ApiSettings.Load(new Settings(builder.Configuration));
+        InlineIo.Apply(builder.WebHost, settings.InlineIo);
 
         // Defaults: configuration, logs, PostgreSQL/Redis, health, metrics.
         builder.AddServiceDefaults(settings.Database, settings.Redis, settings.AdminPassword);

@@ -42,6 +42,9 @@ public sealed record ApiSettings(
     IReadOnlyList<System.Net.IPNetwork> TrustedProxies,
     RtcSettings Rtc)
 {
+    /// <summary><c>INLINE_IO</c>: socket continuations run inline (<see cref="LesCopains.Hosting.InlineIo"/>).</summary>
+    public bool InlineIo { get; init; } = true;
+
     public static ApiSettings Load(Settings settings)
     {
         var secret = settings.Required("JWT_SECRET");
@@ -93,7 +96,10 @@ public sealed record ApiSettings(
                 minPort,
                 maxPort,
                 settings.Int("MAX_PARTICIPANTS_PER_ROOM", 50, 2, 1000),
-                settings.Bool("ENABLE_SIMULCAST", false)));
+                settings.Bool("ENABLE_SIMULCAST", false)))
+        {
+            InlineIo = settings.Bool("INLINE_IO", true),
+        };
     }
 
     private static List<System.Net.IPNetwork> ParseProxies(string raw)

@@ -1,6 +1,7 @@
 using LesCopains.Hosting.Configuration;
 using LesCopains.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Cluster.Tests;
 
@@ -77,6 +78,33 @@ public sealed class StartupConfigurationTests
         var error = Assert.Throws<ConfigurationException>(() => LesCopains.Api.ApiSettings.Load(settings));
         Assert.Equal(variable, error.Variable);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("false", false)]
+    public void Inline_socket_scheduling_is_on_unless_INLINE_IO_is_false(string? raw, bool expected)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = "postgresql://u:p@127.0.0.1:5432/db",
+            ["REDIS_URL"] = "redis://127.0.0.1:6379",
+            ["JWT_SECRET"] = new string('s', 40),
+            ["INLINE_IO"] = raw,
+        };
+        var settings = LesCopains.Api.ApiSettings.Load(new Settings(new ConfigurationBuilder().AddInMemoryCollection(values).Build()));
+        Assert.Equal(expected, settings.InlineIo);
+
+        // What the setting does to Kestrel's socket transport.
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        LesCopains.Hosting.InlineIo.Apply(builder.WebHost, settings.InlineIo);
+        using var app = builder.Build();
+        var transport = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>>().Value;
+        Assert.Equal(expected, transport.UnsafePreferInlineScheduling);
+        if (expected)
+        {
+            Assert.Equal("1", Environment.GetEnvironmentVariable(LesCopains.Hosting.InlineIo.SocketsVariable));
+        }
     }
 
     [Theory]

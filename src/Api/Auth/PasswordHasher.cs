@@ -35,7 +35,7 @@ public sealed class PasswordHasher
     /// <summary>Verifies against <paramref name="encoded"/>; with <c>null</c> it still spends the same time (no user enumeration).</summary>
     public async Task<bool> VerifyAsync(string password, string? encoded)
     {
-        var target = encoded ?? dummyHash.Value;
+        var target = encoded ?? (dummyHash.IsValueCreated ? dummyHash.Value : await Task.Run(() => dummyHash.Value));
         var parts = target.Split('$');
         if (parts.Length != 6 || parts[1] != "argon2id")
         {
@@ -61,6 +61,7 @@ public sealed class PasswordHasher
         return CryptographicOperations.FixedTimeEquals(actual, expected) && encoded is not null;
     }
 
+    /// <summary>Every hash runs on the thread pool, never on the caller's thread (which may be an I/O thread, see <c>InlineIo</c>).</summary>
     private async Task<byte[]> RunAsync(Func<byte[]> work)
     {
         await gate.WaitAsync();
