@@ -5,6 +5,9 @@ import { crc32, deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+
+/** `skip` for tests that need the real stack (its database), not the mock: false when they can run. */
+export const needsRealStack = process.env.E2E_DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 const SCREENSHOTS = process.env.SAVE_SCREENSHOTS === '1' ? new URL('../../../../docs/screenshots/', import.meta.url).pathname : null;
 const allowedHost = new URL(BASE_URL).host;
 

@@ -4,9 +4,7 @@
 // turn cameras off. Needs the real stack: the mock has no keep-alive.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, newDevice, register } from './browser.mjs';
-
-const skip = process.env.E2E_DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
+import { launch, needsRealStack as skip, newDevice, register } from './browser.mjs';
 
 let browser;
 before(async () => {

@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BASE_URL, dmReady, launch, newDevice, openConversation, png, register as signUp, screenshot, startConversation, until } from './browser.mjs';
+import { BASE_URL, dmReady, launch, needsRealStack as skip, newDevice, openConversation, png, register as signUp, screenshot, startConversation, until } from './browser.mjs';
 
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
 const UPLOADS_DIR = process.env.E2E_UPLOADS_DIR;
 const PSQL = process.env.E2E_PSQL ?? 'psql';
-const skip = DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 const LIVE = Number(process.env.E2E_LIVE_MS ?? 20_000);
 
 let browser;

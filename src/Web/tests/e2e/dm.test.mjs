@@ -8,13 +8,12 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BASE_URL, dmReady, launch, newDevice, openConversation, password, register as signUp, screenshot, startConversation, until } from './browser.mjs';
+import { BASE_URL, dmReady, launch, needsRealStack as skip, newDevice, openConversation, password, register as signUp, screenshot, startConversation, until } from './browser.mjs';
 import { fakeCameraArgs, writeQrY4m } from './qr-video.mjs';
 
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
 const LOG_DIR = process.env.E2E_LOG_DIR;
 const PSQL = process.env.E2E_PSQL ?? 'psql';
-const skip = DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
 const LIVE = 20_000;
 const SECRET = 'Secret plaintext 42';
 /** What the browsers' fake camera shows (a QR code written by the scan test). */

@@ -4,12 +4,11 @@
 // (the real stack, or the mock).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, dmReady, launch, newDevice, openConversation, randomUsername, register, screenshot, startConversation, until } from './browser.mjs';
+import { apiCall, dmReady, launch, needsRealStack as dmSkip, newDevice, openConversation, randomUsername, register, screenshot, startConversation, until } from './browser.mjs';
 
 const LIVE = 10_000;
 const PHONE = { width: 390, height: 844 };
-// Direct messages need the real stack (their keys and envelopes are not in the mock).
-const dmSkip = process.env.E2E_DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
+// dmSkip: direct messages need the real stack (their keys and envelopes are not in the mock).
 
 let browser;
 before(async () => {

@@ -64,6 +64,16 @@ export async function registerUser(name, prefix) {
   return { name, auth, id: auth.user.id };
 }
 
+/** VOICE_DEBUG: the page's console and its voice hub frames, time-stamped, on stderr. */
+function traceVoice(page, name) {
+  const log = (what) => console.error(`[${new Date().toISOString()}] ${name} ${what}`);
+  page.on('console', (m) => log(`console.${m.type()}: ${m.text()}`));
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => /voice/i.test(String(f.payload)) && log(`<= ${String(f.payload).slice(0, 200)}`));
+    ws.on('framesent', (f) => /voice/i.test(String(f.payload)) && log(`=> ${String(f.payload).slice(0, 200)}`));
+  });
+}
+
 /**
  * Opens the app at `path` for user `u` (from registerUser) in a new context of `browser`, signed in
  * through the stored session, and imports the voice chunk into `window.__voice`. Sets `u.context`,
@@ -77,16 +87,6 @@ export async function registerUser(name, prefix) {
  *   these tests have it, nothing ships it): each key the page sends goes through the test process to
  *   the pages of its recipients among `users` (their `page` set); `onKey(msg)` sees each first.
  */
-/** VOICE_DEBUG: the page's console and its voice hub frames, time-stamped, on stderr. */
-function traceVoice(page, name) {
-  const log = (what) => console.error(`[${new Date().toISOString()}] ${name} ${what}`);
-  page.on('console', (m) => log(`console.${m.type()}: ${m.text()}`));
-  page.on('websocket', (ws) => {
-    ws.on('framereceived', (f) => /voice/i.test(String(f.payload)) && log(`<= ${String(f.payload).slice(0, 200)}`));
-    ws.on('framesent', (f) => /voice/i.test(String(f.payload)) && log(`=> ${String(f.payload).slice(0, 200)}`));
-  });
-}
-
 export async function openAppPage(browser, u, path, { viewport = { width: 1280, height: 800 }, initScript, onPage, relay } = {}) {
   const context = await browser.newContext({ viewport });
   const now = Date.now();
