@@ -178,6 +178,7 @@ info "Voice browser tests (BASE_URL=http://127.0.0.1:$api_port, Janus on $LC_NET
     cd "$web_dir" &&
         env BASE_URL="http://127.0.0.1:$api_port" CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" \
             JANUS_URL="$JANUS_URL" JANUS_ADMIN_KEY="$JANUS_ADMIN_KEY" \
+            JANUS_ADMIN_URL="$JANUS_ADMIN_URL" JANUS_ADMIN_SECRET="$JANUS_ADMIN_SECRET" \
             LC_MEDIA_IP="$LC_NETNS_SFU_IP" ENABLE_SIMULCAST="${ENABLE_SIMULCAST:-true}" VOICE_DEBUG="${VOICE_DEBUG:-}" \
             node --test --test-concurrency=1 --test-timeout=300000 "${test_args[@]}" ${VOICE_TESTS:-tests/voice/}
 )

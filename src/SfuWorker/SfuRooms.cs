@@ -60,6 +60,9 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     /// <summary>Publisher and subscriber handles: whose they are, to route Janus' own events.</summary>
     private readonly ConcurrentDictionary<long, (Guid Room, long FeedId, bool Subscriber)> handles = new();
 
+    /// <summary>Publisher handles whose PeerConnection Janus hung up: the next publish starts on a new handle.</summary>
+    private readonly ConcurrentDictionary<long, byte> hungUp = new();
+
     /// <summary>A participant's media changed on Janus' initiative: (room, feed, kind, sdp).</summary>
     public event Action<Guid, long, string, string?>? SfuEvent;
 
@@ -74,6 +77,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
         var type = evt["janus"]?.GetValue<string>();
         if (!owner.Subscriber && type == "hangup")
         {
+            hungUp[handle] = 0;
             SfuEvent?.Invoke(owner.Room, owner.FeedId, "publisher_down", null);
         }
         else if (owner.Subscriber && type == "event" && evt["jsep"]?["type"]?.GetValue<string>() == "offer")
@@ -90,6 +94,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     {
         rooms.Clear();
         handles.Clear();
+        hungUp.Clear();
         BootId = Guid.NewGuid().ToString("N");
         LogReset(BootId);
     }
@@ -183,10 +188,21 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
             return true;
         });
 
-    /// <summary>Publishes (first offer: joinandconfigure; later offers: configure), always with <c>e2ee: true</c>.</summary>
+    /// <summary>
+    /// Publishes (first offer: joinandconfigure; later offers: configure), always with <c>e2ee: true</c>.
+    /// A restart, or a publisher Janus hung up, is detached first and the feed joins anew on a new
+    /// handle: Janus cannot give a hung-up publisher a new PeerConnection.
+    /// </summary>
     public Task<SfuPublishResult> PublishAsync(Guid key, long feedId, SfuPublishRequest request, CancellationToken cancellationToken) =>
         InParticipantAsync(key, feedId, async (room, participant) =>
         {
+            if (participant.Publisher is { } old && (request.Restart || hungUp.ContainsKey(old)))
+            {
+                participant.Publisher = null;
+                participant.Streams = [];
+                await DetachPublisherAsync(old);
+            }
+
             var jsep = new JsonObject { ["type"] = "offer", ["sdp"] = request.Sdp, ["e2ee"] = true };
             JsonObject data;
             JsonObject? answer;
@@ -478,11 +494,18 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
 
         if (participant.Publisher is { } publisher)
         {
-            handles.TryRemove(publisher, out _);
-            await janus.DetachAsync(publisher);
+            await DetachPublisherAsync(publisher);
         }
 
         participant.Publisher = participant.Subscriber = null;
+    }
+
+    /// <summary>Forgets a publisher handle before detaching it, so its own hang-up is not reported as a failure.</summary>
+    private async Task DetachPublisherAsync(long handle)
+    {
+        handles.TryRemove(handle, out _);
+        hungUp.TryRemove(handle, out _);
+        await janus.DetachAsync(handle);
     }
 
     private Task AllowedAsync(Room room, string action, string token, CancellationToken cancellationToken) =>

@@ -28,7 +28,7 @@ public sealed class HubClient : IAsyncDisposable
     /// <summary>The direct-message events of docs/API.md, recorded like the guild events.</summary>
     public static readonly string[] DmEventTypes = ["dm:envelope", "dm:conversation", "dm:removed", "dm:devices", "dm:typing"];
     /// <summary>The voice events of docs/API.md, recorded like the guild events.</summary>
-    public static readonly string[] VoiceEventTypes = ["voice:state", "voice:key", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin", "voice:offer", "voice:annotation"];
+    public static readonly string[] VoiceEventTypes = ["voice:state", "voice:key", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin", "voice:republish", "voice:offer", "voice:annotation"];
 
     private HubClient(HubConnection connection)
     {

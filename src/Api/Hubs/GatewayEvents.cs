@@ -41,6 +41,7 @@ public static class GatewayEvents
     public const string VoiceKicked = LesCopains.Grains.Voice.VoiceEvents.Kicked;
     public const string VoiceMoved = LesCopains.Grains.Voice.VoiceEvents.Moved;
     public const string VoiceRejoin = LesCopains.Grains.Voice.VoiceEvents.Rejoin;
+    public const string VoiceRepublish = LesCopains.Grains.Voice.VoiceEvents.Republish;
     public const string VoiceOffer = LesCopains.Grains.Voice.VoiceEvents.Offer;
     public const string VoiceAnnotation = LesCopains.Grains.Voice.VoiceEvents.Annotation;
 }

@@ -24,13 +24,17 @@ public sealed partial class GatewayHub
     public Task VoiceLeave() =>
         cluster.GetGrain<IVoiceMemberGrain>(Context.User!.UserId()).Leave(Context.ConnectionId);
 
-    /// <summary>Publishes the microphone (and a screen share and/or camera, declared by mid): SDP offer in, answer out.</summary>
+    /// <summary>
+    /// Publishes the microphone (and a screen share and/or camera, declared by mid): SDP offer in, answer
+    /// out. <c>restart</c>: the offer is a new publisher connection's (the old one died).
+    /// </summary>
     public async Task<VoiceSdp> VoicePublish(VoicePublishRequest request) =>
         new("answer", await Room(request.ChannelId).Publish(
             Context.User!.UserId(),
             Context.ConnectionId,
             Required(request.Sdp, "sdp"),
-            new VoiceVideoSources(request.Screen, request.Camera, request.ScreenMid, request.CameraMid)));
+            new VoiceVideoSources(request.Screen, request.Camera, request.ScreenMid, request.CameraMid),
+            request.Restart));
 
     /// <summary>Picks the simulcast layer (0 lowest … 2 highest) received on one of your subscriber streams.</summary>
     public Task VoiceSetSubstream(VoiceSubstreamRequest request) =>
@@ -119,7 +123,7 @@ public sealed partial class GatewayHub
 
 public sealed record VoiceJoinRequest(Guid ChannelId, bool SelfMute = false, bool SelfDeaf = false);
 
-public sealed record VoicePublishRequest(Guid ChannelId, string? Sdp, bool Screen = false, bool Camera = false, string? ScreenMid = null, string? CameraMid = null);
+public sealed record VoicePublishRequest(Guid ChannelId, string? Sdp, bool Screen = false, bool Camera = false, string? ScreenMid = null, string? CameraMid = null, bool Restart = false);
 
 public sealed record VoiceSubstreamRequest(Guid ChannelId, string? Mid, int Substream);
 

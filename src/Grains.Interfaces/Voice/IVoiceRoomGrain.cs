@@ -26,6 +26,14 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [Alias("Publish")]
     Task<string> Publish(Guid userId, string connectionId, string sdpOffer, VoiceVideoSources video);
 
+    /// <summary>
+    /// As <see cref="Publish(Guid, string, string, VoiceVideoSources)"/>; <paramref name="restart"/>: the
+    /// browser opened a new publisher connection, so the SFU drops the old publisher and publishes the
+    /// same feed anew (viewers see a new <see cref="VoiceParticipant.Publication"/> and subscribe again).
+    /// </summary>
+    [Alias("PublishRestart")]
+    Task<string> Publish(Guid userId, string connectionId, string sdpOffer, VoiceVideoSources video, bool restart);
+
     /// <summary>Picks the simulcast layer (0 lowest … 2 highest) the participant receives on its subscriber stream <paramref name="mid"/>.</summary>
     [Alias("SetSubstream")]
     Task SetSubstream(Guid userId, string connectionId, string mid, int substream);

@@ -37,7 +37,7 @@ public sealed record SfuAddParticipantRequest(long FeedId, bool ServerMuted);
 
 public sealed record SfuParticipantAdded(long FeedId, string Token);
 
-public sealed record SfuPublishRequest(string Sdp);
+public sealed record SfuPublishRequest(string Sdp, bool Restart = false);
 
 public sealed record SfuPublishResult(string Sdp, IReadOnlyList<VoiceStream> Streams);
 

@@ -23,7 +23,9 @@ public sealed record VoiceVideoSources(
 
 /// <summary>
 /// A member in a voice channel as every viewer of the channel sees it. <see cref="FeedId"/> is the
-/// SFU publisher id others subscribe to once <see cref="Publishing"/> is true.
+/// SFU publisher id others subscribe to once <see cref="Publishing"/> is true. <see cref="Publication"/>
+/// grows each time their publisher starts anew on the SFU (the first publish, after the SFU hung it
+/// up, or a restart): a viewer's subscription to an older publication is gone and must be made again.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("lc.VoiceParticipant")]
 public sealed record VoiceParticipant(
@@ -37,7 +39,8 @@ public sealed record VoiceParticipant(
     [property: Id(7)] bool Publishing,
     [property: Id(8)] IReadOnlyList<VoiceStream> Streams,
     [property: Id(9)] DateTimeOffset JoinedAt,
-    [property: Id(10)] bool Camera = false);
+    [property: Id(10)] bool Camera = false,
+    [property: Id(11)] int Publication = 0);
 
 /// <summary>
 /// What a client gets when it enters a voice channel. <see cref="Simulcast"/> (<c>ENABLE_SIMULCAST</c>):
@@ -141,4 +144,7 @@ public static class VoiceEvents
 
     /// <summary><c>{channelId, epoch, reason}</c>: the room moved to another SFU worker; publish and subscribe again.</summary>
     public const string Rejoin = "voice:rejoin";
+
+    /// <summary><c>{channelId, reason: "publisher_down"}</c>: the SFU hung up your publisher connection; open a new one and publish with <c>restart</c>.</summary>
+    public const string Republish = "voice:republish";
 }

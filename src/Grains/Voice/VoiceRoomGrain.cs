@@ -127,7 +127,10 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         }
     }
 
-    public async Task<string> Publish(Guid userId, string connectionId, string sdpOffer, VoiceVideoSources video)
+    public Task<string> Publish(Guid userId, string connectionId, string sdpOffer, VoiceVideoSources video) =>
+        Publish(userId, connectionId, sdpOffer, video, restart: false);
+
+    public async Task<string> Publish(Guid userId, string connectionId, string sdpOffer, VoiceVideoSources video, bool restart)
     {
         var participant = Joined(userId, connectionId);
         var sources = VideoSources(SdpInfo.SendingVideoMids(sdpOffer), video);
@@ -137,7 +140,10 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             Require(await AccessAsync(userId), Permissions.Stream);
         }
 
-        var result = await SfuAsync(() => sfu.PublishAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuPublishRequest(sdpOffer)));
+        // Not publishing (first offer, or the SFU hung the publisher up) or a restart: the SFU starts
+        // the feed on a new publisher, and every viewer's subscription to the old one is gone.
+        var fresh = restart || !participant.State.Publishing;
+        var result = await SfuAsync(() => sfu.PublishAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuPublishRequest(sdpOffer, restart)));
         var streams = result.Streams
             .Select(s => s with { Source = s.Kind == "audio" ? "microphone" : sources.GetValueOrDefault(s.Mid, "screen") })
             .ToList();
@@ -147,6 +153,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             Streams = streams,
             ScreenSharing = streams.Any(s => s.Source == "screen"),
             Camera = streams.Any(s => s.Source == "camera"),
+            Publication = fresh ? participant.State.Publication + 1 : participant.State.Publication,
         };
         PublishState(participant);
         return result.Sdp;
@@ -432,6 +439,8 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
         {
             participant.State = participant.State with { Publishing = false, Streams = [], ScreenSharing = false, Camera = false, Speaking = false };
             PublishState(participant);
+            // Their browser may not know (Janus hangs up on its own ICE/DTLS verdict): ask it to publish again.
+            Send(participant, VoiceEvents.Republish, new { channelId = ChannelId, reason = "publisher_down" });
         }
         else if (kind == "subscriber_offer" && sdp is not null)
         {

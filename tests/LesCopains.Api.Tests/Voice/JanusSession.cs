@@ -53,26 +53,36 @@ public sealed class JanusSession : IAsyncDisposable
     /// <summary>Admin API: hangs up the PeerConnection of every handle of every session (media failure).</summary>
     public static async Task HangUpAllAsync(LesCopains.Testing.JanusProcess janus)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var admin = new Uri(janus.Settings["JANUS_ADMIN_URL"]);
-        var secret = janus.Settings["JANUS_ADMIN_SECRET"];
-        async Task<JsonObject> Admin(string path, JsonObject body)
+        foreach (var (session, handle) in await AllHandlesAsync(janus))
         {
-            body["transaction"] = Guid.NewGuid().ToString("N");
-            body["admin_secret"] = secret;
-            using var response = await http.PostAsJsonAsync(new Uri(admin + path), body);
-            return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            await AdminAsync(janus, $"/{session}/{handle}", new JsonObject { ["janus"] = "hangup_webrtc" });
         }
+    }
 
-        var sessions = await Admin("", new JsonObject { ["janus"] = "list_sessions" });
+    /// <summary>Admin API: the ids of every handle of every session, sorted.</summary>
+    public static async Task<IReadOnlyList<long>> HandlesAsync(LesCopains.Testing.JanusProcess janus) =>
+        (await AllHandlesAsync(janus)).Select(h => h.Handle).Order().ToList();
+
+    private static async Task<List<(long Session, long Handle)>> AllHandlesAsync(LesCopains.Testing.JanusProcess janus)
+    {
+        var all = new List<(long, long)>();
+        var sessions = await AdminAsync(janus, "", new JsonObject { ["janus"] = "list_sessions" });
         foreach (var session in sessions["sessions"]!.AsArray().Select(n => n!.GetValue<long>()))
         {
-            var handles = await Admin($"/{session}", new JsonObject { ["janus"] = "list_handles" });
-            foreach (var handle in handles["handles"]?.AsArray().Select(n => n!.GetValue<long>()) ?? [])
-            {
-                await Admin($"/{session}/{handle}", new JsonObject { ["janus"] = "hangup_webrtc" });
-            }
+            var handles = await AdminAsync(janus, $"/{session}", new JsonObject { ["janus"] = "list_handles" });
+            all.AddRange((handles["handles"]?.AsArray().Select(n => n!.GetValue<long>()) ?? []).Select(h => (session, h)));
         }
+
+        return all;
+    }
+
+    private static async Task<JsonObject> AdminAsync(LesCopains.Testing.JanusProcess janus, string path, JsonObject body)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        body["transaction"] = Guid.NewGuid().ToString("N");
+        body["admin_secret"] = janus.Settings["JANUS_ADMIN_SECRET"];
+        using var response = await http.PostAsJsonAsync(new Uri(janus.Settings["JANUS_ADMIN_URL"] + path), body);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
     }
 
     private async Task<JsonObject> PostAsync(string path, JsonObject body)

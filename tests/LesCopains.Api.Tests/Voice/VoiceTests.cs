@@ -382,7 +382,7 @@ public sealed class VoiceTests(VoiceCluster cluster)
     }
 
     [JanusFact]
-    public async Task When_the_sfu_hangs_up_a_publisher_viewers_see_them_stop_publishing()
+    public async Task When_the_sfu_hangs_up_a_publisher_viewers_see_it_and_the_member_publishes_again_on_a_new_handle()
     {
         var s = await GuildAsync(1);
         await using var memberHub = await s.Members[0].ConnectHubAsync();
@@ -404,6 +404,54 @@ public sealed class VoiceTests(VoiceCluster cluster)
             "the hung-up publisher to stop publishing");
         await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Members[0].Id
             && e.GetProperty("participant").ValueKind == JsonValueKind.Object && !e.GetProperty("participant").GetProperty("publishing").GetBoolean());
+
+        // The member's client is asked to publish again; Janus cannot give the hung-up handle a new
+        // PeerConnection, so the SFU publishes the same feed on a new handle.
+        var (_, republish) = await memberHub.WaitForAsync("voice:republish");
+        Assert.Equal(s.Voice, republish.GetProperty("channelId").GetGuid());
+        Assert.Equal("publisher_down", republish.GetProperty("reason").GetString());
+        var handlesBefore = await JanusSession.HandlesAsync(cluster.Workers.Single(w => w.WorkerId == info.WorkerId).Janus);
+        var answer = await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() });
+        Assert.Equal("answer", answer.GetProperty("type").GetString());
+        var handlesAfter = await JanusSession.HandlesAsync(cluster.Workers.Single(w => w.WorkerId == info.WorkerId).Janus);
+        Assert.Single(handlesBefore.Except(handlesAfter));
+        Assert.Single(handlesAfter.Except(handlesBefore));
+
+        var self = (await cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice).GetParticipants()).Single(p => p.UserId == s.Members[0].Id);
+        Assert.True(self.Publishing);
+        Assert.Equal(2, self.Publication);
+        await ownerHub.WaitForAsync("voice:state", e => e.GetProperty("userId").GetGuid() == s.Members[0].Id
+            && e.GetProperty("participant").ValueKind == JsonValueKind.Object && e.GetProperty("participant").GetProperty("publication").GetInt32() == 2);
+    }
+
+    [JanusFact]
+    public async Task A_publish_restart_starts_the_feed_on_a_new_sfu_handle_and_a_new_publication()
+    {
+        var s = await GuildAsync(1);
+        await using var memberHub = await s.Members[0].ConnectHubAsync();
+        await JoinAsync(memberHub, s.Voice);
+        var room = cluster.Grains.GetGrain<IVoiceRoomGrain>(s.Voice);
+        await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() });
+        Assert.Equal(1, (await room.GetParticipants()).Single().Publication);
+
+        // Renegotiating the same connection keeps the publication and the handle.
+        var workerId = (await RoomAsync(s.Voice)).WorkerId;
+        var janus = cluster.Workers.Single(w => w.WorkerId == workerId).Janus;
+        var before = await JanusSession.HandlesAsync(janus);
+        await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer() });
+        Assert.Equal(1, (await room.GetParticipants()).Single().Publication);
+        Assert.Equal(before, await JanusSession.HandlesAsync(janus));
+
+        // A new connection (restart): the old publisher handle goes, the feed joins on a new one.
+        var answer = await memberHub.Connection.InvokeAsync<JsonElement>("VoicePublish", new { channelId = s.Voice, sdp = Sdp.AudioOffer(), restart = true });
+        Assert.Equal("answer", answer.GetProperty("type").GetString());
+        var after = await JanusSession.HandlesAsync(janus);
+        Assert.Single(before.Except(after));
+        Assert.Single(after.Except(before));
+        var self = (await room.GetParticipants()).Single();
+        Assert.True(self.Publishing);
+        Assert.Equal(2, self.Publication);
+        Assert.Contains(await SfuParticipantsAsync(s.Voice), p => p.Id == self.FeedId);
     }
 
     private async Task<IReadOnlyList<SfuJanusParticipant>> SfuParticipantsAsync(Guid channelId)

@@ -46,7 +46,7 @@ export const GATEWAY_EVENTS = [
   'mention:create', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update',
   'presence:update', 'presence:self',
   'dm:envelope', 'dm:conversation', 'dm:removed', 'dm:devices', 'dm:typing',
-  'voice:state', 'voice:rekey', 'voice:kicked', 'voice:moved', 'voice:rejoin', 'voice:key', 'voice:offer', 'voice:annotation',
+  'voice:state', 'voice:rekey', 'voice:kicked', 'voice:moved', 'voice:rejoin', 'voice:republish', 'voice:key', 'voice:offer', 'voice:annotation',
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];
 

@@ -88,3 +88,38 @@ export async function attach() {
   open.add(api);
   return api;
 }
+
+const JANUS_ADMIN_URL = process.env.JANUS_ADMIN_URL ?? '';
+const JANUS_ADMIN_SECRET = process.env.JANUS_ADMIN_SECRET ?? '';
+
+async function admin(path, body) {
+  const res = await fetch(`${JANUS_ADMIN_URL}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ transaction: `a${++tx}`, admin_secret: JANUS_ADMIN_SECRET, ...body }),
+  });
+  const json = await res.json();
+  if (json.janus === 'error') {
+    throw new Error(`Janus admin error ${json.error.code}: ${json.error.reason}`);
+  }
+  return json;
+}
+
+/**
+ * Admin API: hangs up the PeerConnection of videoroom publisher `feedId` (as Janus does when that
+ * connection's ICE or DTLS fails), leaving everything else alone.
+ */
+export async function hangUpPublisher(feedId) {
+  const seen = [];
+  for (const session of (await admin('', { janus: 'list_sessions' })).sessions ?? []) {
+    for (const handle of (await admin(`/${session}`, { janus: 'list_handles' })).handles ?? []) {
+      const plugin = (await admin(`/${session}/${handle}`, { janus: 'handle_info' })).info?.plugin_specific;
+      seen.push(plugin);
+      if (plugin?.type === 'publisher' && plugin.id === feedId) {
+        await admin(`/${session}/${handle}`, { janus: 'hangup_webrtc' });
+        return;
+      }
+    }
+  }
+  throw new Error(`no publisher handle for feed ${feedId}: ${JSON.stringify(seen)}`);
+}

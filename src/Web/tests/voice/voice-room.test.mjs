@@ -5,6 +5,7 @@
 // direct messages, relayed by the hub as voice:key) with nothing of the test in between.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { hangUpPublisher } from './janus.mjs';
 import { apiCall, launchMediaBrowser, openAppPage, registerUser, until } from './rtc.mjs';
 
 let browser;
@@ -16,12 +17,13 @@ const keyLog = [];
 
 /**
  * Keeps the hub's WebSockets reachable, so a test can drop the connection as a network blip would,
- * and the page's VoiceSubscribe calls (window.__voiceSubscribes).
+ * and the page's VoiceSubscribe and VoicePublish calls (window.__voiceSubscribes, __voicePublishes).
  */
 function keepHubSockets() {
   const Native = window.WebSocket;
   window.__hubSockets = [];
   window.__voiceSubscribes = [];
+  window.__voicePublishes = [];
   window.WebSocket = class extends Native {
     constructor(url, protocols) {
       super(url, protocols);
@@ -29,9 +31,21 @@ function keepHubSockets() {
     }
     send(data) {
       if (typeof data === 'string' && data.includes('"target":"VoiceSubscribe"')) window.__voiceSubscribes.push(data);
+      if (typeof data === 'string' && data.includes('"target":"VoicePublish"')) window.__voicePublishes.push(data.replace(/"sdp":"[^"]*"/, '"sdp":"…"'));
       super.send(data);
     }
   };
+}
+
+/** `of`'s participant as `u`'s page shows it. */
+function participantOn(u, of) {
+  return u.page.evaluate((userId) => {
+    let x = null;
+    window.__voice.currentSession.subscribe((v) => (x = v))();
+    let st = null;
+    x.store.subscribe((v) => (st = v))();
+    return st.participants.find((p) => p.userId === userId) ?? null;
+  }, of.id);
 }
 
 /** Opens `u`'s page in the voice channel (or `u.channelId`), by default with the test key relay. */
@@ -241,6 +255,70 @@ test('a subscriber connection that dies is rebuilt on a new SFU subscription, an
     subscribes.some((f) => f.includes('"restart":true')),
     `the new connection asked the SFU for a new subscription: ${subscribes.join('\n')}`,
   );
+  for (const u of users) assert.deepEqual(u.errors, []);
+});
+
+test('a sending connection the SFU hangs up is replaced, and the others hear that member again', async () => {
+  const [alice, bob, carol] = users;
+  const shown = await participantOn(bob, alice);
+  assert.ok(shown.publishing && shown.publication >= 1, JSON.stringify(shown));
+  const publishesBefore = await alice.page.evaluate(() => window.__voicePublishes.length);
+  const before = {
+    bob: decryptedFrom(await voiceStats(bob.page), alice.id),
+    carol: decryptedFrom(await voiceStats(carol.page), alice.id),
+  };
+  // Janus drops Alice's publisher PeerConnection (as when its ICE fails): the others' subscriptions
+  // to her lose their stream. Her session must publish again on a new connection (restart), and the
+  // others must subscribe to her new publication.
+  await hangUpPublisher(shown.feedId);
+  await until(
+    async () =>
+      decryptedFrom(await voiceStats(bob.page), alice.id) > before.bob + 50 &&
+      decryptedFrom(await voiceStats(carol.page), alice.id) > before.carol + 50,
+    'Bob and Carol decrypt Alice again',
+    45_000,
+    async () => (await Promise.all(users.map(describeVoice))).join(' | '),
+  );
+  const publishes = await alice.page.evaluate((n) => window.__voicePublishes.slice(n), publishesBefore);
+  assert.ok(publishes.some((f) => f.includes('"restart":true')), `Alice published a new connection: ${publishes.join('\n')}`);
+  assert.ok((await participantOn(bob, alice)).publication > shown.publication, 'Bob sees a new publication');
+  for (const u of users) assert.deepEqual(u.errors, []);
+});
+
+test('when a member’s session replaces its sending connection, the others follow the new publication without rebuilding theirs', async () => {
+  const [alice, bob, carol] = users;
+  const shown = await participantOn(alice, carol);
+  const publishesBefore = await carol.page.evaluate(() => window.__voicePublishes.length);
+  const subscribesBefore = await Promise.all([alice, bob].map((u) => u.page.evaluate(() => window.__voiceSubscribes.length)));
+  const before = {
+    alice: decryptedFrom(await voiceStats(alice.page), carol.id),
+    bob: decryptedFrom(await voiceStats(bob.page), carol.id),
+  };
+  // What Carol's watchdog does when her sending connection fails without the SFU noticing: a new
+  // connection, published with restart. The SFU drops her old publisher, and with it the others'
+  // streams of her; they never see her stop publishing, only a new publication, and must subscribe
+  // to it (not wait for their own watchdog to rebuild their receiving connection).
+  await carol.page.evaluate(async () => {
+    let x = null;
+    window.__voice.currentSession.subscribe((v) => (x = v))();
+    await x.restartPublisher();
+  });
+  await until(
+    async () =>
+      decryptedFrom(await voiceStats(alice.page), carol.id) > before.alice + 50 &&
+      decryptedFrom(await voiceStats(bob.page), carol.id) > before.bob + 50,
+    'Alice and Bob decrypt Carol again',
+    45_000,
+    async () => (await Promise.all(users.map(describeVoice))).join(' | '),
+  );
+  const publishes = await carol.page.evaluate((n) => window.__voicePublishes.slice(n), publishesBefore);
+  assert.ok(publishes.some((f) => f.includes('"restart":true')), `Carol published a new connection: ${publishes.join('\n')}`);
+  assert.ok((await participantOn(alice, carol)).publication > shown.publication, 'Alice sees a new publication');
+  for (const [i, u] of [alice, bob].entries()) {
+    const subscribes = await u.page.evaluate((n) => window.__voiceSubscribes.slice(n), subscribesBefore[i]);
+    assert.ok(!subscribes.some((f) => f.includes('"restart":true')), `${u.name} kept their receiving connection: ${subscribes.join('\n')}`);
+    assert.ok(subscribes.some((f) => f.includes(`"feedId":${shown.feedId}`)), `${u.name} subscribed to Carol's new publication: ${subscribes.join('\n')}`);
+  }
   for (const u of users) assert.deepEqual(u.errors, []);
 });
 

@@ -7,7 +7,7 @@
 import { writable, type Readable } from 'svelte/store';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import { VersionedRoster } from '../stores/ordering.ts';
-import { SubscriberWatchdog } from './watchdog.ts';
+import { ConnectionWatchdog } from './watchdog.ts';
 import { FrameCrypto, frameTransformSupport } from './e2ee.ts';
 import type { WorkerStats } from './e2ee-protocol.ts';
 import { MediaKeyRing, type MediaKeyExchange } from './keys.ts';
@@ -46,6 +46,8 @@ export interface VoiceParticipant {
   streams: VoiceStreamInfo[];
   joinedAt: string;
   camera?: boolean;
+  /** Grows each time their publisher starts anew on the SFU: a subscription to an older one is gone. */
+  publication?: number;
 }
 
 export interface VoiceJoinResult {
@@ -123,6 +125,11 @@ export function storeVolume(userId: string, volume: number): void {
   }
 }
 
+/** A subscription key: one stream of one publication of a feed (a new publication needs a new subscription). */
+function streamKey(p: VoiceParticipant, mid: string): string {
+  return `${p.feedId}/${mid}/${p.publication ?? 0}`;
+}
+
 interface RemoteAudio {
   element: HTMLAudioElement;
   source: MediaStreamAudioSourceNode;
@@ -157,7 +164,12 @@ export class VoiceSession {
   private subscribeChain: Promise<void> = Promise.resolve();
   /** Bumped whenever the subscriber connection is dropped: work begun for the old one stops. */
   private subGeneration = 0;
-  private readonly subWatchdog = new SubscriberWatchdog();
+  private readonly subWatchdog = new ConnectionWatchdog();
+  private readonly pubWatchdog = new ConnectionWatchdog();
+  /** The next publish is a new publisher connection's: the SFU must start the feed anew (`restart`). */
+  private pubRestart = false;
+  /** Set while the publisher connection is being replaced. */
+  private republishing: Promise<void> | null = null;
   readonly annotationKeys = new AnnotationKeys();
   private readonly boards = new Map<string, AnnotationBoard>();
   /** The participants, ordered by `voice:state` version (late or already-held events are dropped). */
@@ -239,6 +251,12 @@ export class VoiceSession {
           void this.reconnectMedia();
         }
       }),
+      onGatewayEvent('voice:republish', (p) => {
+        if ((p as { channelId: string }).channelId === channelId && this.s.status === 'connected') {
+          console.warn('voice: the SFU hung up our publisher connection: opening a new one');
+          void this.restartPublisher();
+        }
+      }),
       this.watchConnection(),
     );
     try {
@@ -294,6 +312,8 @@ export class VoiceSession {
 
   private async publish(): Promise<void> {
     const pc = (this.pub = this.newPeerConnection());
+    this.pubRestart = true;
+    this.pubWatchdog.reset();
     const stream = new MediaStream([this.mic!]);
     const t = pc.addTransceiver(this.mic!, { direction: 'sendonly', streams: [stream] });
     this.micSender = t.sender;
@@ -313,7 +333,9 @@ export class VoiceSession {
       screenMid: midOf(this.screenTrack),
       camera: this.cameraTrack !== null,
       cameraMid: midOf(this.cameraTrack),
+      restart: this.pubRestart,
     });
+    this.pubRestart = false;
     await pc.setRemoteDescription(answer);
     this.endOfCandidates('publisher');
   }
@@ -399,7 +421,7 @@ export class VoiceSession {
     for (const p of this.s.participants) {
       if (p.userId !== this.opts.selfUserId && p.publishing) {
         for (const st of p.streams) {
-          want.set(`${p.feedId}/${st.mid}`, { feedId: p.feedId, mid: st.mid });
+          want.set(streamKey(p, st.mid), { feedId: p.feedId, mid: st.mid });
         }
       }
     }
@@ -408,12 +430,18 @@ export class VoiceSession {
     const restart = this.sub === null;
     const generation = this.subGeneration;
     const subscribe = [...want].filter(([k]) => restart || !this.subscribed.has(k)).map(([, v]) => v);
+    // A stream of an older publication is already gone from the SFU subscription; unsubscribing it
+    // next to its new publication would drop the new one.
+    const renewed = new Set(subscribe.map((r) => `${r.feedId}/${r.mid}`));
     const unsubscribe = restart
       ? []
-      : [...this.subscribed].filter((k) => !want.has(k)).map((k) => {
-          const [feedId, mid] = k.split('/');
-          return { feedId: Number(feedId), mid: mid! };
-        });
+      : [...this.subscribed]
+          .filter((k) => !want.has(k))
+          .map((k) => {
+            const [feedId, mid] = k.split('/');
+            return { feedId: Number(feedId), mid: mid! };
+          })
+          .filter((r) => !renewed.has(`${r.feedId}/${r.mid}`));
     if (subscribe.length === 0 && unsubscribe.length === 0) {
       return;
     }
@@ -609,6 +637,9 @@ export class VoiceSession {
   }
 
   private async applyMic(): Promise<void> {
+    if (this.pub?.signalingState === 'closed') {
+      return; // Being replaced: the new connection applies it.
+    }
     await this.micSender?.replaceTrack(this.micLive ? this.mic : null);
   }
 
@@ -869,28 +900,62 @@ export class VoiceSession {
   }
 
   private async reconnectMedia(): Promise<void> {
-    const cameraWasOn = this.cameraTrack !== null;
-    this.pub?.close();
     this.dropSubscriber();
-    if (this.cameraTrack) {
-      this.cameraTrack.stop();
-      this.cameraTrack = null;
-      this.update({ camera: null });
-    }
-    if (this.screenTrack) {
-      // The new publisher connection carries the microphone only: the share ends visibly.
-      this.screenTrack.stop();
-      this.screenTrack = null;
-      this.update({ sharing: false, localScreen: null });
-      this.dropBoard(this.opts.selfUserId);
-    }
-    await this.publish();
-    if (cameraWasOn) {
-      // The camera comes back on the new publisher connection (its permission is already given;
-      // a screen share would need the person to pick the screen again).
-      await this.startCamera().catch((e: unknown) => this.update({ error: `The camera could not be turned back on: ${e instanceof Error ? e.message : String(e)}` }));
-    }
+    await this.restartPublisher();
     await this.syncSubscriptions();
+  }
+
+  /**
+   * Replaces the sending connection with a new one, published with `restart` so the SFU starts the
+   * feed anew: after a rejoin, when the SFU hung it up (`voice:republish`), or when it failed here.
+   */
+  private restartPublisher(): Promise<void> {
+    this.republishing ??= (async () => {
+      try {
+        const cameraWasOn = this.cameraTrack !== null;
+        if (this.cameraTrack) {
+          this.cameraTrack.stop();
+          this.cameraTrack = null;
+          this.update({ camera: null });
+        }
+        if (this.screenTrack) {
+          // The new publisher connection carries the microphone only: the share ends visibly.
+          this.screenTrack.stop();
+          this.screenTrack = null;
+          this.update({ sharing: false, localScreen: null });
+          this.dropBoard(this.opts.selfUserId);
+        }
+        // The old connection closes only once the SFU has dropped its publisher (restart): closing
+        // it first would make the SFU report that publisher down, possibly after the new one is up.
+        const old = this.pub;
+        try {
+          await this.publish();
+        } finally {
+          old?.close();
+        }
+        await this.applyMic();
+        if (cameraWasOn) {
+          // The camera comes back on the new publisher connection (its permission is already given;
+          // a screen share would need the person to pick the screen again).
+          await this.startCamera().catch((e: unknown) => this.update({ error: `The camera could not be turned back on: ${e instanceof Error ? e.message : String(e)}` }));
+        }
+      } finally {
+        this.republishing = null;
+      }
+    })();
+    return this.republishing;
+  }
+
+  /** A publisher connection that failed, closed under us or never connected is replaced. */
+  private checkPublisher(): void {
+    if (this.republishing || this.rejoining || this.ended) {
+      this.pubWatchdog.reset();
+      return;
+    }
+    if (this.pubWatchdog.check(performance.now(), { connection: this.pub?.connectionState ?? null, audioPackets: 0, expectAudio: false })) {
+      console.warn(`voice: the publisher connection is ${this.pub?.connectionState}: opening a new one`);
+      void this.restartPublisher().catch(() => {});
+    }
   }
 
   /** Closes the subscriber connection; the next sync opens a new one on a new SFU subscription. */
@@ -915,7 +980,7 @@ export class VoiceSession {
         p.speaking &&
         !p.selfMute &&
         !p.serverMute &&
-        p.streams.some((st) => st.kind === 'audio' && this.subscribed.has(`${p.feedId}/${st.mid}`)),
+        p.streams.some((st) => st.kind === 'audio' && this.subscribed.has(streamKey(p, st.mid))),
     );
   }
 
@@ -1159,6 +1224,7 @@ export class VoiceSession {
       // A connection is closing.
     }
     this.checkSubscriber(audioPackets);
+    this.checkPublisher();
   }
 
   async leave(): Promise<void> {

@@ -1,19 +1,20 @@
 /**
- * Decides when the subscriber peer connection is dead and must be rebuilt. A connection can die
- * without anyone being told: ICE fails after a network change, or the SFU side of it was replaced
- * while the browser kept the old one. The session feeds it once a second; it answers true when the
+ * Decides when a peer connection is dead and must be rebuilt. A connection can die without anyone
+ * being told: ICE fails after a network change, or the SFU side of it was replaced (or hung up)
+ * while the browser kept the old one. The session keeps one for its receiving (subscriber) and one
+ * for its sending (publisher) connection and feeds them once a second; each answers true when its
  * connection should be replaced, then starts counting again.
  */
-export interface SubscriberSample {
-  /** The subscriber connection's state, or null when there is none. */
+export interface ConnectionSample {
+  /** The connection's state, or null when there is none. */
   connection: RTCPeerConnectionState | null;
-  /** Audio packets received on it so far. */
+  /** Audio packets received on it so far (0 for a sending connection). */
   audioPackets: number;
-  /** Whether someone we subscribe to is sending audio now (publishing, not muted). */
+  /** Whether someone we subscribe to is sending audio now (publishing, not muted); false for a sending connection. */
   expectAudio: boolean;
 }
 
-export class SubscriberWatchdog {
+export class ConnectionWatchdog {
   /** Time to reach `connected` (from creation or from losing it) before giving up. */
   static readonly ConnectMs = 15_000;
   /** Time without a single audio packet while someone we hear is unmuted. */
@@ -24,7 +25,7 @@ export class SubscriberWatchdog {
   private packetsChangedAt = 0;
 
   /** True when the connection should be replaced now. */
-  check(now: number, s: SubscriberSample): boolean {
+  check(now: number, s: ConnectionSample): boolean {
     if (s.connection === null) {
       this.reset();
       return false;
@@ -36,7 +37,7 @@ export class SubscriberWatchdog {
     if (s.connection !== 'connected') {
       this.notConnectedSince ??= now;
       this.lastPackets = -1;
-      return now - this.notConnectedSince >= SubscriberWatchdog.ConnectMs ? this.fire() : false;
+      return now - this.notConnectedSince >= ConnectionWatchdog.ConnectMs ? this.fire() : false;
     }
     this.notConnectedSince = null;
     if (!s.expectAudio || s.audioPackets !== this.lastPackets) {
@@ -44,7 +45,7 @@ export class SubscriberWatchdog {
       this.packetsChangedAt = now;
       return false;
     }
-    return now - this.packetsChangedAt >= SubscriberWatchdog.SilenceMs ? this.fire() : false;
+    return now - this.packetsChangedAt >= ConnectionWatchdog.SilenceMs ? this.fire() : false;
   }
 
   /** Forgets what it saw (a new connection). */
