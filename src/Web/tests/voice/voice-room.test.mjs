@@ -147,6 +147,14 @@ test('mute stops the stream: nothing more is sent or decrypted from the muted me
   const aAfter = await voiceStats(alice.page);
   assert.ok(aAfter.outboundAudioPackets - aBefore.outboundAudioPackets < 5, 'the muted microphone sends nothing');
   assert.ok(decryptedFrom(afterB, alice.id) - decryptedFrom(before, alice.id) < 5, 'Bob decrypts nothing more from Alice');
+  // A new sending connection (as after a network failure) starts muted: not one packet.
+  await alice.page.evaluate(async () => {
+    let x = null;
+    window.__voice.currentSession.subscribe((v) => (x = v))();
+    await x.restartPublisher();
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal((await voiceStats(alice.page)).outboundAudioPackets, 0, 'the new connection sends nothing while muted');
   await alice.page.getByRole('button', { name: 'Unmute' }).click();
   await until(async () => decryptedFrom(await voiceStats(bob.page), alice.id) > decryptedFrom(afterB, alice.id) + 50, 'Alice is heard again', 30_000, async () => `${await describeVoice(alice)} | ${await describeVoice(bob)}`);
 });
@@ -186,6 +194,28 @@ test('a 1080p screen share started in the UI is decrypted and decoded at 1920×1
     'Bob’s page shows the share at 1920×1080',
     30_000,
   );
+  // The share goes on when Alice's sending connection is replaced (what her session does when the
+  // SFU hangs it up or it fails): the same screen track moves to the new connection, and the
+  // viewers subscribe to her new publication, screen included.
+  await alice.page.evaluate(async () => {
+    let x = null;
+    window.__voice.currentSession.subscribe((v) => (x = v))();
+    await x.restartPublisher();
+  });
+  assert.equal(await alice.page.getByRole('button', { name: 'Stop sharing' }).count(), 1, 'Alice still shares');
+  for (const v of [bob, carol]) {
+    await until(
+      async () => {
+        const first = (await voiceStats(v.page)).inbound.videoFrames;
+        await new Promise((r) => setTimeout(r, 2_000));
+        const s = await voiceStats(v.page);
+        return s.inbound.videoFrames > first + 5 && s.inbound.width === 1920;
+      },
+      `${v.name} decodes Alice's screen again on her new connection`,
+      45_000,
+      async () => (await Promise.all(users.map(describeVoice))).join(' | '),
+    );
+  }
   await alice.page.getByRole('button', { name: 'Stop sharing' }).click();
   await bob.page.locator(`figure.screen[data-user-id="${alice.id}"]`).waitFor({ state: 'detached', timeout: 15_000 });
 });

@@ -125,6 +125,14 @@ export function storeVolume(userId: string, volume: number): void {
   }
 }
 
+/** Screen share and camera use VP8 (Janus' simulcast and the frame transform's clear header assume it). */
+function preferVp8(t: RTCRtpTransceiver): void {
+  const vp8 = RTCRtpSender.getCapabilities('video')?.codecs.filter((c) => /vp8/i.test(c.mimeType)) ?? [];
+  if (vp8.length > 0) {
+    t.setCodecPreferences(vp8);
+  }
+}
+
 /** A subscription key: one stream of one publication of a feed (a new publication needs a new subscription). */
 function streamKey(p: VoiceParticipant, mid: string): string {
   return `${p.feedId}/${mid}/${p.publication ?? 0}`;
@@ -148,6 +156,8 @@ export class VoiceSession {
   private micSender: RTCRtpSender | null = null;
   private screenTrack: MediaStreamTrack | null = null;
   private cameraTrack: MediaStreamTrack | null = null;
+  /** The frame rate the screen share was started with (kept when it moves to a new connection). */
+  private screenFrameRate = 30;
   /** Subscriber mid → the publisher feed and mid it carries (from the SFU). */
   private subStreams = new Map<string, SubscribedStream>();
   /** Subscriber mid → the simulcast layer last asked for. */
@@ -310,15 +320,47 @@ export class VoiceSession {
     void invoke('VoiceTrickle', { channelId: this.opts.channelId, target, candidate: null, sdpMid: null, sdpMLineIndex: null }).catch(() => {});
   }
 
+  /**
+   * Opens a new publisher connection and publishes on it the microphone (attached only while it is
+   * live: a muted one sends nothing from the first packet) and any screen share or camera that is on.
+   */
   private async publish(): Promise<void> {
     const pc = (this.pub = this.newPeerConnection());
     this.pubRestart = true;
     this.pubWatchdog.reset();
-    const stream = new MediaStream([this.mic!]);
-    const t = pc.addTransceiver(this.mic!, { direction: 'sendonly', streams: [stream] });
+    const t = pc.addTransceiver(this.micLive ? this.mic! : 'audio', { direction: 'sendonly', streams: [new MediaStream([this.mic!])] });
     this.micSender = t.sender;
     this.crypto.protectSender(t.sender, 'audio');
+    if (this.screenTrack) {
+      await this.addScreenSender(pc, this.screenTrack);
+    }
+    if (this.cameraTrack) {
+      this.addCameraSender(pc, this.cameraTrack);
+    }
     await this.negotiatePublisher();
+  }
+
+  private async addScreenSender(pc: RTCPeerConnection, track: MediaStreamTrack): Promise<void> {
+    const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
+    // Before any setParameters: Chromium sends a video sender's frames around a transform attached later.
+    this.crypto.protectSender(t.sender, 'video');
+    preferVp8(t);
+    const params = t.sender.getParameters();
+    params.degradationPreference = 'maintain-resolution';
+    params.encodings = [{ maxBitrate: 4_000_000, maxFramerate: this.screenFrameRate }];
+    await t.sender.setParameters(params).catch(() => {});
+  }
+
+  private addCameraSender(pc: RTCPeerConnection, track: MediaStreamTrack): RTCRtpTransceiver {
+    const t = pc.addTransceiver(track, {
+      direction: 'sendonly',
+      streams: [new MediaStream([track])],
+      sendEncodings: (this.s.simulcast ? SIMULCAST_ENCODINGS : SINGLE_ENCODING).map((e) => ({ ...e })),
+    });
+    // Before negotiation: every simulcast layer's frames pass through the same encrypting transform.
+    this.crypto.protectSender(t.sender, 'video');
+    preferVp8(t);
+    return t;
   }
 
   private async negotiatePublisher(): Promise<void> {
@@ -748,18 +790,9 @@ export class VoiceSession {
     const track = stream.getVideoTracks()[0]!;
     track.contentHint = 'detail';
     this.screenTrack = track;
+    this.screenFrameRate = options.frameRate;
     track.addEventListener('ended', () => void this.stopScreenShare());
-    const t = this.pub!.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-    // Before any setParameters: Chromium sends a video sender's frames around a transform attached later.
-    this.crypto.protectSender(t.sender, 'video');
-    const vp8 = RTCRtpSender.getCapabilities('video')?.codecs.filter((c) => /vp8/i.test(c.mimeType)) ?? [];
-    if (vp8.length > 0) {
-      t.setCodecPreferences(vp8);
-    }
-    const params = t.sender.getParameters();
-    params.degradationPreference = 'maintain-resolution';
-    params.encodings = [{ maxBitrate: 4_000_000, maxFramerate: options.frameRate }];
-    await t.sender.setParameters(params).catch(() => {});
+    await this.addScreenSender(this.pub!, track);
     await this.negotiatePublisher();
     this.update({ sharing: true, localScreen: new MediaStream([track]) });
   }
@@ -792,17 +825,7 @@ export class VoiceSession {
     const track = stream.getVideoTracks()[0]!;
     track.contentHint = 'motion';
     this.cameraTrack = track;
-    const t = this.pub.addTransceiver(track, {
-      direction: 'sendonly',
-      streams: [stream],
-      sendEncodings: (this.s.simulcast ? SIMULCAST_ENCODINGS : SINGLE_ENCODING).map((e) => ({ ...e })),
-    });
-    // Before negotiation: every simulcast layer's frames pass through the same encrypting transform.
-    this.crypto.protectSender(t.sender, 'video');
-    const vp8 = RTCRtpSender.getCapabilities('video')?.codecs.filter((c) => /vp8/i.test(c.mimeType)) ?? [];
-    if (vp8.length > 0) {
-      t.setCodecPreferences(vp8);
-    }
+    const t = this.addCameraSender(this.pub, track);
     try {
       await this.negotiatePublisher();
     } catch (e) {
@@ -911,35 +934,15 @@ export class VoiceSession {
    */
   private restartPublisher(): Promise<void> {
     this.republishing ??= (async () => {
+      // The microphone, and a screen share or camera that is on, go on the new connection as they
+      // are (the same tracks: no new permission prompt, the share goes on). The old connection
+      // closes only once the SFU has dropped its publisher (restart): closing it first would make
+      // the SFU report that publisher down, possibly after the new one is up.
+      const old = this.pub;
       try {
-        const cameraWasOn = this.cameraTrack !== null;
-        if (this.cameraTrack) {
-          this.cameraTrack.stop();
-          this.cameraTrack = null;
-          this.update({ camera: null });
-        }
-        if (this.screenTrack) {
-          // The new publisher connection carries the microphone only: the share ends visibly.
-          this.screenTrack.stop();
-          this.screenTrack = null;
-          this.update({ sharing: false, localScreen: null });
-          this.dropBoard(this.opts.selfUserId);
-        }
-        // The old connection closes only once the SFU has dropped its publisher (restart): closing
-        // it first would make the SFU report that publisher down, possibly after the new one is up.
-        const old = this.pub;
-        try {
-          await this.publish();
-        } finally {
-          old?.close();
-        }
-        await this.applyMic();
-        if (cameraWasOn) {
-          // The camera comes back on the new publisher connection (its permission is already given;
-          // a screen share would need the person to pick the screen again).
-          await this.startCamera().catch((e: unknown) => this.update({ error: `The camera could not be turned back on: ${e instanceof Error ? e.message : String(e)}` }));
-        }
+        await this.publish();
       } finally {
+        old?.close();
         this.republishing = null;
       }
     })();
