@@ -196,11 +196,13 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     public Task<SfuPublishResult> PublishAsync(Guid key, long feedId, SfuPublishRequest request, CancellationToken cancellationToken) =>
         InParticipantAsync(key, feedId, async (room, participant) =>
         {
+            var replaced = false;
             if (participant.Publisher is { } old && (request.Restart || hungUp.ContainsKey(old)))
             {
                 participant.Publisher = null;
                 participant.Streams = [];
                 await DetachPublisherAsync(old);
+                replaced = true;
             }
 
             var jsep = new JsonObject { ["type"] = "offer", ["sdp"] = request.Sdp, ["e2ee"] = true };
@@ -215,7 +217,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                 handle = await janus.AttachAsync(cancellationToken);
                 try
                 {
-                    (data, answer) = await janus.MessageAsync(handle, new JsonObject
+                    var join = new JsonObject
                     {
                         ["request"] = "joinandconfigure",
                         ["ptype"] = "publisher",
@@ -223,7 +225,13 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                         ["id"] = participant.FeedId,
                         ["token"] = participant.Token,
                         ["e2ee"] = true,
-                    }, jsep, cancellationToken);
+                    };
+                    // Janus leaves the room for a detached handle a moment after the detach answers:
+                    // until then the feed id of the publisher just replaced is taken (436).
+                    (data, answer) = await WhileJanusRefusesAsync(
+                        replaced ? JanusIdExists : null,
+                        () => janus.MessageAsync(handle, join.DeepClone().AsObject(), jsep.DeepClone().AsObject(), cancellationToken),
+                        cancellationToken);
                 }
                 catch
                 {
@@ -298,7 +306,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                         ["use_msid"] = true,
                         ["streams"] = Refs(request.Subscribe),
                     };
-                    (data, offer) = await WhileFeedStartsAsync(() => janus.MessageAsync(handle, join.DeepClone().AsObject(), cancellationToken: cancellationToken), cancellationToken);
+                    (data, offer) = await WhileJanusRefusesAsync(JanusNoSuchFeed, () => janus.MessageAsync(handle, join.DeepClone().AsObject(), cancellationToken: cancellationToken), cancellationToken);
                 }
                 catch
                 {
@@ -588,16 +596,17 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     /// (428, no such feed) until that publisher's ICE/DTLS is up, a few hundred milliseconds later.
     /// A join that races it is retried for a bounded time instead of failing the subscriber.
     /// </summary>
-    private static async Task<T> WhileFeedStartsAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken)
+    /// <summary>Retries <paramref name="request"/> every 100 ms for up to 5 s while Janus refuses it with <paramref name="code"/> (null: never).</summary>
+    private static async Task<T> WhileJanusRefusesAsync<T>(int? code, Func<Task<T>> request, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + FeedStartWindow;
+        var deadline = DateTime.UtcNow + TransientRefusalWindow;
         while (true)
         {
             try
             {
                 return await request();
             }
-            catch (JanusException ex) when (ex.Code == JanusNoSuchFeed && DateTime.UtcNow < deadline)
+            catch (JanusException ex) when (ex.Code == code && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100, cancellationToken);
             }
@@ -605,7 +614,8 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     }
 
     private const int JanusNoSuchFeed = 428;
-    private static readonly TimeSpan FeedStartWindow = TimeSpan.FromSeconds(5);
+    private const int JanusIdExists = 436;
+    private static readonly TimeSpan TransientRefusalWindow = TimeSpan.FromSeconds(5);
 
     private Task<T> InParticipantAsync<T>(Guid key, long feedId, Func<Room, Participant, Task<T>> action) =>
         InRoomAsync(key, room => room.Participants.TryGetValue(feedId, out var participant)
