@@ -4,7 +4,7 @@
 // (the real stack, or the mock).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, dmReady, launch, needsRealStack as dmSkip, newDevice, openConversation, randomUsername, register, screenshot, startConversation, until } from './browser.mjs';
+import { apiCall, BASE_URL, dmReady, launch, needsRealStack as dmSkip, newDevice, openConversation, randomUsername, register, screenshot, startConversation, until } from './browser.mjs';
 
 const LIVE = 10_000;
 const PHONE = { width: 390, height: 844 };
@@ -232,6 +232,30 @@ test('on a phone the chat fills the screen; channels and members are drawers; pa
   assert.equal(await menu.isVisible(), false, 'no menu button on a wide screen');
   assert.equal(await membersButton.isVisible(), false, 'no member list button on a wide screen');
   await p.getByRole('searchbox', { name: 'Search messages' }).waitFor();
+  phone.assertClean();
+});
+
+test('on a phone the role editor keeps its actions on one line, labels unbroken, inside the screen', async () => {
+  const phone = await newDevice(browser, { viewport: PHONE, hasTouch: true });
+  const p = phone.page;
+  await register(p, 'Rita Roles');
+  const guild = await apiCall(p, 'POST', '/api/guilds', { name: 'Phone roles' });
+  await p.goto(`${BASE_URL}/channels/${guild.body.id}`);
+  await p.getByRole('button', { name: 'Guilds and channels', exact: true }).click();
+  await p.getByRole('button', { name: 'Phone roles', exact: true }).click();
+  await p.getByRole('menuitem', { name: 'Guild Settings' }).click();
+  const settings = p.getByRole('dialog', { name: 'Guild settings' });
+  await settings.getByRole('button', { name: 'Roles', exact: true }).click();
+  await settings.getByRole('button', { name: 'Create Role' }).click();
+  await settings.getByLabel('Role name').fill('Night moderators');
+  const actions = ['Delete Role', 'Reset', 'Save Changes'].map((name) => settings.getByRole('button', { name, exact: true }));
+  const boxes = await Promise.all(actions.map((a) => a.evaluate((e) => e.getBoundingClientRect().toJSON())));
+  const lineHeight = await actions[2].evaluate((e) => parseFloat(getComputedStyle(e).lineHeight) || 20);
+  for (const [i, b] of boxes.entries()) {
+    assert.ok(Math.abs(b.top - boxes[0].top) < 1, `action ${i} is on the first action's line: ${JSON.stringify(boxes)}`);
+    assert.ok(b.height < 2 * lineHeight, `action ${i} has a one-line label: ${JSON.stringify(b)}`);
+  }
+  await fitsWidth(p, 'the role editor');
   phone.assertClean();
 });
 
