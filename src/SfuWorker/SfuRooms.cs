@@ -63,8 +63,8 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     /// <summary>Publisher handles whose PeerConnection Janus hung up: the next publish starts on a new handle.</summary>
     private readonly ConcurrentDictionary<long, byte> hungUp = new();
 
-    /// <summary>A participant's media changed on Janus' initiative: (room, feed, kind, sdp).</summary>
-    public event Action<Guid, long, string, string?>? SfuEvent;
+    /// <summary>A participant's media changed on Janus' initiative: (room, feed, kind, sdp, handle).</summary>
+    public event Action<Guid, long, string, string?, long>? SfuEvent;
 
     /// <summary>Routes a Janus event that answers no request (hang-ups, renegotiation offers).</summary>
     public void OnNotification(long handle, JsonObject evt)
@@ -78,11 +78,11 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
         if (!owner.Subscriber && type == "hangup")
         {
             hungUp[handle] = 0;
-            SfuEvent?.Invoke(owner.Room, owner.FeedId, "publisher_down", null);
+            SfuEvent?.Invoke(owner.Room, owner.FeedId, "publisher_down", null, handle);
         }
         else if (owner.Subscriber && type == "event" && evt["jsep"]?["type"]?.GetValue<string>() == "offer")
         {
-            SfuEvent?.Invoke(owner.Room, owner.FeedId, "subscriber_offer", evt["jsep"]!["sdp"]!.GetValue<string>());
+            SfuEvent?.Invoke(owner.Room, owner.FeedId, "subscriber_offer", evt["jsep"]!["sdp"]!.GetValue<string>(), handle);
         }
     }
     private long nextRoomId = RandomNumberGenerator.GetInt32(1, 1 << 30) * 1000L;
@@ -214,30 +214,39 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
             }
             else
             {
-                handle = await janus.AttachAsync(cancellationToken);
-                try
+                var join = new JsonObject
                 {
-                    var join = new JsonObject
+                    ["request"] = "joinandconfigure",
+                    ["ptype"] = "publisher",
+                    ["room"] = room.Id,
+                    ["id"] = participant.FeedId,
+                    ["token"] = participant.Token,
+                    ["e2ee"] = true,
+                };
+
+                // Janus leaves the room for a detached handle a moment after the detach answers:
+                // until then the feed id of the publisher just replaced is taken (436). Each try
+                // needs a new handle, since Janus took the offer's ICE details on the first.
+                var deadline = DateTime.UtcNow + TransientRefusalWindow;
+                while (true)
+                {
+                    handle = await janus.AttachAsync(cancellationToken);
+                    try
                     {
-                        ["request"] = "joinandconfigure",
-                        ["ptype"] = "publisher",
-                        ["room"] = room.Id,
-                        ["id"] = participant.FeedId,
-                        ["token"] = participant.Token,
-                        ["e2ee"] = true,
-                    };
-                    // Janus leaves the room for a detached handle a moment after the detach answers:
-                    // until then the feed id of the publisher just replaced is taken (436).
-                    (data, answer) = await WhileJanusRefusesAsync(
-                        replaced ? JanusIdExists : null,
-                        () => janus.MessageAsync(handle, join.DeepClone().AsObject(), jsep.DeepClone().AsObject(), cancellationToken),
-                        cancellationToken);
-                }
-                catch
-                {
-                    // A refused offer leaves the handle unusable: start over with a fresh one next time.
-                    await janus.DetachAsync(handle);
-                    throw;
+                        (data, answer) = await janus.MessageAsync(handle, join.DeepClone().AsObject(), jsep.DeepClone().AsObject(), cancellationToken);
+                        break;
+                    }
+                    catch (JanusException ex) when (replaced && ex.Code == JanusIdExists && DateTime.UtcNow < deadline)
+                    {
+                        await janus.DetachAsync(handle);
+                        await Task.Delay(100, cancellationToken);
+                    }
+                    catch
+                    {
+                        // A refused offer leaves the handle unusable: start over with a fresh one next time.
+                        await janus.DetachAsync(handle);
+                        throw;
+                    }
                 }
 
                 participant.Publisher = handle;
@@ -255,7 +264,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
                 .Select(s => new VoiceStream(s["mid"]?.GetValue<string>() ?? "", s["type"]?.GetValue<string>() ?? ""))
                 .ToList();
             await ApplyModerationAsync(room, participant, cancellationToken);
-            return new SfuPublishResult(sdp, participant.Streams);
+            return new SfuPublishResult(sdp, participant.Streams, handle);
         });
 
     /// <summary>
@@ -596,8 +605,8 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
     /// (428, no such feed) until that publisher's ICE/DTLS is up, a few hundred milliseconds later.
     /// A join that races it is retried for a bounded time instead of failing the subscriber.
     /// </summary>
-    /// <summary>Retries <paramref name="request"/> every 100 ms for up to 5 s while Janus refuses it with <paramref name="code"/> (null: never).</summary>
-    private static async Task<T> WhileJanusRefusesAsync<T>(int? code, Func<Task<T>> request, CancellationToken cancellationToken)
+    /// <summary>Retries <paramref name="request"/> every 100 ms for up to 5 s while Janus refuses it with <paramref name="code"/>.</summary>
+    private static async Task<T> WhileJanusRefusesAsync<T>(int code, Func<Task<T>> request, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TransientRefusalWindow;
         while (true)

@@ -51,8 +51,8 @@ public static class SfuWorkerApplication
         };
         janus.Notification += rooms.OnNotification;
         var cluster = app.Services.GetRequiredService<IClusterClient>();
-        rooms.SfuEvent += (room, feed, kind, sdp) =>
-            cluster.GetGrain<IVoiceRoomGrain>(room).OnSfuEvent(settings.WorkerId, feed, kind, sdp).Ignore();
+        rooms.SfuEvent += (room, feed, kind, sdp, handle) =>
+            cluster.GetGrain<IVoiceRoomGrain>(room).OnSfuEvent(settings.WorkerId, feed, kind, sdp, handle).Ignore();
 
         app.Use(async (context, next) =>
         {

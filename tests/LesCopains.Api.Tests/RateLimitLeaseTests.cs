@@ -67,6 +67,30 @@ public sealed class RateLimitLeaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hits_arriving_together_on_one_node_share_its_reservations_and_all_fit_the_budget()
+    {
+        var node = new RateLimiter(redis, clusterId, TimeProvider.System);
+        Assert.True((await node.HitLeasedAsync("together", 100, Minute)).Allowed);
+
+        // Redis holds every write for a moment, so the next 99 are all in flight before it answers
+        // the first: each reserving a growing chunk of its own would count far more than the 99
+        // tokens left and refuse most of them.
+        var options = ConfigurationOptions.Parse(redis.Configuration);
+        options.AllowAdmin = true;
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(options))
+        {
+            await admin.GetServers()[0].ExecuteAsync("CLIENT", "PAUSE", "300", "WRITE");
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 99).Select(_ => node.HitLeasedAsync("together", 100, Minute).AsTask()));
+
+        Assert.Equal(99, results.Count(r => r.Allowed));
+        var refused = await node.HitLeasedAsync("together", 100, Minute);
+        Assert.False(refused.Allowed);
+        Assert.InRange(refused.RetryAfter, TimeSpan.FromSeconds(1), Minute);
+    }
+
+    [Fact]
     public async Task Nodes_hitting_one_budget_at_once_never_let_more_than_the_budget_through()
     {
         var nodes = Enumerable.Range(0, 3).Select(_ => new RateLimiter(redis, clusterId, TimeProvider.System)).ToArray();

@@ -22,6 +22,12 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, string clusterId, 
         public long WindowEnds;
         public int Left;
         public int NextChunk = 1;
+
+        /// <summary>Set when Redis refused this window's budget: later hits of the window are refused here.</summary>
+        public bool Spent;
+
+        /// <summary>The reservation in flight: hits that find no token wait for it instead of reserving their own.</summary>
+        public Task? Refill;
     }
 
     private readonly ConcurrentDictionary<string, Lease> leases = new();
@@ -60,49 +66,83 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, string clusterId, 
     public async ValueTask<Decision> HitLeasedAsync(string bucket, int limit, TimeSpan window)
     {
         var lease = leases.GetOrAdd(bucket, _ => new Lease());
-        var asked = time.GetTimestamp();
-        int chunk;
-        lock (lease)
+        while (true)
         {
-            if (asked < lease.WindowEnds)
+            var asked = time.GetTimestamp();
+            Task? inFlight;
+            TaskCompletionSource? mine = null;
+            var chunk = 0;
+            lock (lease)
             {
-                if (lease.Left > 0)
+                if (asked < lease.WindowEnds)
                 {
-                    lease.Left--;
-                    return new Decision(true, 0, TimeSpan.Zero);
+                    if (lease.Left > 0)
+                    {
+                        lease.Left--;
+                        return new Decision(true, 0, TimeSpan.Zero);
+                    }
+
+                    if (lease.Spent)
+                    {
+                        return new Decision(false, limit, TimeSpan.FromSeconds((lease.WindowEnds - asked) / (double)time.TimestampFrequency));
+                    }
+                }
+
+                // One reservation at a time: hits arriving together would each count a chunk in
+                // Redis, and most of those tokens would sit unspent here until the window ends.
+                inFlight = lease.Refill;
+                if (inFlight is null)
+                {
+                    if (asked >= lease.WindowEnds)
+                    {
+                        lease.NextChunk = 1;
+                        lease.Left = 0;
+                        lease.Spent = false;
+                    }
+
+                    chunk = lease.NextChunk;
+                    lease.NextChunk = Math.Min(Math.Clamp(limit / ChunkDivisor, 1, MaxChunk), chunk * 2);
+                    mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    lease.Refill = mine.Task;
                 }
             }
-            else
+
+            if (inFlight is not null)
             {
-                lease.NextChunk = 1;
+                // Then spend what it brought, or reserve the next chunk.
+                await inFlight;
+                continue;
             }
 
-            chunk = lease.NextChunk;
-            lease.NextChunk = Math.Min(Math.Clamp(limit / ChunkDivisor, 1, MaxChunk), chunk * 2);
-        }
+            try
+            {
+                return await RefillAsync(lease, bucket, limit, window, asked, chunk);
+            }
+            finally
+            {
+                lock (lease)
+                {
+                    lease.Refill = null;
+                }
 
+                mine!.SetResult();
+            }
+        }
+    }
+
+    /// <summary>Reserves <paramref name="chunk"/> tokens in Redis; spends one on this hit and keeps the rest.</summary>
+    private async Task<Decision> RefillAsync(Lease lease, string bucket, int limit, TimeSpan window, long asked, int chunk)
+    {
         var counted = await HitAsync(bucket, limit, window, chunk);
         var granted = (int)Math.Clamp(limit - (counted.Count - chunk), 0, chunk);
-        if (granted == 0)
-        {
-            return counted with { Allowed = false };
-        }
 
         // The window ends no earlier than this (the time left was read after the request left).
         var windowEnds = asked + (long)(counted.RetryAfter.TotalSeconds * time.TimestampFrequency);
         lock (lease)
         {
-            if (asked < lease.WindowEnds)
-            {
-                // Another refill of this window landed meanwhile: pool the tokens, keep the earlier end.
-                lease.Left += granted - 1;
-                lease.WindowEnds = Math.Min(lease.WindowEnds, windowEnds);
-            }
-            else
-            {
-                lease.Left = granted - 1;
-                lease.WindowEnds = windowEnds;
-            }
+            lease.WindowEnds = windowEnds;
+            lease.Left = Math.Max(0, granted - 1);
+            lease.Spent = granted < chunk;
         }
 
         if (leases.Count > SweepAbove)
@@ -110,7 +150,7 @@ public sealed class RateLimiter(IConnectionMultiplexer redis, string clusterId, 
             Sweep(asked);
         }
 
-        return counted with { Allowed = true };
+        return granted == 0 ? counted with { Allowed = false } : counted with { Allowed = true };
     }
 
     private void Sweep(long now)

@@ -111,6 +111,14 @@ public interface IVoiceRoomGrain : IGrainWithGuidKey
     [OneWay]
     Task OnSfuEvent(string workerId, long feedId, string kind, string? sdp);
 
+    /// <summary>
+    /// As <see cref="OnSfuEvent(string, long, string, string?)"/>, from the SFU handle
+    /// <paramref name="handle"/>: a <c>publisher_down</c> of a publisher already replaced is ignored.
+    /// </summary>
+    [Alias("OnSfuEventOfHandle")]
+    [OneWay]
+    Task OnSfuEvent(string workerId, long feedId, string kind, string? sdp, long handle);
+
     /// <summary>The directory declared the room's worker dead: re-create the room elsewhere and ask clients to rejoin.</summary>
     [Alias("WorkerFailed")]
     [OneWay]

@@ -39,7 +39,8 @@ public sealed record SfuParticipantAdded(long FeedId, string Token);
 
 public sealed record SfuPublishRequest(string Sdp, bool Restart = false);
 
-public sealed record SfuPublishResult(string Sdp, IReadOnlyList<VoiceStream> Streams);
+/// <summary><see cref="Publisher"/>: the SFU's id of the publisher handle now carrying the feed (its events name it).</summary>
+public sealed record SfuPublishResult(string Sdp, IReadOnlyList<VoiceStream> Streams, long Publisher = 0);
 
 /// <summary>
 /// A change of subscriptions. <paramref name="Restart"/>: the browser starts a new subscriber

@@ -32,6 +32,9 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
 
         public DateTimeOffset AnnotationRefilled { get; set; } = DateTimeOffset.MinValue;
 
+        /// <summary>The SFU handle of the current publisher (0: not known), to ignore events of a replaced one.</summary>
+        public long PublisherHandle { get; set; }
+
         /// <summary>Speaking-indicator token bucket, likewise.</summary>
         public double SpeakingTokens { get; set; } = SpeakingBurst;
 
@@ -155,6 +158,7 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             Camera = streams.Any(s => s.Source == "camera"),
             Publication = fresh ? participant.State.Publication + 1 : participant.State.Publication,
         };
+        participant.PublisherHandle = result.Publisher;
         PublishState(participant);
         return result.Sdp;
     }
@@ -428,14 +432,20 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
     public Task<VoiceRoomInfo> GetInfo() =>
         Task.FromResult(new VoiceRoomInfo(ChannelId, worker?.WorkerId, sfuRoomId, epoch, participants.Count));
 
-    public Task OnSfuEvent(string workerId, long feedId, string kind, string? sdp)
+    public Task OnSfuEvent(string workerId, long feedId, string kind, string? sdp) =>
+        OnSfuEvent(workerId, feedId, kind, sdp, handle: 0);
+
+    public Task OnSfuEvent(string workerId, long feedId, string kind, string? sdp, long handle)
     {
         if (worker?.WorkerId != workerId || participants.Values.FirstOrDefault(p => p.State.FeedId == feedId) is not { } participant)
         {
             return Task.CompletedTask;
         }
 
-        if (kind == "publisher_down" && participant.State.Publishing)
+        // A hang-up Janus reported just as the member's restart replaced that publisher names the
+        // old handle: it must not take the new publication down (and start another restart).
+        var current = handle == 0 || participant.PublisherHandle == 0 || handle == participant.PublisherHandle;
+        if (kind == "publisher_down" && participant.State.Publishing && current)
         {
             participant.State = participant.State with { Publishing = false, Streams = [], ScreenSharing = false, Camera = false, Speaking = false };
             PublishState(participant);

@@ -452,6 +452,16 @@ public sealed class VoiceTests(VoiceCluster cluster)
         Assert.True(self.Publishing);
         Assert.Equal(2, self.Publication);
         Assert.Contains(await SfuParticipantsAsync(s.Voice), p => p.Id == self.FeedId);
+
+        // A hang-up of the replaced handle that Janus reports late does not take the new publisher
+        // down; one of the current handle does, and asks the member to publish again.
+        await room.OnSfuEvent(workerId!, self.FeedId, "publisher_down", null, before.Except(after).Single());
+        await Task.Delay(300);
+        Assert.True((await room.GetParticipants()).Single().Publishing);
+        await room.OnSfuEvent(workerId!, self.FeedId, "publisher_down", null, after.Except(before).Single());
+        await Poll.UntilAsync(() => room.GetParticipants(), list => !list.Single().Publishing, TimeSpan.FromSeconds(10), "the current publisher to go down");
+        await memberHub.WaitForAsync("voice:republish");
+        Assert.Equal(1, memberHub.Count("voice:republish"));
     }
 
     private async Task<IReadOnlyList<SfuJanusParticipant>> SfuParticipantsAsync(Guid channelId)
