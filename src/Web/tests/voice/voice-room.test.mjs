@@ -48,6 +48,41 @@ function participantOn(u, of) {
   }, of.id);
 }
 
+/** Replaces `u`'s sending connection, as its session does when that connection fails. */
+function restartPublisher(u) {
+  return u.page.evaluate(async () => {
+    let x = null;
+    window.__voice.currentSession.subscribe((v) => (x = v))();
+    await x.restartPublisher();
+  });
+}
+
+/**
+ * Runs `cause` (given `sender` as the others see them), which ends `sender`'s sending connection,
+ * then checks that their session published a new one (restart) and that every viewer decrypts them
+ * again and sees a new publication. Returns `sender` as shown before.
+ */
+async function expectRepublished(sender, viewers, cause) {
+  const shown = await participantOn(viewers[0], sender);
+  assert.ok(shown.publishing && shown.publication >= 1, JSON.stringify(shown));
+  const publishesBefore = await sender.page.evaluate(() => window.__voicePublishes.length);
+  const before = await Promise.all(viewers.map(async (v) => decryptedFrom(await voiceStats(v.page), sender.id)));
+  await cause(shown);
+  await until(
+    async () => (await Promise.all(viewers.map(async (v, i) => decryptedFrom(await voiceStats(v.page), sender.id) > before[i] + 50))).every(Boolean),
+    `${viewers.map((v) => v.name).join(' and ')} decrypt ${sender.name} again`,
+    45_000,
+    async () => (await Promise.all(users.map(describeVoice))).join(' | '),
+  );
+  const publishes = await sender.page.evaluate((n) => window.__voicePublishes.slice(n), publishesBefore);
+  assert.ok(publishes.some((f) => f.includes('"restart":true')), `${sender.name} published a new connection: ${publishes.join('\n')}`);
+  for (const v of viewers) {
+    assert.ok((await participantOn(v, sender)).publication > shown.publication, `${v.name} sees a new publication`);
+  }
+  for (const u of users) assert.deepEqual(u.errors, []);
+  return shown;
+}
+
 /** Opens `u`'s page in the voice channel (or `u.channelId`), by default with the test key relay. */
 function openPage(u, { relay = true } = {}) {
   return openAppPage(browser, u, `/channels/${guildId}/${u.channelId ?? voiceChannelId}`, {
@@ -148,11 +183,7 @@ test('mute stops the stream: nothing more is sent or decrypted from the muted me
   assert.ok(aAfter.outboundAudioPackets - aBefore.outboundAudioPackets < 5, 'the muted microphone sends nothing');
   assert.ok(decryptedFrom(afterB, alice.id) - decryptedFrom(before, alice.id) < 5, 'Bob decrypts nothing more from Alice');
   // A new sending connection (as after a network failure) starts muted: not one packet.
-  await alice.page.evaluate(async () => {
-    let x = null;
-    window.__voice.currentSession.subscribe((v) => (x = v))();
-    await x.restartPublisher();
-  });
+  await restartPublisher(alice);
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal((await voiceStats(alice.page)).outboundAudioPackets, 0, 'the new connection sends nothing while muted');
   await alice.page.getByRole('button', { name: 'Unmute' }).click();
@@ -197,11 +228,7 @@ test('a 1080p screen share started in the UI is decrypted and decoded at 1920×1
   // The share goes on when Alice's sending connection is replaced (what her session does when the
   // SFU hangs it up or it fails): the same screen track moves to the new connection, and the
   // viewers subscribe to her new publication, screen included.
-  await alice.page.evaluate(async () => {
-    let x = null;
-    window.__voice.currentSession.subscribe((v) => (x = v))();
-    await x.restartPublisher();
-  });
+  await restartPublisher(alice);
   assert.equal(await alice.page.getByRole('button', { name: 'Stop sharing' }).count(), 1, 'Alice still shares');
   for (const v of [bob, carol]) {
     await until(
@@ -290,66 +317,25 @@ test('a subscriber connection that dies is rebuilt on a new SFU subscription, an
 
 test('a sending connection the SFU hangs up is replaced, and the others hear that member again', async () => {
   const [alice, bob, carol] = users;
-  const shown = await participantOn(bob, alice);
-  assert.ok(shown.publishing && shown.publication >= 1, JSON.stringify(shown));
-  const publishesBefore = await alice.page.evaluate(() => window.__voicePublishes.length);
-  const before = {
-    bob: decryptedFrom(await voiceStats(bob.page), alice.id),
-    carol: decryptedFrom(await voiceStats(carol.page), alice.id),
-  };
   // Janus drops Alice's publisher PeerConnection (as when its ICE fails): the others' subscriptions
   // to her lose their stream. Her session must publish again on a new connection (restart), and the
   // others must subscribe to her new publication.
-  await hangUpPublisher(shown.feedId);
-  await until(
-    async () =>
-      decryptedFrom(await voiceStats(bob.page), alice.id) > before.bob + 50 &&
-      decryptedFrom(await voiceStats(carol.page), alice.id) > before.carol + 50,
-    'Bob and Carol decrypt Alice again',
-    45_000,
-    async () => (await Promise.all(users.map(describeVoice))).join(' | '),
-  );
-  const publishes = await alice.page.evaluate((n) => window.__voicePublishes.slice(n), publishesBefore);
-  assert.ok(publishes.some((f) => f.includes('"restart":true')), `Alice published a new connection: ${publishes.join('\n')}`);
-  assert.ok((await participantOn(bob, alice)).publication > shown.publication, 'Bob sees a new publication');
-  for (const u of users) assert.deepEqual(u.errors, []);
+  await expectRepublished(alice, [bob, carol], (shown) => hangUpPublisher(shown.feedId));
 });
 
 test('when a member’s session replaces its sending connection, the others follow the new publication without rebuilding theirs', async () => {
   const [alice, bob, carol] = users;
-  const shown = await participantOn(alice, carol);
-  const publishesBefore = await carol.page.evaluate(() => window.__voicePublishes.length);
   const subscribesBefore = await Promise.all([alice, bob].map((u) => u.page.evaluate(() => window.__voiceSubscribes.length)));
-  const before = {
-    alice: decryptedFrom(await voiceStats(alice.page), carol.id),
-    bob: decryptedFrom(await voiceStats(bob.page), carol.id),
-  };
   // What Carol's watchdog does when her sending connection fails without the SFU noticing: a new
   // connection, published with restart. The SFU drops her old publisher, and with it the others'
   // streams of her; they never see her stop publishing, only a new publication, and must subscribe
   // to it (not wait for their own watchdog to rebuild their receiving connection).
-  await carol.page.evaluate(async () => {
-    let x = null;
-    window.__voice.currentSession.subscribe((v) => (x = v))();
-    await x.restartPublisher();
-  });
-  await until(
-    async () =>
-      decryptedFrom(await voiceStats(alice.page), carol.id) > before.alice + 50 &&
-      decryptedFrom(await voiceStats(bob.page), carol.id) > before.bob + 50,
-    'Alice and Bob decrypt Carol again',
-    45_000,
-    async () => (await Promise.all(users.map(describeVoice))).join(' | '),
-  );
-  const publishes = await carol.page.evaluate((n) => window.__voicePublishes.slice(n), publishesBefore);
-  assert.ok(publishes.some((f) => f.includes('"restart":true')), `Carol published a new connection: ${publishes.join('\n')}`);
-  assert.ok((await participantOn(alice, carol)).publication > shown.publication, 'Alice sees a new publication');
+  const shown = await expectRepublished(carol, [alice, bob], () => restartPublisher(carol));
   for (const [i, u] of [alice, bob].entries()) {
     const subscribes = await u.page.evaluate((n) => window.__voiceSubscribes.slice(n), subscribesBefore[i]);
     assert.ok(!subscribes.some((f) => f.includes('"restart":true')), `${u.name} kept their receiving connection: ${subscribes.join('\n')}`);
     assert.ok(subscribes.some((f) => f.includes(`"feedId":${shown.feedId}`)), `${u.name} subscribed to Carol's new publication: ${subscribes.join('\n')}`);
   }
-  for (const u of users) assert.deepEqual(u.errors, []);
 });
 
 test('a disconnected member is told and leaves; the others’ keys change without them', async () => {
