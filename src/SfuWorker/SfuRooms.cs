@@ -199,6 +199,7 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
             var replaced = false;
             if (participant.Publisher is { } old && (request.Restart || hungUp.ContainsKey(old)))
             {
+                LogPublisherReplaced(feedId, key, request.Restart ? "the browser opened a new connection" : "Janus had hung it up");
                 participant.Publisher = null;
                 participant.Streams = [];
                 await DetachPublisherAsync(old);
@@ -639,6 +640,9 @@ public sealed partial class SfuRooms(JanusClient janus, SfuWorkerSettings settin
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Repeated layer request for feed {FeedId} stream {Mid} skipped: {Reason}")]
     private partial void LogSubstreamRepeatSkipped(long feedId, string mid, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Publisher of feed {FeedId} in room {Room} replaced: {Reason}")]
+    private partial void LogPublisherReplaced(long feedId, Guid room, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Janus state lost: every room is gone (boot id now {BootId})")]
     private partial void LogReset(string bootId);
