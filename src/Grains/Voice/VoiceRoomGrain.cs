@@ -143,10 +143,12 @@ public sealed partial class VoiceRoomGrain(MessageStore channels, SfuWorkerClien
             Require(await AccessAsync(userId), Permissions.Stream);
         }
 
-        // Not publishing (first offer, or the SFU hung the publisher up) or a restart: the SFU starts
-        // the feed on a new publisher, and every viewer's subscription to the old one is gone.
-        var fresh = restart || !participant.State.Publishing;
         var result = await SfuAsync(() => sfu.PublishAsync(worker!.Url, ChannelId, participant.State.FeedId, new SfuPublishRequest(sdpOffer, restart)));
+
+        // A new publisher handle (first offer, a restart, after a hang-up or a worker move) is a new
+        // publication: every viewer's subscription to the old one is gone. A worker that does not
+        // name its handle: the SFU replaces it exactly when not publishing or restarting.
+        var fresh = result.Publisher != 0 ? result.Publisher != participant.PublisherHandle : restart || !participant.State.Publishing;
         var streams = result.Streams
             .Select(s => s with { Source = s.Kind == "audio" ? "microphone" : sources.GetValueOrDefault(s.Mid, "screen") })
             .ToList();

@@ -176,8 +176,6 @@ export class VoiceSession {
   private subGeneration = 0;
   private readonly subWatchdog = new ConnectionWatchdog();
   private readonly pubWatchdog = new ConnectionWatchdog();
-  /** The next publish is a new publisher connection's: the SFU must start the feed anew (`restart`). */
-  private pubRestart = false;
   /** Set while the publisher connection is being replaced. */
   private republishing: Promise<void> | null = null;
   readonly annotationKeys = new AnnotationKeys();
@@ -264,7 +262,8 @@ export class VoiceSession {
       onGatewayEvent('voice:republish', (p) => {
         if ((p as { channelId: string }).channelId === channelId && this.s.status === 'connected') {
           console.warn('voice: the SFU hung up our publisher connection: opening a new one');
-          void this.restartPublisher();
+          // A failed attempt is retried by the publisher watchdog.
+          void this.restartPublisher().catch(() => {});
         }
       }),
       this.watchConnection(),
@@ -326,7 +325,6 @@ export class VoiceSession {
    */
   private async publish(): Promise<void> {
     const pc = (this.pub = this.newPeerConnection());
-    this.pubRestart = true;
     this.pubWatchdog.reset();
     const t = pc.addTransceiver(this.micLive ? this.mic! : 'audio', { direction: 'sendonly', streams: [new MediaStream([this.mic!])] });
     this.micSender = t.sender;
@@ -375,9 +373,9 @@ export class VoiceSession {
       screenMid: midOf(this.screenTrack),
       camera: this.cameraTrack !== null,
       cameraMid: midOf(this.cameraTrack),
-      restart: this.pubRestart,
+      // A connection the SFU never answered is a new one: the SFU starts the feed anew on it.
+      restart: pc.currentRemoteDescription === null,
     });
-    this.pubRestart = false;
     await pc.setRemoteDescription(answer);
     this.endOfCandidates('publisher');
   }
@@ -680,7 +678,7 @@ export class VoiceSession {
 
   private async applyMic(): Promise<void> {
     if (this.pub?.signalingState === 'closed') {
-      return; // Being replaced: the new connection applies it.
+      return; // The session has ended (push-to-talk or a device change can still arrive).
     }
     await this.micSender?.replaceTrack(this.micLive ? this.mic : null);
   }
