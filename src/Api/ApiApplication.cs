@@ -93,6 +93,8 @@ public static class ApiApplication
             o.KeepAliveInterval = settings.WsPingInterval;
             o.ClientTimeoutInterval = settings.WsPingInterval * 2;
             o.MaximumReceiveMessageSize = 64 * 1024;
+            o.MaximumParallelInvocationsPerClient = InvocationOrder.MaxInvocationsInFlight;
+            o.AddFilter<InvocationOrderFilter>();
             o.AddFilter<HubRateLimitFilter>();
             o.AddFilter<PresenceHubFilter>();
             o.AddFilter<VoiceHubFilter>();

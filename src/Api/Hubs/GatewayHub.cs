@@ -70,13 +70,18 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
         return new ReauthenticateResult(expiresAt);
     }
 
-    /// <summary>Sends a message; completes once it is committed (the acknowledgement).</summary>
+    /// <summary>
+    /// Sends a message; completes once it is committed (the acknowledgement). The connection's next
+    /// call starts as soon as the channel has this send in line, so sends pipeline on one connection
+    /// and keep their order (<see cref="InvocationOrder"/>).
+    /// </summary>
     public async Task<LesCopains.Grains.Channels.MessageDto> SendMessage(SendMessageRequest request)
     {
         var channel = grains.Get<LesCopains.Grains.Channels.IChannelGrain>(request.ChannelId);
-        return request.Attachments is { Count: > 0 } attachments
-            ? await channel.SendMessageWithAttachments(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, attachments)
-            : await channel.SendMessage(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo);
+        var order = InvocationOrder.Of(Context);
+        var sending = channel.SendMessageInOrder(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, request.Attachments ?? [], order.NextSend(request.ChannelId));
+        order.Release();
+        return await sending;
     }
 
     /// <summary>Round-trip check; returns the server time.</summary>

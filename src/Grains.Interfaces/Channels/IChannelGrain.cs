@@ -21,6 +21,15 @@ public interface IChannelGrain : IGrainWithGuidKey
     Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds);
 
     /// <summary>
+    /// <see cref="SendMessageWithAttachments"/> for a connection that has several sends in flight:
+    /// the channel gives them ids and sequence numbers in <paramref name="order"/>, not in the order
+    /// the calls happen to arrive.
+    /// </summary>
+    [Alias("SendMessageInOrder")]
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<MessageDto> SendMessageInOrder(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, SendOrder order);
+
+    /// <summary>
     /// From the guild grain: roles, channels, members or subscribed Api nodes changed. Drops the
     /// cached permissions (the next call asks the guild again) and adopts <paramref name="gateways"/>.
     /// </summary>

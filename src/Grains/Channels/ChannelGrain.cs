@@ -24,6 +24,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     private readonly SortedDictionary<long, (MessageDto Message, MessageMentions Mentions)?> readyToPublish = [];
     private readonly Dictionary<Guid, MessageAuthorDto> authors = [];
     private readonly HashSet<Guid> reserved = [];
+    private readonly SendOrdering ordering = new(time);
     private Guid guildId;
     private long lastSeq;
 
@@ -103,7 +104,30 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     public Task<MessageDto> SendMessage(Guid authorId, string content, string? nonce, Guid? replyTo) =>
         SendMessageWithAttachments(authorId, content, nonce, replyTo, []);
 
-    public async Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds)
+    public async Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds) =>
+        await await AcceptAsync(authorId, content, nonce, replyTo, attachmentIds);
+
+    public async Task<MessageDto> SendMessageInOrder(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, SendOrder order)
+    {
+        await ordering.WaitTurnAsync(order);
+        Task<MessageDto> stored;
+        try
+        {
+            stored = await AcceptAsync(authorId, content, nonce, replyTo, attachmentIds);
+        }
+        finally
+        {
+            ordering.Done(order);
+        }
+
+        return await stored;
+    }
+
+    /// <summary>
+    /// Checks a send and hands it to the writer with the next id and sequence number; the returned
+    /// task completes when its row is committed (or with the earlier send of the same nonce).
+    /// </summary>
+    private async Task<Task<MessageDto>> AcceptAsync(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds)
     {
         attachmentIds = [.. (attachmentIds ?? []).Distinct()];
         content = MessageRules.ContentWithAttachments(content, attachmentIds.Count);
@@ -125,7 +149,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
         if (nonce is not null && nonces.TryGetValue((authorId, nonce), out var earlier))
         {
-            return await earlier;
+            return earlier;
         }
 
         if (replyTo is { } replyId && await store.GetAsync(ChannelId, replyId) is null)
@@ -154,10 +178,15 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
         if (nonce is null)
         {
-            return await stored;
+            return stored;
         }
 
         RememberNonce(authorId, nonce, stored);
+        return ForgetNonceOnFailureAsync(authorId, nonce, stored);
+    }
+
+    private async Task<MessageDto> ForgetNonceOnFailureAsync(Guid authorId, string nonce, Task<MessageDto> stored)
+    {
         try
         {
             return await stored;
