@@ -180,6 +180,21 @@ public sealed class SearchTests(InProcessCluster cluster)
         client.ExpectAsync<Result>(HttpMethod.Get, $"/api/guilds/{guildId}/messages/search?{query}");
 
     /// <summary>A word no other test writes, so results are exact.</summary>
+    [Fact]
+    public async Task The_search_index_takes_each_message_at_once_so_no_send_pays_for_merging_a_backlog()
+    {
+        await using var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl);
+        await using var options = db.CreateCommand("SELECT reloptions FROM pg_class WHERE relname = 'ix_messages_search'");
+        Assert.Contains("fastupdate=off", (string[]?)await options.ExecuteScalarAsync() ?? []);
+
+        // Found right after the send, through the index (no pending list to scan).
+        using var owner = await GuildClient.NewAsync(cluster, "gin");
+        var (guild, _) = await GuildClient.GuildWithMembersAsync(owner, 0);
+        var word = Word();
+        var sent = await ThreadTests.SendAsync(owner, guild.General.Id, $"{word} indexed");
+        Assert.Equal([sent.Id], (await SearchAsync(owner, guild.Id, $"q={word}")).Results.Select(h => h.Message.Id));
+    }
+
     private static string Word() => "w" + Guid.NewGuid().ToString("N")[..12];
 
     private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
