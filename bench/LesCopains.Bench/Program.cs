@@ -48,7 +48,9 @@ await Parallel.ForEachAsync(tokens.Skip(1), new ParallelOptions { MaxDegreeOfPar
     (await http.SendAsync(Authed(HttpMethod.Post, $"/api/invites/{code}", token))).EnsureSuccessStatusCode());
 
 // 3. Connections; every receipt of message:create records (now - sent timestamp in the content).
-var latencies = new ConcurrentBag<double>();
+// Preallocated: a growing collection of millions of samples would make the tool's own GC pauses
+// (which delay every receipt it measures) part of the numbers.
+var latencies = new Samples((long)options.Rate * options.Duration * options.Members * 5 / 4 + 1024);
 long deliveries = 0;
 
 // A received bench message carries its send time: "t=<timestamp>;bench".
@@ -130,11 +132,13 @@ Console.WriteLine($"sequential send ack ms (100, back to back): p50 {warm[49]:0.
 await Task.Delay(500);
 
 // 4. Load: a fixed total rate spread over the senders, each send awaited for its acknowledgement.
-var acks = new ConcurrentBag<double>();
+var acks = new Samples((long)options.Rate * options.Duration * 5 / 4 + 1024);
 long sent = 0, failed = 0;
 var interval = TimeSpan.FromSeconds(options.Senders / (double)options.Rate);
 var deadline = Stopwatch.GetTimestamp() + (long)(options.Duration * Stopwatch.Frequency);
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+var gcPauseBefore = GC.GetTotalPauseDuration();
+var gen2Before = GC.CollectionCount(2);
 var wall = Stopwatch.StartNew();
 var senders = Enumerable.Range(0, options.Senders).Select(async s =>
 {
@@ -183,6 +187,8 @@ while (Interlocked.Read(ref deliveries) < expected && drain.Elapsed < TimeSpan.F
 var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
 static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 var e2e = latencies.ToList();
+var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
+var gen2 = GC.CollectionCount(2) - gen2Before;
 e2e.Sort();
 var ack = acks.ToList();
 ack.Sort();
@@ -190,12 +196,13 @@ Console.WriteLine($"sent {sent} (failed {failed}) in {sendWindow:0.0}s = {sent /
 Console.WriteLine($"delivered {deliveries} of {expected} = {deliveries / sendWindow:0} deliveries/s");
 Console.WriteLine($"ack latency ms: p50 {P(ack, 0.50):0.00}  p95 {P(ack, 0.95):0.00}  p99 {P(ack, 0.99):0.00}  max {ack.LastOrDefault():0.00}");
 Console.WriteLine($"end-to-end ms:  p50 {P(e2e, 0.50):0.00}  p95 {P(e2e, 0.95):0.00}  p99 {P(e2e, 0.99):0.00}  max {e2e.LastOrDefault():0.00}");
-Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s");
+Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s; its GC paused it {gcPause.TotalMilliseconds:0} ms ({gen2} full collections)");
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     options.Members, options.Rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
     sendsPerSecond = sent / sendWindow, deliveriesPerSecond = deliveries / sendWindow,
     pingP50 = pings[99], sequentialAckP50 = warm[49], ackP50 = P(ack, 0.5), ackP99 = P(ack, 0.99), e2eP50 = P(e2e, 0.5), e2eP95 = P(e2e, 0.95), e2eP99 = P(e2e, 0.99), e2eMax = e2e.LastOrDefault(),
+    toolCpuSeconds = cpu, toolGcPauseMs = gcPause.TotalMilliseconds, toolGen2 = gen2,
 }));
 foreach (var connection in connections)
 {
@@ -204,6 +211,36 @@ foreach (var connection in connections)
 
 // Fewer is a loss, more is a duplicate delivery: both are failures.
 return failed > 0 || deliveries != expected ? 1 : 0;
+
+/// <summary>Latency samples in one array sized up front; any beyond it go to a bag.</summary>
+internal sealed class Samples(long capacity)
+{
+    private readonly double[] values = new double[Math.Min(capacity, Array.MaxLength)];
+    private readonly ConcurrentBag<double> overflow = [];
+    private long count;
+
+    public void Add(double value)
+    {
+        var i = Interlocked.Increment(ref count) - 1;
+        if (i < values.Length)
+        {
+            values[i] = value;
+        }
+        else
+        {
+            overflow.Add(value);
+        }
+    }
+
+    public List<double> ToList()
+    {
+        var n = (int)Math.Min(Interlocked.Read(ref count), values.Length);
+        var list = new List<double>(n + overflow.Count);
+        list.AddRange(values.AsSpan(0, n));
+        list.AddRange(overflow);
+        return list;
+    }
+}
 
 /// <summary>The part of <c>message:create</c> (and of the acknowledgement) the tool reads.</summary>
 internal sealed record MessageCreated(MessageCreated.Body? Message)
