@@ -348,7 +348,10 @@ public class MessageTests(InProcessCluster cluster)
     // ------------------------------------------------------------------ helpers
 
     /// <summary>A guild with an owner and a second member who joined by invite; returns #general.</summary>
-    private async Task<(ApiClient.Tokens Owner, ApiClient.Tokens Member, Guid General)> GuildAsync()
+    private Task<(ApiClient.Tokens Owner, ApiClient.Tokens Member, Guid General)> GuildAsync() => GuildAsync(cluster);
+
+    /// <summary>A new guild of a new owner and one member who joined through an invite; its #general.</summary>
+    internal static async Task<(ApiClient.Tokens Owner, ApiClient.Tokens Member, Guid General)> GuildAsync(InProcessCluster cluster)
     {
         var owner = await cluster.NewUserAsync("own");
         var member = await cluster.NewUserAsync("mem");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text.Json;
 using LesCopains.Grains.Channels;
 using LesCopains.Testing;
@@ -21,7 +20,7 @@ public class SendPipelineTests(InProcessCluster cluster)
     [Fact]
     public async Task Sends_waiting_for_their_commit_do_not_hold_up_the_connection_and_are_stored_in_the_order_sent()
     {
-        var (owner, _, general) = await GuildAsync();
+        var (owner, _, general) = await MessageTests.GuildAsync(cluster);
         await using var hub = await HubClient.ConnectAsync(cluster, owner.AccessToken);
         await hub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "warm" });
 
@@ -54,7 +53,7 @@ public class SendPipelineTests(InProcessCluster cluster)
     [Fact]
     public async Task A_failed_send_in_the_pipeline_fails_alone_and_the_next_ones_are_stored()
     {
-        var (owner, _, general) = await GuildAsync();
+        var (owner, _, general) = await MessageTests.GuildAsync(cluster);
         await using var hub = await HubClient.ConnectAsync(cluster, owner.AccessToken);
         var first = hub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "before" });
         var blank = hub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "   " });
@@ -69,7 +68,7 @@ public class SendPipelineTests(InProcessCluster cluster)
     [Fact]
     public async Task A_channel_takes_a_streams_sends_in_their_numbers_order_whatever_order_the_calls_arrive_in()
     {
-        var (owner, member, general) = await GuildAsync();
+        var (owner, member, general) = await MessageTests.GuildAsync(cluster);
         var channel = cluster.ApiServices.GetRequiredService<IClusterClient>().GetGrain<IChannelGrain>(general);
         var stream = Guid.NewGuid();
         Task<MessageDto> Send(long number, string content) =>
@@ -99,19 +98,5 @@ public class SendPipelineTests(InProcessCluster cluster)
         Assert.True(waited.Elapsed >= SendOrdering.MaxWait - TimeSpan.FromMilliseconds(50), $"went ahead after {waited.Elapsed}");
         var five = await Send(5, "five").WaitAsync(Deadline);
         Assert.Equal(six.Seq + 1, five.Seq);
-    }
-
-    private async Task<(ApiClient.Tokens Owner, ApiClient.Tokens Member, Guid General)> GuildAsync()
-    {
-        var owner = await cluster.NewUserAsync("pipe");
-        var member = await cluster.NewUserAsync("pipm");
-        using var ownerHttp = cluster.CreateClient(owner.AccessToken);
-        var guild = await (await ownerHttp.PostAsJsonAsync("/api/guilds", new { name = "Pipeline" })).Content.ReadFromJsonAsync<JsonElement>();
-        var guildId = guild.GetProperty("id").GetGuid();
-        var general = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetGuid();
-        var invite = await (await ownerHttp.PostAsJsonAsync($"/api/guilds/{guildId}/invites", new { channelId = general })).Content.ReadFromJsonAsync<JsonElement>();
-        using var memberHttp = cluster.CreateClient(member.AccessToken);
-        (await memberHttp.PostAsync($"/api/invites/{invite.GetProperty("code").GetString()}", null)).EnsureSuccessStatusCode();
-        return (owner, member, general);
     }
 }
