@@ -32,8 +32,6 @@ internal sealed class SendOrdering(TimeProvider time)
     /// <summary>Forgets idle streams when there are this many: at least twice what the last sweep kept.</summary>
     private int sweepAt = SweepAbove;
 
-    public int StreamCount => streams.Count;
-
     /// <summary>Completes when <paramref name="order"/>'s predecessor is done, or after <see cref="MaxWait"/>.</summary>
     public Task WaitTurnAsync(SendOrder order)
     {
