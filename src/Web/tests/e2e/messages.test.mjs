@@ -137,6 +137,19 @@ test('two members chat live in #general: replies, edits, deletes, markdown, hist
     ['Salut Bob, tout va bien ?', '**gras** et `code` puis <b>x</b> https://example.org/docs'.replace(/\*\*|`/g, ''), 'Oui, merci !'],
   );
 
+  // Messages sent in a burst, each before the previous one is acknowledged, are in flight together
+  // and still arrive in the order they were typed, on both sides.
+  const burst = ['un', 'deux', 'trois', 'quatre', 'cinq', 'six'].map((w) => `Rafale ${w}`);
+  for (const text of burst) {
+    await send(a, text);
+  }
+  await sent(a, burst.at(-1));
+  await row(b, burst.at(-1)).waitFor({ timeout: LIVE });
+  for (const page of [a, b]) {
+    const shown = (await list(page).locator('[data-message-id] .content').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(shown.slice(-burst.length), burst);
+  }
+
   alice.assertClean();
   bob.assertClean();
   await alice.context.close();
