@@ -20,7 +20,7 @@ internal sealed class SendOrdering(TimeProvider time)
 
     private sealed class Stream
     {
-        /// <summary>Every send up to this number has its sequence number or has failed.</summary>
+        /// <summary>Every send up to this number has its sequence number, has failed, or was given up on (<see cref="MaxWait"/>).</summary>
         public long Done;
         public int InFlight;
         public DateTimeOffset LastUsed;
@@ -70,9 +70,17 @@ internal sealed class SendOrdering(TimeProvider time)
         stream.InFlight--;
         stream.LastUsed = time.GetUtcNow();
         stream.Done = Math.Max(stream.Done, order.Number);
-        if (stream.Waiting.Remove(stream.Done + 1, out var next))
+        if (stream.Waiting.Count == 0)
         {
-            next.TrySetResult();
+            return;
+        }
+
+        // Usually just the next one; more when Done jumped past sends that are still waiting (a send
+        // that went ahead after MaxWait finished before them).
+        foreach (var number in stream.Waiting.Keys.Where(n => n <= stream.Done + 1).ToList())
+        {
+            stream.Waiting.Remove(number, out var next);
+            next!.TrySetResult();
         }
     }
 
