@@ -51,6 +51,33 @@ public class SendPipelineTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_call_that_is_not_a_send_keeps_its_turn_until_it_completes()
+    {
+        var (owner, _, general) = await MessageTests.GuildAsync(cluster);
+        await using var hub = await HubClient.ConnectAsync(cluster, owner.AccessToken);
+        var message = await hub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "react to me" });
+
+        // Hold every INSERT into reactions: the reaction's call waits inside its turn.
+        await using var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl);
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("LOCK TABLE reactions IN SHARE ROW EXCLUSIVE MODE", connection, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var reaction = hub.Connection.InvokeAsync<JsonElement>("AddReaction", new { channelId = general, messageId = message.GetProperty("id").GetGuid(), emoji = "👍" });
+        var ping = hub.Connection.InvokeAsync<DateTimeOffset>("Ping");
+        await Task.Delay(500);
+        Assert.False(reaction.IsCompleted);
+        Assert.False(ping.IsCompleted, "a later call ran while the reaction still had its turn");
+
+        await transaction.RollbackAsync();
+        await reaction.WaitAsync(Deadline);
+        await ping.WaitAsync(Deadline);
+    }
+
+    [Fact]
     public async Task A_failed_send_in_the_pipeline_fails_alone_and_the_next_ones_are_stored()
     {
         var (owner, _, general) = await MessageTests.GuildAsync(cluster);
