@@ -8,6 +8,9 @@ export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replac
 
 /** `skip` for tests that need the real stack (its database), not the mock: false when they can run. */
 export const needsRealStack = process.env.E2E_DATABASE_URL ? false : 'needs the real stack (E2E_DATABASE_URL)';
+
+/** `skip` for tests of a feature the dev mock (tests/mock) does not implement: false on the real stack. */
+export const mockLacks = (feature) => process.env.E2E_MOCK === '1' && `needs the real stack (the mock has no ${feature})`;
 const SCREENSHOTS = process.env.SAVE_SCREENSHOTS === '1' ? new URL('../../../../docs/screenshots/', import.meta.url).pathname : null;
 const allowedHost = new URL(BASE_URL).host;
 

@@ -2,7 +2,7 @@
 // Runs against BASE_URL (the real stack; skipped by the mock runner).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, BASE_URL, launch, newDevice, register, screenshot, until } from './browser.mjs';
+import { apiCall, BASE_URL, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -19,10 +19,7 @@ const row = (page, text) => list(page).locator('[data-message-id]').filter({ has
 const composer = (page, channel = 'general') => page.getByRole('textbox', { name: `Message #${channel}` });
 const channelLink = (page, name) => page.getByRole('navigation', { name: 'Channels' }).locator('a', { has: page.locator('.cname', { hasText: new RegExp(`^${name}$`) }) });
 
-// The dev mock has no reactions, pins, typing or read states: this needs the real stack.
-const onMock = process.env.E2E_MOCK === '1' && 'needs the real stack (the mock has no social routes)';
-
-test('two members see typing, react, mention each other with badges, and pin', { skip: onMock }, async () => {
+test('two members see typing, react, mention each other with badges, and pin', { skip: mockLacks('reactions, pins, typing or read states') }, async () => {
   const guildName = `Social ${Math.random().toString(36).slice(2, 6)}`;
   const alice = await newDevice(browser);
   const a = alice.page;

@@ -4,7 +4,7 @@
 // reactions and jumps to it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, newDevice, register, screenshot, until } from './browser.mjs';
+import { launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -45,7 +45,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('a thread from a message: panel, reply, summary on the starter, archive; search jumps into it', async () => {
+test('a thread from a message: panel, reply, summary on the starter, archive; search jumps into it', { skip: mockLacks('threads or search') }, async () => {
   const { page: a } = await newDevice(browser);
   await register(a, 'Alice Ardent');
   await a.getByRole('button', { name: 'Create a guild' }).click();

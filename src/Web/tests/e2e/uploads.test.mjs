@@ -3,7 +3,7 @@
 // uploading. Runs against BASE_URL (the real stack; skipped on the mock, which has no uploads).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, BASE_URL, launch, newDevice, png, register, screenshot, until } from './browser.mjs';
+import { apiCall, BASE_URL, launch, mockLacks, newDevice, png, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -18,7 +18,7 @@ after(async () => {
 const list = (page) => page.getByRole('list', { name: 'Messages in #general' });
 const composer = (page) => page.getByRole('textbox', { name: 'Message #general' });
 
-test('a picture uploaded by one member shows inline for the other, a file as a card', async (t) => {
+test('a picture uploaded by one member shows inline for the other, a file as a card', { skip: mockLacks('uploads') }, async (t) => {
   const probe = await fetch(`${BASE_URL}/api/attachments/cookie`, { method: 'POST' });
   if (probe.status === 404) {
     t.skip('this server has no uploads (the mock)');
