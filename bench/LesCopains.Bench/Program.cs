@@ -53,14 +53,43 @@ await Parallel.ForEachAsync(tokens.Skip(1), new ParallelOptions { MaxDegreeOfPar
 var latencies = new Samples((long)options.Rate * options.Duration * options.Members * 5 / 4 + 1024);
 long deliveries = 0;
 
-// A received bench message carries its send time: "t=<timestamp>;bench".
+// Per message, its first and its last receipt (timestamps), to tell how long the fan-out to
+// every member takes apart from how long the message takes to reach the first one.
+var messageSlots = (int)Math.Min((long)options.Rate * options.Duration * 5 / 4 + 1024, Array.MaxLength);
+var firstReceipt = new long[messageSlots];
+var lastReceipt = new long[messageSlots];
+var sentAt = new long[messageSlots];
+
+// A received bench message carries its send time and number: "t=<timestamp>;n=<number>;bench".
 void Received(MessageCreated.Body? message, long now)
 {
-    var content = message?.Content ?? "";
-    if (content.StartsWith("t=", StringComparison.Ordinal) && long.TryParse(content.AsSpan(2, content.IndexOf(';') - 2), out var sent))
+    var content = (message?.Content ?? "").AsSpan();
+    if (!content.StartsWith("t=", StringComparison.Ordinal))
     {
-        latencies.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
-        Interlocked.Increment(ref deliveries);
+        return;
+    }
+
+    content = content[2..];
+    var end = content.IndexOf(';');
+    if (end < 0 || !long.TryParse(content[..end], out var sent))
+    {
+        return;
+    }
+
+    latencies.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
+    Interlocked.Increment(ref deliveries);
+    content = content[(end + 1)..];
+    if (content.StartsWith("n=", StringComparison.Ordinal) && content.IndexOf(';') is var numberEnd and > 2
+        && int.TryParse(content[2..numberEnd], out var number) && number < messageSlots)
+    {
+        sentAt[number] = sent;
+        for (var first = Volatile.Read(ref firstReceipt[number]); (first == 0 || now < first) && Interlocked.CompareExchange(ref firstReceipt[number], now, first) != first; first = Volatile.Read(ref firstReceipt[number]))
+        {
+        }
+
+        for (var last = Volatile.Read(ref lastReceipt[number]); now > last && Interlocked.CompareExchange(ref lastReceipt[number], now, last) != last; last = Volatile.Read(ref lastReceipt[number]))
+        {
+        }
     }
 }
 var connections = new HubConnection[options.Members];
@@ -133,7 +162,7 @@ await Task.Delay(500);
 
 // 4. Load: a fixed total rate spread over the senders, each send awaited for its acknowledgement.
 var acks = new Samples((long)options.Rate * options.Duration * 5 / 4 + 1024);
-long sent = 0, failed = 0;
+long sent = 0, failed = 0, numbered = -1;
 var interval = TimeSpan.FromSeconds(options.Senders / (double)options.Rate);
 var deadline = Stopwatch.GetTimestamp() + (long)(options.Duration * Stopwatch.Frequency);
 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -165,7 +194,8 @@ async Task Send(HubConnection connection, long start)
 {
     try
     {
-        await connection.InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId, content = $"t={start};bench" });
+        var number = Interlocked.Increment(ref numbered);
+        await connection.InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId, content = $"t={start};n={number};bench" });
         acks.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         Interlocked.Increment(ref sent);
     }
@@ -192,16 +222,31 @@ var gen2 = GC.CollectionCount(2) - gen2Before;
 e2e.Sort();
 var ack = acks.ToList();
 ack.Sort();
+var toFirst = new List<double>();
+var spread = new List<double>();
+for (var i = 0; i < Math.Min(messageSlots, Interlocked.Read(ref numbered) + 1); i++)
+{
+    if (firstReceipt[i] != 0)
+    {
+        toFirst.Add(Stopwatch.GetElapsedTime(sentAt[i], firstReceipt[i]).TotalMilliseconds);
+        spread.Add(Stopwatch.GetElapsedTime(firstReceipt[i], lastReceipt[i]).TotalMilliseconds);
+    }
+}
+
+toFirst.Sort();
+spread.Sort();
 Console.WriteLine($"sent {sent} (failed {failed}) in {sendWindow:0.0}s = {sent / sendWindow:0.0} durable sends/s");
 Console.WriteLine($"delivered {deliveries} of {expected} = {deliveries / sendWindow:0} deliveries/s");
 Console.WriteLine($"ack latency ms: p50 {P(ack, 0.50):0.00}  p95 {P(ack, 0.95):0.00}  p99 {P(ack, 0.99):0.00}  max {ack.LastOrDefault():0.00}");
 Console.WriteLine($"end-to-end ms:  p50 {P(e2e, 0.50):0.00}  p95 {P(e2e, 0.95):0.00}  p99 {P(e2e, 0.99):0.00}  max {e2e.LastOrDefault():0.00}");
+Console.WriteLine($"first member ms: p50 {P(toFirst, 0.50):0.00}  p99 {P(toFirst, 0.99):0.00}; first to last member ms: p50 {P(spread, 0.50):0.00}  p99 {P(spread, 0.99):0.00}");
 Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s; its GC paused it {gcPause.TotalMilliseconds:0} ms ({gen2} full collections)");
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     options.Members, options.Rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
     sendsPerSecond = sent / sendWindow, deliveriesPerSecond = deliveries / sendWindow,
     pingP50 = pings[99], sequentialAckP50 = warm[49], ackP50 = P(ack, 0.5), ackP99 = P(ack, 0.99), e2eP50 = P(e2e, 0.5), e2eP95 = P(e2e, 0.95), e2eP99 = P(e2e, 0.99), e2eMax = e2e.LastOrDefault(),
+    firstP50 = P(toFirst, 0.5), firstP99 = P(toFirst, 0.99), spreadP50 = P(spread, 0.5), spreadP99 = P(spread, 0.99),
     toolCpuSeconds = cpu, toolGcPauseMs = gcPause.TotalMilliseconds, toolGen2 = gen2,
 }));
 foreach (var connection in connections)
