@@ -1,33 +1,26 @@
 // Browser side of the voice tests: Chromium with fake media devices, inside the test's network
 // namespace (scripts/voice-e2e.sh), loading the app's own voice chunk.
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { BASE_URL, launch } from '../e2e/browser.mjs';
 
-export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+export { BASE_URL };
 
-/** `extraArgs` are appended (a later switch wins, e.g. `--use-fake-device-for-media-stream=fps=10`). */
+/**
+ * Chromium with fake media devices: the browser tests' launch (`../e2e/browser.mjs`) plus the media
+ * switches. `extraArgs` are appended (a later switch wins, e.g. `--use-fake-device-for-media-stream=fps=10`).
+ */
 export async function launchMediaBrowser(extraArgs = []) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--auto-select-desktop-capture-source=Entire screen',
-      '--auto-accept-this-tab-capture',
-      // Keep the fake devices from being throttled in background tabs of one browser.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-      ...extraArgs,
-    ],
-  });
+  return launch([
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    '--auto-select-desktop-capture-source=Entire screen',
+    '--auto-accept-this-tab-capture',
+    // Keep the fake devices from being throttled in background tabs of one browser.
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows',
+    ...extraArgs,
+  ]);
 }
 
 /** The built voice chunk's URL, read from the Vite manifest the build wrote (the Api serves that build). */
