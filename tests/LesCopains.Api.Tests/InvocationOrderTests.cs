@@ -37,4 +37,26 @@ public class InvocationOrderTests
         Assert.Single(numbers.Select(n => n.Stream).Distinct());
         Assert.NotEqual(numbers[0].Stream, new InvocationOrder().NextSend(a).Stream);
     }
+
+    [Fact]
+    public void A_send_carries_how_far_the_channels_earlier_sends_are_all_settled()
+    {
+        var order = new InvocationOrder();
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        var (one, two, three) = (order.NextSend(a), order.NextSend(a), order.NextSend(a));
+        Assert.Equal([0L, 0L, 0L], new[] { one.Settled, two.Settled, three.Settled });
+
+        // 2 is answered before 1: nothing is settled up to a number until 1 is too.
+        order.Settle(a, two);
+        Assert.Equal(0, order.NextSend(a).Settled);
+        order.Settle(a, one);
+        Assert.Equal(2, order.NextSend(a).Settled);
+        order.Settle(a, three);
+        Assert.Equal(3, order.NextSend(a).Settled);
+
+        // Per channel, and settling twice changes nothing.
+        Assert.Equal(0, order.NextSend(b).Settled);
+        order.Settle(a, one);
+        Assert.Equal(3, order.NextSend(a).Settled);
+    }
 }

@@ -33,4 +33,45 @@ public class SendOrderingTests
         // And the stream goes on from 5.
         Assert.True(ordering.WaitTurnAsync(N(6)).IsCompleted);
     }
+
+    [Fact]
+    public void A_stream_first_seen_through_a_later_send_waits_for_the_ones_before_it_that_are_not_settled()
+    {
+        var ordering = new SendOrdering(TimeProvider.System);
+        var stream = Guid.NewGuid();
+
+        // The connection's third send overtook its first two: none is settled yet, so it waits.
+        var three = ordering.WaitTurnAsync(new SendOrder(stream, 3, Settled: 0));
+        var one = ordering.WaitTurnAsync(new SendOrder(stream, 1, Settled: 0));
+        var two = ordering.WaitTurnAsync(new SendOrder(stream, 2, Settled: 0));
+        Assert.True(one.IsCompleted);
+        Assert.False(two.IsCompleted);
+        Assert.False(three.IsCompleted);
+
+        ordering.Done(new SendOrder(stream, 1));
+        Assert.True(two.IsCompleted);
+        Assert.False(three.IsCompleted);
+        ordering.Done(new SendOrder(stream, 2));
+        Assert.True(three.IsCompleted);
+    }
+
+    [Fact]
+    public void Sends_the_sender_has_settled_are_not_waited_for()
+    {
+        var ordering = new SendOrdering(TimeProvider.System);
+        var stream = Guid.NewGuid();
+
+        // A channel that forgot the stream (or a new activation) meets its 41st send, 40 settled.
+        Assert.True(ordering.WaitTurnAsync(new SendOrder(stream, 41, Settled: 40)).IsCompleted);
+        ordering.Done(new SendOrder(stream, 41));
+
+        // 43 waits for 42 until a later send says 42 is over (its call failed on the way).
+        var fortyThree = ordering.WaitTurnAsync(new SendOrder(stream, 43, Settled: 41));
+        Assert.False(fortyThree.IsCompleted);
+        var fortyFour = ordering.WaitTurnAsync(new SendOrder(stream, 44, Settled: 42));
+        Assert.True(fortyThree.IsCompleted);
+        Assert.False(fortyFour.IsCompleted);
+        ordering.Done(new SendOrder(stream, 43));
+        Assert.True(fortyFour.IsCompleted);
+    }
 }

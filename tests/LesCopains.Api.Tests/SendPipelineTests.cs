@@ -101,6 +101,16 @@ public class SendPipelineTests(InProcessCluster cluster)
         Task<MessageDto> Send(long number, string content) =>
             channel.SendMessageInOrder(Guid.Parse(owner.User.Id), content, null, null, [], new SendOrder(stream, number));
 
+        // The stream's third send reaches the channel before its first two (none answered yet):
+        // the channel has not seen this stream, and still waits for them.
+        var early = Send(3, "three first");
+        await Task.Delay(200);
+        Assert.False(early.IsCompleted);
+        var first = Send(1, "one first");
+        var second = Send(2, "two first");
+        Assert.Equal(["one first", "two first", "three first"], (await Task.WhenAll(first, second, early).WaitAsync(Deadline)).OrderBy(m => m.Seq).Select(m => m.Content));
+
+        stream = Guid.NewGuid();
         var one = await Send(1, "one");
 
         // 4 and 3 come before 2: each waits for the one numbered before it.

@@ -79,9 +79,17 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
     {
         var channel = grains.Get<LesCopains.Grains.Channels.IChannelGrain>(request.ChannelId);
         var order = InvocationOrder.Of(Context);
-        var sending = channel.SendMessageInOrder(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, request.Attachments ?? [], order.NextSend(request.ChannelId));
-        order.Release();
-        return await sending;
+        var place = order.NextSend(request.ChannelId);
+        try
+        {
+            var sending = channel.SendMessageInOrder(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, request.Attachments ?? [], place);
+            order.Release();
+            return await sending;
+        }
+        finally
+        {
+            order.Settle(request.ChannelId, place);
+        }
     }
 
     /// <summary>Round-trip check; returns the server time.</summary>

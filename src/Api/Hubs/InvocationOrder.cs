@@ -20,8 +20,18 @@ public sealed class InvocationOrder
     /// <summary>FIFO for asynchronous waiters, so calls get their turn in the order they started.</summary>
     private readonly SemaphoreSlim turn = new(1, 1);
     private readonly Guid stream = Guid.NewGuid();
-    private readonly Dictionary<Guid, long> sends = [];
+    private readonly Dictionary<Guid, Sends> sends = [];
     private Turn? current;
+
+    /// <summary>One channel's sends from this connection: the last number given, and how far they are all settled.</summary>
+    private sealed class Sends
+    {
+        public long Last;
+        public long Settled;
+
+        /// <summary>Settled sends above <see cref="Settled"/>, waiting for the ones before them.</summary>
+        public readonly SortedSet<long> SettledAbove = [];
+    }
 
     public static void Attach(HubCallerContext context) => context.Items[Key] = new InvocationOrder();
 
@@ -41,9 +51,38 @@ public sealed class InvocationOrder
     /// <summary>The place of the current call's send among this connection's sends to <paramref name="channelId"/>.</summary>
     public SendOrder NextSend(Guid channelId)
     {
-        var number = sends.GetValueOrDefault(channelId) + 1;
-        sends[channelId] = number;
-        return new SendOrder(stream, number);
+        lock (sends)
+        {
+            if (!sends.TryGetValue(channelId, out var channel))
+            {
+                channel = new Sends();
+                sends[channelId] = channel;
+            }
+
+            channel.Last++;
+            return new SendOrder(stream, channel.Last, channel.Settled);
+        }
+    }
+
+    /// <summary>
+    /// The send numbered <paramref name="order"/> to <paramref name="channelId"/> was answered or
+    /// failed: later sends tell the channel not to wait for it (<see cref="SendOrder.Settled"/>).
+    /// </summary>
+    public void Settle(Guid channelId, SendOrder order)
+    {
+        lock (sends)
+        {
+            if (!sends.TryGetValue(channelId, out var channel) || order.Number <= channel.Settled)
+            {
+                return;
+            }
+
+            channel.SettledAbove.Add(order.Number);
+            while (channel.SettledAbove.Remove(channel.Settled + 1))
+            {
+                channel.Settled++;
+            }
+        }
     }
 
     /// <summary>The current call gives up its turn: the next call may start while this one goes on.</summary>

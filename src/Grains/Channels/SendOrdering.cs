@@ -10,7 +10,9 @@ namespace LesCopains.Grains.Channels;
 /// <remarks>
 /// A send whose predecessor never arrives (its call was lost with a node) goes ahead after
 /// <see cref="MaxWait"/>. A stream the channel has not seen (or forgot, idle for a minute) starts
-/// where its first arriving send says. Runs on the grain's scheduler: no locking.
+/// after the sends its first arriving send says are settled (<see cref="SendOrder.Settled"/>): the
+/// ones between are still on their way, even when a later one arrives first. Runs on the grain's
+/// scheduler: no locking.
 /// </remarks>
 internal sealed class SendOrdering(TimeProvider time)
 {
@@ -43,8 +45,13 @@ internal sealed class SendOrdering(TimeProvider time)
                 Sweep(now);
             }
 
-            stream = new Stream { Done = order.Number - 1 };
+            stream = new Stream { Done = Math.Min(order.Settled, order.Number - 1) };
             streams[order.Stream] = stream;
+        }
+        else
+        {
+            // The sender knows these are over (answered, or failed on the way): nothing to wait for.
+            Advance(stream, Math.Min(order.Settled, order.Number - 1));
         }
 
         stream.InFlight++;
@@ -69,14 +76,24 @@ internal sealed class SendOrdering(TimeProvider time)
 
         stream.InFlight--;
         stream.LastUsed = time.GetUtcNow();
-        stream.Done = Math.Max(stream.Done, order.Number);
+        Advance(stream, order.Number);
+    }
+
+    private static void Advance(Stream stream, long done)
+    {
+        if (done <= stream.Done)
+        {
+            return;
+        }
+
+        stream.Done = done;
         if (stream.Waiting.Count == 0)
         {
             return;
         }
 
         // Usually just the next one; more when Done jumped past sends that are still waiting (a send
-        // that went ahead after MaxWait finished before them).
+        // that went ahead after MaxWait finished before them, or ones the sender settled).
         foreach (var number in stream.Waiting.Keys.Where(n => n <= stream.Done + 1).ToList())
         {
             stream.Waiting.Remove(number, out var next);
