@@ -82,14 +82,16 @@ void Received(MessageCreated.Body? message, long now)
     if (content.StartsWith("n=", StringComparison.Ordinal) && content.IndexOf(';') is var numberEnd and > 2
         && int.TryParse(content[2..numberEnd], out var number) && number < messageSlots)
     {
-        sentAt[number] = sent;
-        for (var first = Volatile.Read(ref firstReceipt[number]); (first == 0 || now < first) && Interlocked.CompareExchange(ref firstReceipt[number], now, first) != first; first = Volatile.Read(ref firstReceipt[number]))
-        {
-        }
+        Keep(ref firstReceipt[number], now, (kept, candidate) => kept == 0 || candidate < kept);
+        Keep(ref lastReceipt[number], now, (kept, candidate) => candidate > kept);
+    }
+}
 
-        for (var last = Volatile.Read(ref lastReceipt[number]); now > last && Interlocked.CompareExchange(ref lastReceipt[number], now, last) != last; last = Volatile.Read(ref lastReceipt[number]))
-        {
-        }
+// Stores the candidate timestamp unless another receipt (on another thread) already stored a better one.
+static void Keep(ref long slot, long candidate, Func<long, long, bool> better)
+{
+    for (var kept = Volatile.Read(ref slot); better(kept, candidate) && Interlocked.CompareExchange(ref slot, candidate, kept) != kept; kept = Volatile.Read(ref slot))
+    {
     }
 }
 var connections = new HubConnection[options.Members];
@@ -195,6 +197,11 @@ async Task Send(HubConnection connection, long start)
     try
     {
         var number = Interlocked.Increment(ref numbered);
+        if (number < messageSlots)
+        {
+            sentAt[number] = start;
+        }
+
         await connection.InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId, content = $"t={start};n={number};bench" });
         acks.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         Interlocked.Increment(ref sent);

@@ -110,6 +110,7 @@ public class SendPipelineTests(InProcessCluster cluster)
         var second = Send(2, "two first");
         Assert.Equal(["one first", "two first", "three first"], (await Task.WhenAll(first, second, early).WaitAsync(Deadline)).OrderBy(m => m.Seq).Select(m => m.Content));
 
+        // The rest on a fresh stream (Send uses the current one).
         stream = Guid.NewGuid();
         var one = await Send(1, "one");
 
