@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs the same load against the reference server and a running LesCopains node, alternating
+# (reference first in odd pairs, LesCopains first in even ones), and prints a summary line and a JSON line per run.
+#
+#   RATE_LIMIT_MAX=1000000 LOGIN_RATE_LIMIT=1000000 REGISTER_RATE_LIMIT=1000000 ./scripts/run.sh   # one terminal
+#   bench/reference/compare.sh --members 100 --rate 50 --duration 20 --senders 10 --pairs 3        # another
+#
+# The reference server is started here, against the PostgreSQL server of the running stack
+# (DATABASE_URL overrides it), in its own table (REFERENCE_SCHEMA, see server.mjs). The server
+# processes' CPU over each run's send window is reported as serverCores.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+pairs=3 warmup=5 load_args=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --pairs) pairs=$2; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
+        --members | --rate | --duration | --senders) load_args+=("$1" "$2"); shift 2 ;;
+        *) echo "unknown option $1 (--members --rate --duration --senders --pairs --warmup)" >&2; exit 2 ;;
+    esac
+done
+
+lescopains_url=${LESCOPAINS_URL:-http://127.0.0.1:3000}
+reference_port=${REFERENCE_PORT:-3100}
+if [[ -z ${DATABASE_URL:-} ]]; then
+    # shellcheck disable=SC1091
+    source "$root/data/ports.env" 2>/dev/null || true
+    secret=$(sed -n 's/^PRIVATE_POSTGRES_PASSWORD=//p' "$root/data/secrets.env" 2>/dev/null || true)
+    [[ -n $secret ]] || { echo "DATABASE_URL is not set and no running stack's data/secrets.env was found" >&2; exit 2; }
+    DATABASE_URL="postgresql://lescopains:${secret}@127.0.0.1:${POSTGRES_PORT:-55432}/lescopains"
+fi
+curl -fsS -o /dev/null "$lescopains_url/health" || { echo "LesCopains is not answering at $lescopains_url (start ./scripts/run.sh first)" >&2; exit 2; }
+
+[[ -d $here/node_modules ]] || (cd "$here" && npm ci --no-audit --no-fund)
+
+log=$(mktemp)
+DATABASE_URL=$DATABASE_URL PORT=$reference_port node "$here/server.mjs" >"$log" 2>&1 &
+reference_pid=$!
+trap 'kill "$reference_pid" 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 50); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$reference_port/health" 2>/dev/null && break
+    kill -0 "$reference_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.2
+done
+
+run() { # run TARGET [extra load args...]: one load run, its summary and JSON lines on stdout
+    local target=$1 watch
+    shift
+    if [[ $target == reference ]]; then
+        watch="server=$reference_pid;postgres=comm:postgres;redis=comm:redis-server"
+        node "$here/load.mjs" --target reference --url "http://127.0.0.1:$reference_port" --watch "$watch" "$@" | tail -2
+    else
+        watch="server=$(pgrep -d, -f 'LesCopains\.(Node|Api|Silo)\.dll' || true);postgres=comm:postgres;redis=comm:redis-server"
+        node "$here/load.mjs" --target lescopains --url "$lescopains_url" --watch "$watch" "$@" | tail -2
+    fi
+}
+
+# Warm both servers (JIT, pools, caches) before anything is counted.
+run reference "${load_args[@]}" --duration "$warmup" >/dev/null || true
+run lescopains "${load_args[@]}" --duration "$warmup" >/dev/null || true
+for pair in $(seq 1 "$pairs"); do
+    if ((pair % 2)); then order=(reference lescopains); else order=(lescopains reference); fi
+    for target in "${order[@]}"; do
+        run "$target" "${load_args[@]}" || true
+    done
+done
