@@ -1,6 +1,6 @@
-// One load tool for two servers, so their numbers can be compared within one run on one machine:
-// LesCopains (the @microsoft/signalr client, as the web client uses) and the reference server in
-// this folder (socket.io-client). Both are driven alike: N connections in one room, K of them
+// One load tool for several servers, so their numbers can be compared within one run on one machine:
+// LesCopains (the @microsoft/signalr client, as the web client uses), the reference server in
+// this folder (socket.io-client) and the fan-out probe (bench/LesCopains.FanoutProbe, same client). Both are driven alike: N connections in one room, K of them
 // sending at a fixed total rate, each send awaited for its acknowledgement, every member's receipt
 // timed against the send call (one process, one clock). Usage: bench/README.md.
 import { performance } from 'node:perf_hooks';
@@ -20,11 +20,12 @@ const { values: opts } = parseArgs({
   },
 });
 const target = opts.target;
-if (target !== 'reference' && target !== 'lescopains') {
-  console.error('--target must be reference or lescopains');
+const defaultUrls = { reference: 'http://127.0.0.1:3100', lescopains: 'http://127.0.0.1:3000', probe: 'http://127.0.0.1:3200' };
+if (!(target in defaultUrls)) {
+  console.error('--target must be reference, lescopains or probe');
   process.exit(2);
 }
-const url = opts.url ?? (target === 'reference' ? 'http://127.0.0.1:3100' : 'http://127.0.0.1:3000');
+const url = opts.url ?? defaultUrls[target];
 const members = Number(opts.members);
 const rate = Number(opts.rate);
 const duration = Number(opts.duration);
@@ -122,11 +123,12 @@ async function setUpLesCopains() {
   lescopains = { tokens, channelId };
 }
 
+/** LesCopains, or (without `lescopains` set up) the fan-out probe, which speaks the same hub protocol. */
 async function connectLesCopains(i) {
   const signalR = await import('@microsoft/signalr');
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(new URL('/hubs/gateway', url).href, {
-      accessTokenFactory: () => lescopains.tokens[i],
+    .withUrl(new URL(lescopains ? '/hubs/gateway' : '/hub', url).href, {
+      accessTokenFactory: lescopains ? () => lescopains.tokens[i] : undefined,
       transport: signalR.HttpTransportType.WebSockets,
       skipNegotiation: true,
     })
@@ -143,7 +145,7 @@ async function connectLesCopains(i) {
   await connection.start();
   return {
     ping: () => connection.invoke('Ping'),
-    send: (content) => connection.invoke('SendMessage', { channelId: lescopains.channelId, content }),
+    send: (content) => connection.invoke('SendMessage', { channelId: lescopains?.channelId, content }),
     close: () => connection.stop(),
   };
 }
@@ -209,7 +211,7 @@ const sortedOf = (values) => Float64Array.from(values).sort();
 const fmt = (v) => v.toFixed(2);
 
 if (target === 'lescopains') await setUpLesCopains();
-const connect = target === 'lescopains' ? connectLesCopains : connectReference;
+const connect = target === 'reference' ? connectReference : connectLesCopains;
 const connections = new Array(members);
 await inBatches(members, 16, async (i) => { connections[i] = await connect(i); });
 console.log(`${members} connections open`);
