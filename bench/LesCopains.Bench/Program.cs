@@ -8,7 +8,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
 var options = BenchOptions.Parse(args);
-Console.WriteLine($"target {options.Url}: {options.Members} members, {options.Rate} msg/s for {options.Duration}s ({options.Senders} senders)");
+Console.WriteLine($"target {options.Url}{options.Hub}: {options.Members} members, {options.Rate} msg/s for {options.Duration}s ({options.Senders} senders)");
 
 using var http = new HttpClient { BaseAddress = new Uri(options.Url), Timeout = TimeSpan.FromSeconds(60) };
 var run = Guid.NewGuid().ToString("N")[..6];
@@ -99,7 +99,7 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
 {
     var token = tokens[i];
     var connection = new HubConnectionBuilder()
-        .WithUrl(new Uri(new Uri(options.Url), "/hubs/gateway"), o =>
+        .WithUrl(new Uri(new Uri(options.Url), options.Hub), o =>
         {
             o.AccessTokenProvider = () => Task.FromResult<string?>(token);
             o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
@@ -306,7 +306,7 @@ internal sealed record MessagesCreated(IReadOnlyList<MessageCreated.Body>? Messa
 /// <summary>The part of <c>ready</c> the tool reads: the server's keep-alive period.</summary>
 internal sealed record Ready(long KeepAliveMs);
 
-internal sealed record BenchOptions(string Url, int Members, int Rate, int Duration, int Senders)
+internal sealed record BenchOptions(string Url, int Members, int Rate, int Duration, int Senders, string Hub)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -322,6 +322,8 @@ internal sealed record BenchOptions(string Url, int Members, int Rate, int Durat
             members,
             int.Parse(Get("rate", "50"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Get("duration", "20"), System.Globalization.CultureInfo.InvariantCulture),
-            Math.Min(members, int.Parse(Get("senders", "10"), System.Globalization.CultureInfo.InvariantCulture)));
+            Math.Min(members, int.Parse(Get("senders", "10"), System.Globalization.CultureInfo.InvariantCulture)),
+            // SignalR's endpoint, as browsers connect; /hubs/gateway/ws for the direct transport (DIRECT_WEBSOCKETS).
+            Get("hub", "/hubs/gateway"));
     }
 }

@@ -17,6 +17,9 @@ const { values: opts } = parseArgs({
     senders: { type: 'string', default: '10' },
     // Processes whose CPU time over the load window is reported (Linux): name=pid,pid;name=comm:postgres
     watch: { type: 'string', default: '' },
+    // LesCopains' hub path: /hubs/gateway (SignalR's transport, as browsers connect) or
+    // /hubs/gateway/ws (the direct transport, when the server runs with DIRECT_WEBSOCKETS=true).
+    hub: { type: 'string', default: '/hubs/gateway' },
   },
 });
 const target = opts.target;
@@ -127,7 +130,7 @@ async function setUpLesCopains() {
 async function connectLesCopains(i) {
   const signalR = await import('@microsoft/signalr');
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(new URL(lescopains ? '/hubs/gateway' : '/hub', url).href, {
+    .withUrl(new URL(lescopains ? opts.hub : '/hub', url).href, {
       accessTokenFactory: lescopains ? () => lescopains.tokens[i] : undefined,
       transport: signalR.HttpTransportType.WebSockets,
       skipNegotiation: true,

@@ -2,6 +2,7 @@ using System.Net;
 using LesCopains.Api.Apis;
 using LesCopains.Api.Auth;
 using LesCopains.Api.Hubs;
+using LesCopains.Api.Hubs.Transport;
 using LesCopains.Api.Infrastructure;
 using LesCopains.Api.Uploads;
 using LesCopains.Hosting;
@@ -154,7 +155,11 @@ public static class ApiApplication
         app.MapPresenceApi();
         app.MapDmApi();
         app.MapDmAttachmentsApi();
-        app.MapHub<GatewayHub>("/hubs/gateway");
+        app.MapHub<GatewayHub>(GatewayHub.Path);
+        if (settings.DirectWebSockets)
+        {
+            app.MapDirectHub<GatewayHub>(GatewayHub.DirectPath).RequireAuthorization();
+        }
         app.MapFallback("/api/{**path}", (HttpContext http) =>
             // Routing skips a JSON endpoint when the body is of another media type and lands here: say so, not 404.
             http.Request.ContentType is { Length: > 0 } && !http.Request.HasJsonContentType()

@@ -45,6 +45,13 @@ public sealed record ApiSettings(
     /// <summary><c>INLINE_IO</c>: socket continuations run inline (<see cref="LesCopains.Hosting.InlineIo"/>).</summary>
     public bool InlineIo { get; init; } = true;
 
+    /// <summary>
+    /// <c>DIRECT_WEBSOCKETS</c> (default off): also serve the gateway hub at <c>/hubs/gateway/ws</c>
+    /// over our own WebSocket transport (<see cref="Hubs.Transport.DirectWebSocketTransport"/>).
+    /// Off until it measures better at every audience size (docs/benchmarks.md, thirteenth pass).
+    /// </summary>
+    public bool DirectWebSockets { get; init; }
+
     public static ApiSettings Load(Settings settings)
     {
         var secret = settings.Required("JWT_SECRET");
@@ -99,6 +106,7 @@ public sealed record ApiSettings(
                 settings.Bool("ENABLE_SIMULCAST", false)))
         {
             InlineIo = settings.Bool("INLINE_IO", true),
+            DirectWebSockets = settings.Bool("DIRECT_WEBSOCKETS", false),
         };
     }
 

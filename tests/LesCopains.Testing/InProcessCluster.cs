@@ -115,10 +115,13 @@ public class InProcessCluster : IAsyncLifetime
         return client;
     }
 
-    /// <summary>A SignalR client on <c>/hubs/gateway</c> with the given token (WebSockets only).</summary>
-    public HubConnection CreateHubConnection(Func<string?> accessToken, Uri? node = null) =>
+    /// <summary>
+    /// A SignalR client on <c>/hubs/gateway</c> with the given token (WebSockets only), or with
+    /// <paramref name="direct"/> on the direct transport (<c>/hubs/gateway/ws</c>, <c>DIRECT_WEBSOCKETS</c>).
+    /// </summary>
+    public HubConnection CreateHubConnection(Func<string?> accessToken, Uri? node = null, bool direct = false) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(node ?? BaseAddress, "/hubs/gateway"), o =>
+            .WithUrl(new Uri(node ?? BaseAddress, direct ? "/hubs/gateway/ws" : "/hubs/gateway"), o =>
             {
                 o.AccessTokenProvider = () => Task.FromResult(accessToken());
                 o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;

@@ -7,12 +7,18 @@ using Microsoft.AspNetCore.SignalR;
 namespace LesCopains.Api.Hubs;
 
 /// <summary>
-/// The single real-time connection of a browser tab (<c>/hubs/gateway</c>). It validates and
-/// forwards to grains; domain logic lives in the grains.
+/// The single real-time connection of a browser tab (<c>/hubs/gateway</c>; also <c>/hubs/gateway/ws</c>
+/// with <c>DIRECT_WEBSOCKETS</c>). It validates and forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
 public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms, ApiSettings settings) : Hub
 {
+    /// <summary>SignalR's endpoint: negotiation, then WebSockets, server-sent events or long polling.</summary>
+    public const string Path = "/hubs/gateway";
+
+    /// <summary>The same hub over WebSockets only, without negotiation, each frame written straight to the socket.</summary>
+    public const string DirectPath = "/hubs/gateway/ws";
+
     public static string SessionGroup(Guid sessionId) => "session:" + sessionId.ToString("N");
 
     public static string UserGroup(Guid userId) => "user:" + userId.ToString("N");

@@ -119,7 +119,9 @@ test('register, log out, log in, stay logged in across a reload, get signed out 
 test('a revoked session whose hub connection is down is signed out on its next request', async () => {
   const device = await newDevice(browser);
   const other = await newDevice(browser);
-  // Cut this device off from the hub: it can only learn about the revocation from a 401.
+  // Cut this device off from the hub (negotiation and any WebSocket): it can only learn about
+  // the revocation from a 401.
+  await device.context.routeWebSocket('**/hubs/**', (ws) => ws.close());
   await device.context.route('**/hubs/**', (route) => route.abort());
   const p = device.page;
   await p.goto(BASE_URL + '/login');
