@@ -11,22 +11,23 @@ using System.Buffers;
 using System.Collections.Immutable;
 using System.Net.WebSockets;
 using System.Text.Json;
+using LesCopains.Hosting;
+using LesCopains.Hosting.Configuration;
 using Npgsql;
 
 var databaseUrl = Environment.GetEnvironmentVariable("DATABASE_URL")
     ?? throw new InvalidOperationException("DATABASE_URL (a PostgreSQL connection string) is required");
 var port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "3200", System.Globalization.CultureInfo.InvariantCulture);
 
-// Socket work inline, as LesCopains' INLINE_IO default (src/Hosting/InlineIo.cs).
-Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+// Socket work inline, as LesCopains' INLINE_IO default.
+InlineIo.Apply(builder.WebHost, enabled: true);
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var app = builder.Build();
 app.UseWebSockets();
 
-await using var database = NpgsqlDataSource.Create(ToConnectionString(databaseUrl));
+await using var database = NpgsqlDataSource.Create(DatabaseSettings.Parse(databaseUrl).ConnectionString);
 await using (var create = database.CreateCommand("""
     DROP TABLE IF EXISTS bench_probe_messages;
     CREATE TABLE bench_probe_messages (
@@ -54,26 +55,6 @@ app.Map("/hub", async context =>
 
 using var keepAlive = new Timer(_ => room.Broadcast(Frames.Ping), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
 await app.RunAsync();
-
-static string ToConnectionString(string url)
-{
-    if (!url.StartsWith("postgres", StringComparison.Ordinal))
-    {
-        return url;
-    }
-
-    var uri = new Uri(url);
-    var user = uri.UserInfo.Split(':', 2);
-    return new NpgsqlConnectionStringBuilder
-    {
-        Host = uri.Host,
-        Port = uri.Port > 0 ? uri.Port : 5432,
-        Database = uri.AbsolutePath.Trim('/'),
-        Username = Uri.UnescapeDataString(user[0]),
-        Password = user.Length > 1 ? Uri.UnescapeDataString(user[1]) : null,
-        MaxAutoPrepare = 16,
-    }.ConnectionString;
-}
 
 /// <summary>One connection; sends on one WebSocket must not overlap, so they take turns.</summary>
 internal sealed class Member(WebSocket socket)

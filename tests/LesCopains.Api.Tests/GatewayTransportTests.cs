@@ -132,3 +132,71 @@ public sealed class DirectTransportDefaultTests(InProcessCluster cluster)
         await classic.StartAsync();
     }
 }
+
+/// <summary>The direct transport's connection lifetime, without a host: a WebSocket pair over loopback TCP.</summary>
+public sealed class DirectConnectionTests
+{
+    [Fact]
+    public async Task Aborting_every_connection_at_shutdown_ends_the_hub_and_closes_the_socket()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        using var accepted = await listener.AcceptTcpClientAsync();
+        using var serverSocket = WebSocket.CreateFromStream(accepted.GetStream(), new WebSocketCreationOptions { IsServer = true });
+        using var clientSocket = WebSocket.CreateFromStream(client.GetStream(), new WebSocketCreationOptions { IsServer = false });
+
+        using var heartbeat = new LesCopains.Api.Hubs.Transport.DirectWebSocketTransport.Heartbeat();
+        var hub = new InputUntilEnd();
+        await using var connection = new LesCopains.Api.Hubs.Transport.DirectWebSocketTransport.DirectConnection(serverSocket, new Microsoft.AspNetCore.Http.DefaultHttpContext(), heartbeat);
+        var running = connection.RunAsync(hub);
+        await hub.Started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(running.IsCompleted);
+
+        // What ApplicationStopping does: without it the host would wait for these requests.
+        heartbeat.AbortAll();
+
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(hub.InputEnded);
+        // The peer sees the socket end, well before its own timeout: a close message, or the
+        // connection torn down.
+        var buffer = new byte[64];
+        using var receiveTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var peerSawTheEnd = false;
+        try
+        {
+            var result = await clientSocket.ReceiveAsync(buffer, receiveTimeout.Token);
+            peerSawTheEnd = result.MessageType == WebSocketMessageType.Close;
+        }
+        catch (WebSocketException)
+        {
+            peerSawTheEnd = true;
+        }
+
+        Assert.True(peerSawTheEnd);
+    }
+
+    /// <summary>A stand-in for the hub handler: reads its input until the transport ends it.</summary>
+    private sealed class InputUntilEnd : Microsoft.AspNetCore.Connections.ConnectionHandler
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool InputEnded { get; private set; }
+
+        public override async Task OnConnectedAsync(Microsoft.AspNetCore.Connections.ConnectionContext connection)
+        {
+            Started.TrySetResult();
+            while (true)
+            {
+                var result = await connection.Transport.Input.ReadAsync();
+                connection.Transport.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    InputEnded = true;
+                    return;
+                }
+            }
+        }
+    }
+}
