@@ -55,6 +55,8 @@ public static class ApiApplication
         services.AddSingleton(sp => new RateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), settings.ClusterId, TimeProvider.System));
         services.AddSingleton<GrainReferences>();
         services.AddSingleton<HubRateLimitFilter>();
+        services.AddSingleton<GatewayConnections>();
+        services.AddSingleton<HubLifetimeManager<GatewayHub>>(sp => sp.GetRequiredService<GatewayConnections>());
         services.AddSingleton<ConnectionRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<GuildGateway>();

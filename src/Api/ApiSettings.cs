@@ -52,6 +52,12 @@ public sealed record ApiSettings(
     /// </summary>
     public bool DirectWebSockets { get; init; }
 
+    /// <summary>
+    /// <c>WS_MAX_PENDING_EVENTS</c> (default 500): events that may wait for one connection beyond
+    /// its transport's buffer before it is closed as too slow (<see cref="Hubs.GatewayConnections"/>).
+    /// </summary>
+    public int MaxPendingEvents { get; init; } = 500;
+
     public static ApiSettings Load(Settings settings)
     {
         var secret = settings.Required("JWT_SECRET");
@@ -107,6 +113,7 @@ public sealed record ApiSettings(
         {
             InlineIo = settings.Bool("INLINE_IO", true),
             DirectWebSockets = settings.Bool("DIRECT_WEBSOCKETS", false),
+            MaxPendingEvents = settings.Int("WS_MAX_PENDING_EVENTS", 500, 1, 1_000_000),
         };
     }
 

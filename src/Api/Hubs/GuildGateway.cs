@@ -19,6 +19,7 @@ public sealed partial class GuildGateway(
     IClusterClient cluster,
     GrainReferences grains,
     IHubContext<GatewayHub> hub,
+    GatewayConnections connections,
     IConnectionMultiplexer redis,
     ApiSettings settings,
     TimeProvider time,
@@ -43,8 +44,8 @@ public sealed partial class GuildGateway(
         public ConcurrentDictionary<Guid, Member> Members { get; } = new();
     }
 
-    /// <summary>Users allowed to see a channel, with their SignalR group names built once.</summary>
-    private sealed record Audience(List<Guid> Users, IReadOnlyList<string> Groups);
+    /// <summary>Local users allowed to see a channel.</summary>
+    private sealed record Audience(List<Guid> Users);
 
     /// <summary>
     /// A grain activation silent this long is forgotten by the sequencer: past Orleans' idle
@@ -369,10 +370,10 @@ public sealed partial class GuildGateway(
                 var (mentioned, trimmed) = Mentioned(entry, Viewers(entry, channelId, now).Users, payload.Parse());
                 await SendToAsync(mentioned, evt.Type, trimmed);
             }
-            else if (Viewers(entry, channelId, now).Groups is { Count: > 0 } groups)
+            else
             {
-                // The hot path (message:create): the group names of the channel's viewers are cached.
-                await hub.Clients.Groups(groups).SendAsync(type, payload);
+                // The hot path (message:create): the channel's viewers are cached.
+                await connections.SendToUsersAsync(Viewers(entry, channelId, now).Users, type, payload);
             }
         }
         catch (Exception ex)
@@ -425,25 +426,21 @@ public sealed partial class GuildGateway(
     {
         if (entry.Snapshot.FindChannel(channelId) is not { } channel)
         {
-            return new Audience([], []);
+            return new Audience([]);
         }
 
         return entry.Viewers.GetOrAdd(channel.Id, _ =>
         {
-            var users = entry.Members
+            return new Audience(entry.Members
                 .Where(m => PermissionCalculator.InChannel(entry.Snapshot, m.Value, channel, now).HasFlag(Permissions.ViewChannel))
                 .Select(m => m.Key)
-                .ToList();
-            return new Audience(users, users.Select(GatewayHub.UserGroup).ToArray());
+                .ToList());
         });
     }
 
-    /// <summary>One send to the union of the users' groups: the payload is serialized once, not once per user.</summary>
-    private Task SendToAsync(IEnumerable<Guid> userIds, string type, object payload)
-    {
-        var groups = userIds.Select(GatewayHub.UserGroup).ToList();
-        return groups.Count == 0 ? Task.CompletedTask : hub.Clients.Groups(groups).SendAsync(type, payload);
-    }
+    /// <summary>One send to the users' connections here: the payload is serialized once, not once per user.</summary>
+    private Task SendToAsync(IEnumerable<Guid> userIds, string type, object payload) =>
+        connections.SendToUsersAsync([.. userIds], type, payload);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Guild {GuildId}: {Count} events went out after waiting for an earlier one that did not arrive")]
     private partial void LogGapGivenUp(Guid guildId, int count);
