@@ -2,7 +2,8 @@
 # Runs the same load against the reference server and a running LesCopains node, in rounds
 # (--pairs of them) whose order rotates, so each server goes first in turn, and prints a summary
 # line and a JSON line per run. With --probe, the fan-out probe (bench/LesCopains.FanoutProbe) is
-# a third target.
+# one more target; with --direct, LesCopains over its direct transport (/hubs/gateway/ws, for a
+# node run with DIRECT_WEBSOCKETS=true) is another.
 #
 #   RATE_LIMIT_MAX=1000000 LOGIN_RATE_LIMIT=1000000 REGISTER_RATE_LIMIT=1000000 ./scripts/run.sh   # one terminal
 #   bench/reference/compare.sh --members 100 --rate 50 --duration 20 --senders 10 --pairs 3        # another
@@ -14,14 +15,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-pairs=3 warmup=5 probe=false load_args=()
+pairs=3 warmup=5 probe=false direct=false load_args=()
 while [[ $# -gt 0 ]]; do
     case $1 in
         --pairs) pairs=$2; shift 2 ;;
         --warmup) warmup=$2; shift 2 ;;
         --probe) probe=true; shift ;;
+        --direct) direct=true; shift ;;
         --members | --rate | --duration | --senders) load_args+=("$1" "$2"); shift 2 ;;
-        *) echo "unknown option $1 (--members --rate --duration --senders --pairs --warmup --probe)" >&2; exit 2 ;;
+        *) echo "unknown option $1 (--members --rate --duration --senders --pairs --warmup --probe --direct)" >&2; exit 2 ;;
     esac
 done
 
@@ -65,6 +67,7 @@ if $probe; then
     probe_pid=${pids[-1]}
     targets+=(probe)
 fi
+$direct && targets+=(direct)
 
 run() { # run TARGET [extra load args...]: one load run, its summary and JSON lines on stdout
     local target=$1 watch
@@ -76,8 +79,10 @@ run() { # run TARGET [extra load args...]: one load run, its summary and JSON li
         watch="server=$probe_pid;postgres=comm:postgres;redis=comm:redis-server"
         node "$here/load.mjs" --target probe --url "http://127.0.0.1:$probe_port" --watch "$watch" "$@" | tail -2
     else
+        local hub=/hubs/gateway
+        [[ $target == direct ]] && hub=/hubs/gateway/ws
         watch="server=$(pgrep -d, -f 'LesCopains\.(Node|Api|Silo)\.dll' || true);postgres=comm:postgres;redis=comm:redis-server"
-        node "$here/load.mjs" --target lescopains --url "$lescopains_url" --watch "$watch" "$@" | tail -2
+        node "$here/load.mjs" --target lescopains --hub "$hub" --url "$lescopains_url" --watch "$watch" "$@" | tail -2
     fi
 }
 

@@ -23,6 +23,8 @@ const { values: opts } = parseArgs({
   },
 });
 const target = opts.target;
+/** How a run is named in its summary line: LesCopains' direct transport apart from its SignalR endpoint. */
+const label = target === 'lescopains' && opts.hub !== '/hubs/gateway' ? `lescopains ${opts.hub}` : target;
 const defaultUrls = { reference: 'http://127.0.0.1:3100', lescopains: 'http://127.0.0.1:3000', probe: 'http://127.0.0.1:3200' };
 if (!(target in defaultUrls)) {
   console.error('--target must be reference, lescopains or probe');
@@ -310,12 +312,12 @@ console.log(`end-to-end ms:  p50 ${fmt(percentile(e2eSorted, 0.5))}  p95 ${fmt(p
 console.log(`first member ms: p50 ${fmt(percentile(firstSorted, 0.5))}  p99 ${fmt(percentile(firstSorted, 0.99))}; first to last member ms: p50 ${fmt(percentile(spreadSorted, 0.5))}  p99 ${fmt(percentile(spreadSorted, 0.99))}`);
 console.log(`load generator CPU: ${toolCpuSeconds.toFixed(1)}s over ${sendWindow.toFixed(1)}s`);
 for (const [name, cores] of Object.entries(serverCores)) console.log(`${name}: ${cores.toFixed(2)} cores`);
-console.log(`summary ${target}: ${(sent / sendWindow).toFixed(0)} sends/s, ack p50/p99 ${fmt(percentile(ackSorted, 0.5))}/${fmt(percentile(ackSorted, 0.99))}, `
+console.log(`summary ${label}: ${(sent / sendWindow).toFixed(0)} sends/s, ack p50/p99 ${fmt(percentile(ackSorted, 0.5))}/${fmt(percentile(ackSorted, 0.99))}, `
   + `end-to-end p50/p95/p99 ${fmt(percentile(e2eSorted, 0.5))}/${fmt(percentile(e2eSorted, 0.95))}/${fmt(percentile(e2eSorted, 0.99))}, `
   + `first ${fmt(percentile(firstSorted, 0.5))}, spread ${fmt(percentile(spreadSorted, 0.5))}, delivered ${deliveries}/${expected}, out of order ${outOfOrder}, `
   + `cores: tool ${(toolCpuSeconds / sendWindow).toFixed(2)}${Object.entries(serverCores).map(([n, c]) => ` ${n} ${c.toFixed(2)}`).join('')}`);
 console.log(JSON.stringify({
-  target, members, rate, senders, duration, sent, failed, deliveries, expected, outOfOrder,
+  target, hub: target === 'lescopains' ? opts.hub : undefined, members, rate, senders, duration, sent, failed, deliveries, expected, outOfOrder,
   sendsPerSecond: sent / sendWindow, deliveriesPerSecond: deliveries / sendWindow,
   pingP50: percentile(pingSorted, 0.5), sequentialAckP50: percentile(warmSorted, 0.5),
   ackP50: percentile(ackSorted, 0.5), ackP99: percentile(ackSorted, 0.99),
