@@ -58,6 +58,13 @@ public sealed record ApiSettings(
     /// </summary>
     public int MaxPendingEvents { get; init; } = 500;
 
+    /// <summary>
+    /// <c>MAX_CONNECTIONS_PER_USER</c> (default 20): hub connections one account may hold on one Api
+    /// node (tabs and devices). Each one receives every event of the user's guilds, so without a
+    /// bound one account could multiply a guild's fan-out on the node at will.
+    /// </summary>
+    public int MaxConnectionsPerUser { get; init; } = 20;
+
     public static ApiSettings Load(Settings settings)
     {
         var secret = settings.Required("JWT_SECRET");
@@ -114,6 +121,7 @@ public sealed record ApiSettings(
             InlineIo = settings.Bool("INLINE_IO", true),
             DirectWebSockets = settings.Bool("DIRECT_WEBSOCKETS", false),
             MaxPendingEvents = settings.Int("WS_MAX_PENDING_EVENTS", 500, 1, 1_000_000),
+            MaxConnectionsPerUser = settings.Int("MAX_CONNECTIONS_PER_USER", 20, 1, 10_000),
         };
     }
 

@@ -9,24 +9,27 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Api.Tests;
 
-/// <summary>Both gateway transports, and a connection closed once 16 events wait for it beyond its transport's buffer.</summary>
-public sealed class SlowConnectionCluster : InProcessCluster
+/// <summary>
+/// The gateway's limits, tight: both transports, a connection closed once 16 events wait for it
+/// beyond its transport's buffer, one connection per account.
+/// </summary>
+public sealed class GatewayLimitsCluster : InProcessCluster
 {
-    protected override IEnumerable<string> ApiArguments => ["--DIRECT_WEBSOCKETS=true", "--WS_MAX_PENDING_EVENTS=16"];
+    protected override IEnumerable<string> ApiArguments => ["--DIRECT_WEBSOCKETS=true", "--WS_MAX_PENDING_EVENTS=16", "--MAX_CONNECTIONS_PER_USER=1"];
 }
 
 [CollectionDefinition(Name)]
-public sealed class SlowConnectionCollection : ICollectionFixture<SlowConnectionCluster>
+public sealed class GatewayLimitsCollection : ICollectionFixture<GatewayLimitsCluster>
 {
-    public const string Name = "slow-connection";
+    public const string Name = "gateway-limits";
 }
 
 /// <summary>
 /// A member whose client stops reading its socket (a frozen tab, a dead link not yet timed out)
 /// must not hold up anyone else's events, and is closed once too far behind.
 /// </summary>
-[Collection(SlowConnectionCollection.Name)]
-public sealed class SlowConnectionTests(SlowConnectionCluster cluster)
+[Collection(GatewayLimitsCollection.Name)]
+public sealed class SlowConnectionTests(GatewayLimitsCluster cluster)
 {
     private const int MaxMessages = 4_000;
 

@@ -27,7 +27,8 @@ public sealed partial class ConnectionRegistry(TimeProvider time, IHubContext<Ga
     public void Add(HubCallerContext context, Guid userId, Guid sessionId, DateTimeOffset expiresAt) =>
         entries[context.ConnectionId] = new Entry(context, userId, sessionId, expiresAt);
 
-    public void Remove(string connectionId) => entries.TryRemove(connectionId, out _);
+    /// <summary>Forgets a connection; false if it was never added (refused before it was registered).</summary>
+    public bool Remove(string connectionId) => entries.TryRemove(connectionId, out _);
 
     public bool Extend(string connectionId, Guid userId, Guid sessionId, DateTimeOffset expiresAt)
     {

@@ -10,7 +10,7 @@ namespace LesCopains.Api.Hubs;
 /// <summary>
 /// The gateway hub's connections on this node, and every write to them (SignalR's hub lifetime
 /// manager for <see cref="GatewayHub"/>; <c>Clients.*</c> and <see cref="GuildGateway"/> both come
-/// here). Two differences from SignalR's default:
+/// here). What differs from SignalR's default:
 /// <list type="bullet">
 /// <item>A send never waits for a slow connection. SignalR's default completes a group send only
 /// when every member's write has, so one client that stops reading (a frozen tab, a dead link not
@@ -19,13 +19,17 @@ namespace LesCopains.Api.Hubs;
 /// earlier ones only. A connection with more than <c>WS_MAX_PENDING_EVENTS</c> such writes is
 /// closed: its client reconnects and fetches what it missed, as after any gap.</item>
 /// <item>A large audience is written from several threads (one slice of connections each).</item>
+/// <item>An account holds at most <c>MAX_CONNECTIONS_PER_USER</c> connections here (see <see cref="Admits"/>).</item>
 /// </list>
 /// Connections are indexed by user, so the guild fan-out needs no per-user group look-up.
 /// </summary>
 public sealed partial class GatewayConnections(ApiSettings settings, IMeterFactory meters, ILogger<DefaultHubLifetimeManager<GatewayHub>> baseLogger, ILogger<GatewayConnections> logger)
     : DefaultHubLifetimeManager<GatewayHub>(baseLogger)
 {
-    /// <summary>Audiences this large or larger are written in slices of at least this many connections, one per core.</summary>
+    /// <summary>The hub's error when an account already has <c>MAX_CONNECTIONS_PER_USER</c> connections here.</summary>
+    public const string TooManyConnections = "too_many_connections";
+
+    /// <summary>The smallest slice: audiences of twice this many connections or more are written from several threads, one slice per core.</summary>
     internal const int SliceSize = 128;
 
     /// <summary>One connection: its writes not completed yet, and its groups.</summary>
@@ -46,6 +50,7 @@ public sealed partial class GatewayConnections(ApiSettings settings, IMeterFacto
     private readonly ConcurrentDictionary<Guid, Outbox[]> byUser = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Outbox>> groups = new(StringComparer.Ordinal);
     private readonly int maxPending = settings.MaxPendingEvents;
+    private readonly int maxPerUser = settings.MaxConnectionsPerUser;
     private readonly Counter<long> closedSlow = meters.Create("LesCopains").CreateCounter<long>(
         "lescopains.gateway.slow_connections_closed", description: "Hub connections closed because more than WS_MAX_PENDING_EVENTS events waited for them");
 
@@ -64,6 +69,29 @@ public sealed partial class GatewayConnections(ApiSettings settings, IMeterFacto
         connections[connection.ConnectionId] = outbox;
         byUser.AddOrUpdate(outbox.UserId, _ => [outbox], (_, list) => [.. list, outbox]);
     }
+
+    /// <summary>
+    /// Whether the connection is among its account's first <c>MAX_CONNECTIONS_PER_USER</c> on this
+    /// node (in the order they connected); the hub refuses the others (<see cref="TooManyConnections"/>).
+    /// </summary>
+    public bool Admits(string connectionId)
+    {
+        if (!connections.TryGetValue(connectionId, out var outbox) || !byUser.TryGetValue(outbox.UserId, out var list))
+        {
+            return false;
+        }
+
+        var admitted = Array.IndexOf(list, outbox) is >= 0 and var place && place < maxPerUser;
+        if (!admitted)
+        {
+            LogTooMany(logger, outbox.UserId, maxPerUser);
+        }
+
+        return admitted;
+    }
+
+    /// <summary>The refusal the hub sends to a connection <see cref="Admits"/> turned away.</summary>
+    public string Refusal => $"{TooManyConnections}: This account already has {maxPerUser} connections open on this server; close a tab or sign out another device.";
 
     public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
@@ -324,6 +352,9 @@ public sealed partial class GatewayConnections(ApiSettings settings, IMeterFacto
             outbox.Connection.Abort();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a hub connection of user {UserId}: it has {Limit} open on this node already")]
+    private static partial void LogTooMany(ILogger logger, Guid userId, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Closed connection {ConnectionId} of user {UserId}: more than {Limit} events were waiting for it to read (it reconnects and fetches what it missed)")]
     private static partial void LogOverflow(ILogger logger, string connectionId, Guid userId, int limit);

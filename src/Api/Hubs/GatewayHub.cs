@@ -11,7 +11,7 @@ namespace LesCopains.Api.Hubs;
 /// with <c>DIRECT_WEBSOCKETS</c>). It validates and forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
-public sealed partial class GatewayHub(ConnectionRegistry connections, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms, ApiSettings settings) : Hub
+public sealed partial class GatewayHub(ConnectionRegistry connections, GatewayConnections writers, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms, ApiSettings settings) : Hub
 {
     /// <summary>SignalR's endpoint: negotiation, then WebSockets, server-sent events or long polling.</summary>
     public const string Path = "/hubs/gateway";
@@ -25,6 +25,12 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
 
     public override async Task OnConnectedAsync()
     {
+        // Before anything is registered: SignalR closes the connection with this error.
+        if (!writers.Admits(Context.ConnectionId))
+        {
+            throw new HubException(writers.Refusal);
+        }
+
         var user = Context.User!;
         var userId = user.UserId();
         var sessionId = user.SessionId();
@@ -40,8 +46,8 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, TokenServ
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        connections.Remove(Context.ConnectionId);
-        if (Context.User is { } user)
+        // A connection refused in OnConnectedAsync was never counted as the user's.
+        if (connections.Remove(Context.ConnectionId) && Context.User is { } user)
         {
             guilds.Disconnected(user.UserId());
             dms.Disconnected(user.UserId());

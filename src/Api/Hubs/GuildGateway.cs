@@ -429,13 +429,10 @@ public sealed partial class GuildGateway(
             return new Audience([]);
         }
 
-        return entry.Viewers.GetOrAdd(channel.Id, _ =>
-        {
-            return new Audience(entry.Members
-                .Where(m => PermissionCalculator.InChannel(entry.Snapshot, m.Value, channel, now).HasFlag(Permissions.ViewChannel))
-                .Select(m => m.Key)
-                .ToList());
-        });
+        return entry.Viewers.GetOrAdd(channel.Id, _ => new Audience(entry.Members
+            .Where(m => PermissionCalculator.InChannel(entry.Snapshot, m.Value, channel, now).HasFlag(Permissions.ViewChannel))
+            .Select(m => m.Key)
+            .ToList()));
     }
 
     /// <summary>One send to the users' connections here: the payload is serialized once, not once per user.</summary>

@@ -12,6 +12,18 @@ export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'rec
 const state = writable<ConnectionState>('disconnected');
 export const connectionState: Readable<ConnectionState> = { subscribe: state.subscribe };
 
+/** Why the server refused or closed this tab's connection, when it said (docs/API.md); null otherwise. */
+export type ConnectionProblem = 'too_many_connections';
+
+const problem = writable<ConnectionProblem | null>(null);
+export const connectionProblem: Readable<ConnectionProblem | null> = { subscribe: problem.subscribe };
+
+/** The server's reason in a close or start error (`"…HubException: too_many_connections: …"`), if it is one the UI explains. */
+export function problemOf(error: unknown): ConnectionProblem | null {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  return /\btoo_many_connections:/.test(message) ? 'too_many_connections' : null;
+}
+
 export interface GatewayOptions {
   /** Returns a valid access token (renewing it if needed); called on every (re)connect. */
   accessToken: () => Promise<string>;
@@ -143,14 +155,19 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
   });
   conn.onreconnecting((error) => {
     console.warn('gateway: connection lost, reconnecting', error?.message ?? '');
+    problem.set(problemOf(error));
     state.set('reconnecting');
     opts.onConnectionLost();
   });
-  conn.onreconnected(() => state.set('connected'));
+  conn.onreconnected(() => {
+    problem.set(null);
+    state.set('connected');
+  });
   // Closed for good by the client library (e.g. the server refused a reconnect): start over.
   conn.onclose((error) => {
     if (mine === generation) {
       console.warn('gateway: connection closed, starting over', error?.message ?? '');
+      problem.set(problemOf(error));
       state.set('reconnecting');
       opts.onConnectionLost();
       scheduleStart(conn, mine, 1);
@@ -174,10 +191,12 @@ async function tryStart(conn: HubConnection, mine: number, attempt: number): Pro
   try {
     await conn.start();
     if (mine === generation) {
+      problem.set(null);
       state.set('connected');
     }
-  } catch {
+  } catch (error) {
     if (mine === generation) {
+      problem.set(problemOf(error));
       state.set('reconnecting');
       // Each failed attempt asks whether the session still exists: a revoked one never reconnects.
       options?.onConnectionLost();

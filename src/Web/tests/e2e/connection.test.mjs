@@ -4,7 +4,7 @@
 // turn cameras off. Needs the real stack: the mock has no keep-alive.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, needsRealStack as skip, newDevice, register } from './browser.mjs';
+import { BASE_URL, launch, needsRealStack as skip, newDevice, register, screenshot } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -44,5 +44,59 @@ test('an idle tab keeps its one hub connection past the server keep-alive', { sk
     [false],
     'one connection, never closed',
   );
+  device.assertClean();
+});
+
+/**
+ * Opens hub connections for the account from outside the browser (other devices) until the
+ * server refuses one; returns the ones it admitted.
+ */
+async function fillConnections(accessToken) {
+  const signalR = await import('@microsoft/signalr');
+  const open = [];
+  for (let i = 0; i < 100; i++) {
+    const conn = new signalR.HubConnectionBuilder()
+      .withUrl(BASE_URL + '/hubs/gateway', { accessTokenFactory: () => accessToken, transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
+      .configureLogging(signalR.LogLevel.None)
+      .build();
+    const outcome = new Promise((resolve) => {
+      conn.on('ready', () => resolve('admitted'));
+      conn.onclose((error) => resolve(`closed: ${error?.message ?? ''}`));
+    });
+    await conn.start().catch(() => {});
+    const result = await outcome;
+    if (result !== 'admitted') {
+      assert.match(result, /too_many_connections: /, 'the refusal names its reason');
+      return open;
+    }
+    open.push(conn);
+  }
+  throw new Error('100 connections of one account were all admitted');
+}
+
+test('a tab past the account’s connection limit says why, and connects once another closes', { skip }, async () => {
+  const device = await newDevice(browser);
+  const first = device.page;
+  await register(first, 'Many Tabs');
+  const { accessToken } = await first.evaluate(() => JSON.parse(localStorage.getItem('lescopains.session')));
+  const others = await fillConnections(accessToken);
+  try {
+    // The account is at its limit: a new tab (same session) is refused and tells the person why.
+    const second = await device.context.newPage();
+    await second.goto(BASE_URL + '/');
+    const banner = second.getByRole('status').getByText('Too many tabs or devices are connected to this account.');
+    await banner.waitFor({ timeout: 20_000 });
+    await screenshot(second, 'too-many-connections');
+    assert.equal(await second.locator('[data-connection]').getAttribute('data-connection'), 'reconnecting');
+
+    // Another device disconnects: the tab gets in on its next retry, and the banner goes.
+    await others.pop().stop();
+    await second.locator('[data-connection="connected"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await banner.waitFor({ state: 'detached' });
+    // The first tab was never affected.
+    assert.equal(await first.locator('[data-connection]').getAttribute('data-connection'), 'connected');
+  } finally {
+    await Promise.all(others.map((c) => c.stop()));
+  }
   device.assertClean();
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyKeepAlive, expandMessages } from '../../src/lib/gateway.ts';
+import { applyKeepAlive, expandMessages, problemOf } from '../../src/lib/gateway.ts';
 
 test('messages:create expands to one message:create per message, in order', () => {
   const a = { id: 'a', channelId: 'c1', seq: 7 };
@@ -37,5 +37,14 @@ test('a ready without a usable keep-alive (an older server) leaves the timers al
     const conn = { serverTimeoutInMilliseconds: 30_000, keepAliveIntervalInMilliseconds: 15_000 };
     applyKeepAlive(conn, bad);
     assert.deepEqual(conn, { serverTimeoutInMilliseconds: 30_000, keepAliveIntervalInMilliseconds: 15_000 }, String(bad));
+  }
+});
+
+test('a close for too many connections is recognised, other errors are not', () => {
+  const refused = new Error('Server returned an error on close: Connection closed with an error. HubException: too_many_connections: This account already has 20 connections open on this server; close a tab or sign out another device.');
+  assert.equal(problemOf(refused), 'too_many_connections');
+  assert.equal(problemOf('HubException: too_many_connections: …'), 'too_many_connections');
+  for (const other of [new Error('WebSocket closed with status code: 1006'), new Error('rate_limited: Too many requests'), undefined, null, 42]) {
+    assert.equal(problemOf(other), null, String(other));
   }
 });
