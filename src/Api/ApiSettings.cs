@@ -48,7 +48,7 @@ public sealed record ApiSettings(
     /// <summary>
     /// <c>DIRECT_WEBSOCKETS</c> (default off): also serve the gateway hub at <c>/hubs/gateway/ws</c>
     /// over our own WebSocket transport (<see cref="Hubs.Transport.DirectWebSocketTransport"/>).
-    /// Off until it measures better at every audience size (docs/benchmarks.md, thirteenth pass).
+    /// Off until it measures better at every audience size (docs/benchmarks.md, thirteenth and fourteenth passes).
     /// </summary>
     public bool DirectWebSockets { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LesCopains.Api.Hubs;
+using LesCopains.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,11 +38,7 @@ public sealed class ConnectionLimitTests(GatewayLimitsCluster cluster)
 
         // Once the first one closes, the account may connect again.
         await first.StopAsync();
-        var deadline = DateTime.UtcNow + Deadline;
-        while (connections.CountOf(memberId) > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => Task.FromResult(connections.CountOf(memberId) == 0), Deadline, "the first connection's disconnect");
 
         await using var again = cluster.CreateHubConnection(() => member.AccessToken);
         var againGot = Inbox();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
@@ -40,7 +41,7 @@ public sealed class SlowConnectionTests(GatewayLimitsCluster cluster)
     {
         var (owner, member, general) = await MessageTests.GuildAsync(cluster);
         var connections = cluster.ApiServices.GetRequiredService<GatewayConnections>();
-        var overflowsBefore = connections.Overflows;
+        using var closedSlow = new SlowClosures(cluster.ApiServices);
 
         // The member's client: connected, then never reads again, with the smallest receive buffer.
         using var stalled = await ConnectWithoutReadingAsync(path, member.AccessToken);
@@ -63,13 +64,13 @@ public sealed class SlowConnectionTests(GatewayLimitsCluster cluster)
         // Large messages until the stalled connection's buffers are full and 16 more wait for it.
         var content = new string('x', 3_900);
         var sent = 0;
-        while (sent < MaxMessages && connections.Overflows == overflowsBefore)
+        while (sent < MaxMessages && closedSlow.Count == 0)
         {
             await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => watcher.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content })));
             sent += 10;
         }
 
-        Assert.True(connections.Overflows > overflowsBefore, $"the stalled connection was not closed after {sent} messages (the others received {Volatile.Read(ref received)})");
+        Assert.True(closedSlow.Count == 1, $"no slow connection was closed (by the metric) after {sent} messages (the others received {Volatile.Read(ref received)})");
 
         // Everyone else got every message, the ones sent after the stall included.
         Volatile.Write(ref expected, sent);
@@ -87,13 +88,7 @@ public sealed class SlowConnectionTests(GatewayLimitsCluster cluster)
 
         // And the server let go of it: the hub saw the disconnect.
         var memberId = Guid.Parse(member.User.Id);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (connections.CountOf(memberId) > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(0, connections.CountOf(memberId));
+        await Poll.UntilAsync(() => Task.FromResult(connections.CountOf(memberId) == 0), TimeSpan.FromSeconds(20), "the stalled connection's disconnect");
     }
 
     /// <summary>A WebSocket to the hub (SignalR's JSON protocol, no negotiation) that reads the handshake and the ready event, then stops reading.</summary>
@@ -170,5 +165,33 @@ public sealed class SlowConnectionTests(GatewayLimitsCluster cluster)
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Counts this Api's <c>lescopains.gateway.slow_connections_closed</c> measurements: the
+    /// counter <c>/metrics</c> exports, read from the host's own meter.
+    /// </summary>
+    private sealed class SlowClosures : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private long count;
+
+        public SlowClosures(IServiceProvider services)
+        {
+            var meter = services.GetRequiredService<IMeterFactory>().Create("LesCopains");
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter == meter && instrument.Name == "lescopains.gateway.slow_connections_closed")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref count, value));
+            listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref count);
+
+        public void Dispose() => listener.Dispose();
     }
 }

@@ -54,11 +54,6 @@ public sealed partial class GatewayConnections(ApiSettings settings, IMeterFacto
     private readonly Counter<long> closedSlow = meters.Create("LesCopains").CreateCounter<long>(
         "lescopains.gateway.slow_connections_closed", description: "Hub connections closed because more than WS_MAX_PENDING_EVENTS events waited for them");
 
-    private long overflows;
-
-    /// <summary>Connections closed on this node because they fell more than <c>WS_MAX_PENDING_EVENTS</c> behind.</summary>
-    public long Overflows => Interlocked.Read(ref overflows);
-
     /// <summary>How many connections <paramref name="userId"/> has open on this node.</summary>
     public int CountOf(Guid userId) => byUser.TryGetValue(userId, out var list) ? list.Length : 0;
 
@@ -346,7 +341,6 @@ public sealed partial class GatewayConnections(ApiSettings settings, IMeterFacto
     {
         if (Interlocked.Exchange(ref outbox.Closing, 1) == 0)
         {
-            Interlocked.Increment(ref overflows);
             closedSlow.Add(1);
             LogOverflow(logger, outbox.Connection.ConnectionId, outbox.UserId, maxPending);
             outbox.Connection.Abort();

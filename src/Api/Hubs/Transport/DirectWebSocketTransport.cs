@@ -16,9 +16,10 @@ namespace LesCopains.Api.Hubs.Transport;
 /// groups as with <c>MapHub</c> (the same <see cref="HubConnectionHandler{THub}"/>), but each frame
 /// the hub writes goes straight to the WebSocket on the writing thread. SignalR's own transport puts
 /// a pipe and a thread-pool hand-off between the hub and the socket for every frame of every
-/// connection. At 1,000 members this path used ≈ 15 % less CPU and cut the end-to-end tail by
-/// 20–35 %; at 100 members its tail was worse, since one thread writes all the frames in turn
-/// (docs/benchmarks.md, thirteenth pass), so it is off by default (<c>DIRECT_WEBSOCKETS</c>).
+/// connection. At 1,000 members this path uses less server CPU (about the reference server's,
+/// docs/benchmarks.md, fourteenth pass); its latency against SignalR's transport was mixed from run
+/// to run at 100 and 1,000 members (thirteenth and fourteenth passes), so it is off by default
+/// (<c>DIRECT_WEBSOCKETS</c>).
 /// WebSockets only, without negotiation: clients connect with <c>skipNegotiation</c>; the
 /// <c>MapHub</c> endpoint stays for the others.
 /// </summary>
