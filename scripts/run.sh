@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build and run LesCopains on this machine: PostgreSQL, Redis, one node (a silo and the Api in one
-# process), N-1 more silos; or, with --separate, N silos and one Api as their own processes.
+# process), N-1 more silos and M-1 more Api nodes; or, with --separate, N silos and M Api nodes as
+# their own processes.
 set -euo pipefail
 
 # shellcheck source=lib/common.sh
@@ -26,6 +27,10 @@ Options:
   --silos N      number of silos (default 1; the node is silo 1). Silo i (0-based)
                  listens on SILO_PORT 11111+i, GATEWAY_PORT 30000+i and, when it is
                  its own process, HTTP port 3001+100*i (health, metrics, dashboard).
+  --apis M       number of Api nodes (default 1, at most 9). Api node i (1-based) listens on
+                 the Api port + 10*(i-1): 3000, 3010, 3020, ... Each serves the whole
+                 cluster; clients may connect to any of them (a guild's events reach
+                 every node that has members of it online).
   --separate     run silo 1 and the Api as two processes (the Docker Compose layout)
                  instead of one node. One node uses less CPU and answers faster on one
                  box (docs/operations.md); its dashboard is on the Api port under
@@ -54,6 +59,7 @@ EOF
 }
 
 silos=1
+apis=1
 single=1
 api_port=${API_PORT:-3000}
 bind_address=${BIND_ADDRESS:-127.0.0.1}
@@ -68,6 +74,16 @@ while [[ $# -gt 0 ]]; do
         --silos=*)
             silos=${1#*=}
             [[ $silos =~ ^[1-9][0-9]?$ ]] || die "--silos needs a number from 1 to 99"
+            shift
+            ;;
+        --apis)
+            [[ ${2:-} =~ ^[1-9]$ ]] || die "--apis needs a number from 1 to 9"
+            apis=$2
+            shift 2
+            ;;
+        --apis=*)
+            apis=${1#*=}
+            [[ $apis =~ ^[1-9]$ ]] || die "--apis needs a number from 1 to 9"
             shift
             ;;
         --port)
@@ -140,7 +156,7 @@ cleanup() {
         info "Stopping LesCopains..."
         stop_named 20 sfu-worker
         stop_named 10 janus
-        stop_named 20 api
+        stop_named 20 'api*'
         stop_named 40 node
         stop_named 40 'silo-*'
     fi
@@ -233,11 +249,15 @@ if [[ -f $pids_file ]]; then
     rm -f "$pids_file"
 fi
 silo_http_port() { echo $((3001 + 100 * $1)); }
+# Api node i (0-based): the Api port, then every tenth port after it.
+api_node_port() { echo $((api_port + 10 * $1)); }
 check_port_free() {
     port_in_use "$1" && die "port $1 ($2) is already in use on 127.0.0.1. Is LesCopains already running? Stop it or choose other ports (--port)."
     return 0
 }
-check_port_free "$api_port" "Api"
+for ((i = 0; i < apis; i++)); do
+    check_port_free "$(api_node_port "$i")" "Api node $((i + 1))"
+done
 check_port_free "$sfu_port" "SFU worker (SFU_WORKER_PORT)"
 for ((i = 0; i < silos; i++)); do
     check_port_free $((11111 + i)) "silo $((i + 1)) SILO_PORT"
@@ -350,18 +370,23 @@ for ((i = first_silo; i < silos; i++)); do
     info "$name healthy in $(($(now) - t0))s"
 done
 
-if ((single == 0)); then
-    info "Starting the Api on $bind_address:$api_port"
+# The Api nodes: in the node layout the node is the first one.
+first_api=$single
+for ((i = first_api; i < apis; i++)); do
+    name=api
+    ((i > 0)) && name="api-$((i + 1))"
+    port=$(api_node_port "$i")
+    info "Starting $name on $bind_address:$port"
     t0=$(now)
-    start_process api "$logs_dir/api.log" 1 "$LC_ROOT/src/Api" \
-        API_PORT="$api_port" BIND_ADDRESS="$bind_address" \
+    start_process "$name" "$logs_dir/$name.log" 1 "$LC_ROOT/src/Api" \
+        API_PORT="$port" BIND_ADDRESS="$bind_address" \
         -- dotnet "$api_dll"
-    wait_for_http "http://127.0.0.1:$api_port/health" 120 "$(pid_of api)" api ||
-        die "the Api did not become healthy (log: data/logs/api.log)"
-    pid_of api >>"$pids_file"
+    wait_for_http "http://127.0.0.1:$port/health" 120 "$(pid_of "$name")" "$name" ||
+        die "$name did not become healthy (log: data/logs/$name.log)"
+    pid_of "$name" >>"$pids_file"
     echo >>"$pids_file"
-    info "Api healthy in $(($(now) - t0))s"
-fi
+    info "$name healthy in $(($(now) - t0))s"
+done
 
 # ---------------------------------------------------------------- SFU worker (voice)
 # Janus runs from a generated folder (data/janus), never /etc/janus; its API stays on loopback.
@@ -388,6 +413,9 @@ info "SFU worker healthy in $(($(now) - t0))s"
 
 echo
 echo "LesCopains is running at http://localhost:$api_port"
+for ((i = 1; i < apis; i++)); do
+    echo "  Api node $((i + 1)): http://localhost:$(api_node_port "$i")"
+done
 echo "  Voice: SFU worker on 127.0.0.1:$sfu_port, Janus media on ${JANUS_INTERFACE:-127.0.0.1} udp ${RTC_MIN_PORT:-40000}-${RTC_MAX_PORT:-40100}"
 ((single)) && echo "  Orleans dashboard (node): http://localhost:$api_port/dashboard"
 for ((i = first_silo; i < silos; i++)); do

@@ -8,9 +8,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
 var options = BenchOptions.Parse(args);
-Console.WriteLine($"target {options.Url}{options.Hub}: {options.Members} members, {options.Rate} msg/s for {options.Duration}s ({options.Senders} senders)");
+Console.WriteLine($"target {string.Join(", ", options.Urls)} ({options.Hub}): {options.Members} members, {string.Join(" then ", options.Rates)} msg/s for {options.Duration}s each ({options.Senders} senders)");
 
-using var http = new HttpClient { BaseAddress = new Uri(options.Url), Timeout = TimeSpan.FromSeconds(60) };
+// Accounts and the guild through the first node; member i connects to node i mod the number of nodes.
+using var http = new HttpClient { BaseAddress = new Uri(options.Urls[0]), Timeout = TimeSpan.FromSeconds(60) };
 var run = Guid.NewGuid().ToString("N")[..6];
 
 // 1. Accounts (each from its own forwarded address so per-IP sign-up limits do not apply).
@@ -50,12 +51,14 @@ await Parallel.ForEachAsync(tokens.Skip(1), new ParallelOptions { MaxDegreeOfPar
 // 3. Connections; every receipt of message:create records (now - sent timestamp in the content).
 // Preallocated: a growing collection of millions of samples would make the tool's own GC pauses
 // (which delay every receipt it measures) part of the numbers.
-var latencies = new Samples((long)options.Rate * options.Duration * options.Members * 5 / 4 + 1024);
+// Sized for the highest rate; emptied before each rate's phase.
+var maxRate = options.Rates.Max();
+var latencies = new Samples((long)maxRate * options.Duration * options.Members * 5 / 4 + 1024);
 long deliveries = 0;
 
 // Per message, its first and its last receipt (timestamps), to tell how long the fan-out to
 // every member takes apart from how long the message takes to reach the first one.
-var messageSlots = (int)Math.Min((long)options.Rate * options.Duration * 5 / 4 + 1024, Array.MaxLength);
+var messageSlots = (int)Math.Min((long)maxRate * options.Duration * 5 / 4 + 1024, Array.MaxLength);
 var firstReceipt = new long[messageSlots];
 var lastReceipt = new long[messageSlots];
 var sentAt = new long[messageSlots];
@@ -99,7 +102,7 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
 {
     var token = tokens[i];
     var connection = new HubConnectionBuilder()
-        .WithUrl(new Uri(new Uri(options.Url), options.Hub), o =>
+        .WithUrl(new Uri(new Uri(options.Urls[i % options.Urls.Count]), options.Hub), o =>
         {
             o.AccessTokenProvider = () => Task.FromResult<string?>(token);
             o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
@@ -163,106 +166,134 @@ Console.WriteLine($"sequential send ack ms (100, back to back): p50 {warm[49]:0.
 await Task.Delay(500);
 
 // 4. Load: a fixed total rate spread over the senders, each send awaited for its acknowledgement.
-var acks = new Samples((long)options.Rate * options.Duration * 5 / 4 + 1024);
-long sent = 0, failed = 0, numbered = -1;
-var interval = TimeSpan.FromSeconds(options.Senders / (double)options.Rate);
-var deadline = Stopwatch.GetTimestamp() + (long)(options.Duration * Stopwatch.Frequency);
-var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-var gcPauseBefore = GC.GetTotalPauseDuration();
-var gen2Before = GC.CollectionCount(2);
-var wall = Stopwatch.StartNew();
-var senders = Enumerable.Range(0, options.Senders).Select(async s =>
+// With several rates, one phase per rate on the same connections, each drained before the next.
+var failures = 0;
+foreach (var rate in options.Rates)
 {
-    var connection = connections[s % connections.Length];
-    var next = Stopwatch.GetTimestamp() + (long)(interval.TotalSeconds * Stopwatch.Frequency * s / options.Senders);
-    var inflight = new List<Task>();
-    while (next < deadline)
-    {
-        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait);
-        }
-
-        next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
-        var start = Stopwatch.GetTimestamp();
-        inflight.Add(Send(connection, start));
-    }
-
-    await Task.WhenAll(inflight);
-}).ToList();
-
-async Task Send(HubConnection connection, long start)
-{
-    try
-    {
-        var number = Interlocked.Increment(ref numbered);
-        if (number < messageSlots)
-        {
-            sentAt[number] = start;
-        }
-
-        await connection.InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId, content = $"t={start};n={number};bench" });
-        acks.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        Interlocked.Increment(ref sent);
-    }
-    catch (Exception)
-    {
-        Interlocked.Increment(ref failed);
-    }
+    failures += await RunPhaseAsync(rate) ? 0 : 1;
 }
 
-await Task.WhenAll(senders);
-var sendWindow = wall.Elapsed.TotalSeconds;
-var expected = sent * options.Members; // every member, the sender included, receives each message
-var drain = Stopwatch.StartNew();
-while (Interlocked.Read(ref deliveries) < expected && drain.Elapsed < TimeSpan.FromSeconds(30))
-{
-    await Task.Delay(50);
-}
-
-var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-var e2e = latencies.ToList();
-var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
-var gen2 = GC.CollectionCount(2) - gen2Before;
-e2e.Sort();
-var ack = acks.ToList();
-ack.Sort();
-var toFirst = new List<double>();
-var spread = new List<double>();
-for (var i = 0; i < Math.Min(messageSlots, Interlocked.Read(ref numbered) + 1); i++)
-{
-    if (firstReceipt[i] != 0)
-    {
-        toFirst.Add(Stopwatch.GetElapsedTime(sentAt[i], firstReceipt[i]).TotalMilliseconds);
-        spread.Add(Stopwatch.GetElapsedTime(firstReceipt[i], lastReceipt[i]).TotalMilliseconds);
-    }
-}
-
-toFirst.Sort();
-spread.Sort();
-Console.WriteLine($"sent {sent} (failed {failed}) in {sendWindow:0.0}s = {sent / sendWindow:0.0} durable sends/s");
-Console.WriteLine($"delivered {deliveries} of {expected} = {deliveries / sendWindow:0} deliveries/s");
-Console.WriteLine($"ack latency ms: p50 {P(ack, 0.50):0.00}  p95 {P(ack, 0.95):0.00}  p99 {P(ack, 0.99):0.00}  max {ack.LastOrDefault():0.00}");
-Console.WriteLine($"end-to-end ms:  p50 {P(e2e, 0.50):0.00}  p95 {P(e2e, 0.95):0.00}  p99 {P(e2e, 0.99):0.00}  max {e2e.LastOrDefault():0.00}");
-Console.WriteLine($"first member ms: p50 {P(toFirst, 0.50):0.00}  p99 {P(toFirst, 0.99):0.00}; first to last member ms: p50 {P(spread, 0.50):0.00}  p99 {P(spread, 0.99):0.00}");
-Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s; its GC paused it {gcPause.TotalMilliseconds:0} ms ({gen2} full collections)");
-Console.WriteLine(JsonSerializer.Serialize(new
-{
-    options.Members, options.Rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
-    sendsPerSecond = sent / sendWindow, deliveriesPerSecond = deliveries / sendWindow,
-    pingP50 = pings[99], sequentialAckP50 = warm[49], ackP50 = P(ack, 0.5), ackP99 = P(ack, 0.99), e2eP50 = P(e2e, 0.5), e2eP95 = P(e2e, 0.95), e2eP99 = P(e2e, 0.99), e2eMax = e2e.LastOrDefault(),
-    firstP50 = P(toFirst, 0.5), firstP99 = P(toFirst, 0.99), spreadP50 = P(spread, 0.5), spreadP99 = P(spread, 0.99),
-    toolCpuSeconds = cpu, toolGcPauseMs = gcPause.TotalMilliseconds, toolGen2 = gen2,
-}));
 foreach (var connection in connections)
 {
     await connection.DisposeAsync();
 }
 
-// Fewer is a loss, more is a duplicate delivery: both are failures.
-return failed > 0 || deliveries != expected ? 1 : 0;
+return failures > 0 ? 1 : 0;
+
+async Task<bool> RunPhaseAsync(int rate)
+{
+    await Task.Delay(1000);
+    latencies.Clear();
+    Interlocked.Exchange(ref deliveries, 0);
+    Array.Clear(firstReceipt);
+    Array.Clear(lastReceipt);
+    Array.Clear(sentAt);
+    var acks = new Samples((long)rate * options.Duration * 5 / 4 + 1024);
+    long sent = 0, failed = 0, numbered = -1;
+    var interval = TimeSpan.FromSeconds(options.Senders / (double)rate);
+    var deadline = Stopwatch.GetTimestamp() + (long)(options.Duration * Stopwatch.Frequency);
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var watchedBefore = options.Watch.Select(ProcessCpu.Seconds).ToArray();
+    var gcPauseBefore = GC.GetTotalPauseDuration();
+    var gen2Before = GC.CollectionCount(2);
+    var wall = Stopwatch.StartNew();
+    var senders = Enumerable.Range(0, options.Senders).Select(async s =>
+    {
+        var connection = connections[s % connections.Length];
+        var next = Stopwatch.GetTimestamp() + (long)(interval.TotalSeconds * Stopwatch.Frequency * s / options.Senders);
+        var inflight = new List<Task>();
+        while (next < deadline)
+        {
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
+            var start = Stopwatch.GetTimestamp();
+            inflight.Add(Send(connection, start));
+        }
+
+        await Task.WhenAll(inflight);
+    }).ToList();
+
+    async Task Send(HubConnection connection, long start)
+    {
+        try
+        {
+            var number = Interlocked.Increment(ref numbered);
+            if (number < messageSlots)
+            {
+                sentAt[number] = start;
+            }
+
+            await connection.InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId, content = $"t={start};n={number};bench" });
+            acks.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            Interlocked.Increment(ref sent);
+        }
+        catch (Exception)
+        {
+            Interlocked.Increment(ref failed);
+        }
+    }
+
+    await Task.WhenAll(senders);
+    var sendWindow = wall.Elapsed.TotalSeconds;
+    var watchedCores = options.Watch.Select((pid, i) => Math.Round((ProcessCpu.Seconds(pid) - watchedBefore[i]) / sendWindow, 3)).ToArray();
+    var expected = sent * options.Members; // every member, the sender included, receives each message
+    var drain = Stopwatch.StartNew();
+    while (Interlocked.Read(ref deliveries) < expected && drain.Elapsed < TimeSpan.FromSeconds(30))
+    {
+        await Task.Delay(50);
+    }
+
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+    static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    var e2e = latencies.ToList();
+    var gcPause = GC.GetTotalPauseDuration() - gcPauseBefore;
+    var gen2 = GC.CollectionCount(2) - gen2Before;
+    e2e.Sort();
+    var ack = acks.ToList();
+    ack.Sort();
+    var toFirst = new List<double>();
+    var spread = new List<double>();
+    for (var i = 0; i < Math.Min(messageSlots, Interlocked.Read(ref numbered) + 1); i++)
+    {
+        if (firstReceipt[i] != 0)
+        {
+            toFirst.Add(Stopwatch.GetElapsedTime(sentAt[i], firstReceipt[i]).TotalMilliseconds);
+            spread.Add(Stopwatch.GetElapsedTime(firstReceipt[i], lastReceipt[i]).TotalMilliseconds);
+        }
+    }
+
+    toFirst.Sort();
+    spread.Sort();
+    Console.WriteLine($"sent {sent} (failed {failed}) in {sendWindow:0.0}s = {sent / sendWindow:0.0} durable sends/s");
+    Console.WriteLine($"delivered {deliveries} of {expected} = {deliveries / sendWindow:0} deliveries/s");
+    Console.WriteLine($"ack latency ms: p50 {P(ack, 0.50):0.00}  p95 {P(ack, 0.95):0.00}  p99 {P(ack, 0.99):0.00}  max {ack.LastOrDefault():0.00}");
+    Console.WriteLine($"end-to-end ms:  p50 {P(e2e, 0.50):0.00}  p95 {P(e2e, 0.95):0.00}  p99 {P(e2e, 0.99):0.00}  max {e2e.LastOrDefault():0.00}");
+    Console.WriteLine($"first member ms: p50 {P(toFirst, 0.50):0.00}  p99 {P(toFirst, 0.99):0.00}; first to last member ms: p50 {P(spread, 0.50):0.00}  p99 {P(spread, 0.99):0.00}");
+    Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s; its GC paused it {gcPause.TotalMilliseconds:0} ms ({gen2} full collections)");
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        nodes = options.Urls.Count, options.Members, Rate = rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
+        sendsPerSecond = sent / sendWindow, deliveriesPerSecond = deliveries / sendWindow,
+        pingP50 = pings[99], sequentialAckP50 = warm[49], ackP50 = P(ack, 0.5), ackP99 = P(ack, 0.99), e2eP50 = P(e2e, 0.5), e2eP95 = P(e2e, 0.95), e2eP99 = P(e2e, 0.99), e2eMax = e2e.LastOrDefault(),
+        firstP50 = P(toFirst, 0.5), firstP99 = P(toFirst, 0.99), spreadP50 = P(spread, 0.5), spreadP99 = P(spread, 0.99),
+        toolCpuSeconds = cpu, toolGcPauseMs = gcPause.TotalMilliseconds, toolGen2 = gen2,
+        watchedPids = options.Watch, watchedCores,
+    }));
+    if (options.Watch.Count > 0)
+    {
+        Console.WriteLine($"watched processes' CPU over the send window (cores): {string.Join(", ", options.Watch.Select((pid, i) => $"{pid} {watchedCores[i]:0.00}"))}");
+    }
+
+    // Fewer is a loss, more is a duplicate delivery: both are failures.
+    return failed == 0 && deliveries == expected;
+}
+
+
 
 /// <summary>Latency samples in one array sized up front; any beyond it go to a bag.</summary>
 internal sealed class Samples(long capacity)
@@ -282,6 +313,12 @@ internal sealed class Samples(long capacity)
         {
             overflow.Add(value);
         }
+    }
+
+    public void Clear()
+    {
+        Interlocked.Exchange(ref count, 0);
+        overflow.Clear();
     }
 
     public List<double> ToList()
@@ -306,7 +343,19 @@ internal sealed record MessagesCreated(IReadOnlyList<MessageCreated.Body>? Messa
 /// <summary>The part of <c>ready</c> the tool reads: the server's keep-alive period.</summary>
 internal sealed record Ready(long KeepAliveMs);
 
-internal sealed record BenchOptions(string Url, int Members, int Rate, int Duration, int Senders, string Hub)
+/// <summary>CPU time of another process of this machine (Linux <c>/proc</c>), to report a server's CPU next to the tool's.</summary>
+internal static class ProcessCpu
+{
+    public static double Seconds(int pid)
+    {
+        // utime and stime are fields 14 and 15, counted after the command name's closing parenthesis.
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+    }
+}
+
+internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IReadOnlyList<int> Rates, int Duration, int Senders, string Hub, IReadOnlyList<int> Watch)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -316,14 +365,20 @@ internal sealed record BenchOptions(string Url, int Members, int Rate, int Durat
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
 
+        static int[] Ints(string list) => [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))];
+
         var members = int.Parse(Get("members", "100"), System.Globalization.CultureInfo.InvariantCulture);
         return new BenchOptions(
-            Get("url", "http://127.0.0.1:3000"),
+            // Several Api nodes of one cluster: comma-separated; members are spread over them in turn.
+            Get("url", "http://127.0.0.1:3000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             members,
-            int.Parse(Get("rate", "50"), System.Globalization.CultureInfo.InvariantCulture),
+            // --rate 50, or --rate 50,100,150: one load phase per rate on the same connections.
+            Ints(Get("rate", "50")),
             int.Parse(Get("duration", "20"), System.Globalization.CultureInfo.InvariantCulture),
             Math.Min(members, int.Parse(Get("senders", "10"), System.Globalization.CultureInfo.InvariantCulture)),
             // SignalR's endpoint, as browsers connect; /hubs/gateway/ws for the direct transport (DIRECT_WEBSOCKETS).
-            Get("hub", "/hubs/gateway"));
+            Get("hub", "/hubs/gateway"),
+            // Processes (pids) whose CPU to report per phase, e.g. the server's.
+            Ints(Get("watch", "")));
     }
 }
