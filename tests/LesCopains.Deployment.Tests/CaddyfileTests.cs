@@ -26,11 +26,20 @@ public sealed class CaddyfileTests
     }
 
     [Fact]
-    public void Public_site_is_the_domain_and_proxies_to_the_api()
+    public void Public_site_is_the_domain_and_proxies_to_every_api_container()
     {
         var site = Site("{$DOMAIN}");
-        Assert.Matches(@"(?m)^\s*reverse_proxy api:3000\s*$", site);
+        Assert.Matches(@"(?m)^\s*reverse_proxy \{\s*$", site);
+        // The service name looked up again and again, so `--scale api=N` adds upstreams.
+        Assert.Matches(@"dynamic a \{\s*name api\s*port 3000\s*refresh \d+s\s*\}", site);
         Assert.DoesNotContain("silo", site, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_browser_sticks_to_one_api_node()
+    {
+        // SignalR's negotiate request and the connection after it must reach the same node.
+        Assert.Matches(@"(?m)^\s*lb_policy cookie\b", Site("{$DOMAIN}"));
     }
 
     [Fact]

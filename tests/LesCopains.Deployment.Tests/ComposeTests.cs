@@ -64,12 +64,14 @@ public sealed partial class ComposeTests
         Assert.NotEqual("NONE", healthcheck.Strings("test")[0]);
     }
 
-    [Fact]
-    public void Silo_is_scalable_no_container_name_and_no_host_ports()
+    [Theory]
+    [InlineData("silo")]
+    [InlineData("api")]
+    public void Is_scalable_no_container_name_and_no_host_ports(string service)
     {
-        var silo = Repo.Service("silo");
-        Assert.Null(silo.Get("container_name"));
-        Assert.Null(silo.Get("ports"));
+        var node = Repo.Service(service);
+        Assert.Null(node.Get("container_name"));
+        Assert.Null(node.Get("ports"));
     }
 
     [Theory]
