@@ -32,7 +32,6 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
 });
 Console.WriteLine($"accounts ready in {setup.Elapsed.TotalSeconds:0.0}s");
 
-// 2. One guild, everyone joins by invite.
 HttpRequestMessage Authed(HttpMethod method, string path, string token, object? body = null)
 {
     var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
@@ -40,13 +39,22 @@ HttpRequestMessage Authed(HttpMethod method, string path, string token, object? 
     return request;
 }
 
-var guild = await (await http.SendAsync(Authed(HttpMethod.Post, "/api/guilds", tokens[0], new { name = "Bench " + run }))).Content.ReadFromJsonAsync<JsonElement>();
-var guildId = guild.GetProperty("id").GetString()!;
-var channelId = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetString()!;
-var invite = await (await http.SendAsync(Authed(HttpMethod.Post, $"/api/guilds/{guildId}/invites", tokens[0], new { channelId }))).Content.ReadFromJsonAsync<JsonElement>();
-var code = invite.GetProperty("code").GetString()!;
-await Parallel.ForEachAsync(tokens.Skip(1), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (token, _) =>
-    (await http.SendAsync(Authed(HttpMethod.Post, $"/api/invites/{code}", token))).EnsureSuccessStatusCode());
+// 2. Guilds (one by default): member i is in guild i mod G, which member g created; the others join by invite.
+var guildCount = options.Guilds;
+var channelIds = new string[guildCount];
+var guildSizes = new int[guildCount];
+for (var g = 0; g < guildCount; g++)
+{
+    var guild = await (await http.SendAsync(Authed(HttpMethod.Post, "/api/guilds", tokens[g], new { name = $"Bench {run} {g}" }))).Content.ReadFromJsonAsync<JsonElement>();
+    var guildId = guild.GetProperty("id").GetString()!;
+    channelIds[g] = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetString()!;
+    var invite = await (await http.SendAsync(Authed(HttpMethod.Post, $"/api/guilds/{guildId}/invites", tokens[g], new { channelId = channelIds[g] }))).Content.ReadFromJsonAsync<JsonElement>();
+    var code = invite.GetProperty("code").GetString()!;
+    var joiners = Enumerable.Range(0, options.Members).Where(i => i % guildCount == g && i != g).Select(i => tokens[i]);
+    await Parallel.ForEachAsync(joiners, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (token, _) =>
+        (await http.SendAsync(Authed(HttpMethod.Post, $"/api/invites/{code}", token))).EnsureSuccessStatusCode());
+    guildSizes[g] = Enumerable.Range(0, options.Members).Count(i => i % guildCount == g);
+}
 
 // 3. Connections; every receipt of message:create records (now - sent timestamp in the content).
 // Preallocated: a growing collection of millions of samples would make the tool's own GC pauses
@@ -157,7 +165,7 @@ var warm = new List<double>();
 for (var i = 0; i < 100; i++)
 {
     var t = Stopwatch.GetTimestamp();
-    await connections[0].InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId, content = "warm-up " + i });
+    await connections[0].InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId = channelIds[0], content = "warm-up " + i });
     warm.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
 }
 
@@ -189,7 +197,7 @@ async Task<bool> RunPhaseAsync(int rate)
     Array.Clear(lastReceipt);
     Array.Clear(sentAt);
     var acks = new Samples((long)rate * options.Duration * 5 / 4 + 1024);
-    long sent = 0, failed = 0, numbered = -1;
+    long sent = 0, failed = 0, numbered = -1, expected = 0;
     var interval = TimeSpan.FromSeconds(options.Senders / (double)rate);
     var deadline = Stopwatch.GetTimestamp() + (long)(options.Duration * Stopwatch.Frequency);
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -200,6 +208,7 @@ async Task<bool> RunPhaseAsync(int rate)
     var senders = Enumerable.Range(0, options.Senders).Select(async s =>
     {
         var connection = connections[s % connections.Length];
+        var guild = s % connections.Length % guildCount;
         var next = Stopwatch.GetTimestamp() + (long)(interval.TotalSeconds * Stopwatch.Frequency * s / options.Senders);
         var inflight = new List<Task>();
         while (next < deadline)
@@ -212,13 +221,13 @@ async Task<bool> RunPhaseAsync(int rate)
 
             next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
             var start = Stopwatch.GetTimestamp();
-            inflight.Add(Send(connection, start));
+            inflight.Add(Send(connection, guild, start));
         }
 
         await Task.WhenAll(inflight);
     }).ToList();
 
-    async Task Send(HubConnection connection, long start)
+    async Task Send(HubConnection connection, int guild, long start)
     {
         try
         {
@@ -228,9 +237,10 @@ async Task<bool> RunPhaseAsync(int rate)
                 sentAt[number] = start;
             }
 
-            await connection.InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId, content = $"t={start};n={number};bench" });
+            await connection.InvokeAsync<MessageCreated.Body>("SendMessage", new { channelId = channelIds[guild], content = $"t={start};n={number};bench" });
             acks.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             Interlocked.Increment(ref sent);
+            Interlocked.Add(ref expected, guildSizes[guild]);
         }
         catch (Exception)
         {
@@ -241,7 +251,7 @@ async Task<bool> RunPhaseAsync(int rate)
     await Task.WhenAll(senders);
     var sendWindow = wall.Elapsed.TotalSeconds;
     var watchedCores = options.Watch.Select((pid, i) => Math.Round((ProcessCpu.Seconds(pid) - watchedBefore[i]) / sendWindow, 3)).ToArray();
-    var expected = sent * options.Members; // every member, the sender included, receives each message
+    // Every member of the sender's guild, the sender included, receives each message.
     var drain = Stopwatch.StartNew();
     while (Interlocked.Read(ref deliveries) < expected && drain.Elapsed < TimeSpan.FromSeconds(30))
     {
@@ -277,7 +287,7 @@ async Task<bool> RunPhaseAsync(int rate)
     Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s; its GC paused it {gcPause.TotalMilliseconds:0} ms ({gen2} full collections)");
     Console.WriteLine(JsonSerializer.Serialize(new
     {
-        nodes = options.Urls.Count, options.Members, Rate = rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
+        nodes = options.Urls.Count, guilds = guildCount, options.Members, Rate = rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
         sendsPerSecond = sent / sendWindow, deliveriesPerSecond = deliveries / sendWindow,
         pingP50 = pings[99], sequentialAckP50 = warm[49], ackP50 = P(ack, 0.5), ackP99 = P(ack, 0.99), e2eP50 = P(e2e, 0.5), e2eP95 = P(e2e, 0.95), e2eP99 = P(e2e, 0.99), e2eMax = e2e.LastOrDefault(),
         firstP50 = P(toFirst, 0.5), firstP99 = P(toFirst, 0.99), spreadP50 = P(spread, 0.5), spreadP99 = P(spread, 0.99),
@@ -355,7 +365,7 @@ internal static class ProcessCpu
     }
 }
 
-internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IReadOnlyList<int> Rates, int Duration, int Senders, string Hub, IReadOnlyList<int> Watch)
+internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IReadOnlyList<int> Rates, int Duration, int Senders, string Hub, IReadOnlyList<int> Watch, int Guilds)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -368,6 +378,8 @@ internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IRe
         static int[] Ints(string list) => [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))];
 
         var members = int.Parse(Get("members", "100"), System.Globalization.CultureInfo.InvariantCulture);
+        // Members split over this many guilds; every guild gets at least one sender.
+        var guilds = Math.Clamp(int.Parse(Get("guilds", "1"), System.Globalization.CultureInfo.InvariantCulture), 1, members);
         return new BenchOptions(
             // Several Api nodes of one cluster: comma-separated; members are spread over them in turn.
             Get("url", "http://127.0.0.1:3000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -375,10 +387,11 @@ internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IRe
             // --rate 50, or --rate 50,100,150: one load phase per rate on the same connections.
             Ints(Get("rate", "50")),
             int.Parse(Get("duration", "20"), System.Globalization.CultureInfo.InvariantCulture),
-            Math.Min(members, int.Parse(Get("senders", "10"), System.Globalization.CultureInfo.InvariantCulture)),
+            Math.Min(members, Math.Max(guilds, int.Parse(Get("senders", "10"), System.Globalization.CultureInfo.InvariantCulture))),
             // SignalR's endpoint, as browsers connect; /hubs/gateway/ws for the direct transport (DIRECT_WEBSOCKETS).
             Get("hub", "/hubs/gateway"),
             // Processes (pids) whose CPU to report per phase, e.g. the server's.
-            Ints(Get("watch", "")));
+            Ints(Get("watch", "")),
+            guilds);
     }
 }
