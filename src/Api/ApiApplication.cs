@@ -7,6 +7,7 @@ using LesCopains.Api.Infrastructure;
 using LesCopains.Api.Uploads;
 using LesCopains.Hosting;
 using LesCopains.Hosting.Configuration;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.SignalR;
@@ -157,7 +158,11 @@ public static class ApiApplication
         app.MapPresenceApi();
         app.MapDmApi();
         app.MapDmAttachmentsApi();
-        app.MapHub<GatewayHub>(GatewayHub.Path);
+        // WebSockets, and long polling where they are blocked. Not server-sent events: an EventSource
+        // cannot send a header, so its token would have to travel in the query string, which the
+        // server accepts on WebSocket upgrades only (AuthSetup); offering it would only make every
+        // fallback try and fail it first.
+        app.MapHub<GatewayHub>(GatewayHub.Path, o => o.Transports = HttpTransportType.WebSockets | HttpTransportType.LongPolling);
         if (settings.DirectWebSockets)
         {
             app.MapDirectHub<GatewayHub>(GatewayHub.DirectPath).RequireAuthorization();

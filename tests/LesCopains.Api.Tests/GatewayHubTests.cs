@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using LesCopains.Testing;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -15,6 +18,47 @@ public sealed class GatewayHubTests(InProcessCluster cluster)
 
         await Assert.ThrowsAnyAsync<Exception>(() => hub.StartAsync());
         Assert.Equal(HubConnectionState.Disconnected, hub.State);
+    }
+
+    [Fact]
+    public async Task Where_WebSockets_are_blocked_a_client_falls_back_to_long_polling_and_chats()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "lp");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1, "Long polls");
+        using var member = members[0];
+        var general = guild.General.Id;
+
+        // Negotiation offers WebSockets and long polling only: server-sent events would need the
+        // token in the query string, which the server takes on WebSocket upgrades only.
+        using (var http = cluster.CreateClient(member.Tokens.AccessToken))
+        using (var negotiate = await http.PostAsync("/hubs/gateway/negotiate?negotiateVersion=1", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
+            var offered = (await negotiate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("availableTransports")
+                .EnumerateArray().Select(t => t.GetProperty("transport").GetString()).ToList();
+            Assert.Equal(["WebSockets", "LongPolling"], offered);
+        }
+
+        // A long-polling member gets ready, receives the guild's messages and sends its own.
+        await using var polling = cluster.CreateHubConnection(() => member.Tokens.AccessToken, transport: HttpTransportType.LongPolling);
+        var ready = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var got = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        polling.On<JsonElement>("ready", e => ready.TrySetResult(e));
+        polling.OnMessageCreate(e => got.Writer.TryWrite(e.GetProperty("message").GetProperty("content").GetString()!));
+        await polling.StartAsync();
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await using var ownerHub = await HubClient.ConnectAsync(cluster, owner.Tokens.AccessToken);
+        var heard = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        ownerHub.Connection.OnMessageCreate(e => heard.Writer.TryWrite(e.GetProperty("message").GetProperty("content").GetString()!));
+        await ownerHub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "over a WebSocket" });
+        Assert.Equal("over a WebSocket", await got.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        await polling.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "over long polling" });
+        Assert.Equal("over a WebSocket", await heard.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("over long polling", await heard.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("over long polling", await got.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(HubConnectionState.Connected, polling.State);
     }
 
     [Fact]

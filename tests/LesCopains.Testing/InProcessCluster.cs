@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -116,16 +117,18 @@ public class InProcessCluster : IAsyncLifetime
     }
 
     /// <summary>
-    /// A SignalR client on <c>/hubs/gateway</c> with the given token (WebSockets only), or with
-    /// <paramref name="direct"/> on the direct transport (<c>/hubs/gateway/ws</c>, <c>DIRECT_WEBSOCKETS</c>).
+    /// A SignalR client on <c>/hubs/gateway</c> with the given token (WebSockets only, without
+    /// negotiation), or with <paramref name="direct"/> on the direct transport (<c>/hubs/gateway/ws</c>,
+    /// <c>DIRECT_WEBSOCKETS</c>), or with <paramref name="transport"/> negotiated and only that
+    /// transport (e.g. long polling, as where WebSockets are blocked).
     /// </summary>
-    public HubConnection CreateHubConnection(Func<string?> accessToken, Uri? node = null, bool direct = false) =>
+    public HubConnection CreateHubConnection(Func<string?> accessToken, Uri? node = null, bool direct = false, HttpTransportType? transport = null) =>
         new HubConnectionBuilder()
             .WithUrl(new Uri(node ?? BaseAddress, direct ? "/hubs/gateway/ws" : "/hubs/gateway"), o =>
             {
                 o.AccessTokenProvider = () => Task.FromResult(accessToken());
-                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-                o.SkipNegotiation = true;
+                o.Transports = transport ?? HttpTransportType.WebSockets;
+                o.SkipNegotiation = transport is null;
             })
             // Twice the Api's default keep-alive (30 s), as ready.keepAliveMs tells browsers to wait.
             .WithServerTimeout(TimeSpan.FromMinutes(1))
