@@ -4,7 +4,7 @@
 // turn cameras off. Needs the real stack: the mock has no keep-alive.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, needsRealStack as skip, newDevice, register, screenshot } from './browser.mjs';
+import { apiCall, BASE_URL, launch, needsRealStack as skip, newDevice, register, screenshot } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -99,4 +99,55 @@ test('a tab past the account’s connection limit says why, and connects once an
     await Promise.all(others.map((c) => c.stop()));
   }
   device.assertClean();
+});
+
+test('where WebSockets are blocked, the tab falls back to long polling and chats live', { skip }, async () => {
+  const alice = await newDevice(browser);
+  const a = alice.page;
+  await register(a, 'Alice Open');
+  await a.getByRole('button', { name: 'Create a guild' }).click();
+  await a.getByLabel('Guild name').fill(`Polls ${Math.random().toString(36).slice(2, 6)}`);
+  await a.getByRole('button', { name: 'Create', exact: true }).click();
+  await a.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  const [, , guildId, generalId] = new URL(a.url()).pathname.split('/');
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  assert.equal(invite.status, 201);
+
+  // Bob is behind a proxy that answers the hub's WebSocket upgrade with a page instead of 101
+  // (the upgrade goes to a path that does not upgrade): the client must try long polling next.
+  const bob = await newDevice(browser);
+  await bob.context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url, protocols) {
+        super(String(url).replace('/hubs/gateway', '/hubs/blocked'), protocols);
+      }
+    };
+  });
+  const polls = [];
+  const b = bob.page;
+  b.on('request', (req) => {
+    if (/\/hubs\/gateway\?id=/.test(req.url()) && req.method() === 'GET') {
+      polls.push(req.url());
+    }
+  });
+  await register(b, 'Bob Behind');
+  await b.goto(`${BASE_URL}/invite/${invite.body.code}`);
+  await b.getByRole('button', { name: 'Accept Invite' }).click();
+  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  assert.ok(polls.length > 0, 'the hub connection polls over HTTP');
+
+  const list = (page) => page.getByRole('list', { name: 'Messages in #general' });
+  const say = async (page, text) => {
+    await page.getByRole('textbox', { name: 'Message #general' }).fill(text);
+    await page.getByRole('textbox', { name: 'Message #general' }).press('Enter');
+  };
+  await say(a, 'Tu me reçois ?');
+  await list(b).getByText('Tu me reçois ?').waitFor({ timeout: 10_000 });
+  await say(b, 'Cinq sur cinq, par long polling');
+  await list(a).getByText('Cinq sur cinq, par long polling').waitFor({ timeout: 10_000 });
+  assert.equal(await b.locator('[data-connection]').getAttribute('data-connection'), 'connected');
+  alice.assertClean();
+  bob.assertClean();
 });
