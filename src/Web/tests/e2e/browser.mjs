@@ -143,6 +143,30 @@ export async function register(page, displayName, { username = randomUsername(),
 }
 
 /**
+ * Creates a guild through the "Create a guild" dialog (its button must be on screen) and waits for
+ * its #general; returns the ids in the URL.
+ */
+export async function createGuild(page, name = `Guild ${Math.random().toString(36).slice(2, 6)}`) {
+  await page.getByRole('button', { name: 'Create a guild' }).click();
+  await page.getByLabel('Guild name').fill(name);
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  const [, , guildId, generalId] = new URL(page.url()).pathname.split('/');
+  if (!guildId || !generalId) {
+    throw new Error(`no guild in the URL after creating one: ${page.url()}`);
+  }
+  return { guildId, generalId };
+}
+
+/** Opens an invite link, accepts it, and waits for the guild's #general with a live connection. */
+export async function acceptInvite(page, code) {
+  await page.goto(`${BASE_URL}/invite/${code}`);
+  await page.getByRole('button', { name: 'Accept Invite' }).click();
+  await page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  await page.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+}
+
+/**
  * A REST call with the page's own session (the tokens the app keeps in localStorage). `body` is the
  * parsed JSON answer, or null when there is none (204, or a non-JSON answer).
  */

@@ -4,7 +4,7 @@
 // turn cameras off. Needs the real stack: the mock has no keep-alive.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, BASE_URL, launch, needsRealStack as skip, newDevice, register, screenshot } from './browser.mjs';
+import { acceptInvite, apiCall, BASE_URL, createGuild, launch, needsRealStack as skip, newDevice, register, screenshot, until } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -34,6 +34,8 @@ test('an idle tab keeps its one hub connection past the server keep-alive', { sk
     });
   });
   await register(page, 'Idle Ida');
+  // The tab shows "connected" once the handshake is answered; `ready` follows it on the socket.
+  await until(async () => typeof keepAliveMs === 'number', 'ready announces the server keep-alive', 10_000);
   assert.equal(typeof keepAliveMs, 'number', 'ready announces the server keep-alive');
   // Quiet for one and a half keep-alive periods: the old client gave up after 30 s whatever the
   // server's period, so with the default 30 s pings it reconnected before the first one came.
@@ -105,11 +107,7 @@ test('where WebSockets are blocked, the tab falls back to long polling and chats
   const alice = await newDevice(browser);
   const a = alice.page;
   await register(a, 'Alice Open');
-  await a.getByRole('button', { name: 'Create a guild' }).click();
-  await a.getByLabel('Guild name').fill(`Polls ${Math.random().toString(36).slice(2, 6)}`);
-  await a.getByRole('button', { name: 'Create', exact: true }).click();
-  await a.getByRole('heading', { name: 'general', level: 1 }).waitFor();
-  const [, , guildId, generalId] = new URL(a.url()).pathname.split('/');
+  const { guildId, generalId } = await createGuild(a);
   const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
   assert.equal(invite.status, 201);
 
@@ -132,10 +130,7 @@ test('where WebSockets are blocked, the tab falls back to long polling and chats
     }
   });
   await register(b, 'Bob Behind');
-  await b.goto(`${BASE_URL}/invite/${invite.body.code}`);
-  await b.getByRole('button', { name: 'Accept Invite' }).click();
-  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor();
-  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await acceptInvite(b, invite.body.code);
   assert.ok(polls.length > 0, 'the hub connection polls over HTTP');
 
   const list = (page) => page.getByRole('list', { name: 'Messages in #general' });

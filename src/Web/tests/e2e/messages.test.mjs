@@ -2,7 +2,7 @@
 // delete, markdown and a reload. Runs against BASE_URL (the real stack, or the mock).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, BASE_URL, launch, newDevice, register, screenshot, until } from './browser.mjs';
+import { acceptInvite, apiCall, BASE_URL, createGuild, launch, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -36,13 +36,8 @@ test('two members chat live in #general: replies, edits, deletes, markdown, hist
   const alice = await newDevice(browser);
   const a = alice.page;
   await register(a, 'Alice Ardent');
-  await a.getByRole('button', { name: 'Create a guild' }).click();
-  await a.getByLabel('Guild name').fill(guildName);
-  await a.getByRole('button', { name: 'Create', exact: true }).click();
-  await a.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  const { guildId, generalId } = await createGuild(a, guildName);
   await a.getByRole('heading', { name: 'Welcome to #general!' }).waitFor();
-  const [, , guildId, generalId] = new URL(a.url()).pathname.split('/');
-  assert.ok(guildId && generalId);
 
   // Bob joins through an invite made with the API.
   const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
@@ -50,10 +45,7 @@ test('two members chat live in #general: replies, edits, deletes, markdown, hist
   const bob = await newDevice(browser);
   const b = bob.page;
   await register(b, 'Bob Brisk');
-  await b.goto(`${BASE_URL}/invite/${invite.body.code}`);
-  await b.getByRole('button', { name: 'Accept Invite' }).click();
-  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor();
-  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await acceptInvite(b, invite.body.code);
 
   // Alice → Bob, Bob → Alice, live.
   await send(a, 'Salut Bob, ça va ?');
@@ -160,11 +152,8 @@ test('history loads upwards in pages keeping the scroll position, and "Jump to p
   const device = await newDevice(browser);
   const p = device.page;
   await register(p, 'Carla Chatty');
-  await p.getByRole('button', { name: 'Create a guild' }).click();
-  await p.getByLabel('Guild name').fill(`History ${Math.random().toString(36).slice(2, 6)}`);
-  await p.getByRole('button', { name: 'Create', exact: true }).click();
+  const { generalId: channelId } = await createGuild(p, `History ${Math.random().toString(36).slice(2, 6)}`);
   await p.getByRole('heading', { name: 'Welcome to #general!' }).waitFor();
-  const channelId = new URL(p.url()).pathname.split('/')[3];
 
   // 70 messages of a few lines each (the first page holds 50), sent through the seed's route.
   const statuses = await p.evaluate(async (channelId) => {

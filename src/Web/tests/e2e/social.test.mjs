@@ -2,7 +2,7 @@
 // Runs against BASE_URL (the real stack; skipped by the mock runner).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, BASE_URL, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
+import { acceptInvite, apiCall, BASE_URL, createGuild, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -24,20 +24,13 @@ test('two members see typing, react, mention each other with badges, and pin', {
   const alice = await newDevice(browser);
   const a = alice.page;
   await register(a, 'Alice Ardent');
-  await a.getByRole('button', { name: 'Create a guild' }).click();
-  await a.getByLabel('Guild name').fill(guildName);
-  await a.getByRole('button', { name: 'Create', exact: true }).click();
-  await a.getByRole('heading', { name: 'general', level: 1 }).waitFor();
-  const [, , guildId, generalId] = new URL(a.url()).pathname.split('/');
+  const { guildId, generalId } = await createGuild(a, guildName);
   const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
 
   const bob = await newDevice(browser);
   const b = bob.page;
   await register(b, 'Bob Brisk');
-  await b.goto(`${BASE_URL}/invite/${invite.body.code}`);
-  await b.getByRole('button', { name: 'Accept Invite' }).click();
-  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor();
-  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await acceptInvite(b, invite.body.code);
   const random = await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text' });
   assert.equal(random.status, 201);
 

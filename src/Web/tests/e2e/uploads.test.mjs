@@ -3,7 +3,7 @@
 // uploading. Runs against BASE_URL (the real stack; skipped on the mock, which has no uploads).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, BASE_URL, launch, mockLacks, newDevice, png, register, screenshot, until } from './browser.mjs';
+import { acceptInvite, apiCall, BASE_URL, createGuild, launch, mockLacks, newDevice, png, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -28,21 +28,15 @@ test('a picture uploaded by one member shows inline for the other, a file as a c
   const alice = await newDevice(browser);
   const a = alice.page;
   await register(a, 'Alice Ardent');
-  await a.getByRole('button', { name: 'Create a guild' }).click();
-  await a.getByLabel('Guild name').fill(`Photos ${Math.random().toString(36).slice(2, 6)}`);
-  await a.getByRole('button', { name: 'Create', exact: true }).click();
+  const { guildId, generalId } = await createGuild(a, `Photos ${Math.random().toString(36).slice(2, 6)}`);
   await a.getByRole('heading', { name: 'Welcome to #general!' }).waitFor();
-  const [, , guildId, generalId] = new URL(a.url()).pathname.split('/');
   const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
   assert.equal(invite.status, 201);
 
   const bob = await newDevice(browser);
   const b = bob.page;
   await register(b, 'Bob Brisk');
-  await b.goto(`${BASE_URL}/invite/${invite.body.code}`);
-  await b.getByRole('button', { name: 'Accept Invite' }).click();
-  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor();
-  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await acceptInvite(b, invite.body.code);
 
   // Too large: refused in the browser, nothing uploaded.
   await a.getByRole('button', { name: 'Attach files' }).waitFor();
