@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
-using Konscious.Security.Cryptography;
+using NSec.Cryptography;
 
 namespace LesCopains.Api.Auth;
 
 /// <summary>
 /// Argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane), in the PHC string format
-/// <c>$argon2id$v=19$m=19456,t=2,p=1$salt$hash</c>. Hashing runs in the Api (stateless, scales
-/// out) and is bounded to one hash per core so a burst of logins cannot exhaust memory.
+/// <c>$argon2id$v=19$m=19456,t=2,p=1$salt$hash</c>, computed by libsodium (through NSec): native
+/// code that takes ≈ 11 ms of CPU per hash here and its 19 MiB outside the managed heap. Hashing
+/// runs in the Api (stateless, scales out) and is bounded to one hash per core so a burst of logins
+/// cannot exhaust memory.
 /// </summary>
 public sealed class PasswordHasher
 {
@@ -57,6 +59,11 @@ public sealed class PasswordHasher
 
         var salt = FromB64(parts[4]);
         var expected = FromB64(parts[5]);
+        if (!Supported(m, t, p, salt.Length, expected.Length))
+        {
+            return false;
+        }
+
         var actual = await RunAsync(() => Compute(Encoding.UTF8.GetBytes(password), salt, m, t, p, expected.Length));
         return CryptographicOperations.FixedTimeEquals(actual, expected) && encoded is not null;
     }
@@ -75,16 +82,19 @@ public sealed class PasswordHasher
         }
     }
 
+    /// <summary>What libsodium's Argon2id computes: one lane, a 16-byte salt, at least 8 KiB and one pass, a 16–64-byte hash.</summary>
+    private static bool Supported(int memoryKiB, int iterations, int parallelism, int saltLength, int hashLength) =>
+        parallelism == 1 && iterations >= 1 && memoryKiB >= 8 && saltLength == SaltBytes && hashLength is >= 16 and <= 64;
+
     private static byte[] Compute(byte[] password, byte[] salt, int memoryKiB, int iterations, int parallelism, int length = HashBytes)
     {
-        using var argon = new Argon2id(password)
+        var argon = PasswordBasedKeyDerivationAlgorithm.Argon2id(new Argon2Parameters
         {
-            Salt = salt,
-            MemorySize = memoryKiB,
-            Iterations = iterations,
             DegreeOfParallelism = parallelism,
-        };
-        return argon.GetBytes(length);
+            MemorySize = memoryKiB,
+            NumberOfPasses = iterations,
+        });
+        return argon.DeriveBytes(password, salt, length);
     }
 
     private static string Encode(byte[] salt, byte[] hash, int m, int t, int p) =>
