@@ -207,6 +207,33 @@ public class PresenceTests(InProcessCluster cluster)
         Assert.Equal(new Self("online", "online"), await user.ExpectAsync<Self>(HttpMethod.Get, "/api/users/@me/presence"));
     }
 
+    [Fact]
+    public async Task A_renewal_sent_before_a_connection_closed_does_not_bring_it_back()
+    {
+        // An Api node renews all its connections in batches: a batch built just before a connection
+        // closed reaches the presence grain after the close.
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        var ttl = TimeSpan.FromSeconds(60);
+        var lease = new PresenceLease("closed-" + Guid.NewGuid().ToString("N"), ClientActivity.Active);
+        await Presence(member.Id).Connect("node-a", lease, ttl);
+        await UntilStatusAsync(owner, guild.Id, member.Id, "online");
+
+        await Presence(member.Id).Disconnect(lease.ConnectionId);
+        await Presence(member.Id).Renew("node-a", [lease], ttl);
+
+        Assert.Equal((0, PresenceStatus.Offline), (await Presence(member.Id).Get()) is var view ? (view.Connections, view.Visible) : default);
+        await UntilStatusAsync(owner, guild.Id, member.Id, "offline");
+
+        // A lease the grain does not know (its silo restarted) is still taken from a renewal.
+        var unknown = new PresenceLease("unknown-" + Guid.NewGuid().ToString("N"), ClientActivity.Active);
+        await Presence(member.Id).Renew("node-a", [lease, unknown], ttl);
+        Assert.Equal(1, (await Presence(member.Id).Get()).Connections);
+        await Presence(member.Id).Disconnect(unknown.ConnectionId);
+        Assert.Equal(0, (await Presence(member.Id).Get()).Connections);
+    }
+
     private IPresenceGrain Presence(Guid userId) =>
         cluster.ApiServices.GetRequiredService<IClusterClient>().GetGrain<IPresenceGrain>(userId);
 

@@ -7,7 +7,10 @@ namespace LesCopains.Grains.Presence;
 /// One user's presence. The chosen status is grain state; connection leases live in memory only.
 /// While a lease exists a keep-alive timer sweeps expired leases, so a connection whose Api node died
 /// without closing it stops counting within its TTL. If this grain's silo dies, the leases are lost
-/// and come back with each Api node's next renewal (which re-creates unknown leases).
+/// and come back with each Api node's next renewal (which re-creates unknown leases). A connection
+/// that closed is remembered for a TTL, so that a renewal the node had already sent when it closed
+/// (the node renews all its connections in batches) cannot bring it back: without that, a user who
+/// left during a renewal stayed online to everyone for a whole TTL.
 /// </summary>
 public sealed partial class PresenceGrain(
     [PersistentState("presence", StorageNames.Postgres)] IPersistentState<PresenceState> state,
@@ -17,6 +20,9 @@ public sealed partial class PresenceGrain(
     private sealed record Lease(string NodeId, ClientActivity Activity, DateTimeOffset ExpiresAt);
 
     private readonly Dictionary<string, Lease> leases = [];
+
+    /// <summary>Connections that closed, until when a renewal that names them is ignored.</summary>
+    private readonly Dictionary<string, DateTimeOffset> closed = [];
     private IGrainTimer? sweeper;
     private TimeSpan ttl = TimeSpan.FromSeconds(60);
     private PresenceStatus published = PresenceStatus.Offline;
@@ -29,16 +35,25 @@ public sealed partial class PresenceGrain(
     public async Task<PresenceView> Connect(string nodeId, PresenceLease lease, TimeSpan ttl)
     {
         this.ttl = ttl;
-        leases[lease.ConnectionId] = new Lease(nodeId, lease.Activity, Now + ttl);
+        if (!IsClosed(lease.ConnectionId))
+        {
+            leases[lease.ConnectionId] = new Lease(nodeId, lease.Activity, Now + ttl);
+        }
+
         await ChangedAsync();
         return View();
     }
 
     public async Task Disconnect(string connectionId)
     {
+        closed[connectionId] = Now + ttl;
         if (leases.Remove(connectionId))
         {
             await ChangedAsync();
+        }
+        else
+        {
+            EnsureSweeper();
         }
     }
 
@@ -46,7 +61,7 @@ public sealed partial class PresenceGrain(
     {
         this.ttl = ttl;
         var expiresAt = Now + ttl;
-        foreach (var lease in renewed)
+        foreach (var lease in renewed.Where(l => !IsClosed(l.ConnectionId)))
         {
             // Keeps the activity the connection reported since (SetActivity) unless the lease is new.
             leases[lease.ConnectionId] = leases.TryGetValue(lease.ConnectionId, out var known)
@@ -137,16 +152,19 @@ public sealed partial class PresenceGrain(
         }
     }
 
+    private bool IsClosed(string connectionId) => closed.TryGetValue(connectionId, out var until) && until > Now;
+
     private void EnsureSweeper()
     {
-        if (leases.Count == 0)
+        if (leases.Count == 0 && closed.Count == 0)
         {
             sweeper?.Dispose();
             sweeper = null;
             return;
         }
 
-        // Keep-alive: an idle-collected activation would forget leases that must still expire.
+        // Keep-alive: an idle-collected activation would forget leases that must still expire, and
+        // closed connections that a late renewal must not bring back.
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, ttl.Ticks / 5));
         sweeper ??= this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
     }
@@ -154,6 +172,11 @@ public sealed partial class PresenceGrain(
     private async Task SweepAsync(CancellationToken cancellation)
     {
         var now = Now;
+        foreach (var connectionId in closed.Where(c => c.Value <= now).Select(c => c.Key).ToList())
+        {
+            closed.Remove(connectionId);
+        }
+
         var expired = leases.Where(l => l.Value.ExpiresAt <= now).Select(l => l.Key).ToList();
         foreach (var connectionId in expired)
         {
@@ -164,6 +187,10 @@ public sealed partial class PresenceGrain(
         if (expired.Count > 0)
         {
             await ChangedAsync();
+        }
+        else
+        {
+            EnsureSweeper();
         }
     }
 
