@@ -1,6 +1,7 @@
 // Load tool: N authenticated SignalR clients in one guild, senders at a fixed total rate, and
 // end-to-end latency measured from the send call to every other member's receipt (one process,
-// one clock). Usage: see bench/README.md.
+// one clock); optionally, accounts that come and go while it runs (presence churn), and how their
+// presence reaches the others. Usage: see bench/README.md.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
@@ -8,16 +9,20 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
 var options = BenchOptions.Parse(args);
-Console.WriteLine($"target {string.Join(", ", options.Urls)} ({options.Hub}): {options.Members} members, {string.Join(" then ", options.Rates)} msg/s for {options.Duration}s each ({options.Senders} senders)");
+Console.WriteLine($"target {string.Join(", ", options.Urls)} ({options.Hub}): {options.Members} members, {string.Join(" then ", options.Rates)} msg/s for {options.Duration}s each ({options.Senders} senders)"
+    + (options.Churners > 0 ? $"; {options.Churners} more accounts in the first guild coming and going, {string.Join(" then ", options.Churn)} presence changes/s" : ""));
 
 // Accounts and the guild through the first node; member i connects to node i mod the number of nodes.
 using var http = new HttpClient { BaseAddress = new Uri(options.Urls[0]), Timeout = TimeSpan.FromSeconds(60) };
 var run = Guid.NewGuid().ToString("N")[..6];
 
-// 1. Accounts (each from its own forwarded address so per-IP sign-up limits do not apply).
-var tokens = new string[options.Members];
+// 1. Accounts (each from its own forwarded address so per-IP sign-up limits do not apply): the
+// members, then the churners (--churn), who come and go in the first guild.
+var accounts = options.Members + options.Churners;
+var tokens = new string[accounts];
+var userIds = new string[accounts];
 var setup = Stopwatch.StartNew();
-await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+await Parallel.ForEachAsync(Enumerable.Range(0, accounts), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
 {
     var username = $"b{run}_{i}";
     var ip = $"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}";
@@ -28,7 +33,9 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
     login.Headers.Add("X-Forwarded-For", ip);
     var response = await http.SendAsync(login);
     response.EnsureSuccessStatusCode();
-    tokens[i] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+    tokens[i] = body.GetProperty("accessToken").GetString()!;
+    userIds[i] = body.GetProperty("user").GetProperty("id").GetString()!;
 });
 Console.WriteLine($"accounts ready in {setup.Elapsed.TotalSeconds:0.0}s");
 
@@ -50,9 +57,10 @@ for (var g = 0; g < guildCount; g++)
     channelIds[g] = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetString()!;
     var invite = await (await http.SendAsync(Authed(HttpMethod.Post, $"/api/guilds/{guildId}/invites", tokens[g], new { channelId = channelIds[g] }))).Content.ReadFromJsonAsync<JsonElement>();
     var code = invite.GetProperty("code").GetString()!;
-    var joiners = Enumerable.Range(0, options.Members).Where(i => i % guildCount == g && i != g).Select(i => tokens[i]);
+    var joiners = Enumerable.Range(0, accounts).Where(i => (i < options.Members ? i % guildCount == g : g == 0) && i != g).Select(i => tokens[i]);
     await Parallel.ForEachAsync(joiners, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (token, _) =>
         (await http.SendAsync(Authed(HttpMethod.Post, $"/api/invites/{code}", token))).EnsureSuccessStatusCode());
+    // The churners do not count: they do not listen for messages.
     guildSizes[g] = Enumerable.Range(0, options.Members).Count(i => i % guildCount == g);
 }
 
@@ -105,10 +113,15 @@ static void Keep(ref long slot, long candidate, Func<long, long, bool> better)
     {
     }
 }
-var connections = new HubConnection[options.Members];
-await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+// Presence (--churn): the first members parse each presence:update and time the churners' changes
+// in it; the others only count the events.
+var churn = new PresenceChurn(options, userIds);
+
+// Opens account i's connection; it completes once the server's ready event arrived.
+async Task<HubConnection> OpenAsync(int i, Action<HubConnection> listen)
 {
     var token = tokens[i];
+    var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     var connection = new HubConnectionBuilder()
         .WithUrl(new Uri(new Uri(options.Urls[i % options.Urls.Count]), options.Hub), o =>
         {
@@ -117,10 +130,6 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
             o.SkipNegotiation = true;
         })
         .Build();
-    // A two-field type instead of a JsonElement (a JsonDocument per receipt): the load tool shares
-    // the machine, so its per-delivery cost is kept small.
-    connection.On<MessageCreated>("message:create", e => Received(e.Message, Stopwatch.GetTimestamp()));
-
     // The server's keep-alive: give up on it only after twice that without a message (the client's
     // fixed 30 s would drop a quiet connection between two of the default 30 s pings).
     connection.On<Ready>("ready", r =>
@@ -130,7 +139,22 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
             connection.KeepAliveInterval = TimeSpan.FromMilliseconds(r.KeepAliveMs);
             connection.ServerTimeout = TimeSpan.FromMilliseconds(2 * r.KeepAliveMs);
         }
+
+        ready.TrySetResult();
     });
+    listen(connection);
+    await connection.StartAsync();
+    await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+    return connection;
+}
+
+var connections = new HubConnection[options.Members];
+var connecting = Stopwatch.StartNew();
+await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) => connections[i] = await OpenAsync(i, connection =>
+{
+    // A two-field type instead of a JsonElement (a JsonDocument per receipt): the load tool shares
+    // the machine, so its per-delivery cost is kept small.
+    connection.On<MessageCreated>("message:create", e => Received(e.Message, Stopwatch.GetTimestamp()));
 
     // Messages the server had queued together arrive as one event; each still counts as a delivery.
     connection.On<MessagesCreated>("messages:create", e =>
@@ -141,10 +165,14 @@ await Parallel.ForEachAsync(Enumerable.Range(0, options.Members), new ParallelOp
             Received(message, now);
         }
     });
-    await connection.StartAsync();
-    connections[i] = connection;
-});
-Console.WriteLine($"{options.Members} connections open");
+    churn.Observe(connection, i);
+}));
+Console.WriteLine($"{options.Members} connections open in {connecting.Elapsed.TotalSeconds:0.0}s");
+if (options.Churners > 0)
+{
+    await churn.StartAsync(c => OpenAsync(options.Members + c, _ => { }));
+}
+
 await Task.Delay(1000);
 
 // 3b. Baseline: sequential hub Ping calls (transport, hub dispatch and the per-user rate-limit
@@ -176,9 +204,9 @@ await Task.Delay(500);
 // 4. Load: a fixed total rate spread over the senders, each send awaited for its acknowledgement.
 // With several rates, one phase per rate on the same connections, each drained before the next.
 var failures = 0;
-foreach (var rate in options.Rates)
+foreach (var (rate, phase) in options.Rates.Select((r, i) => (r, i)))
 {
-    failures += await RunPhaseAsync(rate) ? 0 : 1;
+    failures += await RunPhaseAsync(rate, options.Churn[phase % options.Churn.Count]) ? 0 : 1;
 }
 
 foreach (var connection in connections)
@@ -188,7 +216,7 @@ foreach (var connection in connections)
 
 return failures > 0 ? 1 : 0;
 
-async Task<bool> RunPhaseAsync(int rate)
+async Task<bool> RunPhaseAsync(int rate, int churnRate)
 {
     await Task.Delay(1000);
     latencies.Clear();
@@ -198,14 +226,15 @@ async Task<bool> RunPhaseAsync(int rate)
     Array.Clear(sentAt);
     var acks = new Samples((long)rate * options.Duration * 5 / 4 + 1024);
     long sent = 0, failed = 0, numbered = -1, expected = 0;
-    var interval = TimeSpan.FromSeconds(options.Senders / (double)rate);
+    var interval = TimeSpan.FromSeconds(rate > 0 ? options.Senders / (double)rate : 0);
     var deadline = Stopwatch.GetTimestamp() + (long)(options.Duration * Stopwatch.Frequency);
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var watchedBefore = options.Watch.Select(ProcessCpu.Seconds).ToArray();
     var gcPauseBefore = GC.GetTotalPauseDuration();
     var gen2Before = GC.CollectionCount(2);
     var wall = Stopwatch.StartNew();
-    var senders = Enumerable.Range(0, options.Senders).Select(async s =>
+    var churning = churn.RunAsync(churnRate, deadline);
+    var senders = Enumerable.Range(0, rate > 0 ? options.Senders : 0).Select(async s =>
     {
         var connection = connections[s % connections.Length];
         var guild = s % connections.Length % guildCount;
@@ -249,6 +278,7 @@ async Task<bool> RunPhaseAsync(int rate)
     }
 
     await Task.WhenAll(senders);
+    await churning;
     var sendWindow = wall.Elapsed.TotalSeconds;
     var watchedCores = options.Watch.Select((pid, i) => Math.Round((ProcessCpu.Seconds(pid) - watchedBefore[i]) / sendWindow, 3)).ToArray();
     // Every member of the sender's guild, the sender included, receives each message.
@@ -258,6 +288,7 @@ async Task<bool> RunPhaseAsync(int rate)
         await Task.Delay(50);
     }
 
+    var presence = options.Churners > 0 ? await churn.ReportAsync(sendWindow) : null;
     var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
     static double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
     var e2e = latencies.ToList();
@@ -287,20 +318,21 @@ async Task<bool> RunPhaseAsync(int rate)
     Console.WriteLine($"load generator CPU: {cpu:0.0}s over {sendWindow:0.0}s; its GC paused it {gcPause.TotalMilliseconds:0} ms ({gen2} full collections)");
     Console.WriteLine(JsonSerializer.Serialize(new
     {
-        nodes = options.Urls.Count, guilds = guildCount, options.Members, Rate = rate, options.Senders, options.Duration, sent, failed, deliveries, expected,
+        nodes = options.Urls.Count, guilds = guildCount, options.Members, Rate = rate, churn = churnRate, options.Senders, options.Duration, sent, failed, deliveries, expected,
         sendsPerSecond = sent / sendWindow, deliveriesPerSecond = deliveries / sendWindow,
         pingP50 = pings[99], sequentialAckP50 = warm[49], ackP50 = P(ack, 0.5), ackP99 = P(ack, 0.99), e2eP50 = P(e2e, 0.5), e2eP95 = P(e2e, 0.95), e2eP99 = P(e2e, 0.99), e2eMax = e2e.LastOrDefault(),
         firstP50 = P(toFirst, 0.5), firstP99 = P(toFirst, 0.99), spreadP50 = P(spread, 0.5), spreadP99 = P(spread, 0.99),
         toolCpuSeconds = cpu, toolGcPauseMs = gcPause.TotalMilliseconds, toolGen2 = gen2,
-        watchedPids = options.Watch, watchedCores,
-    }));
+        watchedPids = options.Watch, watchedCores, presence,
+    }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals })); // NaN: no sends (--rate 0)
     if (options.Watch.Count > 0)
     {
         Console.WriteLine($"watched processes' CPU over the send window (cores): {string.Join(", ", options.Watch.Select((pid, i) => $"{pid} {watchedCores[i]:0.00}"))}");
     }
 
-    // Fewer is a loss, more is a duplicate delivery: both are failures.
-    return failed == 0 && deliveries == expected;
+    // Fewer is a loss, more is a duplicate delivery: both are failures; so is a presence change
+    // that did not reach every observer.
+    return failed == 0 && deliveries == expected && presence?.Complete != false;
 }
 
 
@@ -365,7 +397,7 @@ internal static class ProcessCpu
     }
 }
 
-internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IReadOnlyList<int> Rates, int Duration, int Senders, string Hub, IReadOnlyList<int> Watch, int Guilds)
+internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IReadOnlyList<int> Rates, int Duration, int Senders, string Hub, IReadOnlyList<int> Watch, int Guilds, IReadOnlyList<int> Churn, int Churners)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -380,6 +412,11 @@ internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IRe
         var members = int.Parse(Get("members", "100"), System.Globalization.CultureInfo.InvariantCulture);
         // Members split over this many guilds; every guild gets at least one sender.
         var guilds = Math.Clamp(int.Parse(Get("guilds", "1"), System.Globalization.CultureInfo.InvariantCulture), 1, members);
+        // Presence changes per second, by accounts that come and go (a list: one per phase, in turn with
+        // --rate's); each stays online, then offline, for churners / churn seconds (4 s at the highest
+        // rate by default, well past the guild's 1 s coalescing window).
+        var churn = Ints(Get("churn", "0")).Select(c => Math.Max(0, c)).ToArray();
+        var churners = churn.Max() == 0 ? 0 : Math.Max(2, int.Parse(Get("churners", (4 * churn.Max()).ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture));
         return new BenchOptions(
             // Several Api nodes of one cluster: comma-separated; members are spread over them in turn.
             Get("url", "http://127.0.0.1:3000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -392,6 +429,8 @@ internal sealed record BenchOptions(IReadOnlyList<string> Urls, int Members, IRe
             Get("hub", "/hubs/gateway"),
             // Processes (pids) whose CPU to report per phase, e.g. the server's.
             Ints(Get("watch", "")),
-            guilds);
+            guilds,
+            churn,
+            churners);
     }
 }
