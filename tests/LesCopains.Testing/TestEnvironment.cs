@@ -38,11 +38,28 @@ public static class TestEnvironment
     public static NpgsqlDataSource OpenDatabase(string url) =>
         NpgsqlDataSource.Create(LesCopains.Hosting.Configuration.DatabaseSettings.Parse(url).ConnectionString);
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A loopback port nothing listens on now and that this process has not handed out before: the
+    /// kernel may offer a port again once its probe is closed, and a silo given the same port for two
+    /// of its listeners fails to start.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            while (true)
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     public static string NewClusterId() => "t" + Guid.NewGuid().ToString("N")[..12];
