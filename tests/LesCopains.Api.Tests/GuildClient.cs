@@ -176,6 +176,10 @@ public sealed class GuildClient : IDisposable
         return (await ExpectAsync<MemberList>(HttpMethod.Get, path)).Members;
     }
 
+    /// <summary><c>GET …/members?ids=</c> with <paramref name="ids"/> as given (comma-separated).</summary>
+    public async Task<IReadOnlyList<MemberView>> FindMembersAsync(Guid guildId, string ids) =>
+        (await ExpectAsync<MemberList>(HttpMethod.Get, $"/api/guilds/{guildId}/members?ids={ids}")).Members;
+
     public Task KickAsync(Guid guildId, Guid userId) => ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guildId}/members/{userId}");
 
     public Task BanAsync(Guid guildId, Guid userId, string? reason = null) =>

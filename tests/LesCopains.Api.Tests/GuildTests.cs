@@ -323,4 +323,28 @@ public sealed class GuildTests(InProcessCluster cluster)
         var listed = await owner.ListMembersAsync(guild.Id);
         Assert.Equal(("Renamed", (string?)null), (listed.Single(m => m.UserId == other.Id).Nickname, listed.Single(m => m.UserId == member.Id).Nickname));
     }
+
+    [Fact]
+    public async Task Members_can_be_looked_up_by_id_and_the_lookup_leaves_out_everyone_else()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 2);
+        using var a = members[0];
+        using var b = members[1];
+        using var outsider = await NewAsync(cluster);
+        var path = $"/api/guilds/{guild.Id}/members";
+
+        var found = await a.FindMembersAsync(guild.Id, $"{b.Id},{outsider.Id},{owner.Id},{b.Id},{Guid.NewGuid()}");
+        Assert.Equal(new[] { b.Id, owner.Id }.Order(), found.Select(m => m.UserId).Order());
+        Assert.Equal(b.Tokens.User.Username, found.Single(m => m.UserId == b.Id).Username);
+        Assert.Empty(await a.FindMembersAsync(guild.Id, ""));
+
+        // 100 ids at most; ids are user ids; a lookup does not page; only members may look.
+        var tooMany = string.Join(',', Enumerable.Range(0, 101).Select(_ => Guid.NewGuid()));
+        await a.ExpectErrorAsync(HttpMethod.Get, $"{path}?ids={tooMany}", HttpStatusCode.BadRequest, "validation_failed");
+        Assert.Single(await a.FindMembersAsync(guild.Id, $"{string.Join(',', Enumerable.Range(0, 99).Select(_ => Guid.NewGuid()))},{b.Id}"));
+        await a.ExpectErrorAsync(HttpMethod.Get, $"{path}?ids={b.Id},nope", HttpStatusCode.BadRequest, "validation_failed");
+        await a.ExpectErrorAsync(HttpMethod.Get, $"{path}?ids={b.Id}&limit=5", HttpStatusCode.BadRequest, "validation_failed");
+        await outsider.ExpectErrorAsync(HttpMethod.Get, $"{path}?ids={b.Id}", HttpStatusCode.NotFound, "guild_not_found");
+    }
 }

@@ -109,8 +109,13 @@ public static class GuildsApi
         });
 
         // Members and moderation.
-        group.MapGet("/{guildId:guid}/members", async (Guid guildId, Guid? after, int? limit, HttpContext http, IClusterClient cluster) =>
-            new { members = await Guild(cluster, guildId).ListMembers(http.User.UserId(), after, limit ?? 100) });
+        group.MapGet("/{guildId:guid}/members", async (Guid guildId, Guid? after, int? limit, string? ids, HttpContext http, IClusterClient cluster) =>
+            new
+            {
+                members = ids is null
+                    ? await Guild(cluster, guildId).ListMembers(http.User.UserId(), after, limit ?? 100)
+                    : await Guild(cluster, guildId).FindMembers(http.User.UserId(), MemberIds(ids, after, limit)),
+            });
         group.MapPatch("/{guildId:guid}/members/{userId:guid}", UpdateMember);
         group.MapDelete("/{guildId:guid}/members/@me", async (Guid guildId, HttpContext http, IClusterClient cluster) =>
         {
@@ -247,6 +252,23 @@ public static class GuildsApi
     private static IGuildGrain Guild(IClusterClient cluster, Guid guildId) => cluster.GetGrain<IGuildGrain>(guildId);
 
     private static DomainException Required(string field) => new(ErrorCodes.ValidationFailed, $"{field}: is required.");
+
+    /// <summary><c>ids=a,b,c</c>: user ids, comma-separated; a lookup does not page.</summary>
+    private static Guid[] MemberIds(string ids, Guid? after, int? limit)
+    {
+        if (after is not null || limit is not null)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "ids: cannot be combined with after or limit.");
+        }
+
+        var parts = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length > GuildRules.MaxMemberLookup)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"ids: at most {GuildRules.MaxMemberLookup} user ids.");
+        }
+
+        return [.. parts.Select(p => Guid.TryParse(p, out var id) ? id : throw new DomainException(ErrorCodes.ValidationFailed, "ids: each must be a user id."))];
+    }
 
     public static ChannelType ParseChannelType(string? type) => type switch
     {

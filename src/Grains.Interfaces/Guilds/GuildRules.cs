@@ -11,6 +11,9 @@ public static class GuildRules
     public const int MaxNameLength = 100;
     public const int MaxTopicLength = 1024;
     public const int MaxNicknameLength = 32;
+
+    /// <summary>User ids one member lookup (<c>GET …/members?ids=</c>) may name.</summary>
+    public const int MaxMemberLookup = 100;
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(28);
 
     public static string GuildName(string? raw) => FreeText(raw, "name", MaxNameLength);

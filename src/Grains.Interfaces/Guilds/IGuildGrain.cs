@@ -60,6 +60,10 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("ListMembers")]
     Task<IReadOnlyList<MemberDto>> ListMembers(Guid actorId, Guid? after, int limit);
 
+    /// <summary>The members among <paramref name="userIds"/> (at most <see cref="GuildRules.MaxMemberLookup"/>), by user id; others are left out.</summary>
+    [Alias("FindMembers")]
+    Task<IReadOnlyList<MemberDto>> FindMembers(Guid actorId, IReadOnlyList<Guid> userIds);
+
     [Alias("UpdateMember")]
     Task<MemberDto> UpdateMember(Guid actorId, Guid userId, string? nickname, bool clearNickname, IReadOnlyList<Guid>? roleIds);
 

@@ -437,6 +437,17 @@ public sealed partial class GuildGrain(
         return await members.PageAsync(GuildId, after, Math.Clamp(limit, 1, 1000));
     }
 
+    public async Task<IReadOnlyList<MemberDto>> FindMembers(Guid actorId, IReadOnlyList<Guid> userIds)
+    {
+        if (userIds.Count > GuildRules.MaxMemberLookup)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"ids: at most {GuildRules.MaxMemberLookup} user ids.");
+        }
+
+        await RequireMemberAsync(actorId);
+        return userIds.Count == 0 ? [] : await members.FindAsync(GuildId, userIds.Distinct().ToArray());
+    }
+
     public async Task<MemberDto> UpdateMember(Guid actorId, Guid userId, string? nickname, bool clearNickname, IReadOnlyList<Guid>? roleIds)
     {
         var actor = await RequireMemberAsync(actorId);

@@ -88,15 +88,35 @@ public sealed class GuildMemberStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(guildId);
         command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)after ?? DBNull.Value);
         command.Parameters.AddWithValue(limit);
-        var page = new List<MemberDto>();
+        return await ReadDtosAsync(command);
+    }
+
+    /// <summary>The members among <paramref name="userIds"/>, ordered by user id, with their account names.</summary>
+    public async Task<IReadOnlyList<MemberDto>> FindAsync(Guid guildId, Guid[] userIds)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT {Columns}, a.username, a.display_name
+              FROM guild_members m JOIN accounts a ON a.id = m.user_id
+             WHERE m.guild_id = $1 AND m.user_id = ANY($2)
+             ORDER BY m.user_id
+            """);
+        command.Parameters.AddWithValue(guildId);
+        command.Parameters.AddWithValue(userIds);
+        return await ReadDtosAsync(command);
+    }
+
+    private static async Task<IReadOnlyList<MemberDto>> ReadDtosAsync(NpgsqlCommand command)
+    {
+        var found = new List<MemberDto>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
             var m = Read(reader);
-            page.Add(new MemberDto(m.UserId, reader.GetString(5), reader.GetString(6), m.Nickname, m.RoleIds, m.JoinedAt, m.TimeoutUntil));
+            found.Add(new MemberDto(m.UserId, reader.GetString(5), reader.GetString(6), m.Nickname, m.RoleIds, m.JoinedAt, m.TimeoutUntil));
         }
 
-        return page;
+        return found;
     }
 
     private static Member Read(NpgsqlDataReader reader) => new(

@@ -224,6 +224,11 @@ export class ApiClient {
     return this.request('GET', `/api/guilds/${enc(guildId)}/members?${q}`);
   }
 
+  /** The members among `ids` (at most 100); the others are left out. */
+  findMembers(guildId: string, ids: readonly string[]): Promise<{ members: Member[] }> {
+    return this.request('GET', `/api/guilds/${enc(guildId)}/members?ids=${ids.map(enc).join(',')}`);
+  }
+
   updateMember(guildId: string, userId: string, changes: { nickname?: string | null; roles?: string[] }): Promise<Member> {
     return this.request('PATCH', `/api/guilds/${enc(guildId)}/members/${enc(userId)}`, { body: changes });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyBatch, IdleDetector, splitByPresence, statusOf, type PresenceStatus } from '../../src/lib/presence/logic.ts';
+import { applyBatch, IdleDetector, onlineIdsOf, onlineMembers, statusOf, type PresenceStatus } from '../../src/lib/presence/logic.ts';
 
 test('presence batches add, change and drop members; offline and invisible leave the map', () => {
   let map: Record<string, PresenceStatus> = {};
@@ -25,12 +25,25 @@ test('a member is offline unless listed; the user sees their own status, invisib
   assert.equal(statusOf(map, 'me'), 'offline', 'without a connection the user is offline too');
 });
 
-test('the member list splits into online (idle, dnd and one\'s own invisible included) and offline', () => {
-  const status: Record<string, PresenceStatus> = { a: 'online', b: 'idle', c: 'dnd', d: 'offline', e: 'invisible' };
-  const members = ['a', 'b', 'c', 'd', 'e', 'f'].map((userId) => ({ userId }));
-  const { online, offline } = splitByPresence(members, (id) => status[id] ?? 'offline');
-  assert.deepEqual(online.map((m) => m.userId), ['a', 'b', 'c', 'e']);
-  assert.deepEqual(offline.map((m) => m.userId), ['d', 'f']);
+test('the online side lists the known online members and asks for just enough unknown ones, in id order', () => {
+  const known = new Map(['b', 'd', 'f'].map((userId) => [userId, { userId }]));
+  const online = ['z', 'd', 'y', 'b', 'x'];
+  const view = onlineMembers(online, known, 4);
+  assert.deepEqual(view.members.map((m) => m.userId), ['d', 'b']);
+  assert.deepEqual(view.missing, ['x', 'y'], 'two more make four, the lowest ids first');
+  assert.equal(view.total, 5);
+  assert.deepEqual(onlineMembers(online, known, 2).missing, [], 'enough known already');
+  assert.deepEqual(onlineMembers(online, known, 100).missing, ['x', 'y', 'z']);
+  assert.deepEqual(onlineMembers([], known, 100), { members: [], missing: [], total: 0 });
+});
+
+test('who is online: the presence map, plus oneself while connected (invisible included)', () => {
+  const map: Record<string, PresenceStatus> = { a: 'online', b: 'idle' };
+  assert.deepEqual(onlineIdsOf(map, null), ['a', 'b']);
+  assert.deepEqual(onlineIdsOf(map, { id: 'me', presence: { status: 'invisible', chosen: 'invisible' } }), ['a', 'b', 'me']);
+  assert.deepEqual(onlineIdsOf({ ...map, me: 'dnd' }, { id: 'me', presence: { status: 'dnd', chosen: 'dnd' } }), ['a', 'b', 'me'], 'not twice');
+  assert.deepEqual(onlineIdsOf(undefined, { id: 'me', presence: null }), ['me']);
+  assert.deepEqual(onlineIdsOf(undefined, null), []);
 });
 
 test('auto-idle flips once after the timeout without input and back on the next input', () => {

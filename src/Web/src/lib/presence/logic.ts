@@ -61,14 +61,44 @@ export function statusOf(
   return map?.[userId] ?? 'offline';
 }
 
-/** Splits a member list for the "Online" and "Offline" sections; invisible (only ever oneself) counts as online. */
-export function splitByPresence<T extends { userId: string }>(members: readonly T[], status: (userId: string) => PresenceStatus): { online: T[]; offline: T[] } {
-  const online: T[] = [];
-  const offline: T[] = [];
-  for (const m of members) {
-    (status(m.userId) === 'offline' ? offline : online).push(m);
+/** Online members the list shows at first, and how many more each "show more" adds. */
+export const ONLINE_SHOWN = 200;
+
+/**
+ * The "online" side of a member list. The presence map knows every member who is online, but in a big
+ * guild the pages loaded so far (by user id) hold only a few of them. Of the `onlineIds`, it returns
+ * the members already `known` (the caller sorts them and shows the first `limit`), and the ids to
+ * look up so that `limit` of them are known (in id order, so repeated calls ask for the same ones).
+ */
+export function onlineMembers<T extends { userId: string }>(
+  onlineIds: readonly string[],
+  known: ReadonlyMap<string, T>,
+  limit: number,
+): { members: T[]; missing: string[]; total: number } {
+  const members: T[] = [];
+  const unknown: string[] = [];
+  for (const id of onlineIds) {
+    const m = known.get(id);
+    if (m) {
+      members.push(m);
+    } else {
+      unknown.push(id);
+    }
   }
-  return { online, offline };
+  unknown.sort();
+  return { members, missing: unknown.slice(0, Math.max(0, limit - members.length)), total: onlineIds.length };
+}
+
+/** Who is online in a guild's presence map, plus the user while connected (their own invisible included). */
+export function onlineIdsOf(
+  map: Readonly<Record<string, PresenceStatus>> | undefined,
+  self: { id: string; presence: SelfPresence | null } | null,
+): string[] {
+  const ids = Object.keys(map ?? {}).filter((id) => statusOf(map, id, self) !== 'offline');
+  if (self && statusOf(map, self.id, self) !== 'offline' && !(map && self.id in map)) {
+    ids.push(self.id);
+  }
+  return ids;
 }
 
 /**

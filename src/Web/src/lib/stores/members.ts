@@ -6,6 +6,10 @@ import { api } from './session.ts';
 /** The member list of a guild, loaded page by page (the Api pages by user id). */
 export interface MemberList {
   members: Member[];
+  /** Members looked up by id (online ones past the loaded pages); not part of the pages. */
+  extra: Record<string, Member>;
+  /** Ids looked up that are not members (one who left, still online for a while): not asked again until they join. */
+  absent: Record<string, true>;
   loading: boolean;
   /** True once a page came back short: there is nothing after the last member. */
   complete: boolean;
@@ -14,10 +18,25 @@ export interface MemberList {
 
 export const MEMBER_PAGE = 200;
 
+/** User ids per lookup (`GET …/members?ids=`), the Api's limit. */
+export const MEMBER_LOOKUP = 100;
+
 const state = writable<Record<string, MemberList>>({});
 export const members: Readable<Record<string, MemberList>> = { subscribe: state.subscribe };
 
-const empty = (): MemberList => ({ members: [], loading: false, complete: false, error: null });
+const empty = (): MemberList => ({ members: [], extra: {}, absent: {}, loading: false, complete: false, error: null });
+
+/** Per guild: the ids being looked up. */
+const lookingUp = new Map<string, Set<string>>();
+
+/** Every member known in a guild: the loaded pages and the ones looked up. */
+export function knownMembers(list: MemberList | undefined): Map<string, Member> {
+  const known = new Map<string, Member>(Object.entries(list?.extra ?? {}));
+  for (const m of list?.members ?? []) {
+    known.set(m.userId, m);
+  }
+  return known;
+}
 
 function patch(guildId: string, fn: (l: MemberList) => MemberList): void {
   state.update((s) => ({ ...s, [guildId]: fn(s[guildId] ?? empty()) }));
@@ -38,10 +57,38 @@ export async function loadMembers(guildId: string, more = false): Promise<void> 
     const page = (await api.listMembers(guildId, after, MEMBER_PAGE)).members;
     patch(guildId, (l) => {
       const known = new Set(l.members.map((m) => m.userId));
-      return { members: [...l.members, ...page.filter((m) => !known.has(m.userId))], loading: false, complete: page.length < MEMBER_PAGE, error: null };
+      const paged = new Set(page.map((m) => m.userId));
+      const extra = Object.fromEntries(Object.entries(l.extra).filter(([id]) => !paged.has(id)));
+      return { ...l, members: [...l.members, ...page.filter((m) => !known.has(m.userId))], extra, loading: false, complete: page.length < MEMBER_PAGE, error: null };
     });
   } catch (err) {
     patch(guildId, (l) => ({ ...l, loading: false, error: describeError(err) }));
+  }
+}
+
+/** Looks up the members among `ids` not known yet, at most 100 per request; the list shows them as they come. */
+export async function loadMembersById(guildId: string, ids: readonly string[]): Promise<void> {
+  const known = knownMembers(current[guildId]);
+  const absent = current[guildId]?.absent ?? {};
+  const busy = lookingUp.get(guildId) ?? new Set<string>();
+  lookingUp.set(guildId, busy);
+  const wanted = [...new Set(ids)].filter((id) => !known.has(id) && !busy.has(id) && !absent[id]);
+  for (let i = 0; i < wanted.length; i += MEMBER_LOOKUP) {
+    const chunk = wanted.slice(i, i + MEMBER_LOOKUP);
+    chunk.forEach((id) => busy.add(id));
+    try {
+      const found = (await api.findMembers(guildId, chunk)).members;
+      const got = new Set(found.map((m) => m.userId));
+      patch(guildId, (l) => ({
+        ...l,
+        extra: { ...l.extra, ...Object.fromEntries(found.map((m) => [m.userId, m])) },
+        absent: { ...l.absent, ...Object.fromEntries(chunk.filter((id) => !got.has(id)).map((id) => [id, true as const])) },
+      }));
+    } catch {
+      // Offline or not a member any more: the next render asks again.
+    } finally {
+      chunk.forEach((id) => busy.delete(id));
+    }
   }
 }
 
@@ -50,23 +97,38 @@ export function upsertMember(guildId: string, member: Member): void {
     return; // Not loaded yet: the first load brings it.
   }
   patch(guildId, (l) => {
+    if (l.absent[member.userId]) {
+      const { [member.userId]: _joined, ...absent } = l.absent;
+      l = { ...l, absent };
+    }
     const i = l.members.findIndex((m) => m.userId === member.userId);
     if (i >= 0) {
       return { ...l, members: l.members.map((m) => (m.userId === member.userId ? member : m)) };
     }
-    // Pages are ordered by user id; a member past the loaded pages arrives with the next page.
+    // Pages are ordered by user id; a member past the loaded pages arrives with the next page, and
+    // is kept with the looked-up ones meanwhile (it may be online).
     const last = l.members.at(-1)?.userId;
-    return l.complete || (last !== undefined && member.userId < last) ? { ...l, members: [...l.members, member] } : l;
+    return l.complete || (last !== undefined && member.userId < last)
+      ? { ...l, members: [...l.members, member] }
+      : { ...l, extra: { ...l.extra, [member.userId]: member } };
   });
 }
 
 export function removeMember(guildId: string, userId: string): void {
   if (current[guildId]) {
-    patch(guildId, (l) => ({ ...l, members: l.members.filter((m) => m.userId !== userId) }));
+    patch(guildId, (l) => {
+      const { [userId]: _gone, ...extra } = l.extra;
+      return { ...l, members: l.members.filter((m) => m.userId !== userId), extra };
+    });
   }
 }
 
 export function dropMembers(guildId?: string): void {
+  if (guildId === undefined) {
+    lookingUp.clear();
+  } else {
+    lookingUp.delete(guildId);
+  }
   state.update((s) => {
     if (guildId === undefined) {
       return {};

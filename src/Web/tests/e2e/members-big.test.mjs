@@ -1,0 +1,100 @@
+// A guild bigger than one page of the member list (200, by user id): the members who are online are
+// listed whether or not their page is loaded (the client looks them up by id), and the ones who
+// leave drop out of the list live.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import signalR from '@microsoft/signalr';
+import { BASE_URL, apiCall, createGuild, launch, mockLacks, newDevice, password, randomUsername, register, screenshot, until } from './browser.mjs';
+
+const MEMBERS = 230;
+const ONLINE = 30;
+const LIVE = 20_000;
+
+let browser;
+const hubs = [];
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await Promise.allSettled(hubs.map((h) => h.stop()));
+  await browser?.close();
+});
+
+/** Signs a person up and in over REST, each from its own forwarded address (as a proxy would set it). */
+async function person(i, code) {
+  const username = randomUsername();
+  const headers = { 'Content-Type': 'application/json', 'X-Forwarded-For': `10.77.${i >> 8}.${i & 255}` };
+  const post = async (path, body, token) => {
+    const res = await fetch(BASE_URL + path, {
+      method: 'POST',
+      headers: token ? { ...headers, Authorization: `Bearer ${token}` } : headers,
+      body: body ? JSON.stringify(body) : null,
+    });
+    if (!res.ok) {
+      throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    }
+    return res.json();
+  };
+  await post('/api/auth/register', { username, password, displayName: `Member ${String(i).padStart(3, '0')}` });
+  const { accessToken, user } = await post('/api/auth/login', { username, password });
+  await post(`/api/invites/${code}`, null, accessToken);
+  return { id: user.id, name: `Member ${String(i).padStart(3, '0')}`, token: accessToken };
+}
+
+async function connect(token) {
+  const hub = new signalR.HubConnectionBuilder()
+    .withUrl(`${BASE_URL}/hubs/gateway`, { accessTokenFactory: () => token, transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
+    .configureLogging(signalR.LogLevel.None)
+    .build();
+  await hub.start();
+  hubs.push(hub);
+  return hub;
+}
+
+test('in a guild of more than a page, every online member is listed, and one who leaves drops out live', { skip: mockLacks('presence') }, async () => {
+  const owner = await newDevice(browser);
+  const o = owner.page;
+  await register(o, 'Olga Owner');
+  const { guildId, generalId } = await createGuild(o, `Big ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(o, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  assert.equal(invite.status, 201);
+
+  const people = [];
+  for (let i = 0; i < MEMBERS; i += 10) {
+    people.push(...(await Promise.all(Array.from({ length: Math.min(10, MEMBERS - i) }, (_, k) => person(i + k, invite.body.code)))));
+  }
+
+  // Online: the members with the highest user ids, past the first page the list loads.
+  const byId = [...people].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const online = byId.slice(-ONLINE);
+  const firstPage = await apiCall(o, 'GET', `/api/guilds/${guildId}/members?limit=200`);
+  const paged = new Set(firstPage.body.members.map((m) => m.userId));
+  assert.ok(online.every((p) => !paged.has(p.id)), 'the online members are not in the first page');
+  const onlineHubs = [];
+  for (const p of online) {
+    onlineHubs.push(await connect(p.token));
+  }
+
+  await o.reload();
+  const list = o.getByRole('complementary', { name: 'Members' });
+  const onlineRows = list.locator('ul[data-group="online"] li');
+  await until(async () => ((await onlineRows.count()) === ONLINE + 1 ? true : null), `${ONLINE} members and the owner listed online`, LIVE);
+  const names = await onlineRows.locator('.name').allTextContents();
+  for (const p of online) {
+    assert.ok(names.includes(p.name), `${p.name} is listed online`);
+  }
+  assert.ok(names.includes('Olga Owner'));
+  assert.equal(await list.locator('[data-more-online]').count(), 0, 'every online member is listed');
+  // The offline side still pages: the rest of the first 200 by id, and a button for more.
+  assert.ok((await list.locator('ul[data-group="offline"] li').count()) >= 150);
+  await list.getByRole('button', { name: 'Load more members' }).waitFor();
+  await screenshot(o, 'members-big-guild', list);
+
+  // One of them leaves: gone from the online side (their page is not loaded, so not offline either).
+  const leaving = online[0];
+  await onlineHubs[0].stop();
+  await until(async () => ((await onlineRows.count()) === ONLINE ? true : null), `${leaving.name} no longer online`, LIVE);
+  assert.ok(!(await onlineRows.locator('.name').allTextContents()).includes(leaving.name));
+  owner.assertClean();
+  await owner.context.close();
+});
