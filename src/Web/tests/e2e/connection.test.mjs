@@ -65,8 +65,12 @@ async function fillConnections(accessToken) {
       conn.on('ready', () => resolve('admitted'));
       conn.onclose((error) => resolve(`closed: ${error?.message ?? ''}`));
     });
-    await conn.start().catch(() => {});
-    const result = await outcome;
+    // A start that fails never calls onclose: it settles the outcome itself (a hang otherwise).
+    const started = await conn.start().then(
+      () => null,
+      (err) => `start failed: ${err?.message ?? err}`,
+    );
+    const result = started ?? (await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('neither ready nor closed within 20 s'), 20_000))]));
     if (result !== 'admitted') {
       assert.match(result, /too_many_connections: /, 'the refusal names its reason');
       return open;
