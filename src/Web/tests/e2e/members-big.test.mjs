@@ -1,6 +1,6 @@
 // A guild bigger than one page of the member list (200, by user id): the members who are online are
-// listed whether or not their page is loaded (the client looks them up by id), and the ones who
-// leave drop out of the list live.
+// listed whether or not their page is loaded (the client looks them up by id), the ones who leave
+// drop out of the list live, and past 200 online the rest are counted and shown on demand.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import signalR from '@microsoft/signalr';
@@ -95,6 +95,20 @@ test('in a guild of more than a page, every online member is listed, and one who
   await onlineHubs[0].stop();
   await until(async () => ((await onlineRows.count()) === ONLINE ? true : null), `${leaving.name} no longer online`, LIVE);
   assert.ok(!(await onlineRows.locator('.name').allTextContents()).includes(leaving.name));
+
+  // Everyone else comes online: 200 are listed, the rest counted, and "Show more online" lists them.
+  for (const p of byId.slice(0, -ONLINE)) {
+    await connect(p.token);
+  }
+  const total = MEMBERS - ONLINE + (ONLINE - 1) + 1;
+  const more = list.locator('[data-more-online]');
+  await until(async () => ((await more.count()) > 0 && (await more.getAttribute('data-more-online')) === String(total - 200) ? true : null), `${total - 200} more online`, LIVE);
+  assert.equal(await onlineRows.count(), 200);
+  await more.scrollIntoViewIfNeeded();
+  await screenshot(o, 'members-more-online', list);
+  await list.getByRole('button', { name: 'Show more online' }).click();
+  await until(async () => ((await onlineRows.count()) === total ? true : null), `all ${total} listed online`, LIVE);
+  assert.equal(await more.count(), 0);
   owner.assertClean();
   await owner.context.close();
 });
