@@ -2,7 +2,7 @@
 // disturb, invisible (offline to the other, "invisible" to oneself), and offline when the tab closes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
+import { createGuild, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 15_000;
 
@@ -83,4 +83,46 @@ test('two members see each other\'s presence dot change live', { skip: mockLacks
 
   owner.assertClean();
   await owner.context.close();
+});
+
+test('after a reconnect only the open guild loads its presence again; another loads when it shows', { skip: mockLacks('presence') }, async () => {
+  const device = await newDevice(browser);
+  const p = device.page;
+  // Keeps the hub's WebSockets reachable, so the test can drop the connection as a network blip would.
+  await p.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.__hubSockets = [];
+    window.WebSocket = class extends Native {
+      constructor(url, protocols) {
+        super(url, protocols);
+        if (String(url).includes('/hubs/gateway')) window.__hubSockets.push(this);
+      }
+    };
+  });
+  const snapshots = [];
+  p.on('request', (r) => {
+    const m = /\/api\/guilds\/([^/]+)\/presences$/.exec(new URL(r.url()).pathname);
+    if (m && r.method() === 'GET') snapshots.push(m[1]);
+  });
+  await register(p, 'Rita Reconnect');
+  const alpha = `Alpha ${Math.random().toString(36).slice(2, 6)}`;
+  const a = await createGuild(p, alpha);
+  await until(async () => (snapshots.includes(a.guildId) ? true : null), 'the first guild’s presence loaded', LIVE);
+  const b = await createGuild(p, `Beta ${Math.random().toString(36).slice(2, 6)}`);
+  await until(async () => (snapshots.includes(b.guildId) ? true : null), 'the second guild’s presence loaded', LIVE);
+  await expectStatus(p, 'Rita Reconnect', 'online');
+
+  snapshots.length = 0;
+  await p.evaluate(() => window.__hubSockets.at(-1).close());
+  await until(async () => (snapshots.includes(b.guildId) ? true : null), 'the open guild’s presence loaded again', LIVE);
+  await p.locator('[data-connection="connected"]').waitFor({ state: 'attached', timeout: LIVE });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.deepEqual(snapshots, [b.guildId], 'only the open guild reloads');
+
+  // The other guild loads its presence when its member list shows, and shows the person online.
+  await p.getByRole('navigation', { name: 'Guilds' }).getByRole('link', { name: alpha }).click();
+  await until(async () => (snapshots.includes(a.guildId) ? true : null), 'the first guild’s presence loaded when shown', LIVE);
+  await expectStatus(p, 'Rita Reconnect', 'online');
+  device.assertClean();
+  await device.context.close();
 });

@@ -1,5 +1,6 @@
 import { get, writable, type Readable } from 'svelte/store';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
+import { route } from '../router.ts';
 import { applyBatch, IdleDetector, type ChosenStatus, type PresenceEntry, type PresenceStatus, type SelfPresence } from '../presence/logic.ts';
 import { api } from './session.ts';
 
@@ -78,12 +79,22 @@ if (typeof window !== 'undefined') {
   }
   setInterval(() => detector.check(), 15_000);
 
-  // After a reconnect the snapshots may be stale and the new connection starts as active.
+  // After a reconnect the snapshots may be stale and the new connection starts as active. Only the
+  // open guild's is loaded again now; the others are dropped and load when their member list shows.
+  // (A snapshot is one entry per member online: when an Api node restarts, all of its users
+  // reconnect at once, and a big guild's snapshot times the guilds each of them had opened would
+  // be a storm.)
   let wasConnected = false;
   connectionState.subscribe((c) => {
     if (c === 'connected' && !wasConnected) {
-      for (const guildId of Object.keys(get(state).guilds)) {
-        void loadPresences(guildId, true);
+      const here = get(route);
+      const open = here.name === 'guild' && get(state).guilds[here.guildId] ? here.guildId : null;
+      state.update((s) => {
+        const kept = open ? s.guilds[open] : undefined;
+        return { ...s, guilds: open && kept ? { [open]: kept } : {} };
+      });
+      if (open) {
+        void loadPresences(open, true);
       }
       if (detector.isIdle) {
         void reportActivity(true);
