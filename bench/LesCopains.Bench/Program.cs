@@ -49,11 +49,12 @@ HttpRequestMessage Authed(HttpMethod method, string path, string token, object? 
 // 2. Guilds (one by default): member i is in guild i mod G, which member g created; the others join by invite.
 var guildCount = options.Guilds;
 var channelIds = new string[guildCount];
+var guildIds = new string[guildCount];
 var guildSizes = new int[guildCount];
 for (var g = 0; g < guildCount; g++)
 {
     var guild = await (await http.SendAsync(Authed(HttpMethod.Post, "/api/guilds", tokens[g], new { name = $"Bench {run} {g}" }))).Content.ReadFromJsonAsync<JsonElement>();
-    var guildId = guild.GetProperty("id").GetString()!;
+    var guildId = guildIds[g] = guild.GetProperty("id").GetString()!;
     channelIds[g] = guild.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("name").GetString() == "general").GetProperty("id").GetString()!;
     var invite = await (await http.SendAsync(Authed(HttpMethod.Post, $"/api/guilds/{guildId}/invites", tokens[g], new { channelId = channelIds[g] }))).Content.ReadFromJsonAsync<JsonElement>();
     var code = invite.GetProperty("code").GetString()!;
@@ -172,6 +173,20 @@ if (options.Churners > 0)
 {
     await churn.StartAsync(c => OpenAsync(options.Members + c, _ => { }));
 }
+
+// The snapshot a browser loads when it shows the first guild's member list: one entry per member online.
+var snapshotTimes = new List<double>();
+var snapshotBytes = 0;
+for (var i = 0; i < 5; i++)
+{
+    var t = Stopwatch.GetTimestamp();
+    using var snapshot = await http.SendAsync(Authed(HttpMethod.Get, $"/api/guilds/{guildIds[0]}/presences", tokens[0]));
+    snapshotBytes = (await snapshot.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync()).Length;
+    snapshotTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+}
+
+snapshotTimes.Sort();
+Console.WriteLine($"presence snapshot of the first guild (GET …/presences, 5 in a row): {snapshotBytes:N0} bytes, median {snapshotTimes[2]:0.0} ms");
 
 await Task.Delay(1000);
 
