@@ -208,6 +208,32 @@ public class PresenceTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_member_who_leaves_or_is_kicked_drops_out_of_the_guilds_presence_at_once()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 2);
+        using var leaver = members[0];
+        using var kicked = members[1];
+        await using var ownerHub = await owner.ConnectHubAsync();
+        var updates = Record(ownerHub);
+        await using var leaverHub = await leaver.ConnectHubAsync();
+        await using var kickedHub = await kicked.ConnectHubAsync();
+        await UntilStatusAsync(owner, guild.Id, leaver.Id, "online");
+        await UntilStatusAsync(owner, guild.Id, kicked.Id, "online");
+        // (Before leaving, or the coalesced batch would rightly say nothing: online, then offline.)
+        await updates.WaitForAsync(leaver.Id, "online");
+        await updates.WaitForAsync(kicked.Id, "online");
+
+        // Still connected, but no longer members: the snapshot is for members only.
+        await leaver.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me");
+        await owner.KickAsync(guild.Id, kicked.Id);
+        await UntilStatusAsync(owner, guild.Id, leaver.Id, "offline");
+        await UntilStatusAsync(owner, guild.Id, kicked.Id, "offline");
+        await updates.WaitForAsync(leaver.Id, "offline");
+        await updates.WaitForAsync(kicked.Id, "offline");
+    }
+
+    [Fact]
     public async Task A_renewal_sent_before_a_connection_closed_does_not_bring_it_back()
     {
         // An Api node renews all its connections in batches: a batch built just before a connection

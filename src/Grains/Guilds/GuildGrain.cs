@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using LesCopains.Grains.Channels;
+using LesCopains.Grains.Presence;
 using LesCopains.Grains.Users;
 using Microsoft.Extensions.Logging;
 
@@ -1044,6 +1045,9 @@ public sealed partial class GuildGrain(
         S.Channels = S.Channels.Select(c => c with { Overwrites = c.Overwrites.Where(o => !(o.TargetType == OverwriteTarget.Member && o.TargetId == member.UserId)).ToList() }).ToList();
         await SaveAsync();
         await GrainFactory.GetGrain<IUserGrain>(member.UserId).RemoveGuild(GuildId);
+        // Out of the guild's presence at once: its snapshot is for members only (the user's presence
+        // grain no longer announces here, so the entry would otherwise live on until it expired).
+        await GrainFactory.GetGrain<IGuildPresenceGrain>(GuildId).Update(member.UserId, PresenceStatus.Offline, TimeSpan.Zero);
         await PublishMemberAsync(eventType, member);
     }
 
