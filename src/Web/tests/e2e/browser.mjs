@@ -147,9 +147,15 @@ export async function register(page, displayName, { username = randomUsername(),
  * its #general; returns the ids in the URL.
  */
 export async function createGuild(page, name = `Guild ${Math.random().toString(36).slice(2, 6)}`) {
+  // From a guild already open, its #general heading is on screen before the new one's: wait for the URL.
+  const before = new URL(page.url()).pathname.split('/')[2] ?? null;
   await page.getByRole('button', { name: 'Create a guild' }).click();
   await page.getByLabel('Guild name').fill(name);
   await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.waitForURL((url) => {
+    const [, top, guild, channel] = url.pathname.split('/');
+    return top === 'channels' && !!guild && guild !== before && !!channel;
+  });
   await page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
   const [, , guildId, generalId] = new URL(page.url()).pathname.split('/');
   if (!guildId || !generalId) {

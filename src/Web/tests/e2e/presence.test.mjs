@@ -100,7 +100,8 @@ test('after a reconnect only the open guild loads its presence again; another lo
     };
   });
   const snapshots = [];
-  p.on('request', (r) => {
+  // Counted once answered, so that the reconnect below never lands while a load is still in flight.
+  p.on('requestfinished', (r) => {
     const m = /\/api\/guilds\/([^/]+)\/presences$/.exec(new URL(r.url()).pathname);
     if (m && r.method() === 'GET') snapshots.push(m[1]);
   });

@@ -88,7 +88,7 @@ if (typeof window !== 'undefined') {
   connectionState.subscribe((c) => {
     if (c === 'connected' && !wasConnected) {
       const here = get(route);
-      const open = here.name === 'guild' && get(state).guilds[here.guildId] ? here.guildId : null;
+      const open = here.name === 'guild' ? here.guildId : null;
       state.update((s) => {
         const kept = open ? s.guilds[open] : undefined;
         return { ...s, guilds: open && kept ? { [open]: kept } : {} };
