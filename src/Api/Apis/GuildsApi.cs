@@ -253,7 +253,7 @@ public static class GuildsApi
 
     private static DomainException Required(string field) => new(ErrorCodes.ValidationFailed, $"{field}: is required.");
 
-    /// <summary><c>ids=a,b,c</c>: user ids, comma-separated; a lookup does not page.</summary>
+    /// <summary><c>ids=a,b,c</c>: user ids, comma-separated; a lookup does not page (the grain bounds the count).</summary>
     private static Guid[] MemberIds(string ids, Guid? after, int? limit)
     {
         if (after is not null || limit is not null)
@@ -261,13 +261,7 @@ public static class GuildsApi
             throw new DomainException(ErrorCodes.ValidationFailed, "ids: cannot be combined with after or limit.");
         }
 
-        var parts = ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length > GuildRules.MaxMemberLookup)
-        {
-            throw new DomainException(ErrorCodes.ValidationFailed, $"ids: at most {GuildRules.MaxMemberLookup} user ids.");
-        }
-
-        return [.. parts.Select(p => Guid.TryParse(p, out var id) ? id : throw new DomainException(ErrorCodes.ValidationFailed, "ids: each must be a user id."))];
+        return [.. ids.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(p => Guid.TryParse(p, out var id) ? id : throw new DomainException(ErrorCodes.ValidationFailed, "ids: each must be a user id."))];
     }
 
     public static ChannelType ParseChannelType(string? type) => type switch

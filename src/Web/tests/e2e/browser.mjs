@@ -2,6 +2,7 @@
 // page watched for CSP violations, uncaught errors and requests leaving 127.0.0.1.
 import { mkdirSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
+import signalR from '@microsoft/signalr';
 import { chromium } from 'playwright-core';
 
 export const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
@@ -162,6 +163,17 @@ export async function createGuild(page, name = `Guild ${Math.random().toString(3
     throw new Error(`no guild in the URL after creating one: ${page.url()}`);
   }
   return { guildId, generalId };
+}
+
+/**
+ * A hub connection from the test process itself (not a browser) with `accessToken`: WebSockets,
+ * without negotiation, silent. Not started.
+ */
+export function nodeHub(accessToken) {
+  return new signalR.HubConnectionBuilder()
+    .withUrl(`${BASE_URL}/hubs/gateway`, { accessTokenFactory: () => accessToken, transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
+    .configureLogging(signalR.LogLevel.None)
+    .build();
 }
 
 /** Opens an invite link, accepts it, and waits for the guild's #general with a live connection. */

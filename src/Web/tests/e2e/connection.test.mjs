@@ -4,7 +4,7 @@
 // turn cameras off. Needs the real stack: the mock has no keep-alive.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { acceptInvite, apiCall, BASE_URL, createGuild, launch, needsRealStack as skip, newDevice, register, screenshot, until } from './browser.mjs';
+import { acceptInvite, apiCall, BASE_URL, createGuild, launch, needsRealStack as skip, newDevice, nodeHub, register, screenshot, until } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -54,13 +54,9 @@ test('an idle tab keeps its one hub connection past the server keep-alive', { sk
  * server refuses one; returns the ones it admitted.
  */
 async function fillConnections(accessToken) {
-  const signalR = await import('@microsoft/signalr');
   const open = [];
   for (let i = 0; i < 100; i++) {
-    const conn = new signalR.HubConnectionBuilder()
-      .withUrl(BASE_URL + '/hubs/gateway', { accessTokenFactory: () => accessToken, transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
-      .configureLogging(signalR.LogLevel.None)
-      .build();
+    const conn = nodeHub(accessToken);
     const outcome = new Promise((resolve) => {
       conn.on('ready', () => resolve('admitted'));
       conn.onclose((error) => resolve(`closed: ${error?.message ?? ''}`));

@@ -3,8 +3,7 @@
 // drop out of the list live, and past 200 online the rest are counted and shown on demand.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import signalR from '@microsoft/signalr';
-import { BASE_URL, apiCall, createGuild, launch, mockLacks, newDevice, password, randomUsername, register, screenshot, until } from './browser.mjs';
+import { BASE_URL, apiCall, createGuild, launch, mockLacks, newDevice, nodeHub, password, randomUsername, register, screenshot, until } from './browser.mjs';
 
 const MEMBERS = 230;
 const ONLINE = 30;
@@ -42,10 +41,7 @@ async function person(i, code) {
 }
 
 async function connect(token) {
-  const hub = new signalR.HubConnectionBuilder()
-    .withUrl(`${BASE_URL}/hubs/gateway`, { accessTokenFactory: () => token, transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
-    .configureLogging(signalR.LogLevel.None)
-    .build();
+  const hub = nodeHub(token);
   await hub.start();
   hubs.push(hub);
   return hub;

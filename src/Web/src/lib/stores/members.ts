@@ -8,7 +8,7 @@ export interface MemberList {
   members: Member[];
   /** Members looked up by id (online ones past the loaded pages); not part of the pages. */
   extra: Record<string, Member>;
-  /** Ids looked up that are not members (one who left, still online for a while): not asked again until they join. */
+  /** Ids looked up that are not members (a presence entry that outlived its membership for a moment): not asked again until they join. */
   absent: Record<string, true>;
   loading: boolean;
   /** True once a page came back short: there is nothing after the last member. */
