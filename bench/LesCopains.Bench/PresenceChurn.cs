@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
 /// <summary>
@@ -11,6 +13,9 @@ using Microsoft.AspNetCore.SignalR.Client;
 internal sealed class PresenceChurn(BenchOptions options, string[] userIds)
 {
     private const int TimedObservers = 50;
+
+    /// <summary>The groups of a <c>presence:update</c> (user ids grouped by status).</summary>
+    private static readonly string[] Statuses = ["online", "idle", "dnd", "offline"];
 
     private readonly Dictionary<string, int> churnerOf = Enumerable.Range(0, options.Churners).ToDictionary(c => userIds[options.Members + c], c => c);
     private readonly HubConnection?[] online = new HubConnection?[options.Churners];
@@ -28,6 +33,7 @@ internal sealed class PresenceChurn(BenchOptions options, string[] userIds)
     private long events;
     private long timedEvents;
     private long entries;
+    private long payloadBytes;
     private long seen;
     private long changes;
     private long failures;
@@ -52,19 +58,28 @@ internal sealed class PresenceChurn(BenchOptions options, string[] userIds)
             return;
         }
 
-        connection.On<PresenceUpdate>("presence:update", e =>
+        connection.On<JsonElement>("presence:update", e =>
         {
             var now = Stopwatch.GetTimestamp();
             Interlocked.Increment(ref events);
             Interlocked.Increment(ref timedEvents);
-            foreach (var entry in e.Presences ?? [])
+            Interlocked.Add(ref payloadBytes, Encoding.UTF8.GetByteCount(e.GetRawText()));
+            foreach (var status in Statuses)
             {
-                Interlocked.Increment(ref entries);
-                if (entry.UserId is not null && churnerOf.TryGetValue(entry.UserId, out var c)
-                    && Volatile.Read(ref (entry.Status == "offline" ? ref offlineAt[c] : ref onlineAt[c])) is var at and not 0)
+                if (!e.TryGetProperty(status, out var ids))
                 {
-                    latency.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
-                    Interlocked.Increment(ref seen);
+                    continue;
+                }
+
+                foreach (var id in ids.EnumerateArray())
+                {
+                    Interlocked.Increment(ref entries);
+                    if (id.GetString() is { } userId && churnerOf.TryGetValue(userId, out var c)
+                        && Volatile.Read(ref (status == "offline" ? ref offlineAt[c] : ref onlineAt[c])) is var at and not 0)
+                    {
+                        latency.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
+                        Interlocked.Increment(ref seen);
+                    }
                 }
             }
         });
@@ -89,6 +104,7 @@ internal sealed class PresenceChurn(BenchOptions options, string[] userIds)
         Interlocked.Exchange(ref events, 0);
         Interlocked.Exchange(ref timedEvents, 0);
         Interlocked.Exchange(ref entries, 0);
+        Interlocked.Exchange(ref payloadBytes, 0);
         Interlocked.Exchange(ref seen, 0);
         Interlocked.Exchange(ref changes, 0);
         Interlocked.Exchange(ref failures, 0);
@@ -164,25 +180,20 @@ internal sealed class PresenceChurn(BenchOptions options, string[] userIds)
             Interlocked.Read(ref changes), Interlocked.Read(ref failures), Interlocked.Read(ref seen), expected,
             Interlocked.Read(ref events), Interlocked.Read(ref events) / window, Interlocked.Read(ref changes) * options.Members / window,
             Interlocked.Read(ref entries) / (double)Math.Max(1, Interlocked.Read(ref timedEvents)),
+            Interlocked.Read(ref payloadBytes) / (double)Math.Max(1, Interlocked.Read(ref entries)),
             P(times, 0.5), P(times, 0.95), P(times, 0.99), times.LastOrDefault(), P(ready, 0.5), P(ready, 0.99));
         Console.WriteLine($"presence: {report.Changes} changes ({report.Failures} failed) = {report.Changes / window:0.0}/s; seen by the {Observers} timed observers {report.Seen} of {report.Expected}");
-        Console.WriteLine($"presence events received by all {options.Members} members: {report.EventsPerSecond:0}/s (one event per change and member would be {report.UncoalescedPerSecond:0}/s); ≈ {report.EntriesPerEvent:0.0} changes per event");
+        Console.WriteLine($"presence events received by all {options.Members} members: {report.EventsPerSecond:0}/s (one event per change and member would be {report.UncoalescedPerSecond:0}/s); ≈ {report.EntriesPerEvent:0.0} changes per event, ≈ {report.BytesPerChange:0.0} bytes of JSON per change");
         Console.WriteLine($"change → observer ms: p50 {report.P50:0}  p95 {report.P95:0}  p99 {report.P99:0}  max {report.Max:0}; churner connect → ready ms: p50 {report.ReadyP50:0.0}  p99 {report.ReadyP99:0.0}");
         return report;
     }
 
     internal sealed record Report(
         long Changes, long Failures, long Seen, long Expected, long Events, double EventsPerSecond, double UncoalescedPerSecond,
-        double EntriesPerEvent, double P50, double P95, double P99, double Max, double ReadyP50, double ReadyP99)
+        double EntriesPerEvent, double BytesPerChange, double P50, double P95, double P99, double Max, double ReadyP50, double ReadyP99)
     {
         public bool Complete => Failures == 0 && Seen == Expected;
     }
-}
-
-/// <summary>The part of <c>presence:update</c> the timed observers read.</summary>
-internal sealed record PresenceUpdate(IReadOnlyList<PresenceUpdate.Entry>? Presences)
-{
-    internal sealed record Entry(string? UserId, string? Status);
 }
 
 /// <summary>What the other members read of <c>presence:update</c>: nothing but its arrival.</summary>

@@ -188,9 +188,7 @@ public sealed class MentionTests(InProcessCluster cluster)
 
     private static Task UntilPresentAsync(GuildClient viewer, Guid guildId, Guid userId, string status) =>
         Poll.UntilAsync(
-            async () => (await viewer.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guildId}/presences"))
-                .GetProperty("presences").EnumerateArray()
-                .Any(p => p.GetProperty("userId").GetGuid() == userId && p.GetProperty("status").GetString() == status),
+            async () => PresenceJson.StatusOf(await viewer.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guildId}/presences"), userId) == status,
             TimeSpan.FromSeconds(20),
             $"{userId} {status} in the guild's presences");
 }

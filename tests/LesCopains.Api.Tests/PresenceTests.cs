@@ -18,10 +18,6 @@ public class PresenceTests(InProcessCluster cluster)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    private sealed record PresenceList(IReadOnlyList<Entry> Presences);
-
-    private sealed record Entry(Guid UserId, string Status);
-
     private sealed record Self(string Status, string Chosen);
 
     [Fact]
@@ -121,6 +117,48 @@ public class PresenceTests(InProcessCluster cluster)
 
         // The REST view is for members only.
         await owner.ExpectErrorAsync(HttpMethod.Get, $"/api/guilds/{otherGuild.Id}/presences", HttpStatusCode.NotFound, "guild_not_found");
+    }
+
+    [Fact]
+    public async Task Updates_and_the_snapshot_carry_user_ids_grouped_by_status()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 3);
+        using var busy = members[0];
+        using var away = members[1];
+        using var gone = members[2];
+        await using var ownerHub = await owner.ConnectHubAsync();
+        var updates = Record(ownerHub);
+        await using var busyHub = await busy.ConnectHubAsync();
+        await using var awayHub = await away.ConnectHubAsync();
+        await using (var goneHub = await gone.ConnectHubAsync())
+        {
+            await updates.WaitForAsync(gone.Id, "online");
+        }
+
+        await busyHub.Connection.InvokeAsync<JsonElement>("SetPresence", "dnd");
+        await awayHub.Connection.InvokeAsync<JsonElement>("SetPresence", "idle");
+        await updates.WaitForAsync(busy.Id, "dnd");
+        await updates.WaitForAsync(away.Id, "idle");
+        await updates.WaitForAsync(gone.Id, "offline");
+
+        // Every batch: the guild's id and non-empty arrays of ids under the status names, each id once.
+        foreach (var batch in updates.All())
+        {
+            var names = batch.EnumerateObject().Select(p => p.Name).ToList();
+            Assert.Equal(guild.Id, batch.GetProperty("guildId").GetGuid());
+            Assert.Subset(new HashSet<string> { "guildId", "online", "idle", "dnd", "offline" }, names.ToHashSet());
+            Assert.All(names.Where(n => n != "guildId"), n => Assert.NotEqual(0, batch.GetProperty(n).GetArrayLength()));
+            var ids = PresenceJson.Entries(batch).Select(e => e.UserId).ToList();
+            Assert.Equal(ids.Count, ids.Distinct().Count());
+        }
+
+        // The snapshot: the same groups without guildId, and nobody offline.
+        var snapshot = await owner.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guild.Id}/presences");
+        Assert.Equal(["online", "idle", "dnd"], snapshot.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([owner.Id], snapshot.GetProperty("online").EnumerateArray().Select(e => e.GetGuid()));
+        Assert.Equal([away.Id], snapshot.GetProperty("idle").EnumerateArray().Select(e => e.GetGuid()));
+        Assert.Equal([busy.Id], snapshot.GetProperty("dnd").EnumerateArray().Select(e => e.GetGuid()));
     }
 
     [Fact]
@@ -265,8 +303,8 @@ public class PresenceTests(InProcessCluster cluster)
 
     private static async Task<string> StatusOfAsync(GuildClient viewer, Guid guildId, Guid userId)
     {
-        var list = await viewer.ExpectAsync<PresenceList>(HttpMethod.Get, $"/api/guilds/{guildId}/presences");
-        return list.Presences.FirstOrDefault(p => p.UserId == userId)?.Status ?? "offline";
+        var groups = await viewer.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guildId}/presences");
+        return PresenceJson.StatusOf(groups, userId);
     }
 
     private static Task UntilStatusAsync(GuildClient viewer, Guid guildId, Guid userId, string status) =>
@@ -307,15 +345,24 @@ public class PresenceTests(InProcessCluster cluster)
             }
         }
 
+        /// <summary>Every batch so far.</summary>
+        public List<JsonElement> All()
+        {
+            lock (batches)
+            {
+                return [.. batches];
+            }
+        }
+
         /// <summary>The statuses of <paramref name="userId"/>, one per batch that mentions them.</summary>
         public List<string> About(Guid userId, int from = 0)
         {
             lock (batches)
             {
                 return batches.Skip(from)
-                    .SelectMany(b => b.GetProperty("presences").EnumerateArray())
-                    .Where(p => p.GetProperty("userId").GetGuid() == userId)
-                    .Select(p => p.GetProperty("status").GetString()!)
+                    .SelectMany(PresenceJson.Entries)
+                    .Where(p => p.UserId == userId)
+                    .Select(p => p.Status)
                     .ToList();
             }
         }

@@ -85,19 +85,14 @@ public sealed class PresenceExpiryTests(ITestOutputHelper output)
 
     private static async Task<string> StatusAsync(HttpClient http, string token, Guid guildId, Guid userId)
     {
-        var list = await SendAsync(http, HttpMethod.Get, $"/api/guilds/{guildId}/presences", token);
-        return list.GetProperty("presences").EnumerateArray()
-            .Where(p => p.GetProperty("userId").GetGuid() == userId)
-            .Select(p => p.GetProperty("status").GetString()!)
-            .FirstOrDefault() ?? "offline";
+        return PresenceJson.StatusOf(await SendAsync(http, HttpMethod.Get, $"/api/guilds/{guildId}/presences", token), userId);
     }
 
     private static bool Mentions(List<JsonElement> updates, Guid userId, string status)
     {
         lock (updates)
         {
-            return updates.SelectMany(u => u.GetProperty("presences").EnumerateArray())
-                .Any(p => p.GetProperty("userId").GetGuid() == userId && p.GetProperty("status").GetString() == status);
+            return updates.SelectMany(PresenceJson.Entries).Contains((userId, status));
         }
     }
 }

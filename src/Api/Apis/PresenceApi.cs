@@ -12,8 +12,6 @@ public static class PresenceApi
 {
     public sealed record SetPresenceRequest(string? Status);
 
-    public sealed record MemberPresenceDto(Guid UserId, string Status);
-
     public static IEndpointRouteBuilder MapPresenceApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api").WithTags("Presence").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
@@ -26,8 +24,8 @@ public static class PresenceApi
                 throw new DomainException(ErrorCodes.GuildNotFound, "No such guild.");
             }
 
-            var presences = await cluster.GetGrain<IGuildPresenceGrain>(guildId).GetPresences();
-            return new { presences = presences.Select(p => new MemberPresenceDto(p.UserId, PresenceRules.Name(p.Status))) };
+            // {online: [ids], idle: [...], dnd: [...]}, the shape of presence:update without its guildId.
+            return PresenceRules.Grouped(await cluster.GetGrain<IGuildPresenceGrain>(guildId).GetPresences());
         });
         group.MapGet("/users/@me/presence", async (HttpContext http, IClusterClient cluster) =>
             PresenceTracker.SelfEvent(await cluster.GetGrain<IPresenceGrain>(http.User.UserId()).Get()));

@@ -134,6 +134,41 @@ public static class PresenceRules
         _ => "offline",
     };
 
+    /// <summary>Visible statuses in the order <see cref="Grouped"/> lists them.</summary>
+    private static readonly PresenceStatus[] GroupOrder = [PresenceStatus.Online, PresenceStatus.Idle, PresenceStatus.Dnd, PresenceStatus.Offline];
+
+    /// <summary>
+    /// User ids grouped by visible status, as <c>presence:update</c> and <c>GET …/presences</c> carry
+    /// them: <c>{"online": [ids], "idle": [...], "dnd": [...], "offline": [...]}</c>, each id once,
+    /// groups without ids left out. An id costs 39 bytes of JSON this way, a <c>{userId, status}</c>
+    /// object per id 68.
+    /// </summary>
+    public static Dictionary<string, object> Grouped(IEnumerable<MemberPresence> presences)
+    {
+        var groups = new Dictionary<PresenceStatus, List<Guid>>();
+        foreach (var p in presences)
+        {
+            var status = Visible(p.Status);
+            if (!groups.TryGetValue(status, out var ids))
+            {
+                groups[status] = ids = [];
+            }
+
+            ids.Add(p.UserId);
+        }
+
+        var grouped = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var status in GroupOrder)
+        {
+            if (groups.TryGetValue(status, out var ids))
+            {
+                grouped[Name(status)] = ids;
+            }
+        }
+
+        return grouped;
+    }
+
     /// <summary>Parses a status a user may choose; <c>null</c> for anything else (including "offline").</summary>
     public static PresenceStatus? ParseChosen(string? value) => value switch
     {

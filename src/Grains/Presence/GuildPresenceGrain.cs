@@ -7,7 +7,8 @@ namespace LesCopains.Grains.Presence;
 /// Who is not offline in one guild, in memory. Changes are coalesced: the first change after a quiet
 /// period is published at once, later ones wait for the next <see cref="IGuildPresenceGrain.FlushInterval"/>,
 /// and a user who changes several times in between appears once with the last status (or not at all
-/// when it ends where it started). A batch is one <c>presence:update</c> relayed through the guild
+/// when it ends where it started). A batch is one <c>presence:update</c> (ids grouped by status,
+/// <see cref="PresenceRules.Grouped"/>) relayed through the guild
 /// grain, so it reaches each Api node once, whatever the number of changes or members.
 /// </summary>
 public sealed class GuildPresenceGrain(TimeProvider time) : Grain, IGuildPresenceGrain
@@ -77,12 +78,18 @@ public sealed class GuildPresenceGrain(TimeProvider time) : Grain, IGuildPresenc
         flush = null;
         flushedAt = Now;
         var changes = pending.Where(p => p.Value.Before != p.Value.After)
-            .Select(p => new { userId = p.Key, status = PresenceRules.Name(p.Value.After) })
+            .Select(p => new MemberPresence(p.Key, p.Value.After))
             .ToList();
         pending.Clear();
         if (changes.Count > 0)
         {
-            var payload = JsonSerializer.Serialize(new { guildId = GuildId, presences = changes }, JsonSerializerOptions.Web);
+            var batch = new Dictionary<string, object>(StringComparer.Ordinal) { ["guildId"] = GuildId };
+            foreach (var (status, ids) in PresenceRules.Grouped(changes))
+            {
+                batch[status] = ids;
+            }
+
+            var payload = JsonSerializer.Serialize(batch, JsonSerializerOptions.Web);
             GrainFactory.GetGrain<IGuildGrain>(GuildId).Relay(new GuildEvent(GuildId, PresenceRules.UpdateEvent, payload, null, null, 0)).Ignore();
         }
 

@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyBatch, IdleDetector, onlineIdsOf, onlineMembers, statusOf, type PresenceStatus } from '../../src/lib/presence/logic.ts';
 
-test('presence batches add, change and drop members; offline and invisible leave the map', () => {
+test('presence batches (ids grouped by status) add, change and drop members; offline ones leave the map', () => {
   let map: Record<string, PresenceStatus> = {};
-  map = applyBatch(map, [{ userId: 'a', status: 'online' }, { userId: 'b', status: 'dnd' }]);
-  assert.deepEqual(map, { a: 'online', b: 'dnd' });
+  map = applyBatch(map, { online: ['a'], dnd: ['b', 'd'] });
+  assert.deepEqual(map, { a: 'online', b: 'dnd', d: 'dnd' });
   const before = map;
-  map = applyBatch(map, [{ userId: 'a', status: 'idle' }, { userId: 'b', status: 'offline' }, { userId: 'c', status: 'invisible' }]);
-  assert.deepEqual(map, { a: 'idle' });
-  assert.deepEqual(before, { a: 'online', b: 'dnd' }, 'the previous map is not mutated');
+  map = applyBatch(map, { idle: ['a'], offline: ['b', 'c'] });
+  assert.deepEqual(map, { a: 'idle', d: 'dnd' });
+  assert.deepEqual(before, { a: 'online', b: 'dnd', d: 'dnd' }, 'the previous map is not mutated');
+  assert.deepEqual(applyBatch(map, {}), map, 'a batch without groups changes nothing');
   // Batches replayed in order: the last word wins.
-  assert.deepEqual([[{ userId: 'x', status: 'online' as const }], [{ userId: 'x', status: 'offline' as const }]].reduce(applyBatch, {}), {});
+  assert.deepEqual([{ online: ['x'] }, { offline: ['x'] }].reduce(applyBatch, {}), {});
 });
 
 test('a member is offline unless listed; the user sees their own status, invisible included', () => {

@@ -3,10 +3,13 @@
 export type PresenceStatus = 'online' | 'idle' | 'dnd' | 'invisible' | 'offline';
 export type ChosenStatus = 'online' | 'idle' | 'dnd' | 'invisible';
 
-export interface PresenceEntry {
-  userId: string;
-  status: PresenceStatus;
-}
+/**
+ * User ids grouped by status, as `presence:update` (with its `guildId`) and `GET …/presences` carry
+ * them; a group with no ids is left out.
+ */
+export type PresenceGroups = Partial<Record<'online' | 'idle' | 'dnd' | 'offline', string[]>>;
+
+const GROUPS = ['online', 'idle', 'dnd', 'offline'] as const;
 
 /** The user's own status: `status` as they see it (may be "invisible"), `chosen` their preference. */
 export interface SelfPresence {
@@ -33,14 +36,16 @@ export function statusLabel(status: PresenceStatus): string {
   return LABELS[status];
 }
 
-/** Applies one `presence:update` batch to a guild's map of non-offline members (offline ones are dropped). */
-export function applyBatch(current: Readonly<Record<string, PresenceStatus>>, batch: readonly PresenceEntry[]): Record<string, PresenceStatus> {
+/** Applies one `presence:update` batch (or a snapshot) to a guild's map of non-offline members (offline ones are dropped). */
+export function applyBatch(current: Readonly<Record<string, PresenceStatus>>, batch: Readonly<PresenceGroups>): Record<string, PresenceStatus> {
   const next = { ...current };
-  for (const { userId, status } of batch) {
-    if (status === 'offline' || status === 'invisible') {
-      delete next[userId];
-    } else {
-      next[userId] = status;
+  for (const status of GROUPS) {
+    for (const userId of batch[status] ?? []) {
+      if (status === 'offline') {
+        delete next[userId];
+      } else {
+        next[userId] = status;
+      }
     }
   }
   return next;

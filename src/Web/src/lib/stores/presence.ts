@@ -1,7 +1,7 @@
 import { get, writable, type Readable } from 'svelte/store';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import { route } from '../router.ts';
-import { applyBatch, IdleDetector, type ChosenStatus, type PresenceEntry, type PresenceStatus, type SelfPresence } from '../presence/logic.ts';
+import { applyBatch, IdleDetector, type ChosenStatus, type PresenceGroups, type PresenceStatus, type SelfPresence } from '../presence/logic.ts';
 import { api } from './session.ts';
 
 /** Who is not offline in each loaded guild, and the user's own presence. */
@@ -17,7 +17,7 @@ const state = writable<PresenceState>({ guilds: {}, self: null });
 export const presence: Readable<PresenceState> = { subscribe: state.subscribe };
 
 /** Updates that arrived while a guild's snapshot was loading, replayed on top of it. */
-const buffered = new Map<string, PresenceEntry[][]>();
+const buffered = new Map<string, PresenceGroups[]>();
 
 /** Loads a guild's non-offline members (once; again after a reconnect with `force`). */
 export async function loadPresences(guildId: string, force = false): Promise<void> {
@@ -26,9 +26,9 @@ export async function loadPresences(guildId: string, force = false): Promise<voi
   }
   buffered.set(guildId, []);
   try {
-    const { presences } = await api.request<{ presences: PresenceEntry[] }>('GET', `/api/guilds/${encodeURIComponent(guildId)}/presences`);
+    const snapshot = await api.request<PresenceGroups>('GET', `/api/guilds/${encodeURIComponent(guildId)}/presences`);
     const late = buffered.get(guildId) ?? [];
-    state.update((s) => ({ ...s, guilds: { ...s.guilds, [guildId]: late.reduce(applyBatch, applyBatch({}, presences)) } }));
+    state.update((s) => ({ ...s, guilds: { ...s.guilds, [guildId]: late.reduce(applyBatch, applyBatch({}, snapshot)) } }));
   } catch {
     // Not a member any more, or offline: the member list shows everyone offline until the next load.
   } finally {
@@ -43,9 +43,9 @@ export async function setStatus(chosen: ChosenStatus): Promise<void> {
 }
 
 onGatewayEvent('presence:update', (p) => {
-  const { guildId, presences } = p as { guildId: string; presences: PresenceEntry[] };
-  buffered.get(guildId)?.push(presences);
-  state.update((s) => (s.guilds[guildId] ? { ...s, guilds: { ...s.guilds, [guildId]: applyBatch(s.guilds[guildId], presences) } } : s));
+  const { guildId, ...batch } = p as PresenceGroups & { guildId: string };
+  buffered.get(guildId)?.push(batch);
+  state.update((s) => (s.guilds[guildId] ? { ...s, guilds: { ...s.guilds, [guildId]: applyBatch(s.guilds[guildId], batch) } } : s));
 });
 
 onGatewayEvent('presence:self', (p) => {
