@@ -40,6 +40,9 @@ public sealed class GuildClient : IDisposable
 
     private sealed record MemberList(IReadOnlyList<MemberView> Members);
 
+    /// <summary>A page of <c>GET …/members</c>: <see cref="Next"/> is the next page's <c>after</c>, null after the last.</summary>
+    public sealed record MemberPageView(IReadOnlyList<MemberView> Members, string? Next);
+
     private sealed record RoleList(IReadOnlyList<RoleView> Roles);
 
     private sealed record ChannelList(IReadOnlyList<ChannelView> Channels);
@@ -159,12 +162,18 @@ public sealed class GuildClient : IDisposable
     public Task<MemberView> SetRolesAsync(Guid guildId, Guid userId, params Guid[] roles) =>
         ExpectAsync<MemberView>(HttpMethod.Patch, $"/api/guilds/{guildId}/members/{userId}", new { roles });
 
-    public async Task<IReadOnlyList<MemberView>> ListMembersAsync(Guid guildId, Guid? after = null, int? limit = null)
+    public async Task<IReadOnlyList<MemberView>> ListMembersAsync(Guid guildId, string? after = null, int? limit = null) =>
+        (await ListMemberPageAsync(guildId, after, limit)).Members;
+
+    public Task<MemberPageView> ListMemberPageAsync(Guid guildId, string? after = null, int? limit = null) =>
+        ExpectAsync<MemberPageView>(HttpMethod.Get, MembersPath(guildId, after, limit));
+
+    public static string MembersPath(Guid guildId, string? after = null, int? limit = null)
     {
         var query = new List<string>();
-        if (after is { } a)
+        if (after is not null)
         {
-            query.Add($"after={a}");
+            query.Add($"after={Uri.EscapeDataString(after)}");
         }
 
         if (limit is { } l)
@@ -172,8 +181,7 @@ public sealed class GuildClient : IDisposable
             query.Add($"limit={l}");
         }
 
-        var path = $"/api/guilds/{guildId}/members" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
-        return (await ExpectAsync<MemberList>(HttpMethod.Get, path)).Members;
+        return $"/api/guilds/{guildId}/members" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
     }
 
     /// <summary><c>GET …/members?ids=</c> with <paramref name="ids"/> as given (comma-separated).</summary>

@@ -190,33 +190,54 @@ public sealed class ModerationTests(InProcessCluster cluster)
     private sealed record AuditPage(IReadOnlyList<AuditEntryView> Entries);
 
     [Fact]
-    public async Task Members_are_listed_by_user_id_in_pages()
+    public async Task Members_are_listed_in_pages_by_shown_name_as_a_browser_sorts_it()
     {
         using var owner = await NewAsync(cluster);
         var (guild, members) = await GuildWithMembersAsync(owner, 4);
         var member = members[0];
-        var all = new[] { owner.Id }.Concat(members.Select(m => m.Id)).Select(id => id.ToString()).Order(StringComparer.Ordinal).ToList();
 
-        var pages = new List<IReadOnlyList<MemberView>>();
-        Guid? after = null;
-        while (true)
+        // Nicknames whose order differs between code points ("Bravo" < "alpha", "foxtrot" < "Écho")
+        // and a browser's localeCompare (alpha, Bravo, delta, Écho, foxtrot), which the list follows.
+        string[] nicknames = ["Écho", "foxtrot", "Bravo", "alpha", "delta"];
+        var everyone = new[] { owner }.Concat(members).ToArray();
+        for (var i = 0; i < everyone.Length; i++)
         {
-            var page = await member.ListMembersAsync(guild.Id, after, 2);
-            if (page.Count == 0)
-            {
-                break;
-            }
-
-            pages.Add(page);
-            after = page[^1].UserId;
+            await owner.ExpectAsync<MemberView>(HttpMethod.Patch, $"/api/guilds/{guild.Id}/members/{everyone[i].Id}", new { nickname = nicknames[i] });
         }
 
-        Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
-        Assert.Equal(all, pages.SelectMany(p => p).Select(m => m.UserId.ToString()));
+        var pages = new List<MemberPageView>();
+        string? after = null;
+        do
+        {
+            var page = await member.ListMemberPageAsync(guild.Id, after, 2);
+            pages.Add(page);
+            after = page.Next;
+        }
+        while (after is not null && pages.Count < 10);
+
+        Assert.Equal([2, 2, 1], pages.Select(p => p.Members.Count));
+        Assert.Equal(["alpha", "Bravo", "delta", "Écho", "foxtrot"], pages.SelectMany(p => p.Members).Select(m => m.Nickname));
+        Assert.Null(pages[^1].Next);
+
+        // A page that ends exactly at the last member says so (no empty page to fetch).
+        Assert.Null((await member.ListMemberPageAsync(guild.Id, pages[1].Next, 1)).Next);
+
+        // The cursor holds the name it stopped at: the next page starts in the right place even after
+        // that member left.
+        var leaving = everyone[Array.IndexOf(nicknames, "Bravo")];
+        await leaving.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me");
+        Assert.Equal(["delta", "Écho"], (await member.ListMembersAsync(guild.Id, pages[0].Next, 2)).Select(m => m.Nickname));
+
+        // Anything else as `after` is refused.
+        foreach (var bad in new[] { Guid.NewGuid().ToString(), "not a cursor", "%%%", new string('A', 2000) })
+        {
+            await member.ExpectErrorAsync(HttpMethod.Get, MembersPath(guild.Id, bad), HttpStatusCode.BadRequest, "validation_failed");
+        }
+
         var first = Assert.Single(await member.ListMembersAsync(guild.Id, limit: 1));
-        Assert.Equal(all[0], first.UserId.ToString());
-        Assert.Equal(5, (await member.ListMembersAsync(guild.Id)).Count);
-        Assert.Equal(5, (await member.ListMembersAsync(guild.Id, limit: 5000)).Count);
+        Assert.Equal("alpha", first.Nickname);
+        Assert.Equal(4, (await member.ListMembersAsync(guild.Id)).Count);
+        Assert.Equal(4, (await member.ListMembersAsync(guild.Id, limit: 5000)).Count);
         var ownerEntry = (await member.ListMembersAsync(guild.Id)).Single(m => m.UserId == owner.Id);
         Assert.Equal(owner.Tokens.User.Username, ownerEntry.Username);
         foreach (var m in members)

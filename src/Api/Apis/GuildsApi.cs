@@ -109,13 +109,10 @@ public static class GuildsApi
         });
 
         // Members and moderation.
-        group.MapGet("/{guildId:guid}/members", async (Guid guildId, Guid? after, int? limit, string? ids, HttpContext http, IClusterClient cluster) =>
-            new
-            {
-                members = ids is null
-                    ? await Guild(cluster, guildId).ListMembers(http.User.UserId(), after, limit ?? 100)
-                    : await Guild(cluster, guildId).FindMembers(http.User.UserId(), MemberIds(ids, after, limit)),
-            });
+        group.MapGet("/{guildId:guid}/members", async (Guid guildId, string? after, int? limit, string? ids, HttpContext http, IClusterClient cluster) =>
+            ids is null
+                ? (object)await Guild(cluster, guildId).ListMembers(http.User.UserId(), after, limit ?? 100)
+                : new { members = await Guild(cluster, guildId).FindMembers(http.User.UserId(), MemberIds(ids, after, limit)) });
         group.MapPatch("/{guildId:guid}/members/{userId:guid}", UpdateMember);
         group.MapDelete("/{guildId:guid}/members/@me", async (Guid guildId, HttpContext http, IClusterClient cluster) =>
         {
@@ -254,7 +251,7 @@ public static class GuildsApi
     private static DomainException Required(string field) => new(ErrorCodes.ValidationFailed, $"{field}: is required.");
 
     /// <summary><c>ids=a,b,c</c>: user ids, comma-separated; a lookup does not page (the grain bounds the count).</summary>
-    private static Guid[] MemberIds(string ids, Guid? after, int? limit)
+    private static Guid[] MemberIds(string ids, string? after, int? limit)
     {
         if (after is not null || limit is not null)
         {

@@ -63,6 +63,12 @@ public sealed record MemberDto(
     [property: Id(5)] DateTimeOffset JoinedAt,
     [property: Id(6)] DateTimeOffset? TimeoutUntil);
 
+/// <summary>A page of the member list; <see cref="Next"/> continues it, <c>null</c> after the last member.</summary>
+[GenerateSerializer, Immutable, Alias("lc.MemberPage")]
+public sealed record MemberPage(
+    [property: Id(0)] IReadOnlyList<MemberDto> Members,
+    [property: Id(1)] string? Next);
+
 [GenerateSerializer, Immutable, Alias("lc.MeDto")]
 public sealed record MeDto(
     [property: Id(0)] Guid UserId,

@@ -57,8 +57,13 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("DeleteRole")]
     Task DeleteRole(Guid actorId, Guid roleId);
 
+    /// <summary>
+    /// One page of members in the order the member list shows them: by shown name (nickname, else
+    /// display name, else username), then user id. <paramref name="after"/> is the previous page's
+    /// <see cref="MemberPage.Next"/>.
+    /// </summary>
     [Alias("ListMembers")]
-    Task<IReadOnlyList<MemberDto>> ListMembers(Guid actorId, Guid? after, int limit);
+    Task<MemberPage> ListMembers(Guid actorId, string? after, int limit);
 
     /// <summary>The members among <paramref name="userIds"/> (at most <see cref="GuildRules.MaxMemberLookup"/>), by user id; others are left out.</summary>
     [Alias("FindMembers")]

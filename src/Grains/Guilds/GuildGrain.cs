@@ -107,11 +107,11 @@ public sealed partial class GuildGrain(
         Publish("guild:delete", new { guildId = GuildId });
 
         // Take the guild off every member's list, page by page.
-        Guid? after = null;
+        (string, Guid)? after = null;
         while (true)
         {
             var page = await members.PageAsync(GuildId, after, 1000);
-            foreach (var member in page)
+            foreach (var (member, _) in page)
             {
                 await GrainFactory.GetGrain<IUserGrain>(member.UserId).RemoveGuild(GuildId);
             }
@@ -121,7 +121,7 @@ public sealed partial class GuildGrain(
                 break;
             }
 
-            after = page[^1].UserId;
+            after = (page[^1].Name, page[^1].Member.UserId);
         }
 
         await members.DeleteGuildAsync(GuildId);
@@ -432,10 +432,16 @@ public sealed partial class GuildGrain(
 
     // ---------------------------------------------------------------- members
 
-    public async Task<IReadOnlyList<MemberDto>> ListMembers(Guid actorId, Guid? after, int limit)
+    public async Task<MemberPage> ListMembers(Guid actorId, string? after, int limit)
     {
+        var from = after is null ? ((string Name, Guid UserId)?)null
+            : MemberCursor.Parse(after) ?? throw new DomainException(ErrorCodes.ValidationFailed, "after: not a cursor this list gave (use the previous page's next).");
         await RequireMemberAsync(actorId);
-        return await members.PageAsync(GuildId, after, Math.Clamp(limit, 1, 1000));
+        limit = Math.Clamp(limit, 1, 1000);
+        var page = await members.PageAsync(GuildId, from, limit + 1);
+        return page.Count > limit
+            ? new MemberPage(page.Take(limit).Select(m => m.Member).ToList(), MemberCursor.Of(page[limit - 1].Name, page[limit - 1].Member.UserId))
+            : new MemberPage(page.Select(m => m.Member).ToList(), null);
     }
 
     public async Task<IReadOnlyList<MemberDto>> FindMembers(Guid actorId, IReadOnlyList<Guid> userIds)

@@ -74,21 +74,35 @@ public sealed class GuildMemberStore(NpgsqlDataSource dataSource)
         return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>One page of members ordered by user id, with their account names.</summary>
-    public async Task<IReadOnlyList<MemberDto>> PageAsync(Guid guildId, Guid? after, int limit)
+    /// <summary>
+    /// One page of members with their account names, in the member list's order: by shown name
+    /// (nickname, else display name, else username) under ICU's root collation, the order a browser's
+    /// <c>localeCompare</c> gives, then by user id; after <paramref name="after"/> (a name and user id).
+    /// Each comes with the name it was sorted by.
+    /// </summary>
+    public async Task<IReadOnlyList<(MemberDto Member, string Name)>> PageAsync(Guid guildId, (string Name, Guid UserId)? after, int limit)
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT {Columns}, a.username, a.display_name
+            SELECT {Columns}, a.username, a.display_name, s.name
               FROM guild_members m JOIN accounts a ON a.id = m.user_id
-             WHERE m.guild_id = $1 AND ($2::uuid IS NULL OR m.user_id > $2)
-             ORDER BY m.user_id
-             LIMIT $3
+             CROSS JOIN LATERAL (SELECT coalesce(nullif(m.nickname, ''), nullif(a.display_name, ''), a.username) COLLATE "und-x-icu" AS name) s
+             WHERE m.guild_id = $1 AND ($2::text IS NULL OR (s.name, m.user_id) > ($2::text COLLATE "und-x-icu", $3::uuid))
+             ORDER BY s.name, m.user_id
+             LIMIT $4
             """);
         command.Parameters.AddWithValue(guildId);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)after ?? DBNull.Value);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)after?.Name ?? DBNull.Value);
+        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)after?.UserId ?? DBNull.Value);
         command.Parameters.AddWithValue(limit);
-        return await ReadDtosAsync(command);
+        var page = new List<(MemberDto, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            page.Add((Dto(reader), reader.GetString(7)));
+        }
+
+        return page;
     }
 
     /// <summary>The members among <paramref name="userIds"/>, ordered by user id, with their account names.</summary>
@@ -112,11 +126,16 @@ public sealed class GuildMemberStore(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            var m = Read(reader);
-            found.Add(new MemberDto(m.UserId, reader.GetString(5), reader.GetString(6), m.Nickname, m.RoleIds, m.JoinedAt, m.TimeoutUntil));
+            found.Add(Dto(reader));
         }
 
         return found;
+    }
+
+    private static MemberDto Dto(NpgsqlDataReader reader)
+    {
+        var m = Read(reader);
+        return new MemberDto(m.UserId, reader.GetString(5), reader.GetString(6), m.Nickname, m.RoleIds, m.JoinedAt, m.TimeoutUntil);
     }
 
     private static Member Read(NpgsqlDataReader reader) => new(

@@ -219,7 +219,8 @@ export class ApiClient {
     return this.request('DELETE', `/api/guilds/${enc(guildId)}/roles/${enc(roleId)}`);
   }
 
-  listMembers(guildId: string, after: string | null, limit: number): Promise<{ members: Member[] }> {
+  /** A page of the member list, by shown name; `next` is the following page's `after`, null after the last. */
+  listMembers(guildId: string, after: string | null, limit: number): Promise<{ members: Member[]; next: string | null }> {
     const q = new URLSearchParams({ limit: String(limit), ...(after ? { after } : {}) });
     return this.request('GET', `/api/guilds/${enc(guildId)}/members?${q}`);
   }

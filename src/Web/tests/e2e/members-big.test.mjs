@@ -1,6 +1,7 @@
-// A guild bigger than one page of the member list (200, by user id): the members who are online are
+// A guild bigger than one page of the member list (200, by name): the members who are online are
 // listed whether or not their page is loaded (the client looks them up by id), the ones who leave
-// drop out of the list live, and past 200 online the rest are counted and shown on demand.
+// drop out of the list live, scrolling to the end of the list loads the next page, and past 200
+// online the rest are counted and shown on demand.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BASE_URL, apiCall, createGuild, launch, mockLacks, newDevice, nodeHub, password, randomUsername, register, screenshot, until } from './browser.mjs';
@@ -60,10 +61,13 @@ test('in a guild of more than a page, every online member is listed, and one who
     people.push(...(await Promise.all(Array.from({ length: Math.min(10, MEMBERS - i) }, (_, k) => person(i + k, invite.body.code)))));
   }
 
-  // Online: the members with the highest user ids, past the first page the list loads.
-  const byId = [...people].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const online = byId.slice(-ONLINE);
+  // Online: the members whose names come last, past the first page the list loads (by name: the
+  // owner, "Olga Owner", comes after every "Member NNN").
+  const byName = [...people].sort((a, b) => a.name.localeCompare(b.name));
+  const online = byName.slice(-ONLINE);
   const firstPage = await apiCall(o, 'GET', `/api/guilds/${guildId}/members?limit=200`);
+  assert.deepEqual(firstPage.body.members.map((m) => m.displayName), byName.slice(0, 200).map((p) => p.name), 'the first page is the first 200 by name');
+  assert.ok(firstPage.body.next, 'and says where the next one starts');
   const paged = new Set(firstPage.body.members.map((m) => m.userId));
   assert.ok(online.every((p) => !paged.has(p.id)), 'the online members are not in the first page');
   const onlineHubs = [];
@@ -81,8 +85,9 @@ test('in a guild of more than a page, every online member is listed, and one who
   }
   assert.ok(names.includes('Olga Owner'));
   assert.equal(await list.locator('[data-more-online]').count(), 0, 'every online member is listed');
-  // The offline side still pages: the rest of the first 200 by id, and a button for more.
-  assert.ok((await list.locator('ul[data-group="offline"] li').count()) >= 150);
+  // The offline side pages: the rest of the first 200 by name, in order, and a button for more.
+  const offlineRows = list.locator('ul[data-group="offline"] li');
+  assert.deepEqual(await offlineRows.locator('.name').allTextContents(), byName.slice(0, 200).map((p) => p.name));
   await list.getByRole('button', { name: 'Load more members' }).waitFor();
   await screenshot(o, 'members-big-guild', list);
 
@@ -92,8 +97,14 @@ test('in a guild of more than a page, every online member is listed, and one who
   await until(async () => ((await onlineRows.count()) === ONLINE ? true : null), `${leaving.name} no longer online`, LIVE);
   assert.ok(!(await onlineRows.locator('.name').allTextContents()).includes(leaving.name));
 
+  // Scrolling to the end of the list loads the next page: the one who left is then listed offline,
+  // after the first page's names, and the list is complete.
+  await list.getByRole('button', { name: 'Load more members' }).scrollIntoViewIfNeeded();
+  await until(async () => ((await list.getByRole('button', { name: 'Load more members' }).count()) === 0 && (await list.getByRole('status').count()) === 0 ? true : null), 'the second page loaded by scrolling', LIVE);
+  assert.equal((await offlineRows.locator('.name').allTextContents()).at(-1), leaving.name);
+
   // Everyone else comes online: 200 are listed, the rest counted, and "Show more online" lists them.
-  for (const p of byId.slice(0, -ONLINE)) {
+  for (const p of byName.slice(0, -ONLINE)) {
     await connect(p.token);
   }
   const total = MEMBERS - ONLINE + (ONLINE - 1) + 1;

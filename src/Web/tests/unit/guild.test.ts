@@ -8,7 +8,7 @@ import {
   bit, bitsOf, can, canOpenSettings, formatBits, parseBits, permissionNames, overwriteState, setOverwriteState, withBit,
 } from '../../src/lib/guild/permissions.ts';
 import {
-  canActOnMember, canManageRole, colorHex, groupMembers, memberColor, parseColor, sortRolesDesc, topPosition,
+  canActOnMember, canManageRole, colorHex, compareMembers, groupMembers, memberColor, parseColor, sortRolesDesc, topPosition,
 } from '../../src/lib/guild/roles.ts';
 import type { Channel, Guild, Member, Role } from '../../src/lib/types.ts';
 
@@ -196,6 +196,14 @@ test('hierarchy: only roles and members strictly below you; the owner is untouch
   const asOwner = guildAs('owner', []);
   assert.ok(canManageRole(asOwner, admin));
   assert.ok(canActOnMember(asOwner, member('z', ['admin'])));
+});
+
+test('the member list order: shown name as the browser compares it (case and accents aside), then user id', () => {
+  // The Api pages in this order (docs/API.md); code-point order would put "Bravo" before "alpha" and "foxtrot" before "Écho".
+  const named = ['Écho', 'foxtrot', 'Bravo', 'alpha', 'delta'].map((n, i) => member(`u${i}`, [], n));
+  assert.deepEqual([...named].sort(compareMembers).map((m) => m.nickname), ['alpha', 'Bravo', 'delta', 'Écho', 'foxtrot']);
+  assert.ok(compareMembers(member('u1', [], 'Same'), member('u2', [], 'Same')) < 0, 'same name: by user id');
+  assert.equal(compareMembers(member('u1', [], 'Same'), member('u1', [], 'Same')), 0);
 });
 
 test('members group under their highest role, the rest under "Members"', () => {

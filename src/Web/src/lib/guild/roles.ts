@@ -67,6 +67,14 @@ export function memberName(member: Pick<Member, 'nickname' | 'displayName' | 'us
   return member.nickname || member.displayName || member.username;
 }
 
+/**
+ * The member list's order: by shown name as the browser compares text, then by user id. The Api pages
+ * members in this order (ICU's root collation, as `localeCompare`).
+ */
+export function compareMembers(a: Pick<Member, 'userId' | 'nickname' | 'displayName' | 'username'>, b: Pick<Member, 'userId' | 'nickname' | 'displayName' | 'username'>): number {
+  return memberName(a).localeCompare(memberName(b)) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+}
+
 /** Members grouped Discord-style under their highest role (all shown, roleless under "Members"). */
 export function groupMembers(members: readonly Member[], roles: readonly Role[]): { role: Role | null; members: Member[] }[] {
   const groups = new Map<string | null, Member[]>();
@@ -75,7 +83,7 @@ export function groupMembers(members: readonly Member[], roles: readonly Role[])
     const key = top?.id ?? null;
     groups.set(key, [...(groups.get(key) ?? []), m]);
   }
-  const byName = (a: Member, b: Member) => memberName(a).localeCompare(memberName(b));
+  const byName = compareMembers;
   const out: { role: Role | null; members: Member[] }[] = [];
   for (const r of sortRolesDesc(roles)) {
     const list = groups.get(r.id);

@@ -1,17 +1,20 @@
 import { writable, type Readable } from 'svelte/store';
 import { describeError } from '../messages.ts';
+import { compareMembers } from '../guild/roles.ts';
 import type { Member } from '../types.ts';
 import { api } from './session.ts';
 
-/** The member list of a guild, loaded page by page (the Api pages by user id). */
+/** The member list of a guild, loaded page by page (the Api pages by shown name, `compareMembers`). */
 export interface MemberList {
   members: Member[];
+  /** Where the next page starts (the Api's cursor); null before the first page and after the last. */
+  next: string | null;
   /** Members looked up by id (online ones past the loaded pages); not part of the pages. */
   extra: Record<string, Member>;
   /** Ids looked up that are not members (a presence entry that outlived its membership for a moment): not asked again until they join. */
   absent: Record<string, true>;
   loading: boolean;
-  /** True once a page came back short: there is nothing after the last member. */
+  /** True once a page came back without a `next`: there is nothing after the last member. */
   complete: boolean;
   error: string | null;
 }
@@ -24,7 +27,7 @@ export const MEMBER_LOOKUP = 100;
 const state = writable<Record<string, MemberList>>({});
 export const members: Readable<Record<string, MemberList>> = { subscribe: state.subscribe };
 
-const empty = (): MemberList => ({ members: [], extra: {}, absent: {}, loading: false, complete: false, error: null });
+const empty = (): MemberList => ({ members: [], next: null, extra: {}, absent: {}, loading: false, complete: false, error: null });
 
 /** Per guild: the ids being looked up. */
 const lookingUp = new Map<string, Set<string>>();
@@ -51,15 +54,15 @@ export async function loadMembers(guildId: string, more = false): Promise<void> 
   if (list?.loading || (!more && list && list.members.length > 0) || (more && list?.complete)) {
     return;
   }
-  const after = more ? (list?.members.at(-1)?.userId ?? null) : null;
+  const after = more ? (list?.next ?? null) : null;
   patch(guildId, (l) => ({ ...l, loading: true, error: null }));
   try {
-    const page = (await api.listMembers(guildId, after, MEMBER_PAGE)).members;
+    const { members: page, next } = await api.listMembers(guildId, after, MEMBER_PAGE);
     patch(guildId, (l) => {
       const known = new Set(l.members.map((m) => m.userId));
       const paged = new Set(page.map((m) => m.userId));
       const extra = Object.fromEntries(Object.entries(l.extra).filter(([id]) => !paged.has(id)));
-      return { ...l, members: [...l.members, ...page.filter((m) => !known.has(m.userId))], extra, loading: false, complete: page.length < MEMBER_PAGE, error: null };
+      return { ...l, members: [...l.members, ...page.filter((m) => !known.has(m.userId))], next, extra, loading: false, complete: next === null, error: null };
     });
   } catch (err) {
     patch(guildId, (l) => ({ ...l, loading: false, error: describeError(err) }));
@@ -105,10 +108,10 @@ export function upsertMember(guildId: string, member: Member): void {
     if (i >= 0) {
       return { ...l, members: l.members.map((m) => (m.userId === member.userId ? member : m)) };
     }
-    // Pages are ordered by user id; a member past the loaded pages arrives with the next page, and
+    // Pages are ordered by shown name; a member past the loaded pages arrives with the next page, and
     // is kept with the looked-up ones meanwhile (it may be online).
-    const last = l.members.at(-1)?.userId;
-    return l.complete || (last !== undefined && member.userId < last)
+    const last = l.members.at(-1);
+    return l.complete || (last !== undefined && compareMembers(member, last) < 0)
       ? { ...l, members: [...l.members, member] }
       : { ...l, extra: { ...l.extra, [member.userId]: member } };
   });
