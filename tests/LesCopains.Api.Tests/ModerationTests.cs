@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using LesCopains.Grains.Guilds;
 using LesCopains.Testing;
 using static LesCopains.Api.Tests.GuildClient;
@@ -236,6 +237,14 @@ public sealed class ModerationTests(InProcessCluster cluster)
 
         var first = Assert.Single(await member.ListMembersAsync(guild.Id, limit: 1));
         Assert.Equal("alpha", first.Nickname);
+
+        // The shown name follows a cleared nickname and a new display name.
+        var renamed = everyone[Array.IndexOf(nicknames, "alpha")];
+        await owner.ExpectAsync<MemberView>(HttpMethod.Patch, $"/api/guilds/{guild.Id}/members/{renamed.Id}", new { nickname = (string?)null });
+        await renamed.ExpectAsync<JsonElement>(HttpMethod.Patch, "/api/users/@me", new { displayName = "zulu" });
+        Assert.Equal(["delta", "Écho", "foxtrot", "zulu"], (await member.ListMembersAsync(guild.Id)).Select(m => m.Nickname ?? m.DisplayName));
+        await renamed.ExpectAsync<JsonElement>(HttpMethod.Patch, "/api/users/@me", new { displayName = "Charlie" });
+        Assert.Equal(["Charlie", "delta", "Écho", "foxtrot"], (await member.ListMembersAsync(guild.Id)).Select(m => m.Nickname ?? m.DisplayName));
         Assert.Equal(4, (await member.ListMembersAsync(guild.Id)).Count);
         Assert.Equal(4, (await member.ListMembersAsync(guild.Id, limit: 5000)).Count);
         var ownerEntry = (await member.ListMembersAsync(guild.Id)).Single(m => m.UserId == owner.Id);

@@ -76,25 +76,29 @@ public sealed class GuildMemberStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// One page of members with their account names, in the member list's order: by shown name
-    /// (nickname, else display name, else username) under ICU's root collation, the order a browser's
-    /// <c>localeCompare</c> gives, then by user id; after <paramref name="after"/> (a name and user id).
-    /// Each comes with the name it was sorted by.
+    /// (nickname, else display name, else username; <c>shown_name</c>, kept by triggers, migration 0014)
+    /// under ICU's root collation, the order a browser's <c>localeCompare</c> gives, then by user id;
+    /// after <paramref name="after"/> (a name and user id). Each comes with the name it was sorted by.
+    /// One range of the index on (guild, shown name, user id), whatever the guild's size.
     /// </summary>
     public async Task<IReadOnlyList<(MemberDto Member, string Name)>> PageAsync(Guid guildId, (string Name, Guid UserId)? after, int limit)
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT {Columns}, a.username, a.display_name, s.name
+            SELECT {Columns}, a.username, a.display_name, m.shown_name
               FROM guild_members m JOIN accounts a ON a.id = m.user_id
-             CROSS JOIN LATERAL (SELECT coalesce(nullif(m.nickname, ''), nullif(a.display_name, ''), a.username) COLLATE "und-x-icu" AS name) s
-             WHERE m.guild_id = $1 AND ($2::text IS NULL OR (s.name, m.user_id) > ($2::text COLLATE "und-x-icu", $3::uuid))
-             ORDER BY s.name, m.user_id
-             LIMIT $4
+             WHERE m.guild_id = $1 {(after is null ? "" : """AND (m.shown_name, m.user_id) > ($3::text COLLATE "und-x-icu", $4::uuid)""")}
+             ORDER BY m.shown_name, m.user_id
+             LIMIT $2
             """);
         command.Parameters.AddWithValue(guildId);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)after?.Name ?? DBNull.Value);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Uuid, (object?)after?.UserId ?? DBNull.Value);
         command.Parameters.AddWithValue(limit);
+        if (after is { } from)
+        {
+            command.Parameters.AddWithValue(from.Name);
+            command.Parameters.AddWithValue(from.UserId);
+        }
+
         var page = new List<(MemberDto, string)>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
