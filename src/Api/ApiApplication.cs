@@ -55,6 +55,7 @@ public static class ApiApplication
         services.AddLesCopainsAuth();
         services.AddSingleton(sp => new RateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), settings.ClusterId, TimeProvider.System));
         services.AddSingleton<GrainReferences>();
+        services.AddSingleton<WebBuild>();
         services.AddSingleton<HubRateLimitFilter>();
         services.AddSingleton<GatewayConnections>();
         services.AddSingleton<HubLifetimeManager<GatewayHub>>(sp => sp.GetRequiredService<GatewayConnections>());

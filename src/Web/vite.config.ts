@@ -1,11 +1,33 @@
-import { defineConfig } from 'vite';
+import { createHash } from 'node:crypto';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+/**
+ * Writes the build's identity into index.html (`<meta name="lescopains-build">`): a hash of the
+ * bundle's file names, which Vite derives from their contents. The Api reads it from the index.html
+ * it serves and sends it in the hub's `ready`, so a tab still running an older build offers a reload
+ * (src/lib/build.ts).
+ */
+function buildId(): Plugin {
+  return {
+    name: 'lescopains-build-id',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const names = Object.keys(ctx.bundle ?? {}).sort();
+        const id = createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 16);
+        return html.replace('</head>', `  <meta name="lescopains-build" content="${id}" />\n  </head>`);
+      },
+    },
+  };
+}
 
 // In `npm run dev`, /api and /hubs go to a running Api (default http://127.0.0.1:5000).
 const apiTarget = process.env.API_URL ?? 'http://127.0.0.1:5000';
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), buildId()],
   // The frame-encryption worker is created with { type: 'module' }.
   worker: { format: 'es' },
   build: {

@@ -5,6 +5,7 @@ using LesCopains.Testing;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LesCopains.Api.Tests;
 
@@ -94,6 +95,8 @@ public sealed class GatewayHubTests(InProcessCluster cluster)
         Assert.InRange(ready.GetProperty("tokenExpiresAt").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(14), DateTimeOffset.UtcNow.AddMinutes(16));
         // The keep-alive the server pings with (WS_PING_INTERVAL's default): clients time out after twice that.
         Assert.Equal(30_000, ready.GetProperty("keepAliveMs").GetInt64());
+        // The web client build this node serves (null where the web root has none, as in a test run without the web build).
+        Assert.Equal(cluster.ApiServices.GetRequiredService<LesCopains.Api.Infrastructure.WebBuild>().Id, ready.GetProperty("build").GetString());
         Assert.InRange(await hub.PingAsync(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
     }
 

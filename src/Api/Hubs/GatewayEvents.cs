@@ -50,7 +50,8 @@ public static class GatewayEvents
 /// How often the server pings an otherwise quiet connection (WS_PING_INTERVAL): clients ping as
 /// often and give up on the server only after twice as long without a message.
 /// </param>
-public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt, long KeepAliveMs);
+/// <summary>The first event on every connection. <see cref="Build"/>: the web client build this node serves (<see cref="Infrastructure.WebBuild"/>).</summary>
+public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt, long KeepAliveMs, string? Build);
 
 /// <summary>The user's own presence: <c>status</c> as they see it (may be "invisible"), <c>chosen</c> their preference.</summary>
 public sealed record PresenceSelfEvent(string Status, string Chosen);

@@ -11,7 +11,7 @@ namespace LesCopains.Api.Hubs;
 /// with <c>DIRECT_WEBSOCKETS</c>). It validates and forwards to grains; domain logic lives in the grains.
 /// </summary>
 [Authorize]
-public sealed partial class GatewayHub(ConnectionRegistry connections, GatewayConnections writers, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms, ApiSettings settings) : Hub
+public sealed partial class GatewayHub(ConnectionRegistry connections, GatewayConnections writers, TokenService tokens, IClusterClient cluster, GrainReferences grains, GuildGateway guilds, DmGateway dms, ApiSettings settings, WebBuild build) : Hub
 {
     /// <summary>SignalR's endpoint: negotiation, then WebSockets, server-sent events or long polling.</summary>
     public const string Path = "/hubs/gateway";
@@ -41,7 +41,7 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, GatewayCo
         await guilds.ConnectedAsync(userId);
         await dms.ConnectedAsync(userId);
         var profile = await cluster.GetGrain<IUserGrain>(userId).GetProfile();
-        await Clients.Caller.SendAsync(GatewayEvents.Ready, new ReadyEvent(UserDto.From(profile), sessionId, expiresAt, (long)settings.WsPingInterval.TotalMilliseconds));
+        await Clients.Caller.SendAsync(GatewayEvents.Ready, new ReadyEvent(UserDto.From(profile), sessionId, expiresAt, (long)settings.WsPingInterval.TotalMilliseconds, build.Id));
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -1,5 +1,6 @@
 import { writable, type Readable } from 'svelte/store';
 import type { HubConnection } from '@microsoft/signalr';
+import { noteServedBuild } from './build.ts';
 import type { User } from './types.ts';
 
 /**
@@ -140,8 +141,9 @@ export async function startGateway(opts: GatewayOptions): Promise<void> {
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => reconnectDelay(ctx.previousRetryCount) })
     .configureLogging(signalR.LogLevel.None)
     .build();
-  conn.on('ready', (ready: { user: User; sessionId: string; keepAliveMs?: number }) => {
+  conn.on('ready', (ready: { user: User; sessionId: string; keepAliveMs?: number; build?: string | null }) => {
     applyKeepAlive(conn, ready.keepAliveMs);
+    noteServedBuild(ready.build);
     opts.onReady(ready);
   });
   conn.on('session:revoked', (e: { sessionId: string }) => opts.onSessionRevoked(e.sessionId));
