@@ -63,7 +63,7 @@ public sealed record MemberDto(
     [property: Id(5)] DateTimeOffset JoinedAt,
     [property: Id(6)] DateTimeOffset? TimeoutUntil);
 
-/// <summary>A page of the member list; <see cref="Next"/> continues it, <c>null</c> after the last member.</summary>
+/// <summary>A page of the member list; <see cref="Next"/> continues it, <c>null</c> (left out of the JSON) after the last member.</summary>
 [GenerateSerializer, Immutable, Alias("lc.MemberPage")]
 public sealed record MemberPage(
     [property: Id(0)] IReadOnlyList<MemberDto> Members,

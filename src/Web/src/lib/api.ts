@@ -219,8 +219,8 @@ export class ApiClient {
     return this.request('DELETE', `/api/guilds/${enc(guildId)}/roles/${enc(roleId)}`);
   }
 
-  /** A page of the member list, by shown name; `next` is the following page's `after`, null after the last. */
-  listMembers(guildId: string, after: string | null, limit: number): Promise<{ members: Member[]; next: string | null }> {
+  /** A page of the member list, by shown name; `next` is the following page's `after`, absent after the last. */
+  listMembers(guildId: string, after: string | null, limit: number): Promise<{ members: Member[]; next?: string | null }> {
     const q = new URLSearchParams({ limit: String(limit), ...(after ? { after } : {}) });
     return this.request('GET', `/api/guilds/${enc(guildId)}/members?${q}`);
   }

@@ -102,6 +102,20 @@ test('in a guild of more than a page, every online member is listed, and one who
   await list.getByRole('button', { name: 'Load more members' }).scrollIntoViewIfNeeded();
   await until(async () => ((await list.getByRole('button', { name: 'Load more members' }).count()) === 0 && (await list.getByRole('status').count()) === 0 ? true : null), 'the second page loaded by scrolling', LIVE);
   assert.equal((await offlineRows.locator('.name').allTextContents()).at(-1), leaving.name);
+  // And it stays complete: no more pages are asked for (the last page carries no `next`).
+  let pageRequests = 0;
+  const countPages = (request) => {
+    const url = new URL(request.url());
+    if (url.pathname === `/api/guilds/${guildId}/members` && !url.searchParams.has('ids')) {
+      pageRequests++;
+    }
+  };
+  o.on('request', countPages);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  o.off('request', countPages);
+  assert.equal(pageRequests, 0, 'no page requested once the list is complete');
+  assert.equal(await list.getByRole('button', { name: 'Load more members' }).count(), 0);
+  assert.equal(await offlineRows.count(), 201);
 
   // Everyone else comes online: 200 are listed, the rest counted, and "Show more online" lists them.
   for (const p of byName.slice(0, -ONLINE)) {

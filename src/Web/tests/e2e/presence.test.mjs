@@ -70,6 +70,8 @@ test('two members see each other\'s presence dot change live', { skip: mockLacks
   await o.getByRole('complementary', { name: 'Members' }).getByRole('heading', { name: 'Offline — 1' }).waitFor({ timeout: LIVE });
   await expectStatus(m, 'Pia Present', 'invisible');
   assert.match(await m.getByTestId('status-button').getAttribute('title'), /Invisible/);
+  // Two members: one page, so nothing more to load.
+  assert.equal(await o.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: 'Load more members' }).count(), 0);
   await screenshot(o, 'presence-member-list');
 
   await chooseStatus(m, 'Idle');

@@ -57,7 +57,8 @@ export async function loadMembers(guildId: string, more = false): Promise<void> 
   const after = more ? (list?.next ?? null) : null;
   patch(guildId, (l) => ({ ...l, loading: true, error: null }));
   try {
-    const { members: page, next } = await api.listMembers(guildId, after, MEMBER_PAGE);
+    // `next` is left out after the last member (the Api omits nulls).
+    const { members: page, next = null } = await api.listMembers(guildId, after, MEMBER_PAGE);
     patch(guildId, (l) => {
       const known = new Set(l.members.map((m) => m.userId));
       const paged = new Set(page.map((m) => m.userId));
