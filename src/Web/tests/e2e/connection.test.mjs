@@ -6,6 +6,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { acceptInvite, apiCall, BASE_URL, createGuild, launch, needsRealStack as skip, newDevice, nodeHub, register, screenshot, until } from './browser.mjs';
 
+/** The `ready` event in a hub frame, if it holds one (a frame may hold several messages, each ended by a record separator). */
+function readyIn(payload) {
+  for (const text of String(payload).split('\x1e')) {
+    const message = text.startsWith('{') ? JSON.parse(text) : null;
+    if (message?.target === 'ready') {
+      return message.arguments[0];
+    }
+  }
+  return null;
+}
+
 let browser;
 before(async () => {
   browser = await launch();
@@ -27,9 +38,9 @@ test('an idle tab keeps its one hub connection past the server keep-alive', { sk
     sockets.push(socket);
     ws.on('close', () => (socket.closed = true));
     ws.on('framereceived', (f) => {
-      const m = /"target":"ready","arguments":\[(\{.*\})\]/.exec(String(f.payload));
-      if (m) {
-        keepAliveMs = JSON.parse(m[1]).keepAliveMs;
+      const ready = readyIn(f.payload);
+      if (ready) {
+        keepAliveMs = ready.keepAliveMs;
       }
     });
   });
@@ -153,12 +164,9 @@ test('a tab that runs an older build than the server offers a reload, and the re
   let readies = [];
   page.on('websocket', (ws) => {
     ws.on('framereceived', (f) => {
-      // A frame may hold several hub messages, each ended by a record separator.
-      for (const text of String(f.payload).split('\x1e')) {
-        const message = text.startsWith('{') ? JSON.parse(text) : null;
-        if (message?.target === 'ready') {
-          readies.push(message.arguments[0]);
-        }
+      const ready = readyIn(f.payload);
+      if (ready) {
+        readies.push(ready);
       }
     });
   });
