@@ -60,3 +60,12 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export function error(status: number, code: string, message = code, headers: Record<string, string> = {}): Response {
   return json(status, { error: { code, message } }, headers);
 }
+
+/**
+ * A browser `localStorage` holding a signed-in session, for the stores whose REST client reads it
+ * (`stores/session.ts`); set it on `globalThis` before the test's first request.
+ */
+export function signedInLocalStorage(user: User): Storage {
+  const session = { accessToken: 'a', refreshToken: 'r', accessExpiresAt: Date.now() + 600_000, accessLifetime: 900_000, refreshExpiresAt: Date.now() + 3_600_000, sessionId: 's', user };
+  return { getItem: () => JSON.stringify(session), setItem() {}, removeItem() {} } as unknown as Storage;
+}

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { get } from 'svelte/store';
 import { loadMembers, members, upsertMember } from '../../src/lib/stores/members.ts';
 import type { Member } from '../../src/lib/types.ts';
+import { signedInLocalStorage } from './fakes.ts';
 
 /** Guild g's list (the test loads it first). */
 const list = () => {
@@ -19,10 +20,7 @@ test('the member list pages by the cursor the Api gives, ends where next is left
   // The Api's order: by shown name. Three pages of two (the store asks for 200; the fake pages by 2).
   const all = ['Ana', 'bea', 'Cleo', 'dora', 'Éva'].map((name, i) => member(`u${i}`, name));
   const asked: (string | null)[] = [];
-  globalThis.localStorage = {
-    getItem: () => JSON.stringify({ accessToken: 'a', refreshToken: 'r', accessExpiresAt: Date.now() + 600_000, accessLifetime: 900_000, refreshExpiresAt: Date.now() + 3_600_000, sessionId: 's', user: { id: 'u0', username: 'u0', displayName: 'Ana', createdAt: '' } }),
-    setItem() {}, removeItem() {},
-  } as unknown as Storage;
+  globalThis.localStorage = signedInLocalStorage({ id: 'u0', username: 'u0', displayName: 'Ana', createdAt: '' });
   globalThis.fetch = (async (input: RequestInfo | URL) => {
     const url = new URL(String(input), 'http://x');
     const after = url.searchParams.get('after');

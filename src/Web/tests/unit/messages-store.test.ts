@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { get } from 'svelte/store';
 import { channelMessages, openChannel, receive } from '../../src/lib/stores/messages.ts';
 import type { Message } from '../../src/lib/types.ts';
+import { signedInLocalStorage } from './fakes.ts';
 
 function msg(seq: number): Message {
   return {
@@ -16,10 +17,7 @@ test('a seq jump fetches what came after the last message held and merges it wit
   const history = [1, 2, 3, 4, 5, 6, 7].map(msg);
   const asked: string[] = [];
   // The store's REST client needs a session; give it one and answer from `history`.
-  globalThis.localStorage = {
-    getItem: () => JSON.stringify({ accessToken: 'a', refreshToken: 'r', accessExpiresAt: Date.now() + 600_000, accessLifetime: 900_000, refreshExpiresAt: Date.now() + 3_600_000, sessionId: 's', user: { id: 'u1', username: 'ann', displayName: 'Ann', createdAt: '' } }),
-    setItem() {}, removeItem() {},
-  } as unknown as Storage;
+  globalThis.localStorage = signedInLocalStorage({ id: 'u1', username: 'ann', displayName: 'Ann', createdAt: '' });
   globalThis.fetch = (async (input: RequestInfo | URL) => {
     const url = new URL(String(input), 'http://x');
     asked.push(url.search);
