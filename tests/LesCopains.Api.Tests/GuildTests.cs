@@ -347,4 +347,57 @@ public sealed class GuildTests(InProcessCluster cluster)
         await a.ExpectErrorAsync(HttpMethod.Get, $"{path}?ids={b.Id}&limit=5", HttpStatusCode.BadRequest, "validation_failed");
         await outsider.ExpectErrorAsync(HttpMethod.Get, $"{path}?ids={b.Id}", HttpStatusCode.NotFound, "guild_not_found");
     }
+
+    [Fact]
+    public async Task Members_are_found_by_a_prefix_of_their_shown_name_or_username_whatever_its_case_and_accents()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 4);
+        using var outsider = await NewAsync(cluster);
+        string[] nicknames = ["Zoé Martin", "zorro", "Éloïse", "50%_off"];
+        for (var i = 0; i < members.Length; i++)
+        {
+            await owner.ExpectAsync<MemberView>(HttpMethod.Patch, $"/api/guilds/{guild.Id}/members/{members[i].Id}", new { nickname = nicknames[i] });
+        }
+
+        var path = $"/api/guilds/{guild.Id}/members";
+        async Task<List<string?>> Search(string query, int? limit = null) =>
+            [.. (await owner.ExpectAsync<MemberListView>(HttpMethod.Get, $"{path}?query={Uri.EscapeDataString(query)}" + (limit is { } l ? $"&limit={l}" : ""))).Members.Select(m => m.Nickname)];
+
+        // By shown name, in the list's order, case and accents aside.
+        Assert.Equal(["Zoé Martin", "zorro"], await Search("zo"));
+        Assert.Equal(["Zoé Martin"], await Search("ZOE"));
+        Assert.Equal(["Éloïse"], await Search("eloi"));
+        Assert.Equal(["Zoé Martin"], await Search("zo", limit: 1));
+        Assert.Empty(await Search("oé"));
+
+        // LIKE's own characters are matched as themselves.
+        Assert.Equal(["50%_off"], await Search("50%_"));
+        Assert.Empty(await Search("5_"));
+        Assert.Empty(await Search("%"));
+        Assert.Empty(await Search("\\"));
+
+        // By username, whatever the shown name is.
+        var byUsername = await owner.ExpectAsync<MemberListView>(HttpMethod.Get, $"{path}?query={Uri.EscapeDataString(members[2].Tokens.User.Username.ToUpperInvariant())}");
+        Assert.Equal(members[2].Id, Assert.Single(byUsername.Members).UserId);
+
+        // It follows renames: the old name no longer finds them.
+        await owner.ExpectAsync<MemberView>(HttpMethod.Patch, $"{path}/{members[1].Id}", new { nickname = "Xavier" });
+        Assert.Equal(["Zoé Martin"], await Search("zo"));
+        Assert.Equal(["Xavier"], await Search("xa"));
+
+        // A blank or over-long query, a limit past 25, and a search combined with ids or a cursor are refused; only members may search.
+        foreach (var bad in new[] { "?query=%20", $"?query={new string('a', 33)}", "?query=zo&limit=26", "?query=zo&limit=0", $"?query=zo&ids={owner.Id}", "?query=zo&after=abc" })
+        {
+            await owner.ExpectErrorAsync(HttpMethod.Get, path + bad, HttpStatusCode.BadRequest, "validation_failed");
+        }
+
+        await outsider.ExpectErrorAsync(HttpMethod.Get, $"{path}?query=zo", HttpStatusCode.NotFound, "guild_not_found");
+        foreach (var m in members)
+        {
+            m.Dispose();
+        }
+    }
+
+    private sealed record MemberListView(IReadOnlyList<MemberView> Members);
 }

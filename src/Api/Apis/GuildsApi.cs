@@ -109,10 +109,14 @@ public static class GuildsApi
         });
 
         // Members and moderation.
-        group.MapGet("/{guildId:guid}/members", async (Guid guildId, string? after, int? limit, string? ids, HttpContext http, IClusterClient cluster) =>
-            ids is null
-                ? (object)await Guild(cluster, guildId).ListMembers(http.User.UserId(), after, limit ?? 100)
-                : new { members = await Guild(cluster, guildId).FindMembers(http.User.UserId(), MemberIds(ids, after, limit)) });
+        group.MapGet("/{guildId:guid}/members", async (Guid guildId, string? after, int? limit, string? ids, string? query, HttpContext http, IClusterClient cluster) =>
+            (ids, query) switch
+            {
+                (null, null) => (object)await Guild(cluster, guildId).ListMembers(http.User.UserId(), after, limit ?? 100),
+                (_, null) => new { members = await Guild(cluster, guildId).FindMembers(http.User.UserId(), MemberIds(ids, after, limit)) },
+                (null, _) when after is null => new { members = await Guild(cluster, guildId).SearchMembers(http.User.UserId(), query, limit ?? 10) },
+                _ => throw new DomainException(ErrorCodes.ValidationFailed, "query: cannot be combined with ids or after."),
+            });
         group.MapPatch("/{guildId:guid}/members/{userId:guid}", UpdateMember);
         group.MapDelete("/{guildId:guid}/members/@me", async (Guid guildId, HttpContext http, IClusterClient cluster) =>
         {

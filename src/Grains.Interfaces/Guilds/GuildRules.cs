@@ -12,6 +12,11 @@ public static class GuildRules
     public const int MaxTopicLength = 1024;
     public const int MaxNicknameLength = 32;
 
+    /// <summary>The longest prefix a member search (<c>GET …/members?query=</c>) takes, and the most members it returns.</summary>
+    public const int MaxMemberQuery = 32;
+
+    public const int MaxMemberSearchResults = 25;
+
     /// <summary>User ids one member lookup (<c>GET …/members?ids=</c>) may name.</summary>
     public const int MaxMemberLookup = 100;
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(28);

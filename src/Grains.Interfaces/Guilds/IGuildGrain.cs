@@ -65,6 +65,14 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("ListMembers")]
     Task<MemberPage> ListMembers(Guid actorId, string? after, int limit);
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> (≤ <see cref="GuildRules.MaxMemberSearchResults"/>) members whose shown
+    /// name or username starts with <paramref name="query"/> (1–<see cref="GuildRules.MaxMemberQuery"/>
+    /// characters), case and accents aside, in the member list's order.
+    /// </summary>
+    [Alias("SearchMembers")]
+    Task<IReadOnlyList<MemberDto>> SearchMembers(Guid actorId, string query, int limit);
+
     /// <summary>The members among <paramref name="userIds"/> (at most <see cref="GuildRules.MaxMemberLookup"/>), by user id; others are left out.</summary>
     [Alias("FindMembers")]
     Task<IReadOnlyList<MemberDto>> FindMembers(Guid actorId, IReadOnlyList<Guid> userIds);

@@ -444,6 +444,23 @@ public sealed partial class GuildGrain(
             : new MemberPage(page.Select(m => m.Member).ToList(), null);
     }
 
+    public async Task<IReadOnlyList<MemberDto>> SearchMembers(Guid actorId, string query, int limit)
+    {
+        query = query.Trim();
+        if (query.Length is 0 or > GuildRules.MaxMemberQuery)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"query: 1 to {GuildRules.MaxMemberQuery} characters.");
+        }
+
+        if (limit is < 1 or > GuildRules.MaxMemberSearchResults)
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, $"limit: 1 to {GuildRules.MaxMemberSearchResults}.");
+        }
+
+        await RequireMemberAsync(actorId);
+        return await members.SearchAsync(GuildId, query, limit);
+    }
+
     public async Task<IReadOnlyList<MemberDto>> FindMembers(Guid actorId, IReadOnlyList<Guid> userIds)
     {
         if (userIds.Count > GuildRules.MaxMemberLookup)

@@ -109,6 +109,29 @@ public sealed class GuildMemberStore(NpgsqlDataSource dataSource)
         return page;
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> members whose shown name or username starts with
+    /// <paramref name="prefix"/>, case and accents aside, in the member list's order (migration 0015:
+    /// folded copies of both names, indexed with the guild).
+    /// </summary>
+    public async Task<IReadOnlyList<MemberDto>> SearchAsync(Guid guildId, string prefix, int limit)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT {Columns}, a.username, a.display_name
+              FROM guild_members m JOIN accounts a ON a.id = m.user_id
+             WHERE m.guild_id = $1
+               AND (m.search_name LIKE member_search_fold($2) || '%' OR m.search_username LIKE member_search_fold($2) || '%')
+             ORDER BY m.shown_name, m.user_id
+             LIMIT $3
+            """);
+        command.Parameters.AddWithValue(guildId);
+        // LIKE's own characters match themselves (folding leaves them as they are).
+        command.Parameters.AddWithValue(prefix.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal));
+        command.Parameters.AddWithValue(limit);
+        return await ReadDtosAsync(command);
+    }
+
     /// <summary>The members among <paramref name="userIds"/>, ordered by user id, with their account names.</summary>
     public async Task<IReadOnlyList<MemberDto>> FindAsync(Guid guildId, Guid[] userIds)
     {

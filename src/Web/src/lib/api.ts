@@ -225,6 +225,11 @@ export class ApiClient {
     return this.request('GET', `/api/guilds/${enc(guildId)}/members?${q}`);
   }
 
+  /** Up to `limit` members whose shown name or username starts with `query`, case and accents aside. */
+  searchMembers(guildId: string, query: string, limit = 10): Promise<{ members: Member[] }> {
+    return this.request('GET', `/api/guilds/${enc(guildId)}/members?${new URLSearchParams({ query, limit: String(limit) })}`);
+  }
+
   /** The members among `ids` (at most 100); the others are left out. */
   findMembers(guildId: string, ids: readonly string[]): Promise<{ members: Member[] }> {
     return this.request('GET', `/api/guilds/${enc(guildId)}/members?ids=${ids.map(enc).join(',')}`);

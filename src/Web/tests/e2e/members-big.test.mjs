@@ -38,7 +38,7 @@ async function person(i, code) {
   await post('/api/auth/register', { username, password, displayName: `Member ${String(i).padStart(3, '0')}` });
   const { accessToken, user } = await post('/api/auth/login', { username, password });
   await post(`/api/invites/${code}`, null, accessToken);
-  return { id: user.id, name: `Member ${String(i).padStart(3, '0')}`, token: accessToken };
+  return { id: user.id, username, name: `Member ${String(i).padStart(3, '0')}`, token: accessToken };
 }
 
 async function connect(token) {
@@ -70,6 +70,17 @@ test('in a guild of more than a page, every online member is listed, and one who
   assert.ok(firstPage.body.next, 'and says where the next one starts');
   const paged = new Set(firstPage.body.members.map((m) => m.userId));
   assert.ok(online.every((p) => !paged.has(p.id)), 'the online members are not in the first page');
+
+  // The mention autocomplete finds members past the loaded page (here by username): what follows "@"
+  // is searched on the server.
+  await o.reload();
+  const composer = o.getByPlaceholder('Message #general');
+  await composer.click();
+  const far = byName.find((p) => p.name === 'Member 225');
+  assert.ok(!paged.has(far.id), 'Member 225 is not in the loaded page');
+  await composer.pressSequentially(`@${far.username}`);
+  await o.getByRole('option', { name: /Member 225/ }).waitFor({ timeout: LIVE });
+  await composer.fill('');
   const onlineHubs = [];
   for (const p of online) {
     onlineHubs.push(await connect(p.token));

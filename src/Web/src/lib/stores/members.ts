@@ -96,6 +96,31 @@ export async function loadMembersById(guildId: string, ids: readonly string[]): 
   }
 }
 
+/** The longest query a member search takes (the Api's limit). */
+export const MEMBER_QUERY = 32;
+
+/**
+ * Adds the members whose shown name or username starts with `query` (the Api searches the whole
+ * guild) to the looked-up ones, for the mention autocomplete of a guild whose pages are not all
+ * loaded. Nothing to do once they are.
+ */
+export async function searchMembers(guildId: string, query: string): Promise<void> {
+  const q = query.trim();
+  const list = current[guildId];
+  if (!list || list.complete || q === '' || q.length > MEMBER_QUERY) {
+    return;
+  }
+  try {
+    const found = (await api.searchMembers(guildId, q)).members;
+    patch(guildId, (l) => {
+      const paged = new Set(l.members.map((m) => m.userId));
+      return { ...l, extra: { ...l.extra, ...Object.fromEntries(found.filter((m) => !paged.has(m.userId)).map((m) => [m.userId, m])) } };
+    });
+  } catch {
+    // Offline: the loaded members still match.
+  }
+}
+
 export function upsertMember(guildId: string, member: Member): void {
   if (!current[guildId]) {
     return; // Not loaded yet: the first load brings it.
