@@ -83,17 +83,16 @@ export function groupMembers(members: readonly Member[], roles: readonly Role[])
     const key = top?.id ?? null;
     groups.set(key, [...(groups.get(key) ?? []), m]);
   }
-  const byName = compareMembers;
   const out: { role: Role | null; members: Member[] }[] = [];
   for (const r of sortRolesDesc(roles)) {
     const list = groups.get(r.id);
     if (list && r.position > 0) {
-      out.push({ role: r, members: list.sort(byName) });
+      out.push({ role: r, members: list.sort(compareMembers) });
     }
   }
   const rest = groups.get(null);
   if (rest) {
-    out.push({ role: null, members: rest.sort(byName) });
+    out.push({ role: null, members: rest.sort(compareMembers) });
   }
   return out;
 }
