@@ -52,7 +52,8 @@ test('in a guild of more than a page, every online member is listed, and one who
   const owner = await newDevice(browser);
   const o = owner.page;
   await register(o, 'Olga Owner');
-  const { guildId, generalId } = await createGuild(o, `Big ${Math.random().toString(36).slice(2, 6)}`);
+  const guildName = `Big ${Math.random().toString(36).slice(2, 6)}`;
+  const { guildId, generalId } = await createGuild(o, guildName);
   const invite = await apiCall(o, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
   assert.equal(invite.status, 201);
 
@@ -81,6 +82,26 @@ test('in a guild of more than a page, every online member is listed, and one who
   await composer.pressSequentially(`@${far.username}`);
   await o.getByRole('option', { name: /Member 225/ }).waitFor({ timeout: LIVE });
   await composer.fill('');
+
+  // So does the member filter of the guild settings, with one search per pause in typing.
+  let searches = 0;
+  const countSearches = (request) => {
+    if (new URL(request.url()).searchParams.has('query')) {
+      searches++;
+    }
+  };
+  o.on('request', countSearches);
+  await o.getByRole('button', { name: guildName, exact: true }).click();
+  await o.getByRole('menuitem', { name: 'Guild Settings' }).click();
+  const settings = o.getByRole('dialog', { name: 'Guild settings' });
+  await settings.getByRole('button', { name: 'Members', exact: true }).click();
+  await settings.getByLabel('Search members').fill(far.username);
+  await settings.getByRole('button', { name: 'Manage Member 225' }).waitFor({ timeout: LIVE });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  o.off('request', countSearches);
+  assert.equal(searches, 1, 'one search for one pause in typing');
+  await o.keyboard.press('Escape');
+  await settings.waitFor({ state: 'detached' });
   const onlineHubs = [];
   for (const p of online) {
     onlineHubs.push(await connect(p.token));

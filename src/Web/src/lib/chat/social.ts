@@ -50,7 +50,8 @@ export interface MentionCandidate {
   detail: string;
 }
 
-const fold = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+/** Text as name matching compares it: without accents or case (the Api's member search folds alike). */
+export const fold = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 
 /**
  * Members (and @everyone/@here when allowed) matching what follows "@": names that start with the
