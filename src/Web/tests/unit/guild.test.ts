@@ -8,7 +8,7 @@ import {
   bit, bitsOf, can, canOpenSettings, formatBits, parseBits, permissionNames, overwriteState, setOverwriteState, withBit,
 } from '../../src/lib/guild/permissions.ts';
 import {
-  canActOnMember, canManageRole, colorHex, compareMembers, groupMembers, memberColor, parseColor, sortRolesDesc, topPosition,
+  canActOnMember, canManageRole, colorHex, compareMembers, groupMembers, memberMatches, memberColor, parseColor, sortRolesDesc, topPosition,
 } from '../../src/lib/guild/roles.ts';
 import type { Channel, Guild, Member, Role } from '../../src/lib/types.ts';
 
@@ -204,6 +204,15 @@ test('the member list order: shown name as the browser compares it (case and acc
   assert.deepEqual([...named].sort(compareMembers).map((m) => m.nickname), ['alpha', 'Bravo', 'delta', 'Écho', 'foxtrot']);
   assert.ok(compareMembers(member('u1', [], 'Same'), member('u2', [], 'Same')) < 0, 'same name: by user id');
   assert.equal(compareMembers(member('u1', [], 'Same'), member('u1', [], 'Same')), 0);
+});
+
+test('the member filter matches shown name and username anywhere, case and accents aside', () => {
+  const zoe = { ...member('zm', [], 'Zoé Martin'), username: 'zmartin' };
+  assert.ok(memberMatches(zoe, 'zoe'));
+  assert.ok(memberMatches(zoe, 'MARTIN'));
+  assert.ok(memberMatches(zoe, ' zmart '));
+  assert.ok(memberMatches(zoe, ''), 'an empty filter matches everyone');
+  assert.ok(!memberMatches(zoe, 'zoey'));
 });
 
 test('members group under their highest role, the rest under "Members"', () => {

@@ -1,3 +1,4 @@
+import { fold } from '../chat/social.ts';
 import type { Guild, Member, Role } from '../types.ts';
 
 /** Highest first, like the role list and the member list show them. */
@@ -65,6 +66,12 @@ export function canActOnMember(guild: Ranked, member: Pick<Member, 'userId' | 'r
 /** The name shown for a member in this guild. */
 export function memberName(member: Pick<Member, 'nickname' | 'displayName' | 'username'>): string {
   return member.nickname || member.displayName || member.username;
+}
+
+/** Whether a member's shown name or username contains `filter`, case and accents aside (an empty filter matches everyone). */
+export function memberMatches(member: Pick<Member, 'nickname' | 'displayName' | 'username'>, filter: string): boolean {
+  const q = fold(filter.trim());
+  return q === '' || fold(`${memberName(member)} ${member.username}`).includes(q);
 }
 
 /**
