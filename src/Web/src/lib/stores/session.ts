@@ -2,6 +2,7 @@ import { get, writable, type Readable } from 'svelte/store';
 import { ApiClient, ApiError, type AuthLostReason, type SessionStorage } from '../api.ts';
 import { reauthenticate, startGateway, stopGateway } from '../gateway.ts';
 import { EXPIRED_NOTICE, SIGNED_OUT_NOTICE } from '../messages.ts';
+import { draftStorageKey } from '../chat/drafts.ts';
 import { parseStoredSession, type StoredSession } from '../tokens.ts';
 import type { User } from '../types.ts';
 
@@ -34,7 +35,9 @@ const storage: SessionStorage = {
     state.update((cur) => ({ ...cur, user: s.user, sessionId: s.sessionId }));
   },
   lost(reason) {
-    signedOut(reason === 'revoked' ? SIGNED_OUT_NOTICE : EXPIRED_NOTICE);
+    // Revoked: signed out (here or from another device), so what was typed goes too. Expired:
+    // the person signs in again and finds their drafts.
+    signedOut(reason === 'revoked' ? SIGNED_OUT_NOTICE : EXPIRED_NOTICE, reason === 'revoked');
   },
 };
 
@@ -50,8 +53,10 @@ export const api = new ApiClient({
 });
 
 /** Forgets the session locally and tells the user why on the login screen. */
-function signedOut(notice: string | null): void {
-  const wasSignedIn = get(state).user !== null;
+/** Ends the session in this tab; `forget` also removes what this account left in the browser (drafts). */
+function signedOut(notice: string | null, forget: boolean): void {
+  const userId = get(state).user?.id ?? null;
+  const wasSignedIn = userId !== null;
   api.cancelSchedule();
   try {
     localStorage.removeItem(STORAGE_KEY);
@@ -60,6 +65,14 @@ function signedOut(notice: string | null): void {
   }
   void stopGateway();
   state.set({ user: null, sessionId: null, notice: wasSignedIn ? notice : get(state).notice });
+  // After the state change, so the drafts store has written what it held for this account.
+  if (forget && userId) {
+    try {
+      localStorage.removeItem(draftStorageKey(userId));
+    } catch {
+      // Nothing stored.
+    }
+  }
 }
 
 function connect(): void {
@@ -68,7 +81,7 @@ function connect(): void {
     onReady: ({ user }) => state.update((s) => ({ ...s, user })),
     onSessionRevoked: (id) => {
       if (id === get(state).sessionId) {
-        signedOut(SIGNED_OUT_NOTICE);
+        signedOut(SIGNED_OUT_NOTICE, true);
       }
     },
     // A revoked session also loses its connection; asking the Api tells us for sure.
@@ -110,7 +123,7 @@ export async function logout(): Promise<void> {
   await api.logout();
   // The media cookie holds the (now revoked) access token: drop it too.
   void fetch('/api/attachments/cookie', { method: 'DELETE', credentials: 'same-origin' }).catch(() => {});
-  signedOut(null);
+  signedOut(null, true);
 }
 
 export async function updateDisplayName(displayName: string): Promise<User> {
@@ -134,7 +147,7 @@ function onStorage(e: StorageEvent): void {
   const now = read();
   const cur = get(state);
   if (!now && cur.user) {
-    signedOut(null);
+    signedOut(null, true);
   } else if (now && now.sessionId !== cur.sessionId) {
     state.set({ user: now.user, sessionId: now.sessionId, notice: null });
     api.schedule();

@@ -3,8 +3,10 @@ import { ApiError } from '../api.ts';
 import { applyReaction, TYPING_TTL_MS } from '../chat/social.ts';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import type { Message, MessageAuthor, Pin, ReadState } from '../types.ts';
-import { channelMessages, patchMessage } from './messages.ts';
+import { channelMessages, patchMessage, threadMessages } from './messages.ts';
+import { mentionTotal } from '../chat/attention.ts';
 import { api, session } from './session.ts';
+import { setMentionCount } from './title.ts';
 
 /**
  * Unread/mention counts (from the server on connect, then live), typing notices, reaction and
@@ -34,6 +36,8 @@ export const guildBadges: Readable<Record<string, { unread: boolean; mentions: n
   return out;
 });
 
+badgeState.subscribe((b) => setMentionCount(mentionTotal(Object.values(b))));
+
 function setBadge(channelId: string, fn: (b: Badge | undefined) => Badge | undefined): void {
   badgeState.update((s) => {
     const next = fn(s[channelId]);
@@ -52,8 +56,7 @@ function fromServer(r: ReadState): void {
 export async function loadReadStates(): Promise<void> {
   try {
     const { readStates } = await api.readStates();
-    const open = get(channelMessages)?.channelId;
-    badgeState.set(Object.fromEntries(readStates.filter((r) => r.channelId !== open).map((r) => [r.channelId, { guildId: r.guildId, unread: r.unread, mentions: r.mentions }])));
+    badgeState.set(Object.fromEntries(readStates.filter((r) => !onScreen(r.channelId)).map((r) => [r.channelId, { guildId: r.guildId, unread: r.unread, mentions: r.mentions }])));
   } catch {
     // Badges are a convenience: the next connect tries again.
   }
@@ -66,12 +69,18 @@ export async function loadReadStates(): Promise<void> {
 const ACK_EVERY_MS = 5_000;
 const ACK_FIRST_MS = 250;
 const pendingAcks = new Map<string, string>();
+/** The newest message id acked per channel, so coming back to a tab does not ack it again. */
+const acked = new Map<string, string>();
 let ackTimer: ReturnType<typeof setTimeout> | null = null;
 let lastFlush = 0;
 
 /** Marks the channel read up to `messageId` and clears its badge at once. */
 export function markRead(channelId: string, messageId: string): void {
   setBadge(channelId, (b) => (b ? { ...b, unread: 0, mentions: 0 } : b));
+  const done = acked.get(channelId);
+  if (done && done >= messageId) {
+    return;
+  }
   const known = pendingAcks.get(channelId);
   if (!known || known < messageId) {
     pendingAcks.set(channelId, messageId);
@@ -92,25 +101,43 @@ export function flushAcks(): void {
   const batch = [...pendingAcks];
   pendingAcks.clear();
   for (const [channelId, messageId] of batch) {
-    api.ack(channelId, messageId).catch(() => undefined);
+    acked.set(channelId, messageId);
+    api.ack(channelId, messageId).catch(() => acked.delete(channelId));
   }
 }
 
+const visibleState = writable(typeof document === 'undefined' || document.visibilityState !== 'hidden');
+/** Whether the page can be seen (not a background tab, not a minimised window). */
+export const pageVisible: Readable<boolean> = { subscribe: visibleState.subscribe };
+
 if (typeof document !== 'undefined') {
   document.addEventListener('visibilitychange', () => {
+    visibleState.set(document.visibilityState !== 'hidden');
     if (document.visibilityState === 'hidden') {
       flushAcks();
     }
   });
 }
 
-// The open channel is read: ack its newest message whenever it changes.
-channelMessages.subscribe((s) => {
-  const newest = s?.atPresent ? s.messages[s.messages.length - 1] : undefined;
-  if (s && newest) {
-    markRead(s.channelId, newest.id);
-  }
-});
+/**
+ * Whether the newest messages of `channelId` are in front of the person now: the channel (or the
+ * thread in the side panel) is open and the page is visible. A channel left open in a background
+ * tab is not read: what arrives there counts as unread until the tab is looked at again.
+ */
+function onScreen(channelId: string): boolean {
+  return get(visibleState) && (get(channelMessages)?.channelId === channelId || get(threadMessages.channelMessages)?.channelId === channelId);
+}
+
+// What is on screen is read: ack the newest message of the open channel and of the open thread
+// whenever it changes, and when the page comes back into view.
+for (const view of [channelMessages, threadMessages.channelMessages]) {
+  derived([view, visibleState], (x) => x).subscribe(([s, visible]) => {
+    const newest = s?.atPresent ? s.messages[s.messages.length - 1] : undefined;
+    if (visible && s && newest) {
+      markRead(s.channelId, newest.id);
+    }
+  });
+}
 
 // --- typing -----------------------------------------------------------------------------------
 
@@ -211,7 +238,6 @@ export async function toggleReaction(message: Message, emoji: string): Promise<v
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const me = () => get(session).user?.id ?? null;
-const openChannelId = () => get(channelMessages)?.channelId ?? null;
 
 onGatewayEvent('message:create', (p) => {
   if (!isObj(p) || !isObj(p.message) || typeof p.channelId !== 'string' || typeof p.guildId !== 'string') {
@@ -219,14 +245,14 @@ onGatewayEvent('message:create', (p) => {
   }
   const m = p.message as unknown as Message;
   dropTypist(p.channelId, m.author.id);
-  if (m.author.id !== me() && p.channelId !== openChannelId()) {
+  if (m.author.id !== me() && !onScreen(p.channelId)) {
     const guildId = p.guildId;
     setBadge(p.channelId, (b) => ({ guildId, unread: (b?.unread ?? 0) + 1, mentions: b?.mentions ?? 0 }));
   }
 });
 
 onGatewayEvent('mention:create', (p) => {
-  if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && p.channelId !== openChannelId()) {
+  if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && !onScreen(p.channelId)) {
     const guildId = p.guildId;
     setBadge(p.channelId, (b) => ({ guildId, unread: b?.unread ?? 1, mentions: (b?.mentions ?? 0) + 1 }));
   }
@@ -235,7 +261,7 @@ onGatewayEvent('mention:create', (p) => {
 onGatewayEvent('readstate:update', (p) => {
   if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && typeof p.unread === 'number' && typeof p.mentions === 'number') {
     const r = p as unknown as ReadState;
-    fromServer(r.channelId === openChannelId() ? { ...r, unread: 0, mentions: 0 } : r);
+    fromServer(onScreen(r.channelId) ? { ...r, unread: 0, mentions: 0 } : r);
   }
 });
 
@@ -293,6 +319,8 @@ session.subscribe((s) => {
   if (id !== lastUser) {
     lastUser = id;
     badgeState.set({});
+    pendingAcks.clear();
+    acked.clear();
     typingState.set({});
     pinState.set(null);
     lastTypingSent = new Map();

@@ -1,0 +1,194 @@
+// What a person expects of a chat left open or half-written: a background tab does not mark
+// messages read and its title counts the mentions waiting; unsent text survives switching channels
+// and reloading (and goes at sign-out); a pasted image is attached. Runs against BASE_URL (the real
+// stack; the mock has no read states or uploads).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { acceptInvite, apiCall, BASE_URL, createGuild, launch, mockLacks, newDevice, png, register, screenshot, until } from './browser.mjs';
+
+const LIVE = 10_000;
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const list = (page, channel = 'general') => page.getByRole('list', { name: `Messages in #${channel}` });
+const row = (page, text, channel = 'general') => list(page, channel).locator('[data-message-id]').filter({ hasText: text });
+const composer = (page, channel = 'general') => page.getByRole('textbox', { name: `Message #${channel}` });
+const channelLink = (page, name) => page.getByRole('navigation', { name: 'Channels' }).locator('a', { has: page.locator('.cname', { hasText: new RegExp(`^${name}$`) }) });
+
+/**
+ * Lets the test hide and show the page as a browser does for a background tab or a minimised
+ * window (headless Chromium always reports "visible"): `__setHidden(true)` before `goto`.
+ */
+async function controllableVisibility(context) {
+  await context.addInitScript(() => {
+    let hidden = false;
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    // @ts-ignore — a test hook.
+    window.__setHidden = (h) => {
+      hidden = h;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+  });
+}
+const setHidden = (page, hidden) => page.evaluate((h) => window.__setHidden(h), hidden);
+
+/** Alice's guild with #general and #random, Bob a member on #general. */
+async function twoMembers() {
+  const alice = await newDevice(browser);
+  const a = alice.page;
+  await register(a, 'Alice Ardent');
+  const guildName = `Attention ${Math.random().toString(36).slice(2, 6)}`;
+  const { guildId, generalId } = await createGuild(a, guildName);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+
+  const bob = await newDevice(browser);
+  await controllableVisibility(bob.context);
+  const b = bob.page;
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  const random = await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text' });
+  assert.equal(random.status, 201);
+  await channelLink(b, 'random').waitFor({ timeout: LIVE });
+  const bobId = (await apiCall(b, 'GET', '/api/users/@me')).body.id;
+  return { alice, a, bob, b, guildName, guildId, generalId, randomId: random.body.id, bobId };
+}
+
+const send = (page, channelId, content) => apiCall(page, 'POST', '/api/messages', { channelId, content });
+const readState = async (page, channelId) => (await apiCall(page, 'GET', '/api/users/@me/read-states')).body.readStates.find((r) => r.channelId === channelId);
+
+test('a channel open in a background tab stays unread, and the title counts the mentions waiting', { skip: mockLacks('read states') }, async () => {
+  const { alice, a, bob, b, guildName, generalId, randomId, bobId } = await twoMembers();
+  const title = `#general · ${guildName} · LesCopains`;
+  await until(async () => (await b.title()) === title, 'the channel in the title', LIVE);
+
+  // Bob's tab goes to the background with #general open; Alice mentions him there.
+  await setHidden(b, true);
+  assert.equal((await send(a, generalId, `<@${bobId}> are you there?`)).status, 201);
+  await row(b, 'are you there?').waitFor({ timeout: LIVE });
+  await until(async () => (await b.title()) === `(1) ${title}`, 'the mention counted in the title', LIVE);
+  // It stays unread on the server too (his phone would show it): no acknowledgement went out.
+  await new Promise((r) => setTimeout(r, 2_500));
+  assert.deepEqual(
+    (({ unread, mentions }) => ({ unread, mentions }))(await readState(b, generalId)),
+    { unread: 1, mentions: 1 },
+    'a hidden tab does not mark the open channel read',
+  );
+
+  // Bob comes back: the title clears and the channel is read, here and on the server.
+  await setHidden(b, false);
+  await until(async () => (await b.title()) === title, 'the count gone once the tab is seen', LIVE);
+  await until(async () => (await readState(b, generalId))?.unread === 0, 'the channel read on the server', LIVE);
+
+  // A mention in another channel counts while he stays on #general, and clears when he opens it.
+  assert.equal((await send(a, randomId, `<@${bobId}> over here`)).status, 201);
+  await until(async () => (await b.title()) === `(1) ${title}`, 'a mention elsewhere counted', LIVE);
+  await channelLink(b, 'random').click();
+  await until(async () => (await b.title()) === `#random · ${guildName} · LesCopains`, 'read once opened', LIVE).catch(async (e) => { throw new Error(`${e.message}: ${await b.title()}`); });
+
+  // A thread open in the side panel is on screen too: a mention there is read, not counted.
+  await channelLink(b, 'general').click();
+  const starter = (await send(a, generalId, 'Picnic on Sunday?')).body;
+  const thread = await apiCall(a, 'POST', `/api/channels/${generalId}/threads`, { name: 'Picnic', messageId: starter.id });
+  assert.equal(thread.status, 201);
+  await row(b, 'Picnic on Sunday?').getByRole('button', { name: 'Open thread Picnic' }).click();
+  const panel = b.getByRole('complementary', { name: 'Threads', exact: true });
+  await panel.getByRole('heading', { name: 'Picnic', level: 2 }).first().waitFor();
+  assert.equal((await send(a, thread.body.id, `<@${bobId}> bring bread`)).status, 201);
+  await panel.getByRole('list', { name: 'Messages in #Picnic' }).getByText('bring bread').waitFor({ timeout: LIVE });
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.equal(await b.title(), title, 'a mention in the open thread is not waiting');
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('unsent text stays with its channel across switches and reloads, and goes at sign-out', { skip: mockLacks('channels') }, async () => {
+  const { alice, a, bob, b, bobId } = await twoMembers();
+
+  await composer(b).fill('half a thought');
+  await channelLink(b, 'random').click();
+  assert.equal(await composer(b, 'random').inputValue(), '', 'another channel has its own draft');
+  await composer(b, 'random').fill('line one\nline two');
+  await channelLink(b, 'general').click();
+  assert.equal(await composer(b).inputValue(), 'half a thought');
+
+  // A reload (or a crash of the tab) keeps both.
+  await new Promise((r) => setTimeout(r, 600));
+  await b.reload();
+  await composer(b).waitFor();
+  assert.equal(await composer(b).inputValue(), 'half a thought');
+  await channelLink(b, 'random').click();
+  assert.equal(await composer(b, 'random').inputValue(), 'line one\nline two');
+  await screenshot(b, 'composer-draft');
+
+  // Sending clears the draft for good.
+  await composer(b, 'random').press('Enter');
+  await row(b, 'line two', 'random').waitFor({ timeout: LIVE });
+  assert.equal(await composer(b, 'random').inputValue(), '');
+  await b.reload();
+  await composer(b, 'random').waitFor();
+  assert.equal(await composer(b, 'random').inputValue(), '');
+
+  // Signing out removes what this account left in the browser.
+  const key = `lescopains.drafts.${bobId}`;
+  assert.ok(await b.evaluate((k) => localStorage.getItem(k)?.includes('half a thought'), key));
+  await b.getByRole('button', { name: 'Log out' }).click();
+  await b.getByRole('heading', { name: 'Welcome back!' }).waitFor();
+  assert.equal(await b.evaluate((k) => localStorage.getItem(k), key), null);
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('an image pasted into the composer is attached; text pasted with a picture of it stays text', { skip: mockLacks('uploads') }, async () => {
+  const { alice, a, bob, b } = await twoMembers();
+
+  const paste = (page, files, text) =>
+    page.evaluate(
+      ([files, text]) => {
+        const dt = new DataTransfer();
+        for (const f of files) {
+          dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+        }
+        if (text) {
+          dt.setData('text/plain', text);
+        }
+        const e = new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true });
+        document.activeElement.dispatchEvent(e);
+        return e.defaultPrevented;
+      },
+      [files, text],
+    );
+  const shot = { name: 'image.png', type: 'image/png', bytes: [...png(320, 200, 60)] };
+
+  // A spreadsheet's copy: text and a picture of the cells. The text is what is pasted.
+  await composer(b).focus();
+  assert.equal(await paste(b, [shot], 'A1\tB1'), false, 'the browser pastes the text');
+  assert.equal(await b.getByRole('list', { name: 'Files to send' }).count(), 0);
+
+  // A screenshot: attached, uploaded, sent with the text.
+  assert.equal(await paste(b, [shot], ''), true);
+  const tray = b.getByRole('list', { name: 'Files to send' });
+  await until(async () => (await tray.getByText('Ready').count()) === 1, 'the pasted image uploaded', LIVE);
+  await composer(b).fill('Look at this');
+  await composer(b).press('Enter');
+  for (const page of [a, b]) {
+    await row(page, 'Look at this').getByRole('img', { name: 'image.png' }).waitFor({ timeout: LIVE });
+  }
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { attentionTitle, mentionTotal } from '../../src/lib/chat/attention.ts';
+import { createDrafts, DRAFT_TTL_MS, draftStorageKey, MAX_DRAFT_LENGTH, MAX_DRAFTS, WRITE_DELAY_MS, type DraftStorage } from '../../src/lib/chat/drafts.ts';
+
+class MapStorage implements DraftStorage {
+  items = new Map<string, string>();
+  writes = 0;
+  failing = false;
+  getItem(k: string) {
+    return this.items.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    if (this.failing) {
+      throw new Error('QuotaExceededError');
+    }
+    this.writes++;
+    this.items.set(k, v);
+  }
+  removeItem(k: string) {
+    this.writes++;
+    this.items.delete(k);
+  }
+}
+
+const KEY = draftStorageKey('u1');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('drafts: per channel, kept across a new page (storage), blank text removes one', () => {
+  const storage = new MapStorage();
+  const a = createDrafts({ storage, storageKey: KEY });
+  a.set('c1', 'half a thought');
+  a.set('c2', 'line one\nline two');
+  assert.equal(a.get('c1'), 'half a thought');
+  assert.equal(a.get('c3'), '');
+  a.flush();
+  const b = createDrafts({ storage, storageKey: KEY });
+  assert.equal(b.get('c1'), 'half a thought');
+  assert.equal(b.get('c2'), 'line one\nline two');
+  b.set('c1', '   ');
+  b.set('c2', '');
+  b.flush();
+  assert.equal(storage.getItem(KEY), null, 'no drafts left: nothing stored');
+  assert.equal(createDrafts({ storage, storageKey: KEY }).get('c1'), '');
+});
+
+test('drafts: one write per pause in typing, not one per key', async () => {
+  const storage = new MapStorage();
+  const d = createDrafts({ storage, storageKey: KEY });
+  for (const t of ['h', 'he', 'hel', 'hell', 'hello']) {
+    d.set('c1', t);
+  }
+  assert.equal(storage.writes, 0);
+  await sleep(WRITE_DELAY_MS + 50);
+  assert.equal(storage.writes, 1);
+  assert.equal(createDrafts({ storage, storageKey: KEY }).get('c1'), 'hello');
+  d.flush(); // nothing pending
+  assert.equal(storage.writes, 1);
+});
+
+test('drafts: without storage they live in memory only (direct messages)', () => {
+  const d = createDrafts();
+  d.set('dm1', 'secret');
+  d.flush();
+  assert.equal(d.get('dm1'), 'secret');
+  assert.equal(createDrafts().get('dm1'), '');
+});
+
+test('drafts: at most MAX_DRAFTS, the least recently changed go first; old and unreadable ones are dropped', () => {
+  let clock = 1_000;
+  const storage = new MapStorage();
+  const d = createDrafts({ storage, storageKey: KEY, now: () => clock });
+  for (let i = 0; i <= MAX_DRAFTS; i++) {
+    clock++;
+    d.set(`c${i}`, `draft ${i}`);
+  }
+  d.set('c0', 'changed again'); // c0 was the oldest; now the newest, so c1 goes
+  assert.equal(d.get('c0'), 'changed again');
+  assert.equal(d.get('c1'), '');
+  assert.equal(d.get(`c${MAX_DRAFTS}`), `draft ${MAX_DRAFTS}`);
+  d.flush();
+  assert.equal(Object.keys(JSON.parse(storage.getItem(KEY)!)).length, MAX_DRAFTS);
+
+  // A month later the drafts are gone.
+  assert.equal(createDrafts({ storage, storageKey: KEY, now: () => clock + DRAFT_TTL_MS }).get('c0'), '');
+  assert.equal(createDrafts({ storage, storageKey: KEY, now: () => clock + DRAFT_TTL_MS - 10_000 }).get('c0'), 'changed again');
+
+  for (const junk of ['{', '[1,2]', '"x"', JSON.stringify({ c: { t: 5, at: 1 }, d: null, e: { t: 'ok', at: 'x' } })]) {
+    storage.items.set(KEY, junk);
+    const j = createDrafts({ storage, storageKey: KEY, now: () => clock });
+    assert.equal(j.get('c'), '');
+    assert.equal(j.get('e'), '');
+  }
+});
+
+test('drafts: very long text is cut, and a full storage keeps them in memory without throwing', () => {
+  const storage = new MapStorage();
+  storage.failing = true;
+  const d = createDrafts({ storage, storageKey: KEY });
+  d.set('c1', 'x'.repeat(MAX_DRAFT_LENGTH + 10));
+  d.flush();
+  assert.equal(d.get('c1').length, MAX_DRAFT_LENGTH);
+});
+
+test('title: unread mentions in front, 99+ past 99, nothing when there are none', () => {
+  assert.equal(mentionTotal([{ mentions: 2 }, { mentions: 0 }, { mentions: 1 }]), 3);
+  assert.equal(mentionTotal([]), 0);
+  assert.equal(attentionTitle('#general · Copains · LesCopains', 3), '(3) #general · Copains · LesCopains');
+  assert.equal(attentionTitle('LesCopains', 0), 'LesCopains');
+  assert.equal(attentionTitle('LesCopains', 100), '(99+) LesCopains');
+});
