@@ -32,7 +32,7 @@ public sealed class GuildClient : IDisposable
 
     public sealed record InviteView(string Code, Guid GuildId, Guid ChannelId, Guid CreatorId, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, int MaxUses, int Uses);
 
-    public sealed record InvitePreviewView(string Code, Guid GuildId, string GuildName, string ChannelName, int MemberCount, DateTimeOffset? ExpiresAt);
+    public sealed record InvitePreviewView(string Code, Guid GuildId, string GuildName, string ChannelName, int MemberCount, DateTimeOffset? ExpiresAt, Guid ChannelId);
 
     public sealed record AuditEntryView(Guid Id, Guid ActorId, string Action, Guid? TargetId, string? Reason, JsonElement Changes, DateTimeOffset CreatedAt);
 

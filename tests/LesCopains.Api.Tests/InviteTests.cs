@@ -19,7 +19,7 @@ public sealed class InviteTests(InProcessCluster cluster)
         Assert.InRange(invite.ExpiresAt!.Value, DateTimeOffset.UtcNow.AddDays(7).AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7).AddMinutes(5));
 
         var preview = await joiner.PreviewInviteAsync(invite.Code);
-        Assert.Equal((invite.Code, guild.Id, "Preview Club", "general", 1), (preview.Code, preview.GuildId, preview.GuildName, preview.ChannelName, preview.MemberCount));
+        Assert.Equal((invite.Code, guild.Id, "Preview Club", "general", guild.General.Id, 1), (preview.Code, preview.GuildId, preview.GuildName, preview.ChannelName, preview.ChannelId, preview.MemberCount));
         await joiner.PreviewInviteAsync(invite.Code);
 
         Assert.Equal(1, (await owner.GetGuildAsync(guild.Id)).MemberCount);

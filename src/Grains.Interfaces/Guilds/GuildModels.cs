@@ -86,7 +86,8 @@ public sealed record InvitePreview(
     [property: Id(2)] string GuildName,
     [property: Id(3)] string ChannelName,
     [property: Id(4)] int MemberCount,
-    [property: Id(5)] DateTimeOffset? ExpiresAt);
+    [property: Id(5)] DateTimeOffset? ExpiresAt,
+    [property: Id(6)] Guid ChannelId);
 
 [GenerateSerializer, Immutable, Alias("lc.Ban")]
 public sealed record Ban(

@@ -710,7 +710,7 @@ public sealed partial class GuildGrain(
     {
         var invite = UsableInvite(code);
         var channel = S.Channels.FirstOrDefault(c => c.Id == invite.ChannelId);
-        return Task.FromResult(new InvitePreview(code, GuildId, S.Name, channel?.Name ?? "", S.MemberCount, invite.ExpiresAt));
+        return Task.FromResult(new InvitePreview(code, GuildId, S.Name, channel?.Name ?? "", S.MemberCount, invite.ExpiresAt, invite.ChannelId));
     }
 
     public async Task<GuildViewDto> JoinWithInvite(Guid userId, string code)

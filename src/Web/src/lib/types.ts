@@ -113,6 +113,8 @@ export interface InvitePreview {
   code: string;
   guildId: string;
   guildName: string;
+  /** The channel the invite was made for: where the new member lands. */
+  channelId: string;
   channelName: string;
   memberCount: number;
   expiresAt: string | null;

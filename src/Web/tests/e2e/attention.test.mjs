@@ -47,15 +47,15 @@ async function twoMembers() {
   const guildName = `Attention ${Math.random().toString(36).slice(2, 6)}`;
   const { guildId, generalId } = await createGuild(a, guildName);
   const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  // Above #general in the list: Bob still lands in the invite's channel.
+  const random = await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text' });
+  assert.equal(random.status, 201);
 
   const bob = await newDevice(browser);
   await controllableVisibility(bob.context);
   const b = bob.page;
   await register(b, 'Bob Brisk');
   await acceptInvite(b, invite.body.code);
-  const random = await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text' });
-  assert.equal(random.status, 201);
-  await channelLink(b, 'random').waitFor({ timeout: LIVE });
   const bobId = (await apiCall(b, 'GET', '/api/users/@me')).body.id;
   return { alice, a, bob, b, guildName, guildId, generalId, randomId: random.body.id, bobId };
 }

@@ -186,7 +186,7 @@ export function guildRoutes({ userById, push }) {
         const g = guilds.get(inv.guildId);
         if (method === 'GET') {
           const ch = g.channels.find((c) => c.id === inv.channelId);
-          return [200, { code: inv.code, guildId: g.id, guildName: g.name, channelName: ch?.name ?? '', memberCount: g.members.size, expiresAt: inv.expiresAt }];
+          return [200, { code: inv.code, guildId: g.id, guildName: g.name, channelId: inv.channelId, channelName: ch?.name ?? '', memberCount: g.members.size, expiresAt: inv.expiresAt }];
         }
         if (method === 'POST') {
           if (g.bans.has(me.id)) throw new Fail(403, 'banned', 'You are banned from this guild.');
