@@ -16,6 +16,8 @@ import {
 } from '../crypto/index.ts';
 import { ApiError, errorFromBody } from '../lib/api.ts';
 import { connectionState, invoke, onGatewayEvent } from '../lib/gateway.ts';
+import { directNotice } from '../lib/chat/attention.ts';
+import { notify, notifyPrefs } from '../lib/stores/notifications.ts';
 import { api } from '../lib/stores/session.ts';
 import type { User } from '../lib/types.ts';
 import {
@@ -187,7 +189,7 @@ async function boot(): Promise<void> {
   stops.push(() => clearInterval(timer));
 
   stops.push(
-    onGatewayEvent('dm:envelope', (e) => void receive([e as Envelope])),
+    onGatewayEvent('dm:envelope', (e) => void receive([e as Envelope], true)),
     onGatewayEvent('dm:conversation', (c) => upsertConversation(c as Conversation)),
     onGatewayEvent('dm:removed', (e) => removeConversation((e as { conversationId: string }).conversationId)),
     onGatewayEvent('dm:devices', (e) => {
@@ -302,8 +304,11 @@ async function fetchPending(): Promise<void> {
 
 let receiving: Promise<void> = Promise.resolve();
 
-/** Decrypts envelopes one at a time, in arrival order, and acknowledges them. */
-function receive(envelopes: Envelope[]): Promise<void> {
+/**
+ * Decrypts envelopes one at a time, in arrival order, and acknowledges them. `live`: they came as
+ * events (not the backlog fetched on connect), so a new message may raise a notification.
+ */
+function receive(envelopes: Envelope[], live = false): Promise<void> {
   receiving = receiving.then(async () => {
     const done: string[] = [];
     for (const e of envelopes) {
@@ -335,6 +340,9 @@ function receive(envelopes: Envelope[]): Promise<void> {
             status: 'sent',
             ...(content.files.length > 0 ? { files: content.files } : {}),
           });
+          if (live && e.senderId !== me?.id) {
+            notifyDirect(e.conversationId, e.messageId, e.senderId, content.text, content.files.length);
+          }
           if (get(state).typing[e.conversationId]?.userId === e.senderId) {
             state.update((s) => ({ ...s, typing: { ...s.typing, [e.conversationId]: undefined } }));
           }
@@ -353,6 +361,15 @@ function receive(envelopes: Envelope[]): Promise<void> {
     }
   });
   return receiving;
+}
+
+/** A desktop notification for a direct message (if switched on and the person is elsewhere). */
+function notifyDirect(conversationId: string, messageId: string, senderId: string, text: string, files: number): void {
+  const c = get(state).conversations.find((x) => x.id === conversationId);
+  const sender = c?.members.find((m) => m.id === senderId)?.displayName ?? 'Someone';
+  const author = c && c.kind === 2 && me ? `${sender} (${titleOf(c, me.id)})` : sender;
+  const { title, body } = directNotice({ author, text, files, preview: get(notifyPrefs).preview });
+  notify({ tag: `dm:${messageId}`, title, body, path: `/channels/@me/${encodeURIComponent(conversationId)}` });
 }
 
 function addMessage(m: DmMessage): void {

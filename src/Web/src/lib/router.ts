@@ -1,6 +1,6 @@
 import { writable, type Readable } from 'svelte/store';
 
-export type SettingsSection = 'profile' | 'sessions' | 'appearance';
+export type SettingsSection = 'profile' | 'sessions' | 'appearance' | 'notifications';
 
 export type Route =
   | { name: 'login'; next: string | null }
@@ -11,7 +11,7 @@ export type Route =
   | { name: 'settings'; section: SettingsSection }
   | { name: 'not-found'; path: string };
 
-const SECTIONS: readonly SettingsSection[] = ['profile', 'sessions', 'appearance'];
+const SECTIONS: readonly SettingsSection[] = ['profile', 'sessions', 'appearance', 'notifications'];
 
 /** Maps a location (pathname + search) to a route. Trailing slashes and case do not matter. */
 export function parseRoute(pathname: string, search = ''): Route {

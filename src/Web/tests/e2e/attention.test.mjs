@@ -4,7 +4,9 @@
 // stack; the mock has no read states or uploads).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { acceptInvite, apiCall, BASE_URL, createGuild, launch, mockLacks, newDevice, png, register, screenshot, until } from './browser.mjs';
+import {
+  acceptInvite, apiCall, BASE_URL, controllableVisibility, createGuild, launch, mockLacks, newDevice, notes, png, recordedNotifications, register, screenshot, setHidden, until,
+} from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -21,24 +23,6 @@ const row = (page, text, channel = 'general') => list(page, channel).locator('[d
 const composer = (page, channel = 'general') => page.getByRole('textbox', { name: `Message #${channel}` });
 const channelLink = (page, name) => page.getByRole('navigation', { name: 'Channels' }).locator('a', { has: page.locator('.cname', { hasText: new RegExp(`^${name}$`) }) });
 
-/**
- * Lets the test hide and show the page as a browser does for a background tab or a minimised
- * window (headless Chromium always reports "visible"): `__setHidden(true)` before `goto`.
- */
-async function controllableVisibility(context) {
-  await context.addInitScript(() => {
-    let hidden = false;
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
-    // @ts-ignore — a test hook.
-    window.__setHidden = (h) => {
-      hidden = h;
-      document.dispatchEvent(new Event('visibilitychange'));
-    };
-  });
-}
-const setHidden = (page, hidden) => page.evaluate((h) => window.__setHidden(h), hidden);
-
 /** Alice's guild with #general and #random, Bob a member on #general. */
 async function twoMembers() {
   const alice = await newDevice(browser);
@@ -53,6 +37,7 @@ async function twoMembers() {
 
   const bob = await newDevice(browser);
   await controllableVisibility(bob.context);
+  await recordedNotifications(bob.context);
   const b = bob.page;
   await register(b, 'Bob Brisk');
   await acceptInvite(b, invite.body.code);
@@ -186,6 +171,74 @@ test('an image pasted into the composer is attached; text pasted with a picture 
   for (const page of [a, b]) {
     await row(page, 'Look at this').getByRole('img', { name: 'image.png' }).waitFor({ timeout: LIVE });
   }
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('mentions raise a desktop notification when switched on and the person is elsewhere, never in Do Not Disturb', { skip: mockLacks('mentions') }, async () => {
+  const { alice, a, bob, b, guildName, guildId, generalId, randomId, bobId } = await twoMembers();
+
+  // Nothing before the person switches it on (the browser is never asked unprompted).
+  await setHidden(b, true);
+  await send(a, generalId, `<@${bobId}> first`);
+  await row(b, 'first').waitFor({ timeout: LIVE });
+  assert.deepEqual(await notes(b), []);
+  assert.equal(await b.evaluate(() => Notification.permission), 'default');
+  await setHidden(b, false);
+
+  await b.goto(`${BASE_URL}/settings/notifications`);
+  const toggle = b.getByRole('checkbox', { name: /Desktop notifications/ });
+  await toggle.check();
+  await until(async () => await b.getByRole('checkbox', { name: /Show the message/ }).isEnabled(), 'switched on', LIVE);
+  await screenshot(b, 'settings-notifications');
+  await b.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await composer(b).waitFor();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+
+  // Elsewhere: a mention is notified with who, where and the text (mentions by name); a plain
+  // message is not.
+  await setHidden(b, true);
+  await send(a, generalId, 'no mention here');
+  const mention = (await send(a, generalId, `<@${bobId}> lunch at noon?`)).body;
+  await until(async () => (await notes(b)).length === 1, 'one notification', LIVE);
+  assert.deepEqual(await notes(b), [{ title: `Alice Ardent (#general, ${guildName})`, body: '@Bob Brisk lunch at noon?', tag: `mention:${mention.id}` }]);
+
+  // Its click brings the tab to the channel.
+  await send(a, randomId, `<@${bobId}> come to random`);
+  await until(async () => (await notes(b)).length === 2, 'the second notification', LIVE);
+  await b.evaluate(() => window.__notes[1].onclick());
+  await b.waitForURL(`${BASE_URL}/channels/${guildId}/${randomId}`);
+
+  // Do Not Disturb: nothing.
+  await setHidden(b, false);
+  await b.getByTestId('status-button').click();
+  await b.getByRole('menuitemradio', { name: 'Do Not Disturb' }).click();
+  await until(async () => (await b.getByTestId('status-button').getAttribute('title'))?.includes('Do Not Disturb'), 'status set', LIVE);
+  await setHidden(b, true);
+  const waiting = async () => Number(/^\((\d+)\)/.exec(await b.title())?.[1] ?? 0);
+  const before = await waiting();
+  await send(a, generalId, `<@${bobId}> are you busy?`);
+  await until(async () => (await waiting()) === before + 1, 'the mention arrived', LIVE);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await notes(b)).length, 2, 'no notification in Do Not Disturb');
+
+  // Online again, with the text left out by choice.
+  await setHidden(b, false);
+  await b.getByTestId('status-button').click();
+  await b.getByRole('menuitemradio', { name: 'Online' }).click();
+  await until(async () => (await b.getByTestId('status-button').getAttribute('title'))?.includes('Online'), 'status set', LIVE);
+  await b.goto(`${BASE_URL}/settings/notifications`);
+  await b.getByRole('checkbox', { name: /Show the message/ }).uncheck();
+  await b.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await setHidden(b, true);
+  await send(a, generalId, `<@${bobId}> the secret is 42`);
+  // (This page load started a new record.)
+  await until(async () => (await notes(b)).length === 1, 'the third notification', LIVE);
+  assert.deepEqual((await notes(b))[0], { title: `Alice Ardent (#general, ${guildName})`, body: 'Mentioned you', tag: (await notes(b))[0].tag });
 
   alice.assertClean();
   bob.assertClean();

@@ -269,3 +269,54 @@ export async function openConversation(page, id, timeout) {
   await page.locator(`[data-conversation-id="${id}"]`).click({ timeout });
   await until(() => new URL(page.url()).pathname.endsWith(id), 'conversation selected', timeout);
 }
+
+/**
+ * Lets the test hide and show the pages of `context` as a browser does for a background tab or a
+ * minimised window (headless Chromium always reports "visible"). Call it before the page loads,
+ * then `setHidden(page, true)`.
+ */
+export async function controllableVisibility(context) {
+  await context.addInitScript(() => {
+    let hidden = false;
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    // @ts-ignore — a test hook.
+    window.__setHidden = (h) => {
+      hidden = h;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+  });
+}
+export const setHidden = (page, hidden) => page.evaluate((h) => window.__setHidden(h), hidden);
+
+/**
+ * Stands in for the browser's Notification (headless Chromium shows none a test could read): the
+ * permission prompt says yes, and every notification raised is kept in `window.__notes`.
+ */
+export async function recordedNotifications(context) {
+  await context.addInitScript(() => {
+    // @ts-ignore — a test hook.
+    window.__notes = [];
+    class RecordedNotification {
+      // Kept across page loads of the tab, as the browser keeps a site's permission.
+      static permission = sessionStorage.getItem('test-notification-permission') ?? 'default';
+      static async requestPermission() {
+        RecordedNotification.permission = 'granted';
+        sessionStorage.setItem('test-notification-permission', 'granted');
+        return 'granted';
+      }
+      constructor(title, options = {}) {
+        this.title = title;
+        this.body = options.body;
+        this.tag = options.tag;
+        this.onclick = null;
+        // @ts-ignore
+        window.__notes.push(this);
+      }
+      close() {}
+    }
+    // @ts-ignore
+    window.Notification = RecordedNotification;
+  });
+}
+export const notes = (page) => page.evaluate(() => window.__notes.map(({ title, body, tag }) => ({ title, body, tag })));

@@ -8,7 +8,10 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BASE_URL, dmReady, launch, needsRealStack as skip, newDevice, openConversation, password, register as signUp, screenshot, startConversation, until } from './browser.mjs';
+import {
+  BASE_URL, controllableVisibility, dmReady, launch, needsRealStack as skip, newDevice, notes, openConversation, password, recordedNotifications, register as signUp, screenshot, setHidden,
+  startConversation, until,
+} from './browser.mjs';
 import { fakeCameraArgs, writeQrY4m } from './qr-video.mjs';
 
 const DATABASE_URL = process.env.E2E_DATABASE_URL;
@@ -187,6 +190,31 @@ test('a 1:1 conversation works both ways, and neither the database nor the logs 
   alice.device.assertClean();
   bob.device.assertClean();
   people.conversation = conversation;
+});
+
+test('a direct message raises a notification for a person elsewhere; its click opens the conversation', { skip }, async () => {
+  const a = people.Alice.device.page;
+  const bob = people.Bob.device;
+  const b = bob.page;
+  await controllableVisibility(bob.context);
+  await recordedNotifications(bob.context);
+  await b.goto(`${BASE_URL}/settings/notifications`);
+  await b.getByRole('checkbox', { name: /Desktop notifications/ }).check();
+  await until(async () => await b.getByRole('checkbox', { name: /Show the message/ }).isEnabled(), 'switched on', LIVE);
+  await b.goto(`${BASE_URL}/channels/@me`);
+  await dmReady(b, LIVE);
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+
+  await setHidden(b, true);
+  await send(a, 'Notify me 9');
+  await until(async () => (await notes(b)).length === 1, 'a notification', LIVE);
+  const [note] = await notes(b);
+  assert.deepEqual({ title: note.title, body: note.body }, { title: 'Alice', body: 'Notify me 9' });
+  await b.evaluate(() => window.__notes[0].onclick());
+  await b.waitForURL(`${BASE_URL}/channels/@me/${people.conversation}`);
+  await shows(b, 'Notify me 9');
+  await setHidden(b, false);
+  bob.assertClean();
 });
 
 test('in the browsers, decrypted history is sealed at rest and still shows after a reload', { skip }, async () => {

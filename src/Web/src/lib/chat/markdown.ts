@@ -245,10 +245,13 @@ export function safeHref(raw: string): string | null {
   }
 }
 
-/** Plain text of a message for one-line previews (replies): markup dropped, spoilers hidden. */
-export function plainText(nodes: MdNode[]): string {
+/**
+ * Plain text of a message for one-line previews (replies, notifications): markup dropped, spoilers
+ * hidden. `name` gives a mentioned user's or role's name when it is known ("@Alice"); else "@user".
+ */
+export function plainText(nodes: MdNode[], name?: (kind: 'user' | 'role', id: string) => string | null): string {
   return nodes
-    .map((n) => {
+    .map((n): string => {
       switch (n.t) {
         case 'text':
         case 'code':
@@ -256,12 +259,17 @@ export function plainText(nodes: MdNode[]): string {
           return n.v;
         case 'pre':
           return n.v;
-        case 'mention':
-          return n.kind === 'everyone' ? n.v : n.kind === 'role' ? '@role' : '@user';
+        case 'mention': {
+          if (n.kind === 'everyone') {
+            return n.v;
+          }
+          const known = name?.(n.kind, n.id);
+          return known ? `@${known}` : n.kind === 'role' ? '@role' : '@user';
+        }
         case 'spoiler':
           return '▮▮▮';
         default:
-          return plainText(n.c);
+          return plainText(n.c, name);
       }
     })
     .join('')

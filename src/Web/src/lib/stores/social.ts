@@ -4,7 +4,13 @@ import { applyReaction, TYPING_TTL_MS } from '../chat/social.ts';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import type { Message, MessageAuthor, Pin, ReadState } from '../types.ts';
 import { channelMessages, patchMessage, threadMessages } from './messages.ts';
-import { mentionTotal } from '../chat/attention.ts';
+import { mentionNotice, mentionTotal } from '../chat/attention.ts';
+import { parseMarkdown, plainText } from '../chat/markdown.ts';
+import { memberName } from '../guild/roles.ts';
+import { channels } from './channels.ts';
+import { guilds } from './guilds.ts';
+import { knownMembers, members } from './members.ts';
+import { notifyPrefs, notify } from './notifications.ts';
 import { api, session } from './session.ts';
 import { setMentionCount } from './title.ts';
 
@@ -239,11 +245,50 @@ export async function toggleReaction(message: Message, emoji: string): Promise<v
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const me = () => get(session).user?.id ?? null;
 
+/** The last messages seen live, for the notification of a mention (which carries only ids). */
+const recent = new Map<string, Message>();
+const RECENT = 50;
+
+function remember(m: Message): void {
+  recent.set(m.id, m);
+  for (const oldest of recent.keys()) {
+    if (recent.size <= RECENT) {
+      break;
+    }
+    recent.delete(oldest);
+  }
+}
+
+/** A desktop notification for a mention (if switched on and the person is elsewhere). */
+function notifyMention(guildId: string, channelId: string, messageId: string): void {
+  const m = recent.get(messageId);
+  const guild = get(guilds).list.find((g) => g.id === guildId);
+  if (!guild) {
+    return;
+  }
+  const known = knownMembers(get(members)[guildId]);
+  const name = (kind: 'user' | 'role', id: string): string | null => {
+    if (kind === 'role') {
+      return guild.roles.find((r) => r.id === id)?.name ?? null;
+    }
+    const member = known.get(id);
+    return member ? memberName(member) : id === me() ? (get(session).user?.displayName ?? null) : null;
+  };
+  const author = m ? (known.get(m.author.id) ? memberName(known.get(m.author.id)!) : m.author.displayName) : 'Someone';
+  const channel = get(channels)[guildId]?.find((c) => c.id === channelId)?.name ?? null;
+  const text = m ? plainText(parseMarkdown(m.content), name) : null;
+  const { title, body } = mentionNotice({ author, channel, guild: guild.name, text, preview: get(notifyPrefs).preview });
+  // A thread is not in the channel list: its notification opens the guild.
+  const path = `/channels/${encodeURIComponent(guildId)}${channel ? `/${encodeURIComponent(channelId)}` : ''}`;
+  notify({ tag: `mention:${messageId}`, title, body, path });
+}
+
 onGatewayEvent('message:create', (p) => {
   if (!isObj(p) || !isObj(p.message) || typeof p.channelId !== 'string' || typeof p.guildId !== 'string') {
     return;
   }
   const m = p.message as unknown as Message;
+  remember(m);
   dropTypist(p.channelId, m.author.id);
   if (m.author.id !== me() && !onScreen(p.channelId)) {
     const guildId = p.guildId;
@@ -255,6 +300,9 @@ onGatewayEvent('mention:create', (p) => {
   if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && !onScreen(p.channelId)) {
     const guildId = p.guildId;
     setBadge(p.channelId, (b) => ({ guildId, unread: b?.unread ?? 1, mentions: (b?.mentions ?? 0) + 1 }));
+  }
+  if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && typeof p.messageId === 'string' && p.authorId !== me()) {
+    notifyMention(p.guildId, p.channelId, p.messageId);
   }
 });
 
@@ -319,6 +367,7 @@ session.subscribe((s) => {
   if (id !== lastUser) {
     lastUser = id;
     badgeState.set({});
+    recent.clear();
     pendingAcks.clear();
     acked.clear();
     typingState.set({});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attentionTitle, mentionTotal } from '../../src/lib/chat/attention.ts';
+import { attentionTitle, directNotice, mentionNotice, mentionTotal, NOTICE_BODY_MAX, shouldNotify } from '../../src/lib/chat/attention.ts';
+import { parseMarkdown, plainText } from '../../src/lib/chat/markdown.ts';
 import { createDrafts, DRAFT_TTL_MS, draftStorageKey, MAX_DRAFT_LENGTH, MAX_DRAFTS, WRITE_DELAY_MS, type DraftStorage } from '../../src/lib/chat/drafts.ts';
 
 class MapStorage implements DraftStorage {
@@ -108,4 +109,41 @@ test('title: unread mentions in front, 99+ past 99, nothing when there are none'
   assert.equal(attentionTitle('#general · Copains · LesCopains', 3), '(3) #general · Copains · LesCopains');
   assert.equal(attentionTitle('LesCopains', 0), 'LesCopains');
   assert.equal(attentionTitle('LesCopains', 100), '(99+) LesCopains');
+});
+
+test('notifications: only when switched on, allowed, not in Do Not Disturb, and the person is elsewhere', () => {
+  const on = { enabled: true, preview: true };
+  const base = { prefs: on, permission: 'granted' as const, status: 'online', visible: false, focused: false };
+  assert.equal(shouldNotify(base), true);
+  assert.equal(shouldNotify({ ...base, visible: true, focused: false }), true, 'visible but another window has the focus');
+  assert.equal(shouldNotify({ ...base, visible: true, focused: true }), false, 'looking at LesCopains');
+  assert.equal(shouldNotify({ ...base, status: 'dnd' }), false);
+  assert.equal(shouldNotify({ ...base, status: 'idle' }), true);
+  assert.equal(shouldNotify({ ...base, prefs: { ...on, enabled: false } }), false);
+  for (const permission of ['default', 'denied', 'unsupported'] as const) {
+    assert.equal(shouldNotify({ ...base, permission }), false, permission);
+  }
+});
+
+test('notifications: who, where and the text, cut; without the text when the person chose so', () => {
+  assert.deepEqual(mentionNotice({ author: 'Alice', channel: 'general', guild: 'Copains', text: 'hi @Bob, lunch?', preview: true }), {
+    title: 'Alice (#general, Copains)', body: 'hi @Bob, lunch?',
+  });
+  assert.deepEqual(mentionNotice({ author: 'Alice', channel: null, guild: 'Copains', text: 'in a thread', preview: false }), {
+    title: 'Alice (Copains)', body: 'Mentioned you',
+  });
+  const long = mentionNotice({ author: 'A', channel: 'c', guild: 'g', text: 'word '.repeat(100), preview: true }).body;
+  assert.equal(long.length, NOTICE_BODY_MAX);
+  assert.ok(long.endsWith('…'));
+  assert.deepEqual(directNotice({ author: 'Bob', text: 'see you', files: 0, preview: true }), { title: 'Bob', body: 'see you' });
+  assert.deepEqual(directNotice({ author: 'Bob', text: '', files: 1, preview: true }), { title: 'Bob', body: 'Sent a file' });
+  assert.deepEqual(directNotice({ author: 'Bob', text: '', files: 3, preview: true }), { title: 'Bob', body: 'Sent 3 files' });
+  assert.deepEqual(directNotice({ author: 'Bob', text: 'secret', files: 0, preview: false }), { title: 'Bob', body: 'New message' });
+});
+
+test('plain text names the mentioned members and roles it knows', () => {
+  const id = '0190a3c4-1234-7abc-8def-0123456789ab';
+  const nodes = parseMarkdown(`**hey** <@${id}> and <@&${id}> and <@${id.replace('a', 'b')}> ||secret||`);
+  assert.equal(plainText(nodes), 'hey @user and @role and @user ▮▮▮');
+  assert.equal(plainText(nodes, (kind, x) => (x === id ? (kind === 'user' ? 'Bob' : 'Staff') : null)), 'hey @Bob and @Staff and @user ▮▮▮');
 });
