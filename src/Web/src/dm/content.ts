@@ -211,6 +211,21 @@ export function laterId(a: string | undefined, b: string): string {
 }
 
 /**
+ * Messages of others after `seenUpTo` (the newest message id this person has seen, on any of their
+ * devices for a 1:1, on this one for a group), not deleted: the conversation's unread count.
+ */
+export function unreadCount(messages: readonly DmMessage[], me: string, seenUpTo: string | undefined): number {
+  const seen = seenUpTo?.toLowerCase();
+  let n = 0;
+  for (const m of messages) {
+    if (m.authorId !== me && m.status === 'sent' && !m.deleted && (seen === undefined || m.id.toLowerCase() > seen)) {
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
  * Where "Seen" goes in a 1:1: the newest of my messages the other side has read up to
  * (`readUpTo`, a message id), or null.
  */

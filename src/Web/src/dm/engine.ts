@@ -1,7 +1,7 @@
 // Direct messages in the browser: this browser's Signal device, the conversations, and the
 // encrypt → post → push → decrypt loop (docs/API.md, "Direct messages"). The server only ever
 // sees the base64 envelopes that the crypto module produces. Loaded as a lazy chunk.
-import { get, writable, type Readable } from 'svelte/store';
+import { derived, get, writable, type Readable } from 'svelte/store';
 import {
   createDevice,
   decryptAttachment,
@@ -18,6 +18,7 @@ import { ApiError, errorFromBody } from '../lib/api.ts';
 import { connectionState, invoke, onGatewayEvent } from '../lib/gateway.ts';
 import { directNotice } from '../lib/chat/attention.ts';
 import { notify, notifyPrefs } from '../lib/stores/notifications.ts';
+import { setDirectCount } from '../lib/stores/title.ts';
 import { api } from '../lib/stores/session.ts';
 import type { User } from '../lib/types.ts';
 import {
@@ -27,6 +28,7 @@ import {
   INLINE_IMAGE_TYPES,
   laterId,
   parseContent,
+  unreadCount,
   type Control,
   type DmFile,
   type DmMessage,
@@ -213,13 +215,21 @@ async function boot(): Promise<void> {
   );
 
   const { conversations } = await api.request<{ conversations: Conversation[] }>('GET', '/api/dm/conversations');
-  await local.load([...conversations.flatMap((c) => [`messages:${c.id}`, `reads:${c.id}`]), 'receipts-sent']);
+  await local.load([...conversations.flatMap((c) => [`messages:${c.id}`, `reads:${c.id}`]), 'receipts-sent', 'unread-tracked']);
   const messages: Record<string, DmMessage[]> = {};
   const reads: Record<string, Record<string, string>> = {};
+  // Unread counts came with this version: history a device already held counts as seen.
+  const tracked = readLocal('unread-tracked', false);
   for (const c of conversations) {
     messages[c.id] = readLocal<DmMessage[]>(`messages:${c.id}`, []);
     reads[c.id] = readLocal<Record<string, string>>(`reads:${c.id}`, {});
+    const newest = messages[c.id]!.at(-1);
+    if (!tracked && newest && reads[c.id]![me!.id] === undefined) {
+      reads[c.id] = { ...reads[c.id], [me!.id]: newest.id };
+      writeLocal(`reads:${c.id}`, reads[c.id]);
+    }
   }
+  writeLocal('unread-tracked', true);
   state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages, reads }));
   await fetchPending();
 }
@@ -635,13 +645,33 @@ export async function deleteDm(conversationId: string, target: string): Promise<
 let receiptsSent: Record<string, string> | null = null;
 
 /**
- * Tells the other side of a 1:1 which message this device has read (the newest one shown), once
- * per newer message. Groups get no receipts: each one would be a fan-out to every member's devices.
+ * Unread messages per conversation id: others' messages after the newest one this person has seen
+ * (`reads[conversation][me]`: set by this device when the conversation is on screen, and in a 1:1
+ * also by the read receipts of their other devices).
+ */
+export const dmUnread: Readable<Record<string, number>> = derived(state, (s) => {
+  const out: Record<string, number> = {};
+  if (me) {
+    for (const c of s.conversations) {
+      out[c.id] = unreadCount(s.messages[c.id] ?? [], me.id, s.reads[c.id]?.[me.id]);
+    }
+  }
+  return out;
+});
+dmUnread.subscribe((u) => setDirectCount(Object.values(u).reduce((a, b) => a + b, 0)));
+
+/**
+ * Marks the conversation seen up to its newest message, and tells the other side of a 1:1 which
+ * message this device has read, once per newer message. Groups get no receipts: each one would be a
+ * fan-out to every member's devices.
  */
 export async function markRead(conversationId: string): Promise<void> {
   const s = get(state);
   const conversation = s.conversations.find((c) => c.id === conversationId);
   const newest = [...(s.messages[conversationId] ?? [])].reverse().find((m) => m.status === 'sent' && !m.deleted);
+  if (newest && me && laterId(s.reads[conversationId]?.[me.id], newest.id) !== s.reads[conversationId]?.[me.id]) {
+    applyLocal(conversationId, me.id, { kind: 'read', upTo: newest.id }, new Date().toISOString());
+  }
   if (!conversation || conversation.kind !== 1 || !newest || newest.authorId === me?.id) {
     return;
   }

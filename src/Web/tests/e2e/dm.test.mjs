@@ -192,7 +192,7 @@ test('a 1:1 conversation works both ways, and neither the database nor the logs 
   people.conversation = conversation;
 });
 
-test('a direct message raises a notification for a person elsewhere; its click opens the conversation', { skip }, async () => {
+test('a direct message raises a notification for a person elsewhere and counts as unread until its conversation is seen', { skip }, async () => {
   const a = people.Alice.device.page;
   const bob = people.Bob.device;
   const b = bob.page;
@@ -210,10 +210,19 @@ test('a direct message raises a notification for a person elsewhere; its click o
   await until(async () => (await notes(b)).length === 1, 'a notification', LIVE);
   const [note] = await notes(b);
   assert.deepEqual({ title: note.title, body: note.body }, { title: 'Alice', body: 'Notify me 9' });
+  // Unread until it is opened: in the list, on the Home button and in the title.
+  const entry = b.getByTestId('dm-list').locator(`a[data-conversation-id="${people.conversation}"]`);
+  await until(async () => (await entry.getAttribute('aria-label')) === 'Alice, 1 unread message', 'unread in the list', LIVE);
+  assert.equal(await b.getByTestId('home-unread').textContent(), '1');
+  assert.match(await b.title(), /^\(1\) /);
+  await screenshot(b, 'dm-unread');
   await b.evaluate(() => window.__notes[0].onclick());
   await b.waitForURL(`${BASE_URL}/channels/@me/${people.conversation}`);
   await shows(b, 'Notify me 9');
   await setHidden(b, false);
+  await until(async () => !/^\(/.test(await b.title()), 'read once shown', LIVE);
+  assert.equal(await b.getByTestId('home-unread').count(), 0);
+  assert.equal(await entry.getAttribute('aria-label'), null);
   bob.assertClean();
 });
 

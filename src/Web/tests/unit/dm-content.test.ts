@@ -9,6 +9,7 @@ import {
   laterId,
   parseContent,
   seenMessageId,
+  unreadCount,
   type DmFile,
   type DmMessage,
 } from '../../src/dm/content.ts';
@@ -94,4 +95,15 @@ test('"Seen" goes under my newest message up to what the other side read', () =>
   assert.equal(laterId(id(3), id(2)), id(3));
   assert.equal(laterId(undefined, id(2)), id(2));
   assert.equal(laterId(id(2), id(5)), id(5));
+});
+
+test('unread: the others\' messages after the newest one seen, not mine, deleted or pending ones', () => {
+  const list = [msg(1, alice), msg(2, bob), msg(3, bob), { ...msg(4, bob), deleted: true }, msg(5, alice), msg(6, bob), { ...msg(7, bob), status: 'failed' as const }];
+  assert.equal(unreadCount(list, alice, undefined), 3, 'nothing seen: every message of Bob that is shown');
+  assert.equal(unreadCount(list, alice, id(2)), 2);
+  assert.equal(unreadCount(list, alice, id(5)), 1);
+  assert.equal(unreadCount(list, alice, id(6)), 0);
+  assert.equal(unreadCount(list, alice, id(6).toUpperCase()), 0, 'ids compare without case');
+  assert.equal(unreadCount(list, bob, id(1)), 1);
+  assert.equal(unreadCount([], alice, undefined), 0);
 });

@@ -1,14 +1,17 @@
-import { derived, writable } from 'svelte/store';
+import { derived, writable, type Readable } from 'svelte/store';
 import { attentionTitle } from '../chat/attention.ts';
+import { session } from './session.ts';
 
 /**
  * The page title: what the screen shows ("#general · Guild · LesCopains"), with the number of
- * unread mentions in front, as "(3) …", so a background tab says when someone needs you. The
+ * unread mentions and direct messages in front, as "(3) …" (Discord counts the same), so a
+ * background tab says when someone needs you. The
  * count comes from the read states (stores/social.ts, loaded with the home screen), so this
  * module stays small for the shell.
  */
 const base = writable('LesCopains');
 const mentions = writable(0);
+const direct = writable(0);
 
 /** Sets what the title says about the screen; the mention count is added in front of it. */
 export function setTitle(title: string): void {
@@ -20,8 +23,27 @@ export function setMentionCount(count: number): void {
   mentions.set(count);
 }
 
+/** The unread direct messages over every conversation (for the Home button's badge). */
+export const directUnread: Readable<number> = { subscribe: direct.subscribe };
+
+/** The unread direct messages over every conversation (from the DM engine). */
+export function setDirectCount(count: number): void {
+  direct.set(count);
+}
+
+// Signed out, or another account: the counts were the previous account's.
+let owner: string | null | undefined;
+session.subscribe((s) => {
+  const id = s.user?.id ?? null;
+  if (owner !== undefined && id !== owner) {
+    mentions.set(0);
+    direct.set(0);
+  }
+  owner = id;
+});
+
 if (typeof document !== 'undefined') {
-  derived([base, mentions], ([b, n]) => attentionTitle(b, n)).subscribe((t) => {
+  derived([base, mentions, direct], ([b, n, d]) => attentionTitle(b, n + d)).subscribe((t) => {
     document.title = t;
   });
 }
