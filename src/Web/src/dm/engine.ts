@@ -16,7 +16,7 @@ import {
 } from '../crypto/index.ts';
 import { ApiError, errorFromBody } from '../lib/api.ts';
 import { connectionState, invoke, onGatewayEvent } from '../lib/gateway.ts';
-import { directNotice } from '../lib/chat/attention.ts';
+import { directNotice } from '../lib/chat/notices.ts';
 import { notify, notifyPrefs } from '../lib/stores/notifications.ts';
 import { setDirectCount } from '../lib/stores/title.ts';
 import { api } from '../lib/stores/session.ts';

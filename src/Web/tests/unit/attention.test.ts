@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attentionTitle, directNotice, mentionNotice, mentionTotal, NOTICE_BODY_MAX, shouldNotify } from '../../src/lib/chat/attention.ts';
+import { attentionTitle, mentionTotal } from '../../src/lib/chat/attention.ts';
+import { directNotice, mentionNotice, NOTICE_BODY_MAX, shouldNotify } from '../../src/lib/chat/notices.ts';
 import { parseMarkdown, plainText } from '../../src/lib/chat/markdown.ts';
 import { createDrafts, DRAFT_TTL_MS, draftStorageKey, MAX_DRAFT_LENGTH, MAX_DRAFTS, WRITE_DELAY_MS, type DraftStorage } from '../../src/lib/chat/drafts.ts';
 

@@ -27,10 +27,8 @@ export const MAX_DRAFT_LENGTH = 8_000;
 /** Writes are gathered: one per pause in typing. */
 export const WRITE_DELAY_MS = 400;
 
-/** The localStorage key of one account's drafts. */
-export function draftStorageKey(userId: string): string {
-  return `lescopains.drafts.${userId}`;
-}
+// In a module of its own: the session store (in the initial bundle) removes it at sign-out.
+export { draftStorageKey } from './draft-key.ts';
 
 interface Entry {
   t: string;

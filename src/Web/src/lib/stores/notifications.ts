@@ -1,5 +1,5 @@
 import { get, writable, type Readable } from 'svelte/store';
-import { DEFAULT_NOTIFY_PREFS, shouldNotify, type NotifyPermission, type NotifyPrefs } from '../chat/attention.ts';
+import { DEFAULT_NOTIFY_PREFS, shouldNotify, type NotifyPermission, type NotifyPrefs } from '../chat/notices.ts';
 import { navigate } from '../router.ts';
 import { presence } from './presence.ts';
 

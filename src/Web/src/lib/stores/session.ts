@@ -2,7 +2,7 @@ import { get, writable, type Readable } from 'svelte/store';
 import { ApiClient, ApiError, type AuthLostReason, type SessionStorage } from '../api.ts';
 import { reauthenticate, startGateway, stopGateway } from '../gateway.ts';
 import { EXPIRED_NOTICE, SIGNED_OUT_NOTICE } from '../messages.ts';
-import { draftStorageKey } from '../chat/drafts.ts';
+import { draftStorageKey } from '../chat/draft-key.ts';
 import { parseStoredSession, type StoredSession } from '../tokens.ts';
 import type { User } from '../types.ts';
 
