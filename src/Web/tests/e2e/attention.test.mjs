@@ -70,15 +70,24 @@ test('a channel open in a background tab stays unread, and the title counts the 
   await setHidden(b, false);
   await until(async () => (await b.title()) === title, 'the count gone once the tab is seen', LIVE);
   await until(async () => (await readState(b, generalId))?.unread === 0, 'the channel read on the server', LIVE);
+  // A "New" line marks where he left off: right above the message that came while he was away.
+  const line = list(b).getByRole('separator', { name: 'New messages' });
+  await line.waitFor({ timeout: LIVE });
+  assert.match(await line.evaluate((el) => el.nextElementSibling?.textContent ?? ''), /are you there\?/);
+  await screenshot(b, 'new-messages-line', list(b));
 
   // A mention in another channel counts while he stays on #general, and clears when he opens it.
   assert.equal((await send(a, randomId, `<@${bobId}> over here`)).status, 201);
   await until(async () => (await b.title()) === `(1) ${title}`, 'a mention elsewhere counted', LIVE);
   await channelLink(b, 'random').click();
-  await until(async () => (await b.title()) === `#random · ${guildName} · LesCopains`, 'read once opened', LIVE).catch(async (e) => { throw new Error(`${e.message}: ${await b.title()}`); });
+  await until(async () => (await b.title()) === `#random · ${guildName} · LesCopains`, 'read once opened', LIVE);
+  // A channel never read before: the line goes above its one unread message.
+  await list(b, 'random').getByRole('separator', { name: 'New messages' }).waitFor({ timeout: LIVE });
 
   // A thread open in the side panel is on screen too: a mention there is read, not counted.
   await channelLink(b, 'general').click();
+  await row(b, 'are you there?').waitFor({ timeout: LIVE });
+  assert.equal(await list(b).getByRole('separator', { name: 'New messages' }).count(), 0, 'the line goes once the channel is left');
   const starter = (await send(a, generalId, 'Picnic on Sunday?')).body;
   const thread = await apiCall(a, 'POST', `/api/channels/${generalId}/threads`, { name: 'Picnic', messageId: starter.id });
   assert.equal(thread.status, 201);
@@ -122,6 +131,16 @@ test('unsent text stays with its channel across switches and reloads, and goes a
   await b.reload();
   await composer(b, 'random').waitFor();
   assert.equal(await composer(b, 'random').inputValue(), '');
+
+  // Up in the empty composer edits his newest message.
+  const sentId = await row(b, 'line two', 'random').getAttribute('data-message-id');
+  await composer(b, 'random').press('ArrowUp');
+  const editor = list(b, 'random').locator(`[data-message-id="${sentId}"]`).getByRole('textbox');
+  await editor.waitFor({ timeout: LIVE });
+  assert.equal(await editor.inputValue(), 'line one\nline two');
+  await editor.fill('line one, edited');
+  await editor.press('Enter');
+  await row(b, 'line one, edited', 'random').getByText('(edited)').waitFor({ timeout: LIVE });
 
   // Signing out removes what this account left in the browser.
   const key = `lescopains.drafts.${bobId}`;

@@ -223,6 +223,14 @@ test('a direct message raises a notification for a person elsewhere and counts a
   await until(async () => !/^\(/.test(await b.title()), 'read once shown', LIVE);
   assert.equal(await b.getByTestId('home-unread').count(), 0);
   assert.equal(await entry.getAttribute('aria-label'), null);
+
+  // Up in the empty composer edits Bob's newest message; Escape leaves it as it was.
+  await b.getByRole('textbox', { name: /^Message @/ }).press('ArrowUp');
+  const editor = b.getByTestId('dm-messages').locator('.edit-input');
+  await editor.waitFor({ timeout: LIVE });
+  assert.equal(await editor.inputValue(), 'Hello back 7');
+  await editor.press('Escape');
+  await shows(b, 'Hello back 7');
   bob.assertClean();
 });
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { attentionTitle, mentionTotal } from '../../src/lib/chat/attention.ts';
 import { directNotice, mentionNotice, NOTICE_BODY_MAX, shouldNotify } from '../../src/lib/chat/notices.ts';
 import { parseMarkdown, plainText } from '../../src/lib/chat/markdown.ts';
+import { firstUnreadId } from '../../src/lib/chat/timeline.ts';
 import { createDrafts, DRAFT_TTL_MS, draftStorageKey, MAX_DRAFT_LENGTH, MAX_DRAFTS, WRITE_DELAY_MS, type DraftStorage } from '../../src/lib/chat/drafts.ts';
 
 class MapStorage implements DraftStorage {
@@ -147,4 +148,19 @@ test('plain text names the mentioned members and roles it knows', () => {
   const nodes = parseMarkdown(`**hey** <@${id}> and <@&${id}> and <@${id.replace('a', 'b')}> ||secret||`);
   assert.equal(plainText(nodes), 'hey @user and @role and @user ▮▮▮');
   assert.equal(plainText(nodes, (kind, x) => (x === id ? (kind === 'user' ? 'Bob' : 'Staff') : null)), 'hey @Bob and @Staff and @user ▮▮▮');
+});
+
+test('the "New" line goes above the first message of someone else after the last one read', () => {
+  const m = (id: string, author: string) => ({ id, author: { id: author, username: author, displayName: author } });
+  const list = [m('01a', 'bob'), m('01b', 'me'), m('01c', 'me'), m('01d', 'bob'), m('01e', 'bob')];
+  assert.equal(firstUnreadId(list, '01a', 2, 'me'), '01d', 'my own messages are not new to me');
+  assert.equal(firstUnreadId(list, '01c', 2, 'me'), '01d');
+  assert.equal(firstUnreadId(list, '01e', 1, 'me'), null, 'nothing after the last read');
+  assert.equal(firstUnreadId(list, '01a', 0, 'me'), null, 'no line without unread messages');
+  assert.equal(firstUnreadId(list, '00z', 3, 'me'), '01a', 'all of it is new');
+  // Never read there (no position): the unread count says how far back the line goes.
+  assert.equal(firstUnreadId(list, null, 1, 'me'), '01e');
+  assert.equal(firstUnreadId(list, null, 2, 'me'), '01d');
+  assert.equal(firstUnreadId(list, null, 3, 'me'), '01a');
+  assert.equal(firstUnreadId(list, null, 9, 'me'), '01a', 'more unread than loaded: the first loaded');
 });

@@ -137,3 +137,26 @@ export function stampLabel(iso: string, now: Date = new Date(), locale?: string)
 export function timeLabel(iso: string, locale?: string): string {
   return new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
+
+/**
+ * Where the "New" line goes (oldest first `list`): above the first message someone else wrote after
+ * `after` (the last one read), or, when nothing was ever read there, above the `unread`-th newest
+ * message of someone else. Null when none of them is in `list`.
+ */
+export function firstUnreadId(list: readonly Pick<Message, 'id' | 'author'>[], after: string | null, unread: number, me: string): string | null {
+  if (unread <= 0) {
+    return null;
+  }
+  if (after) {
+    return list.find((m) => m.id > after && m.author.id !== me)?.id ?? null;
+  }
+  let seen = 0;
+  let first: string | null = null;
+  for (let i = list.length - 1; i >= 0 && seen < unread; i--) {
+    if (list[i]!.author.id !== me) {
+      seen++;
+      first = list[i]!.id;
+    }
+  }
+  return first;
+}

@@ -3,11 +3,12 @@ import { ApiError } from '../api.ts';
 import { applyReaction, TYPING_TTL_MS } from '../chat/social.ts';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import type { Message, MessageAuthor, Pin, ReadState } from '../types.ts';
-import { channelMessages, patchMessage, threadMessages } from './messages.ts';
 import { mentionTotal } from '../chat/attention.ts';
-import { mentionNotice } from '../chat/notices.ts';
 import { parseMarkdown, plainText } from '../chat/markdown.ts';
+import { firstUnreadId } from '../chat/timeline.ts';
+import { mentionNotice } from '../chat/notices.ts';
 import { memberName } from '../guild/roles.ts';
+import { channelMessages, patchMessage, threadMessages } from './messages.ts';
 import { channels } from './channels.ts';
 import { guilds } from './guilds.ts';
 import { knownMembers, members } from './members.ts';
@@ -58,11 +59,52 @@ function setBadge(channelId: string, fn: (b: Badge | undefined) => Badge | undef
 
 function fromServer(r: ReadState): void {
   setBadge(r.channelId, () => ({ guildId: r.guildId, unread: r.unread, mentions: r.mentions }));
+  lastRead.set(r.channelId, laterOf(lastRead.get(r.channelId), r.lastMessageId));
+}
+
+// --- the "new messages" line -------------------------------------------------------------------
+
+/** The newest message read per channel (from the server's read states and this tab's acks). */
+const lastRead = new Map<string, string | null>();
+const laterOf = (a: string | null | undefined, b: string | null): string | null => (a && (!b || a > b) ? a : b);
+
+const dividerState = writable<Record<string, string>>({});
+/**
+ * Per open channel with unread messages when it was opened (or looked at again): the id of the
+ * first unread message then, so the list draws a "New" line above it, as Discord does. It stays
+ * while the channel stays open, and goes when the person leaves it or writes there.
+ */
+export const newSince: Readable<Record<string, string>> = { subscribe: dividerState.subscribe };
+
+/** Before a channel with unread messages is marked read: where its "New" line goes. */
+function noteNewLine(channelId: string, messages: readonly Message[]): void {
+  const unread = get(badgeState)[channelId]?.unread ?? 0;
+  const user = me();
+  if (unread === 0 || !user || channelId in get(dividerState)) {
+    return;
+  }
+  const id = firstUnreadId(messages, lastRead.get(channelId) ?? null, unread, user);
+  if (id) {
+    dividerState.update((d) => ({ ...d, [channelId]: id }));
+  }
+}
+
+function dropDivider(channelId: string): void {
+  dividerState.update((d) => {
+    if (!(channelId in d)) {
+      return d;
+    }
+    const { [channelId]: _gone, ...rest } = d;
+    return rest;
+  });
 }
 
 export async function loadReadStates(): Promise<void> {
   try {
     const { readStates } = await api.readStates();
+    for (const r of readStates) {
+      lastRead.set(r.channelId, laterOf(lastRead.get(r.channelId), r.lastMessageId));
+    }
     badgeState.set(Object.fromEntries(readStates.filter((r) => !onScreen(r.channelId)).map((r) => [r.channelId, { guildId: r.guildId, unread: r.unread, mentions: r.mentions }])));
   } catch {
     // Badges are a convenience: the next connect tries again.
@@ -83,6 +125,7 @@ let lastFlush = 0;
 
 /** Marks the channel read up to `messageId` and clears its badge at once. */
 export function markRead(channelId: string, messageId: string): void {
+  lastRead.set(channelId, laterOf(lastRead.get(channelId), messageId));
   setBadge(channelId, (b) => (b ? { ...b, unread: 0, mentions: 0 } : b));
   const done = acked.get(channelId);
   if (done && done >= messageId) {
@@ -113,9 +156,8 @@ export function flushAcks(): void {
   }
 }
 
-const visibleState = writable(typeof document === 'undefined' || document.visibilityState !== 'hidden');
 /** Whether the page can be seen (not a background tab, not a minimised window). */
-export const pageVisible: Readable<boolean> = { subscribe: visibleState.subscribe };
+const visibleState = writable(typeof document === 'undefined' || document.visibilityState !== 'hidden');
 
 if (typeof document !== 'undefined') {
   document.addEventListener('visibilitychange', () => {
@@ -135,12 +177,22 @@ function onScreen(channelId: string): boolean {
   return get(visibleState) && (get(channelMessages)?.channelId === channelId || get(threadMessages.channelMessages)?.channelId === channelId);
 }
 
+// A channel left (in the main view or the thread panel) loses its "new" line.
+derived([channelMessages, threadMessages.channelMessages], ([a, b]) => [a?.channelId, b?.channelId]).subscribe((open) => {
+  for (const channelId of Object.keys(get(dividerState))) {
+    if (!open.includes(channelId)) {
+      dropDivider(channelId);
+    }
+  }
+});
+
 // What is on screen is read: ack the newest message of the open channel and of the open thread
 // whenever it changes, and when the page comes back into view.
 for (const view of [channelMessages, threadMessages.channelMessages]) {
   derived([view, visibleState], (x) => x).subscribe(([s, visible]) => {
     const newest = s?.atPresent ? s.messages[s.messages.length - 1] : undefined;
     if (visible && s && newest) {
+      noteNewLine(s.channelId, s.messages);
       markRead(s.channelId, newest.id);
     }
   });
@@ -290,6 +342,9 @@ onGatewayEvent('message:create', (p) => {
   }
   const m = p.message as unknown as Message;
   remember(m);
+  if (m.author.id === me()) {
+    dropDivider(p.channelId);
+  }
   dropTypist(p.channelId, m.author.id);
   if (m.author.id !== me() && !onScreen(p.channelId)) {
     const guildId = p.guildId;
@@ -368,6 +423,8 @@ session.subscribe((s) => {
   if (id !== lastUser) {
     lastUser = id;
     badgeState.set({});
+    dividerState.set({});
+    lastRead.clear();
     recent.clear();
     pendingAcks.clear();
     acked.clear();
