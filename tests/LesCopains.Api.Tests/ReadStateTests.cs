@@ -61,6 +61,62 @@ public sealed class ReadStateTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task Marking_a_guild_read_acks_every_channel_the_member_sees_up_to_its_newest_message()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "rs");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        var member = members[0];
+        var general = guild.General.Id;
+        var random = (await owner.CreateChannelAsync(guild.Id, "random")).Id;
+        var quiet = (await owner.CreateChannelAsync(guild.Id, "quiet")).Id;
+        var staffRole = await owner.CreateRoleAsync(guild.Id, "staff");
+        var staff = (await owner.CreatePrivateChannelAsync(guild.Id, "staff", staffRole.Id)).Id;
+        await owner.PostAsync(general, "one");
+        var lastGeneral = await owner.PostAsync(general, $"<@{member.Id}> two");
+        var lastRandom = await owner.PostAsync(random, "@everyone three");
+        await owner.PostAsync(staff, "not for members");
+        await using var otherTab = await member.ConnectHubAsync();
+        var events = new SocialEvents(otherTab);
+        Assert.Equal((2, 1), ((await member.ReadStateAsync(general)).Unread, (await member.ReadStateAsync(general)).Mentions));
+
+        var acked = await member.ExpectAsync<AckedGuild>(HttpMethod.Post, $"/api/guilds/{guild.Id}/ack");
+
+        // Every text channel it can see, at zero, read up to its newest message; a channel without
+        // messages stays without a position; the private one is not touched.
+        Assert.Equal(new[] { general, random, quiet }.Order(), acked.ReadStates.Select(r => r.ChannelId).Order());
+        Assert.All(acked.ReadStates, r => Assert.Equal((0, 0), (r.Unread, r.Mentions)));
+        Assert.Equal((lastGeneral.Id, lastGeneral.Seq), (acked.ReadStates.Single(r => r.ChannelId == general).LastMessageId, acked.ReadStates.Single(r => r.ChannelId == general).LastSeq));
+        Assert.Equal(lastRandom.Id, acked.ReadStates.Single(r => r.ChannelId == random).LastMessageId);
+        Assert.Null(acked.ReadStates.Single(r => r.ChannelId == quiet).LastMessageId);
+        Assert.All(await member.ReadStatesAsync(), r => Assert.Equal((0, 0), (r.Unread, r.Mentions)));
+        Assert.DoesNotContain(acked.ReadStates, r => r.ChannelId == staff);
+
+        // The member's other tabs clear their badges: one readstate:update per channel.
+        foreach (var channel in new[] { general, random, quiet })
+        {
+            await events.WaitForAsync("readstate:update", e => e.GetProperty("channelId").GetGuid() == channel);
+        }
+
+        // Later messages are unread again; marking again is idempotent.
+        await owner.PostAsync(random, "four");
+        Assert.Equal(1, (await member.ReadStateAsync(random)).Unread);
+        await member.ExpectAsync<AckedGuild>(HttpMethod.Post, $"/api/guilds/{guild.Id}/ack");
+        await member.ExpectAsync<AckedGuild>(HttpMethod.Post, $"/api/guilds/{guild.Id}/ack");
+        Assert.Equal(0, (await member.ReadStateAsync(random)).Unread);
+
+        // Not a member: guild_not_found, nothing written.
+        using var stranger = await GuildClient.NewAsync(cluster, "rs");
+        await stranger.ExpectErrorAsync(HttpMethod.Post, $"/api/guilds/{guild.Id}/ack", HttpStatusCode.NotFound, "guild_not_found");
+        await stranger.ExpectErrorAsync(HttpMethod.Post, $"/api/guilds/{Guid.NewGuid()}/ack", HttpStatusCode.NotFound, "guild_not_found");
+        await using var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl);
+        await using var query = db.CreateCommand("SELECT count(*) FROM read_states WHERE user_id = $1");
+        query.Parameters.AddWithValue(stranger.Id);
+        Assert.Equal(0L, await query.ExecuteScalarAsync());
+    }
+
+    private sealed record AckedGuild(IReadOnlyList<SocialRoutes.ReadState> ReadStates);
+
+    [Fact]
     public async Task A_read_position_never_moves_backwards_and_other_tabs_hear_of_acks()
     {
         using var owner = await GuildClient.NewAsync(cluster, "rs");

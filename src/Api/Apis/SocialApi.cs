@@ -40,6 +40,19 @@ public static class SocialApi
         channel.MapPost("/ack", async (Guid channelId, AckRequest body, HttpContext http, IClusterClient cluster, IHubContext<GatewayHub> hub) =>
             TypedResults.Ok(await AckAsync(cluster, hub.Clients, http.User.UserId(), channelId, body.MessageId)));
 
+        routes.MapPost("/api/guilds/{guildId:guid}/ack", async (Guid guildId, HttpContext http, IClusterClient cluster, IHubContext<GatewayHub> hub) =>
+            {
+                var userId = http.User.UserId();
+                var states = await cluster.GetGrain<IReadStateGrain>(userId).AckGuild(guildId);
+                foreach (var state in states)
+                {
+                    await hub.Clients.Group(GatewayHub.UserGroup(userId)).SendAsync(GatewayEvents.ReadStateUpdate, state);
+                }
+
+                return TypedResults.Ok(new { readStates = states });
+            })
+            .WithTags("Social").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
+
         routes.MapGet("/api/users/@me/read-states", async (HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(new { readStates = await cluster.GetGrain<IReadStateGrain>(http.User.UserId()).GetReadStates() }))
             .WithTags("Social").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();

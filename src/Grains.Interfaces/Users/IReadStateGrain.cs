@@ -11,6 +11,13 @@ public interface IReadStateGrain : IGrainWithGuidKey
     [Alias("Ack")]
     Task<ReadStateDto> Ack(Guid channelId, Guid messageId);
 
+    /// <summary>
+    /// Marks every text channel of the guild that the user can view read up to its newest message
+    /// ("Mark as read"); returns those channels' states. <c>guild_not_found</c> for a non-member.
+    /// </summary>
+    [Alias("AckGuild")]
+    Task<IReadOnlyList<ReadStateDto>> AckGuild(Guid guildId);
+
     /// <summary>Unread and mention counts of every text channel the user can view.</summary>
     [Alias("GetReadStates")]
     Task<IReadOnlyList<ReadStateDto>> GetReadStates();

@@ -36,6 +36,31 @@ public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider ti
         return counts[0];
     }
 
+    public async Task<IReadOnlyList<ReadStateDto>> AckGuild(Guid guildId)
+    {
+        var view = await GrainFactory.GetGrain<IGuildGrain>(guildId).GetView(UserId);
+        var channelIds = view.Channels.Where(c => c.Type == "text").Select(c => c.Id).ToList();
+        foreach (var (channelId, messageId, seq) in await store.LatestAsync(channelIds))
+        {
+            if (!known.TryGetValue(channelId, out var before) || seq > before.Seq)
+            {
+                var marker = new ReadMarker(guildId, channelId, messageId, seq);
+                known[channelId] = marker;
+                pending[channelId] = marker;
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+
+        var queries = channelIds.Select(id => known.TryGetValue(id, out var m)
+            ? new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, m.MessageId, m.Seq)
+            : new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, null, 0)).ToList();
+        return await store.CountsAsync(UserId, queries, view.Me.Roles);
+    }
+
     public async Task<IReadOnlyList<ReadStateDto>> GetReadStates()
     {
         await FlushAsync(CancellationToken.None);

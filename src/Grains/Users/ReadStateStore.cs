@@ -28,6 +28,33 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The newest message (not deleted) of each of <paramref name="channelIds"/> that has one.</summary>
+    public async Task<List<(Guid ChannelId, Guid MessageId, long Seq)>> LatestAsync(IReadOnlyList<Guid> channelIds)
+    {
+        var result = new List<(Guid, Guid, long)>(channelIds.Count);
+        if (channelIds.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT c.id, m.id, m.seq
+              FROM unnest($1::uuid[]) AS c(id)
+             CROSS JOIN LATERAL (SELECT id, seq FROM messages
+                                  WHERE channel_id = c.id AND deleted_at IS NULL
+                                  ORDER BY seq DESC LIMIT 1) m
+            """);
+        command.Parameters.AddWithValue(channelIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            result.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
     /// <summary>
     /// Unread messages (by others) and messages mentioning the user (directly, through one of
     /// <paramref name="roleIds"/>, everyone, or <c>@here</c> while they were present) after the read position, each capped at <see cref="ReadStateDto.MaxCount"/>.

@@ -358,6 +358,11 @@ export class ApiClient {
     return this.request('GET', '/api/users/@me/read-states');
   }
 
+  /** "Mark as read" for a guild: every text channel you can view, up to its newest message. */
+  ackGuild(guildId: string): Promise<{ readStates: ReadState[] }> {
+    return this.request('POST', `/api/guilds/${encodeURIComponent(guildId)}/ack`);
+  }
+
   // --- tokens -----------------------------------------------------------------------------
 
   /** A valid access token, renewed first if it is about to expire (for the hub connection). */

@@ -99,6 +99,19 @@ test('a channel open in a background tab stays unread, and the title counts the 
   await new Promise((r) => setTimeout(r, 1_000));
   assert.equal(await b.title(), title, 'a mention in the open thread is not waiting');
 
+  // "Mark As Read" in the guild menu clears the guild: here, on the server, and the menu item goes.
+  await send(a, randomId, `<@${bobId}> one more`);
+  await until(async () => (await b.title()) === `(1) ${title}`, 'a mention waiting in #random', LIVE);
+  await b.getByRole('button', { name: guildName, exact: true }).click();
+  await b.getByRole('menuitem', { name: 'Mark As Read' }).click();
+  await until(async () => (await b.title()) === title, 'nothing waiting after Mark As Read', LIVE);
+  assert.equal((await readState(b, randomId)).unread, 0);
+  assert.doesNotMatch((await channelLink(b, 'random').getAttribute('aria-label')) ?? '', /unread|mention/);
+  await b.getByRole('button', { name: guildName, exact: true }).click();
+  await b.getByRole('menuitem', { name: 'Invite People' }).waitFor();
+  assert.equal(await b.getByRole('menuitem', { name: 'Mark As Read' }).count(), 0, 'nothing left to mark');
+  await b.keyboard.press('Escape');
+
   alice.assertClean();
   bob.assertClean();
   await alice.context.close();

@@ -49,6 +49,13 @@ function setUnread(channelId: string, on: boolean): void {
   });
 }
 
+/** Clears the unread marks of these channels (a guild marked as read). */
+export function forgetUnread(channelIds: Iterable<string>): void {
+  for (const id of channelIds) {
+    setUnread(id, false);
+  }
+}
+
 /** The live message window of one open channel (the main view, or the thread panel). */
 export interface MessageStore {
   channelMessages: Readable<ChannelMessages | null>;

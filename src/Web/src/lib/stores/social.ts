@@ -8,7 +8,7 @@ import { parseMarkdown, plainText } from '../chat/markdown.ts';
 import { firstUnreadId } from '../chat/timeline.ts';
 import { mentionNotice } from '../chat/notices.ts';
 import { memberName } from '../guild/roles.ts';
-import { channelMessages, patchMessage, threadMessages } from './messages.ts';
+import { channelMessages, forgetUnread, patchMessage, threadMessages } from './messages.ts';
 import { channels } from './channels.ts';
 import { guilds } from './guilds.ts';
 import { knownMembers, members } from './members.ts';
@@ -136,6 +136,25 @@ export function markRead(channelId: string, messageId: string): void {
     pendingAcks.set(channelId, messageId);
   }
   ackTimer ??= setTimeout(flushAcks, Math.max(ACK_FIRST_MS, lastFlush + ACK_EVERY_MS - Date.now()));
+}
+
+/**
+ * "Mark as read" for a whole guild: its badges clear at once (threads' too), and the server moves
+ * every channel's position to its newest message. False when the server refused.
+ */
+export async function markGuildRead(guildId: string): Promise<boolean> {
+  badgeState.update((s) => Object.fromEntries(Object.entries(s).filter(([, b]) => b.guildId !== guildId)));
+  forgetUnread((get(channels)[guildId] ?? []).map((c) => c.id));
+  try {
+    const { readStates } = await api.ackGuild(guildId);
+    for (const r of readStates) {
+      fromServer(r);
+    }
+    return true;
+  } catch {
+    void loadReadStates();
+    return false;
+  }
 }
 
 /** Sends what is pending now (leaving the page must not lose the last read position). */
