@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using LesCopains.Grains.Guilds;
 using LesCopains.Grains.Presence;
@@ -32,6 +33,46 @@ public sealed class MentionTests(InProcessCluster cluster)
         Assert.Empty(edited.MentionRoles!);
         Assert.True(edited.MentionEveryone);
         Assert.Equal([members[1].Id], (await owner.HistoryAsync(general)).Single(m => m.Id == sent.Id).Mentions);
+    }
+
+    [Fact]
+    public async Task A_reply_mentions_the_author_it_answers_unless_the_sender_turns_it_off()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "men");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        var member = members[0];
+        var general = guild.General.Id;
+        await using var hub = await member.ConnectHubAsync();
+        var events = new SocialEvents(hub);
+        var question = await member.PostAsync(general, "lunch?");
+
+        // REST: a reply pings the author (mention event, unread mention, in the message's mentions).
+        var reply = await owner.ExpectAsync<SocialRoutes.Message>(HttpMethod.Post, $"/api/channels/{general}/messages", new { content = "yes", replyTo = question.Id }, HttpStatusCode.Created);
+        Assert.Equal([member.Id], reply.Mentions);
+        var mention = await events.WaitForAsync("mention:create", e => e.GetProperty("messageId").GetGuid() == reply.Id);
+        Assert.Equal(owner.Id, mention.GetProperty("authorId").GetGuid());
+        Assert.Equal(1, (await member.ReadStateAsync(general)).Mentions);
+
+        // An edit keeps it, whatever the new text says.
+        var edited = await owner.ExpectAsync<SocialRoutes.Message>(HttpMethod.Patch, $"/api/channels/{general}/messages/{reply.Id}", new { content = "yes, at noon" });
+        Assert.Equal([member.Id], edited.Mentions);
+        Assert.Equal(1, (await member.ReadStateAsync(general)).Mentions);
+
+        // Turned off (REST and hub): no mention, no event, no count.
+        var quiet = await owner.ExpectAsync<SocialRoutes.Message>(HttpMethod.Post, $"/api/channels/{general}/messages", new { content = "ok", replyTo = question.Id, mentionReplied = false }, HttpStatusCode.Created);
+        Assert.Empty(quiet.Mentions!);
+        await using var ownerHub = await owner.ConnectHubAsync();
+        var viaHub = await ownerHub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "fine", replyTo = question.Id, mentionReplied = false });
+        Assert.Equal(0, viaHub.GetProperty("mentions").GetArrayLength());
+        var pinged = await ownerHub.Connection.InvokeAsync<JsonElement>("SendMessage", new { channelId = general, content = "see you", replyTo = question.Id });
+        Assert.Equal(member.Id, pinged.GetProperty("mentions")[0].GetGuid());
+        await events.WaitForAsync("mention:create", e => e.GetProperty("messageId").GetGuid() == pinged.GetProperty("id").GetGuid());
+        Assert.Equal(0, events.Count("mention:create", e => e.GetProperty("messageId").GetGuid() == quiet.Id || e.GetProperty("messageId").GetGuid() == viaHub.GetProperty("id").GetGuid()));
+        Assert.Equal(2, (await member.ReadStateAsync(general)).Mentions);
+
+        // Replying to oneself mentions nobody.
+        var self = await member.ExpectAsync<SocialRoutes.Message>(HttpMethod.Post, $"/api/channels/{general}/messages", new { content = "also", replyTo = question.Id }, HttpStatusCode.Created);
+        Assert.Empty(self.Mentions!);
     }
 
     [Fact]

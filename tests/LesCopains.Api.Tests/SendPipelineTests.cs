@@ -99,7 +99,7 @@ public class SendPipelineTests(InProcessCluster cluster)
         var channel = cluster.ApiServices.GetRequiredService<IClusterClient>().GetGrain<IChannelGrain>(general);
         var stream = Guid.NewGuid();
         Task<MessageDto> Send(long number, string content) =>
-            channel.SendMessageInOrder(Guid.Parse(owner.User.Id), content, null, null, [], new SendOrder(stream, number));
+            channel.SendMessageInOrder(Guid.Parse(owner.User.Id), content, null, null, [], true, new SendOrder(stream, number));
 
         // The stream's third send reaches the channel before its first two (none answered yet):
         // the channel has not seen this stream, and still waits for them.
@@ -127,7 +127,7 @@ public class SendPipelineTests(InProcessCluster cluster)
         // Another stream (another connection) is not held up by this one's missing send.
         var waited = Stopwatch.StartNew();
         var gap = Send(6, "six");
-        var other = await channel.SendMessageInOrder(Guid.Parse(member.User.Id), "other", null, null, [], new SendOrder(Guid.NewGuid(), 1)).WaitAsync(Deadline);
+        var other = await channel.SendMessageInOrder(Guid.Parse(member.User.Id), "other", null, null, [], true, new SendOrder(Guid.NewGuid(), 1)).WaitAsync(Deadline);
         Assert.False(gap.IsCompleted);
 
         // 5 never comes (its call was lost): 6 goes ahead after the wait, and 5 is not waited for later.

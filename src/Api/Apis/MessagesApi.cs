@@ -9,7 +9,7 @@ namespace LesCopains.Api.Apis;
 /// <summary>Channel messages: history, send, edit, delete. The channel grain checks permissions.</summary>
 public static class MessagesApi
 {
-    public sealed record SendRequest(string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null);
+    public sealed record SendRequest(string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null, bool? MentionReplied = null);
 
     public sealed record SeedSendRequest(Guid? ChannelId, string? Content, string? Nonce);
 
@@ -22,8 +22,8 @@ public static class MessagesApi
             TypedResults.Ok(new { messages = await Channel(cluster, channelId).GetHistory(http.User.UserId(), new HistoryQuery(before, after, around, limit ?? 50)) }));
         group.MapPost("", async (Guid channelId, SendRequest body, HttpContext http, IClusterClient cluster) =>
             Created(body.Attachments is { Count: > 0 } attachments
-                ? await Channel(cluster, channelId).SendMessageWithAttachments(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo, attachments)
-                : await Channel(cluster, channelId).SendMessage(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo)));
+                ? await Channel(cluster, channelId).SendMessageWithAttachments(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo, attachments, body.MentionReplied ?? true)
+                : await Channel(cluster, channelId).SendMessageWithAttachments(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo, [], body.MentionReplied ?? true)));
         group.MapPatch("/{messageId:guid}", async (Guid channelId, Guid messageId, EditRequest body, HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(await Channel(cluster, channelId).EditMessage(http.User.UserId(), messageId, body.Content ?? "")));
         group.MapDelete("/{messageId:guid}", async (Guid channelId, Guid messageId, HttpContext http, IClusterClient cluster) =>

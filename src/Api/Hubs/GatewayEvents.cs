@@ -66,7 +66,7 @@ public sealed record ReactionRequest(Guid ChannelId, Guid MessageId, string? Emo
 
 public sealed record AckMessageRequest(Guid ChannelId, Guid? MessageId);
 
-public sealed record SendMessageRequest(Guid ChannelId, string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null);
+public sealed record SendMessageRequest(Guid ChannelId, string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null, bool? MentionReplied = null);
 
 /// <summary>A user as the Api shows it.</summary>
 public sealed record UserDto(string Id, string Username, string DisplayName, DateTimeOffset CreatedAt)

@@ -94,7 +94,7 @@ public sealed partial class GatewayHub(ConnectionRegistry connections, GatewayCo
         var place = order.NextSend(request.ChannelId);
         try
         {
-            var sending = channel.SendMessageInOrder(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, request.Attachments ?? [], place);
+            var sending = channel.SendMessageInOrder(Context.User!.UserId(), request.Content ?? "", request.Nonce, request.ReplyTo, request.Attachments ?? [], request.MentionReplied ?? true, place);
             order.Release();
             return await sending;
         }

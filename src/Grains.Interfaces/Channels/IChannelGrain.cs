@@ -7,18 +7,19 @@ namespace LesCopains.Grains.Channels;
 [Alias("lc.IChannelGrain")]
 public interface IChannelGrain : IGrainWithGuidKey
 {
-    /// <summary>Stores a message; returns once its row is committed. Interleaves with other sends.</summary>
+    /// <summary>Stores a message; returns once its row is committed. Interleaves with other sends. A reply mentions the author it answers.</summary>
     [Alias("SendMessage")]
     [Orleans.Concurrency.AlwaysInterleave]
     Task<MessageDto> SendMessage(Guid authorId, string content, string? nonce, Guid? replyTo);
 
     /// <summary>
     /// Sends a message carrying the author's pending uploads in this channel (<c>ATTACH_FILES</c>);
-    /// each upload is claimed by exactly one message, in the same commit as the message row.
+    /// each upload is claimed by exactly one message, in the same commit as the message row. A reply
+    /// mentions the author of the message it answers unless <paramref name="mentionReplied"/> is false.
     /// </summary>
     [Alias("SendMessageWithAttachments")]
     [Orleans.Concurrency.AlwaysInterleave]
-    Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds);
+    Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, bool mentionReplied);
 
     /// <summary>
     /// <see cref="SendMessageWithAttachments"/> for a connection that has several sends in flight:
@@ -27,7 +28,7 @@ public interface IChannelGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("SendMessageInOrder")]
     [Orleans.Concurrency.AlwaysInterleave]
-    Task<MessageDto> SendMessageInOrder(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, SendOrder order);
+    Task<MessageDto> SendMessageInOrder(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, bool mentionReplied, SendOrder order);
 
     /// <summary>
     /// From the guild grain: roles, channels, members or subscribed Api nodes changed. Drops the

@@ -33,6 +33,10 @@ public static partial class MentionParser
     public const int MaxUsers = 100;
     public const int MaxRoles = 50;
 
+    /// <summary><paramref name="mentions"/> with <paramref name="userId"/> too (a reply's author), within <see cref="MaxUsers"/>.</summary>
+    public static MessageMentions WithUser(MessageMentions mentions, Guid userId) =>
+        mentions.Users.Contains(userId) || mentions.Users.Count >= MaxUsers ? mentions : mentions with { Users = [.. mentions.Users, userId] };
+
     public static MessageMentions Parse(string content, bool canMentionEveryone)
     {
         var text = CodeRegex().Replace(content, " ");

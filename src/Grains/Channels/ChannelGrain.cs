@@ -102,18 +102,18 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         guildId == Guid.Empty ? throw NotFound() : Task.FromResult(guildId);
 
     public Task<MessageDto> SendMessage(Guid authorId, string content, string? nonce, Guid? replyTo) =>
-        SendMessageWithAttachments(authorId, content, nonce, replyTo, []);
+        SendMessageWithAttachments(authorId, content, nonce, replyTo, [], mentionReplied: true);
 
-    public async Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds) =>
-        await await AcceptAsync(authorId, content, nonce, replyTo, attachmentIds);
+    public async Task<MessageDto> SendMessageWithAttachments(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, bool mentionReplied) =>
+        await await AcceptAsync(authorId, content, nonce, replyTo, attachmentIds, mentionReplied);
 
-    public async Task<MessageDto> SendMessageInOrder(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, SendOrder order)
+    public async Task<MessageDto> SendMessageInOrder(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, bool mentionReplied, SendOrder order)
     {
         await ordering.WaitTurnAsync(order);
         Task<MessageDto> stored;
         try
         {
-            stored = await AcceptAsync(authorId, content, nonce, replyTo, attachmentIds);
+            stored = await AcceptAsync(authorId, content, nonce, replyTo, attachmentIds, mentionReplied);
         }
         finally
         {
@@ -127,7 +127,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     /// Checks a send and hands it to the writer with the next id and sequence number; the returned
     /// task completes when its row is committed (or with the earlier send of the same nonce).
     /// </summary>
-    private async Task<Task<MessageDto>> AcceptAsync(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds)
+    private async Task<Task<MessageDto>> AcceptAsync(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, bool mentionReplied)
     {
         attachmentIds = [.. (attachmentIds ?? []).Distinct()];
         content = MessageRules.ContentWithAttachments(content, attachmentIds.Count);
@@ -152,9 +152,14 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             return earlier;
         }
 
-        if (replyTo is { } replyId && await store.GetAsync(ChannelId, replyId) is null)
+        if (replyTo is { } replyId)
         {
-            throw new DomainException(ErrorCodes.MessageNotFound, "replyTo: no such message in this channel.");
+            var replied = await store.GetAsync(ChannelId, replyId)
+                ?? throw new DomainException(ErrorCodes.MessageNotFound, "replyTo: no such message in this channel.");
+            if (mentionReplied && replied.Author.Id != authorId)
+            {
+                mentions = MentionParser.WithUser(mentions, replied.Author.Id);
+            }
         }
 
         var author = await AuthorAsync(authorId);
@@ -216,7 +221,14 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             Here = message.MentionHere,
             HereUsers = message.MentionHere ? await store.HereUsersAsync(ChannelId, messageId) : [],
         };
-        var mentions = await WithHereUsersAsync(MentionParser.Parse(content, Has(access, Permissions.MentionEveryone)), before);
+        var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
+        // A reply that mentioned the author it answers keeps doing so whatever the new text says.
+        if (message.ReplyTo is { } replyId && await store.GetAsync(ChannelId, replyId) is { } replied && before.Users.Contains(replied.Author.Id))
+        {
+            mentions = MentionParser.WithUser(mentions, replied.Author.Id);
+        }
+
+        mentions = await WithHereUsersAsync(mentions, before);
         if (!await store.EditAsync(ChannelId, messageId, content, now, mentions))
         {
             throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");

@@ -277,3 +277,43 @@ test('mentions raise a desktop notification when switched on and the person is e
   await alice.context.close();
   await bob.context.close();
 });
+
+test('a reply mentions the author it answers, unless the reply bar says "@ OFF"', { skip: mockLacks('mentions') }, async () => {
+  const { alice, a, bob, b, generalId, bobId } = await twoMembers();
+  const question = (await send(b, generalId, 'Who wants pizza?')).body;
+  await channelLink(b, 'random').click();
+  await composer(b, 'random').waitFor();
+  const asked = list(a).locator(`[data-message-id="${question.id}"]`);
+
+  // Alice answers through Reply: Bob is mentioned (his count, the highlight he would see).
+  await asked.hover();
+  await asked.getByRole('button', { name: 'Reply' }).click();
+  const ping = a.getByRole('button', { name: 'Mention Bob Brisk' });
+  assert.equal(await ping.getAttribute('aria-pressed'), 'true');
+  await screenshot(a, 'reply-mention-toggle', a.locator('form.composer'));
+  await composer(a).fill('Me!');
+  await composer(a).press('Enter');
+  await until(async () => (await readState(b, generalId))?.mentions === 1, 'the reply counted as a mention', LIVE);
+  const reply = (await apiCall(b, 'GET', `/api/channels/${generalId}/messages?limit=5`)).body.messages.find((m) => m.content === 'Me!');
+  assert.deepEqual(reply.mentions, [bobId]);
+  assert.equal(reply.replyTo, question.id);
+
+  // "@ OFF": a reply that does not mention him.
+  await asked.hover();
+  await asked.getByRole('button', { name: 'Reply' }).click();
+  await ping.click();
+  assert.equal(await ping.getAttribute('aria-pressed'), 'false');
+  await composer(a).fill('Me too, quietly');
+  await composer(a).press('Enter');
+  await until(async () => (await readState(b, generalId))?.unread === 2, 'the second reply arrived', LIVE);
+  assert.equal((await readState(b, generalId)).mentions, 1, 'no mention with "@ OFF"');
+  // The next reply mentions again by default.
+  await asked.hover();
+  await asked.getByRole('button', { name: 'Reply' }).click();
+  assert.equal(await ping.getAttribute('aria-pressed'), 'true');
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});

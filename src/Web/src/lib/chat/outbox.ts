@@ -16,6 +16,8 @@ export interface OutboxEntry {
   channelId: string;
   content: string;
   replyTo: string | null;
+  /** A reply mentions the author it answers unless this is false (the reply bar's "@" toggle). */
+  mentionReplied?: boolean;
   /** Uploaded files this message carries (already stored, pending on the server). */
   attachments?: Attachment[];
   status: 'pending' | 'failed';

@@ -13,8 +13,8 @@ import { session } from './session.ts';
 const state = writable<OutboxEntry[]>([]);
 export const outbox: Readable<OutboxEntry[]> = { subscribe: state.subscribe };
 
-export function sendMessage(channelId: string, content: string, replyTo: string | null, attachments: Attachment[] = []): void {
-  const entry = { nonce: newNonce(), channelId, content, replyTo, attachments, createdAt: new Date().toISOString() };
+export function sendMessage(channelId: string, content: string, replyTo: string | null, attachments: Attachment[] = [], mentionReplied = true): void {
+  const entry = { nonce: newNonce(), channelId, content, replyTo, mentionReplied, attachments, createdAt: new Date().toISOString() };
   state.update((list) => enqueue(list, entry));
   void attempt(entry.nonce);
 }
@@ -53,6 +53,7 @@ async function attempt(nonce: string): Promise<void> {
       content: entry.content,
       nonce: entry.nonce,
       replyTo: entry.replyTo,
+      ...(entry.replyTo && entry.mentionReplied === false ? { mentionReplied: false } : {}),
       ...(entry.attachments?.length ? { attachments: entry.attachments.map((a) => a.id) } : {}),
     });
     // Stored, even when this answer comes after a timeout: show it and forget the entry.
