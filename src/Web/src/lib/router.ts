@@ -6,20 +6,37 @@ export type Route =
   | { name: 'login'; next: string | null }
   | { name: 'register'; next: string | null }
   | { name: 'home' }
-  | { name: 'guild'; guildId: string; channelId: string | null }
+  | { name: 'guild'; guildId: string; channelId: string | null; messageId?: string }
   | { name: 'invite'; code: string }
   | { name: 'settings'; section: SettingsSection }
   | { name: 'not-found'; path: string };
 
 const SECTIONS: readonly SettingsSection[] = ['profile', 'sessions', 'appearance', 'notifications'];
 
+/**
+ * The path of a link to this app's own channels or messages (a pasted message link), so it opens
+ * in place instead of in a new tab; null for any other address.
+ */
+export function inAppPath(href: string, origin: string): string | null {
+  try {
+    const url = new URL(href);
+    return url.origin === origin && /^\/channels\/[^/]+(\/[^/]+){0,2}\/?$/.test(url.pathname) ? url.pathname : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Maps a location (pathname + search) to a route. Trailing slashes and case do not matter. */
 export function parseRoute(pathname: string, search = ''): Route {
   const segments = pathname.split('/').filter(Boolean);
   const path = ('/' + segments.join('/')).toLowerCase();
   // Ids and invite codes keep their case.
-  const [head, a, b, extra] = segments.map((x) => safeDecode(x));
-  if (head?.toLowerCase() === 'channels' && a && extra === undefined) {
+  const [head, a, b, c, extra] = segments.map((x) => safeDecode(x));
+  // A message link: /channels/{guild}/{channel or thread}/{message}.
+  if (head?.toLowerCase() === 'channels' && a && b && c && extra === undefined) {
+    return { name: 'guild', guildId: a, channelId: b, messageId: c };
+  }
+  if (head?.toLowerCase() === 'channels' && a && c === undefined) {
     return { name: 'guild', guildId: a, channelId: b ?? null };
   }
   if (head?.toLowerCase() === 'invite' && a && b === undefined) {
@@ -54,7 +71,7 @@ export function routePath(route: Route): string {
     case 'settings':
       return `/settings/${route.section}`;
     case 'guild':
-      return `/channels/${encodeURIComponent(route.guildId)}${route.channelId ? `/${encodeURIComponent(route.channelId)}` : ''}`;
+      return `/channels/${encodeURIComponent(route.guildId)}${route.channelId ? `/${encodeURIComponent(route.channelId)}${route.messageId ? `/${encodeURIComponent(route.messageId)}` : ''}` : ''}`;
     case 'invite':
       return `/invite/${encodeURIComponent(route.code)}`;
     case 'not-found':

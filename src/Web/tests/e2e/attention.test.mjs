@@ -317,3 +317,76 @@ test('a reply mentions the author it answers, unless the reply bar says "@ OFF"'
   await alice.context.close();
   await bob.context.close();
 });
+
+test('a message link opens its channel around the message, also inside a thread; a pasted one opens in place', { skip: mockLacks('threads') }, async () => {
+  const { alice, a, bob, b, guildId, generalId, randomId } = await twoMembers();
+  await bob.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
+
+  // The message is older than the first page of #general (50).
+  const statuses = await a.evaluate(async (channelId) => {
+    const { accessToken } = JSON.parse(localStorage.getItem('lescopains.session'));
+    const out = [];
+    for (let i = 1; i <= 60; i++) {
+      const res = await fetch('/api/messages', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ channelId, content: i === 1 ? 'The plan, in one place' : `Chatter ${i}`, nonce: `link-${i}` }),
+      });
+      out.push(res.status);
+    }
+    return out;
+  }, generalId);
+  assert.ok(statuses.every((s) => s === 201), `seeded: ${statuses.join()}`);
+  await row(b, 'Chatter 60').waitFor({ timeout: LIVE });
+  await b.reload();
+  await row(b, 'Chatter 60').waitFor({ timeout: LIVE });
+  assert.equal(await row(b, 'The plan, in one place').count(), 0, 'not on the first page');
+
+  // Bob scrolls up to it and copies its link from the message's actions.
+  const plan = (await apiCall(b, 'GET', `/api/channels/${generalId}/messages?limit=100`)).body.messages.find((m) => m.content === 'The plan, in one place');
+  await b.evaluate(async () => {
+    for (let i = 0; i < 10 && !document.querySelector('[data-message-id] .content')?.textContent?.includes('The plan'); i++) {
+      document.querySelector('.scroller').scrollTop = 0;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  });
+  const target = list(b).locator(`[data-message-id="${plan.id}"]`);
+  await target.waitFor({ timeout: LIVE });
+  await target.hover();
+  await target.getByRole('button', { name: 'Copy message link' }).click();
+  await b.getByRole('status').filter({ hasText: 'Link copied' }).waitFor();
+  const link = await b.evaluate(() => navigator.clipboard.readText());
+  assert.equal(link, `${BASE_URL}/channels/${guildId}/${generalId}/${plan.id}`);
+
+  // Opened in a new tab (a fresh page load), the link shows the message, far back in the history.
+  const tab = await bob.context.newPage();
+  await tab.goto(link);
+  await list(tab).locator(`[data-message-id="${plan.id}"]`).waitFor({ timeout: LIVE });
+  await until(async () => await list(tab).locator(`[data-message-id="${plan.id}"]`).isVisible(), 'the message in view', LIVE);
+  assert.equal(new URL(tab.url()).pathname, `/channels/${guildId}/${generalId}`, 'the address becomes the channel');
+  await tab.close();
+
+  // A link to a message inside a thread opens the parent and the thread panel around it.
+  const thread = (await apiCall(a, 'POST', `/api/channels/${generalId}/threads`, { name: 'Logistics' })).body;
+  const inThread = (await send(a, thread.id, 'Bring the map')).body;
+  await b.goto(`${BASE_URL}/channels/${guildId}/${thread.id}/${inThread.id}`);
+  const panel = b.getByRole('complementary', { name: 'Threads', exact: true });
+  await panel.getByRole('list', { name: 'Messages in #Logistics' }).locator(`[data-message-id="${inThread.id}"]`).waitFor({ timeout: LIVE });
+  assert.equal(new URL(b.url()).pathname, `/channels/${guildId}/${generalId}`);
+
+  // Pasted into a message, the link opens in place (same tab, no reload).
+  await send(a, randomId, `See ${link}`);
+  await channelLink(b, 'random').click();
+  const pasted = row(b, 'See ', 'random').getByRole('link');
+  await pasted.waitFor({ timeout: LIVE });
+  assert.equal(await pasted.getAttribute('target'), null);
+  await b.evaluate(() => (window.__samePage = true));
+  await pasted.click();
+  await list(b).locator(`[data-message-id="${plan.id}"]`).waitFor({ timeout: LIVE });
+  assert.equal(await b.evaluate(() => window.__samePage), true, 'no page load');
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});

@@ -297,9 +297,17 @@ export async function recordedNotifications(context) {
   await context.addInitScript(() => {
     // @ts-ignore — a test hook.
     window.__notes = [];
+    // Kept across page loads of the tab, as the browser keeps a site's permission (a document
+    // without storage, such as a new tab's blank page, starts at 'default').
+    const stored = () => {
+      try {
+        return sessionStorage.getItem('test-notification-permission');
+      } catch {
+        return null;
+      }
+    };
     class RecordedNotification {
-      // Kept across page loads of the tab, as the browser keeps a site's permission.
-      static permission = sessionStorage.getItem('test-notification-permission') ?? 'default';
+      static permission = stored() ?? 'default';
       static async requestPermission() {
         RecordedNotification.permission = 'granted';
         sessionStorage.setItem('test-notification-permission', 'granted');

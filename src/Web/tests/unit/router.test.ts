@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isInAppClick, parseRoute, redirectFor, routePath, safeNext } from '../../src/lib/router.ts';
+import { inAppPath, isInAppClick, parseRoute, redirectFor, routePath, safeNext } from '../../src/lib/router.ts';
 
 test('paths map to routes, ignoring trailing slashes and case', () => {
   assert.deepEqual(parseRoute('/'), { name: 'home' });
@@ -60,7 +60,10 @@ test('only plain left clicks on same-origin app links are handled in-app', () =>
 test('guild channels and invite links are routes; their ids and codes keep their case', () => {
   assert.deepEqual(parseRoute('/channels/AbC'), { name: 'guild', guildId: 'AbC', channelId: null });
   assert.deepEqual(parseRoute('/channels/AbC/dEf/'), { name: 'guild', guildId: 'AbC', channelId: 'dEf' });
-  assert.deepEqual(parseRoute('/channels/a/b/c'), { name: 'not-found', path: '/channels/a/b/c' });
+  // A message link keeps all three ids; a fourth segment is nothing.
+  assert.deepEqual(parseRoute('/channels/a/B/cD'), { name: 'guild', guildId: 'a', channelId: 'B', messageId: 'cD' });
+  assert.equal(routePath({ name: 'guild', guildId: 'g', channelId: 'c', messageId: 'm' }), '/channels/g/c/m');
+  assert.deepEqual(parseRoute('/channels/a/b/c/d'), { name: 'not-found', path: '/channels/a/b/c/d' });
   assert.deepEqual(parseRoute('/invite/XyZ12'), { name: 'invite', code: 'XyZ12' });
   assert.equal(routePath({ name: 'guild', guildId: 'g', channelId: 'c' }), '/channels/g/c');
   assert.equal(routePath({ name: 'invite', code: 'XyZ12' }), '/invite/XyZ12');
@@ -73,4 +76,16 @@ test('an invite link opened while signed out comes back after login or registrat
   assert.equal(redirectFor({ name: 'register', next: '/invite/XyZ12' }, true), '/invite/XyZ12');
   assert.equal(redirectFor({ name: 'guild', guildId: 'g', channelId: null }, false), '/login?next=%2Fchannels%2Fg');
   assert.equal(safeNext('/channels/g/c'), '/channels/g/c');
+});
+
+test('links to this server\'s channels and messages open in place; anything else does not', () => {
+  const o = 'https://chat.example';
+  assert.equal(inAppPath('https://chat.example/channels/g/c/m', o), '/channels/g/c/m');
+  assert.equal(inAppPath('https://chat.example/channels/g/c', o), '/channels/g/c');
+  assert.equal(inAppPath('https://chat.example/channels/g', o), '/channels/g');
+  assert.equal(inAppPath('https://other.example/channels/g/c/m', o), null, 'another server');
+  assert.equal(inAppPath('http://chat.example/channels/g/c/m', o), null, 'another scheme is another origin');
+  assert.equal(inAppPath('https://chat.example/settings', o), null);
+  assert.equal(inAppPath('https://chat.example/channels/g/c/m/x', o), null);
+  assert.equal(inAppPath('not a url', o), null);
 });
