@@ -3,18 +3,17 @@ import { attentionTitle } from '../chat/attention.ts';
 import { session } from './session.ts';
 
 /**
- * The page title: what the screen shows ("#general · Guild · LesCopains"), with the number of
+ * The home screen's page title: what it shows ("#general · Guild · LesCopains"), with the number of
  * unread mentions and direct messages in front, as "(3) …" (Discord counts the same), so a
- * background tab says when someone needs you. The
- * count comes from the read states (stores/social.ts, loaded with the home screen), so this
- * module stays small for the shell.
+ * background tab says when someone needs you. Loaded with the home screen, which owns the title
+ * while it is shown (`setTitle(null)` when it goes); the shell names the other screens itself.
  */
-const base = writable('LesCopains');
+const base = writable<string | null>(null);
 const mentions = writable(0);
 const direct = writable(0);
 
-/** Sets what the title says about the screen; the mention count is added in front of it. */
-export function setTitle(title: string): void {
+/** Sets what the title says about the screen (the counts are added in front); null: another screen owns the title. */
+export function setTitle(title: string | null): void {
   base.set(title);
 }
 
@@ -43,7 +42,9 @@ session.subscribe((s) => {
 });
 
 if (typeof document !== 'undefined') {
-  derived([base, mentions, direct], ([b, n, d]) => attentionTitle(b, n + d)).subscribe((t) => {
-    document.title = t;
+  derived([base, mentions, direct], ([b, n, d]) => (b === null ? null : attentionTitle(b, n + d))).subscribe((t) => {
+    if (t !== null) {
+      document.title = t;
+    }
   });
 }
