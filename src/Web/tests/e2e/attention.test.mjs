@@ -374,6 +374,11 @@ test('a message link opens its channel around the message, also inside a thread;
   await panel.getByRole('list', { name: 'Messages in #Logistics' }).locator(`[data-message-id="${inThread.id}"]`).waitFor({ timeout: LIVE });
   assert.equal(new URL(b.url()).pathname, `/channels/${guildId}/${generalId}`);
 
+  // A link into a guild Bob is not in ends on his home screen.
+  await b.goto(`${BASE_URL}/channels/${thread.id}/${generalId}/${plan.id}`);
+  await b.waitForURL(`${BASE_URL}/`);
+  await b.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+
   // Pasted into a message, the link opens in place (same tab, no reload).
   await send(a, randomId, `See ${link}`);
   await channelLink(b, 'random').click();

@@ -4,7 +4,7 @@ import { navigate } from '../router.ts';
 import { presence } from './presence.ts';
 
 /**
- * Desktop notifications for mentions and direct messages (lib/chat/attention.ts decides when and
+ * Desktop notifications for mentions and direct messages (lib/chat/notices.ts decides when and
  * what). Opt-in per browser: the permission prompt only comes from the person's own click in the
  * settings. The text can be left out, since notifications show on lock screens and stay in the
  * system's history.
