@@ -114,6 +114,21 @@ public sealed class ReadStateTests(InProcessCluster cluster)
         Assert.Equal(0L, await query.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task A_thread_open_in_the_side_panel_can_be_acked_like_a_channel()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "rs");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        var member = members[0];
+        var thread = await ThreadTests.CreateThreadAsync(owner, guild.General.Id, "side", null);
+        var first = await owner.PostAsync(thread.Id, $"<@{member.Id}> in the thread");
+        var acked = await member.AckAsync(thread.Id, first.Id);
+        Assert.Equal((guild.Id, thread.Id, first.Id, 0, 0), (acked.GuildId, acked.ChannelId, acked.LastMessageId, acked.Unread, acked.Mentions));
+        await owner.PostAsync(thread.Id, "more");
+        var second = await member.AckAsync(thread.Id, first.Id);
+        Assert.Equal((1, 0), (second.Unread, second.Mentions));
+    }
+
     private sealed record AckedGuild(IReadOnlyList<SocialRoutes.ReadState> ReadStates);
 
     [Fact]
