@@ -21,9 +21,8 @@ public static class MessagesApi
         group.MapGet("", async (Guid channelId, Guid? before, Guid? after, Guid? around, int? limit, HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(new { messages = await Channel(cluster, channelId).GetHistory(http.User.UserId(), new HistoryQuery(before, after, around, limit ?? 50)) }));
         group.MapPost("", async (Guid channelId, SendRequest body, HttpContext http, IClusterClient cluster) =>
-            Created(body.Attachments is { Count: > 0 } attachments
-                ? await Channel(cluster, channelId).SendMessageWithAttachments(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo, attachments, body.MentionReplied ?? true)
-                : await Channel(cluster, channelId).SendMessageWithAttachments(http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo, [], body.MentionReplied ?? true)));
+            Created(await Channel(cluster, channelId).SendMessageWithAttachments(
+                http.User.UserId(), body.Content ?? "", body.Nonce, body.ReplyTo, body.Attachments ?? [], body.MentionReplied ?? true)));
         group.MapPatch("/{messageId:guid}", async (Guid channelId, Guid messageId, EditRequest body, HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(await Channel(cluster, channelId).EditMessage(http.User.UserId(), messageId, body.Content ?? "")));
         group.MapDelete("/{messageId:guid}", async (Guid channelId, Guid messageId, HttpContext http, IClusterClient cluster) =>

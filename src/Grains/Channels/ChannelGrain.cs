@@ -222,8 +222,10 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             HereUsers = message.MentionHere ? await store.HereUsersAsync(ChannelId, messageId) : [],
         };
         var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
-        // A reply that mentioned the author it answers keeps doing so whatever the new text says.
-        if (message.ReplyTo is { } replyId && await store.GetAsync(ChannelId, replyId) is { } replied && before.Users.Contains(replied.Author.Id))
+        // A reply that mentioned the author it answers keeps doing so whatever the new text says
+        // (the replied message is read only when the reply mentioned anyone).
+        if (message.ReplyTo is { } replyId && before.Users.Count > 0
+            && await store.GetAsync(ChannelId, replyId) is { } replied && before.Users.Contains(replied.Author.Id))
         {
             mentions = MentionParser.WithUser(mentions, replied.Author.Id);
         }

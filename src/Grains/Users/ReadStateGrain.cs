@@ -22,12 +22,7 @@ public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider ti
     public async Task<ReadStateDto> Ack(Guid channelId, Guid messageId)
     {
         var marker = await GrainFactory.GetGrain<IChannelSocialGrain>(channelId).GetReadMarker(UserId, messageId);
-        if (!known.TryGetValue(channelId, out var before) || marker.Seq > before.Seq)
-        {
-            known[channelId] = marker;
-            pending[channelId] = marker;
-            flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
-        }
+        Remember(marker);
 
         var member = await GrainFactory.GetGrain<IGuildGrain>(marker.GuildId).GetMember(UserId)
             ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
@@ -42,23 +37,26 @@ public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider ti
         var channelIds = view.Channels.Where(c => c.Type == "text").Select(c => c.Id).ToList();
         foreach (var (channelId, messageId, seq) in await store.LatestAsync(channelIds))
         {
-            if (!known.TryGetValue(channelId, out var before) || seq > before.Seq)
-            {
-                var marker = new ReadMarker(guildId, channelId, messageId, seq);
-                known[channelId] = marker;
-                pending[channelId] = marker;
-            }
-        }
-
-        if (pending.Count > 0)
-        {
-            flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
+            Remember(new ReadMarker(guildId, channelId, messageId, seq));
         }
 
         var queries = channelIds.Select(id => known.TryGetValue(id, out var m)
             ? new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, m.MessageId, m.Seq)
             : new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, null, 0)).ToList();
         return await store.CountsAsync(UserId, queries, view.Me.Roles);
+    }
+
+    /// <summary>Moves a read position forward (never back) in memory; PostgreSQL gets it within <see cref="FlushDelay"/>.</summary>
+    private void Remember(ReadMarker marker)
+    {
+        if (known.TryGetValue(marker.ChannelId, out var before) && marker.Seq <= before.Seq)
+        {
+            return;
+        }
+
+        known[marker.ChannelId] = marker;
+        pending[marker.ChannelId] = marker;
+        flushTimer ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
     }
 
     public async Task<IReadOnlyList<ReadStateDto>> GetReadStates()

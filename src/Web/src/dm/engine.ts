@@ -229,7 +229,9 @@ async function boot(): Promise<void> {
       writeLocal(`reads:${c.id}`, reads[c.id]);
     }
   }
-  writeLocal('unread-tracked', true);
+  if (!tracked) {
+    writeLocal('unread-tracked', true);
+  }
   state.update((s) => ({ ...s, status: 'ready', deviceId, identityKey: device!.identityKey, conversations, messages, reads }));
   await fetchPending();
 }
@@ -375,11 +377,16 @@ function receive(envelopes: Envelope[], live = false): Promise<void> {
 
 /** A desktop notification for a direct message (if switched on and the person is elsewhere). */
 function notifyDirect(conversationId: string, messageId: string, senderId: string, text: string, files: number): void {
-  const c = get(state).conversations.find((x) => x.id === conversationId);
-  const sender = c?.members.find((m) => m.id === senderId)?.displayName ?? 'Someone';
-  const author = c && c.kind === 2 && me ? `${sender} (${titleOf(c, me.id)})` : sender;
-  const { title, body } = directNotice({ author, text, files, preview: get(notifyPrefs).preview });
-  notify({ tag: `dm:${messageId}`, title, body, path: `/channels/@me/${encodeURIComponent(conversationId)}` });
+  notify({
+    tag: `dm:${messageId}`,
+    path: `/channels/@me/${encodeURIComponent(conversationId)}`,
+    content: () => {
+      const c = get(state).conversations.find((x) => x.id === conversationId);
+      const sender = c?.members.find((m) => m.id === senderId)?.displayName ?? 'Someone';
+      const author = c && c.kind === 2 && me ? `${sender} (${titleOf(c, me.id)})` : sender;
+      return directNotice({ author, text, files, preview: get(notifyPrefs).preview });
+    },
+  });
 }
 
 function addMessage(m: DmMessage): void {

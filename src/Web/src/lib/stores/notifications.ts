@@ -56,10 +56,11 @@ export function setNotifyPreview(preview: boolean): void {
 }
 
 /**
- * Raises a notification if the person wants one now. `tag` replaces an earlier one with the same
- * tag (several tabs of one person show one); a click brings the tab forward on `path`.
+ * Raises a notification if the person wants one now; `content` is only worked out then. `tag`
+ * replaces an earlier one with the same tag (several tabs of one person show one); a click brings
+ * the tab forward on `path`.
  */
-export function notify(n: { tag: string; title: string; body: string; path: string }): void {
+export function notify(n: { tag: string; path: string; content: () => { title: string; body: string } }): void {
   const permission = notifyPermission();
   const ok = shouldNotify({
     prefs: get(prefsState),
@@ -72,7 +73,8 @@ export function notify(n: { tag: string; title: string; body: string; path: stri
     return;
   }
   try {
-    const note = new Notification(n.title, { body: n.body, tag: n.tag, icon: '/favicon.svg' });
+    const { title, body } = n.content();
+    const note = new Notification(title, { body, tag: n.tag, icon: '/favicon.svg' });
     note.onclick = () => {
       window.focus();
       navigate(n.path);

@@ -118,23 +118,21 @@ export async function loadReadStates(): Promise<void> {
 const ACK_EVERY_MS = 5_000;
 const ACK_FIRST_MS = 250;
 const pendingAcks = new Map<string, string>();
-/** The newest message id acked per channel, so coming back to a tab does not ack it again. */
-const acked = new Map<string, string>();
 let ackTimer: ReturnType<typeof setTimeout> | null = null;
 let lastFlush = 0;
 
-/** Marks the channel read up to `messageId` and clears its badge at once. */
+/**
+ * Marks the channel read up to `messageId` and clears its badge at once. Nothing is sent when it is
+ * read that far already (here, or on another device: coming back to a tab does not ack it again).
+ */
 export function markRead(channelId: string, messageId: string): void {
-  lastRead.set(channelId, laterOf(lastRead.get(channelId), messageId));
   setBadge(channelId, (b) => (b ? { ...b, unread: 0, mentions: 0 } : b));
-  const done = acked.get(channelId);
-  if (done && done >= messageId) {
+  const before = lastRead.get(channelId);
+  if (before && before >= messageId) {
     return;
   }
-  const known = pendingAcks.get(channelId);
-  if (!known || known < messageId) {
-    pendingAcks.set(channelId, messageId);
-  }
+  lastRead.set(channelId, messageId);
+  pendingAcks.set(channelId, messageId);
   ackTimer ??= setTimeout(flushAcks, Math.max(ACK_FIRST_MS, lastFlush + ACK_EVERY_MS - Date.now()));
 }
 
@@ -170,8 +168,7 @@ export function flushAcks(): void {
   const batch = [...pendingAcks];
   pendingAcks.clear();
   for (const [channelId, messageId] of batch) {
-    acked.set(channelId, messageId);
-    api.ack(channelId, messageId).catch(() => acked.delete(channelId));
+    api.ack(channelId, messageId).catch(() => undefined);
   }
 }
 
@@ -333,26 +330,30 @@ function remember(m: Message): void {
 
 /** A desktop notification for a mention (if switched on and the person is elsewhere). */
 function notifyMention(guildId: string, channelId: string, messageId: string): void {
-  const m = recent.get(messageId);
   const guild = get(guilds).list.find((g) => g.id === guildId);
   if (!guild) {
     return;
   }
-  const known = knownMembers(get(members)[guildId]);
-  const name = (kind: 'user' | 'role', id: string): string | null => {
-    if (kind === 'role') {
-      return guild.roles.find((r) => r.id === id)?.name ?? null;
-    }
-    const member = known.get(id);
-    return member ? memberName(member) : id === me() ? (get(session).user?.displayName ?? null) : null;
-  };
-  const author = m ? (known.get(m.author.id) ? memberName(known.get(m.author.id)!) : m.author.displayName) : 'Someone';
   const channel = get(channels)[guildId]?.find((c) => c.id === channelId)?.name ?? null;
-  const text = m ? plainText(parseMarkdown(m.content), name) : null;
-  const { title, body } = mentionNotice({ author, channel, guild: guild.name, text, preview: get(notifyPrefs).preview });
   // A thread is not in the channel list: its notification opens the guild.
   const path = `/channels/${encodeURIComponent(guildId)}${channel ? `/${encodeURIComponent(channelId)}` : ''}`;
-  notify({ tag: `mention:${messageId}`, title, body, path });
+  notify({
+    tag: `mention:${messageId}`,
+    path,
+    content: () => {
+      const m = recent.get(messageId);
+      const known = knownMembers(get(members)[guildId]);
+      const shown = (id: string) => {
+        const member = known.get(id);
+        return member ? memberName(member) : null;
+      };
+      const name = (kind: 'user' | 'role', id: string): string | null =>
+        kind === 'role' ? (guild.roles.find((r) => r.id === id)?.name ?? null) : (shown(id) ?? (id === me() ? (get(session).user?.displayName ?? null) : null));
+      const author = m ? (shown(m.author.id) ?? m.author.displayName) : 'Someone';
+      const text = m ? plainText(parseMarkdown(m.content), name) : null;
+      return mentionNotice({ author, channel, guild: guild.name, text, preview: get(notifyPrefs).preview });
+    },
+  });
 }
 
 onGatewayEvent('message:create', (p) => {
@@ -446,7 +447,6 @@ session.subscribe((s) => {
     lastRead.clear();
     recent.clear();
     pendingAcks.clear();
-    acked.clear();
     typingState.set({});
     pinState.set(null);
     lastTypingSent = new Map();
