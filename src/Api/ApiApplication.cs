@@ -156,6 +156,7 @@ public static class ApiApplication
         app.MapSearchApi();
         app.MapAttachmentsApi();
         app.MapSocialApi();
+        app.MapNotificationSettingsApi();
         app.MapPresenceApi();
         app.MapDmApi();
         app.MapDmAttachmentsApi();

@@ -19,6 +19,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Channels.MessageStore>();
         services.AddSingleton<Channels.SocialStore>();
         services.AddSingleton<Users.ReadStateStore>();
+        services.AddSingleton<Users.NotificationSettingsStore>();
         services.AddSingleton<Channels.MessageWriter>();
         services.AddSingleton<Channels.ThreadStore>();
         services.AddSingleton<Channels.SearchStore>();

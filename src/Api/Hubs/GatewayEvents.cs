@@ -27,6 +27,9 @@ public static class GatewayEvents
 
     /// <summary>To the user's own connections after an ack.</summary>
     public const string ReadStateUpdate = "readstate:update";
+
+    /// <summary>To the user's own connections after they changed a guild's notification settings.</summary>
+    public const string NotificationSettingsUpdate = "notifications:update";
     public const string PresenceUpdate = LesCopains.Grains.Presence.PresenceRules.UpdateEvent;
     public const string PresenceSelf = "presence:self";
     // Direct messages: sent by the grains through IUserFeedGrain under these names (see DmGateway).

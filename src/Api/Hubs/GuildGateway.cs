@@ -367,8 +367,10 @@ public sealed partial class GuildGateway(
             }
             else if (evt.Type == GatewayEvents.MentionCreate)
             {
-                var (mentioned, trimmed) = Mentioned(entry, Viewers(entry, channelId, now).Users, payload.Parse());
-                await SendToAsync(mentioned, evt.Type, trimmed);
+                foreach (var (mentioned, trimmed) in Mentioned(entry, Viewers(entry, channelId, now).Users, payload.Parse()))
+                {
+                    await SendToAsync(mentioned, evt.Type, trimmed);
+                }
             }
             else
             {

@@ -1,7 +1,8 @@
 namespace LesCopains.Grains.Users;
 
 /// <summary>
-/// A user's read position in every channel. Acks are kept in memory and written to the
+/// A user's read position in every channel, and how they want to hear about each guild (the
+/// settings decide which mentions count). Acks are kept in memory and written to the
 /// <c>read_states</c> table in coalesced batches, so a reader scrolling fast costs few writes.
 /// </summary>
 [Alias("lc.IReadStateGrain")]
@@ -21,6 +22,18 @@ public interface IReadStateGrain : IGrainWithGuidKey
     /// <summary>Unread and mention counts of every text channel the user can view.</summary>
     [Alias("GetReadStates")]
     Task<IReadOnlyList<ReadStateDto>> GetReadStates();
+
+    /// <summary>The user's notification settings for every guild they are in (the default where they changed nothing).</summary>
+    [Alias("GetNotificationSettings")]
+    Task<IReadOnlyList<GuildNotifySettings>> GetNotificationSettings();
+
+    /// <summary>
+    /// Changes the user's notification settings for one guild, whole or not at all; returns them.
+    /// <c>guild_not_found</c> for a non-member, <c>channel_not_found</c> for a channel they cannot
+    /// see, <c>validation_failed</c> otherwise. The mention counts follow the suppressions at once.
+    /// </summary>
+    [Alias("UpdateNotificationSettings")]
+    Task<GuildNotifySettings> UpdateNotificationSettings(Guid guildId, NotifySettingsPatch patch);
 }
 
 /// <summary>Counts are capped at <see cref="MaxCount"/>.</summary>

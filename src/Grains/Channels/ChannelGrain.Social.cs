@@ -174,10 +174,11 @@ public sealed partial class ChannelGrain
             channelId = ChannelId,
             messageId = message.Id,
             authorId = message.Author.Id,
-            users = mentions.Users.Union(mentions.HereUsers),
+            users = mentions.Users,
+            here = mentions.HereUsers,
             roles = mentions.Roles,
             everyone = mentions.Everyone,
-            before = before is null ? null : new { users = before.Users.Union(before.HereUsers), roles = before.Roles, everyone = before.Everyone },
+            before = before is null ? null : new { users = before.Users, here = before.HereUsers, roles = before.Roles, everyone = before.Everyone },
         });
     }
 

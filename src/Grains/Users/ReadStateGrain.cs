@@ -9,7 +9,7 @@ namespace LesCopains.Grains.Users;
 /// <see cref="FlushDelay"/> at most (and on deactivation), so the write rate is bounded whatever the
 /// client does. Counts are read after a flush, so the table is the source of truth.
 /// </summary>
-public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider time, ILogger<ReadStateGrain> logger) : Grain, IReadStateGrain
+public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSettingsStore notifyStore, TimeProvider time, ILogger<ReadStateGrain> logger) : Grain, IReadStateGrain
 {
     public static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
 
@@ -27,7 +27,8 @@ public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider ti
         var member = await GrainFactory.GetGrain<IGuildGrain>(marker.GuildId).GetMember(UserId)
             ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
         var latest = known[channelId];
-        var counts = await store.CountsAsync(UserId, [new(marker.GuildId, channelId, member.JoinedAt, latest.MessageId, latest.Seq)], member.RoleIds);
+        var notify = await NotifyAsync(marker.GuildId);
+        var counts = await store.CountsAsync(UserId, [new(marker.GuildId, channelId, member.JoinedAt, latest.MessageId, latest.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)], member.RoleIds);
         return counts[0];
     }
 
@@ -40,9 +41,10 @@ public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider ti
             Remember(new ReadMarker(guildId, channelId, messageId, seq));
         }
 
+        var notify = await NotifyAsync(guildId);
         var queries = channelIds.Select(id => known.TryGetValue(id, out var m)
-            ? new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, m.MessageId, m.Seq)
-            : new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, null, 0)).ToList();
+            ? new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, m.MessageId, m.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)
+            : new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles)).ToList();
         return await store.CountsAsync(UserId, queries, view.Me.Roles);
     }
 
@@ -77,7 +79,8 @@ public sealed partial class ReadStateGrain(ReadStateStore store, TimeProvider ti
             }
 
             roles.AddRange(view.Me.Roles);
-            channels.AddRange(view.Channels.Where(c => c.Type == "text").Select(c => new ReadStateStore.ChannelQuery(guildId, c.Id, view.Me.JoinedAt, null, 0)));
+            var notify = await NotifyAsync(guildId);
+            channels.AddRange(view.Channels.Where(c => c.Type == "text").Select(c => new ReadStateStore.ChannelQuery(guildId, c.Id, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles)));
         }
 
         return await store.CountsAsync(UserId, channels, roles);

@@ -5,8 +5,12 @@ namespace LesCopains.Grains.Users;
 /// <summary>The <c>read_states</c> table and the unread/mention counts computed from it.</summary>
 public sealed class ReadStateStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>A channel to count: <paramref name="Since"/> bounds the count when the user never read it (their join time).</summary>
-    public sealed record ChannelQuery(Guid GuildId, Guid ChannelId, DateTimeOffset Since, Guid? KnownMessageId, long KnownSeq);
+    /// <summary>
+    /// A channel to count: <paramref name="Since"/> bounds the count when the user never read it (their
+    /// join time); <paramref name="Everyone"/> and <paramref name="Roles"/> say whether <c>@everyone</c>/<c>@here</c>
+    /// and role mentions count as mentions (the user's notification settings).
+    /// </summary>
+    public sealed record ChannelQuery(Guid GuildId, Guid ChannelId, DateTimeOffset Since, Guid? KnownMessageId, long KnownSeq, bool Everyone, bool Roles);
 
     /// <summary>Upserts read positions in one statement; a position never moves backwards.</summary>
     public async Task UpsertAsync(Guid userId, IReadOnlyList<Channels.ReadMarker> markers, DateTimeOffset now)
@@ -57,7 +61,8 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Unread messages (by others) and messages mentioning the user (directly, through one of
-    /// <paramref name="roleIds"/>, everyone, or <c>@here</c> while they were present) after the read position, each capped at <see cref="ReadStateDto.MaxCount"/>.
+    /// <paramref name="roleIds"/>, everyone, or <c>@here</c> while they were present — the last three
+    /// unless the query says they do not count) after the read position, each capped at <see cref="ReadStateDto.MaxCount"/>.
     /// </summary>
     public async Task<List<ReadStateDto>> CountsAsync(Guid userId, IReadOnlyList<ChannelQuery> channels, IReadOnlyList<Guid> roleIds)
     {
@@ -78,9 +83,11 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
                      WHERE m.channel_id = c.channel_id AND m.seq > p.last_seq AND m.deleted_at IS NULL AND m.author_id <> $1
                        AND (p.last_seq > 0 OR m.created_at >= c.since)
                        AND (m.mention_everyone OR cardinality(m.mention_ids) > 0 OR cardinality(m.mention_role_ids) > 0 OR cardinality(m.mention_here_ids) > 0)
-                       AND (m.mention_everyone OR $1 = ANY(m.mention_ids) OR m.mention_role_ids && $6 OR $1 = ANY(m.mention_here_ids))
+                       AND ($1 = ANY(m.mention_ids)
+                            OR (c.everyone AND (m.mention_everyone OR $1 = ANY(m.mention_here_ids)))
+                            OR (c.roles AND m.mention_role_ids && $6))
                      LIMIT $7) x)::int
-              FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::bigint[]) WITH ORDINALITY AS c(channel_id, since, known_id, known_seq, n)
+              FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::bigint[], $8::boolean[], $9::boolean[]) WITH ORDINALITY AS c(channel_id, since, known_id, known_seq, everyone, roles, n)
               LEFT JOIN read_states rs ON rs.user_id = $1 AND rs.channel_id = c.channel_id
              CROSS JOIN LATERAL (SELECT
                    CASE WHEN coalesce(rs.last_seq, 0) >= c.known_seq THEN rs.last_message_id ELSE c.known_id END AS last_message_id,
@@ -94,6 +101,8 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(channels.Select(c => c.KnownSeq).ToArray());
         command.Parameters.AddWithValue(roleIds.ToArray());
         command.Parameters.AddWithValue(ReadStateDto.MaxCount);
+        command.Parameters.AddWithValue(channels.Select(c => c.Everyone).ToArray());
+        command.Parameters.AddWithValue(channels.Select(c => c.Roles).ToArray());
         await using var reader = await command.ExecuteReaderAsync();
         var i = 0;
         while (await reader.ReadAsync())
