@@ -2,6 +2,7 @@ import type {
   AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message,
   Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
+import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
 
 /** An error the Api answered with (`{error:{code,message}}`), or a transport failure (status 0). */
@@ -361,6 +362,14 @@ export class ApiClient {
   /** "Mark as read" for a guild: every text channel you can view, up to its newest message. */
   ackGuild(guildId: string): Promise<{ readStates: ReadState[] }> {
     return this.request('POST', `/api/guilds/${encodeURIComponent(guildId)}/ack`);
+  }
+
+  notificationSettings(): Promise<{ guilds: GuildNotify[] }> {
+    return this.request('GET', '/api/users/@me/notification-settings');
+  }
+
+  updateNotificationSettings(guildId: string, change: NotifyChange): Promise<GuildNotify> {
+    return this.request('PATCH', `/api/users/@me/guilds/${encodeURIComponent(guildId)}/notification-settings`, { body: change });
   }
 
   // --- tokens -----------------------------------------------------------------------------

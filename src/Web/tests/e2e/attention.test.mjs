@@ -236,7 +236,7 @@ test('mentions raise a desktop notification when switched on and the person is e
   await send(a, generalId, 'no mention here');
   const mention = (await send(a, generalId, `<@${bobId}> lunch at noon?`)).body;
   await until(async () => (await notes(b)).length === 1, 'one notification', LIVE);
-  assert.deepEqual(await notes(b), [{ title: `Alice Ardent (#general, ${guildName})`, body: '@Bob Brisk lunch at noon?', tag: `mention:${mention.id}` }]);
+  assert.deepEqual(await notes(b), [{ title: `Alice Ardent (#general, ${guildName})`, body: '@Bob Brisk lunch at noon?', tag: `message:${mention.id}` }]);
 
   // Its click brings the tab to the channel.
   await send(a, randomId, `<@${bobId}> come to random`);

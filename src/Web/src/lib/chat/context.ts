@@ -4,6 +4,8 @@ import { getContext, setContext } from 'svelte';
 export interface ChatContext {
   readonly meId: string;
   readonly myRoles: readonly string[];
+  /** The reader's choice not to count @everyone/@here or role mentions in this guild. */
+  readonly suppress: { suppressEveryone: boolean; suppressRoles: boolean };
   readonly canReact: boolean;
   readonly canPin: boolean;
   userName(id: string): string | null;

@@ -28,11 +28,14 @@ function cut(text: string): string {
   return t.length > NOTICE_BODY_MAX ? `${t.slice(0, NOTICE_BODY_MAX - 1).trimEnd()}…` : t;
 }
 
-/** A mention in a guild: "Alice (#general, Copains)" and the message's text (or not, by choice). */
-export function mentionNotice(o: { author: string; channel: string | null; guild: string; text: string | null; preview: boolean }): { title: string; body: string } {
+/**
+ * A message in a guild (a mention, or any message where the reader asked for all of them):
+ * "Alice (#general, Copains)" and the message's text (or not, by choice).
+ */
+export function mentionNotice(o: { author: string; channel: string | null; guild: string; text: string | null; preview: boolean; mention?: boolean }): { title: string; body: string } {
   const where = o.channel ? `#${o.channel}, ${o.guild}` : o.guild;
   const text = o.preview && o.text ? cut(o.text) : '';
-  return { title: `${o.author} (${where})`, body: text || 'Mentioned you' };
+  return { title: `${o.author} (${where})`, body: text || (o.mention === false ? 'New message' : 'Mentioned you') };
 }
 
 /** A direct message: the sender, and the text, "Sent a file" or just "New message". */

@@ -88,10 +88,20 @@ export function insertMention(text: string, start: number, caret: number, insert
 /**
  * Whether a message mentions this user (directly, through a role, everyone, or @here). Whom @here
  * reached stays on the server, so an @here message counts as mentioning every reader, as Discord
- * highlights it; the unread-mention badge still counts it only for those who were present.
+ * highlights it; the unread-mention badge still counts it only for those who were present. The
+ * reader's notification settings can make `@everyone`/`@here` and role mentions not count.
  */
-export function mentionsMe(m: { mentions?: string[] | null; mentionRoles?: string[] | null; mentionEveryone?: boolean; mentionHere?: boolean }, userId: string, roleIds: readonly string[]): boolean {
-  return !!m.mentionEveryone || !!m.mentionHere || (m.mentions ?? []).includes(userId) || (m.mentionRoles ?? []).some((r) => roleIds.includes(r));
+export function mentionsMe(
+  m: { mentions?: string[] | null; mentionRoles?: string[] | null; mentionEveryone?: boolean; mentionHere?: boolean },
+  userId: string,
+  roleIds: readonly string[],
+  suppress: { suppressEveryone: boolean; suppressRoles: boolean } = { suppressEveryone: false, suppressRoles: false },
+): boolean {
+  return (
+    (m.mentions ?? []).includes(userId) ||
+    (!suppress.suppressEveryone && (!!m.mentionEveryone || !!m.mentionHere)) ||
+    (!suppress.suppressRoles && (m.mentionRoles ?? []).some((r) => roleIds.includes(r)))
+  );
 }
 
 // --- reactions --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { derived, get, writable, type Readable } from 'svelte/store';
 import { ApiError } from '../api.ts';
-import { applyReaction, TYPING_TTL_MS } from '../chat/social.ts';
+import { applyReaction, mentionsMe, TYPING_TTL_MS } from '../chat/social.ts';
+import { mentionCounts, wantsNotice } from '../chat/notify-rules.ts';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import type { Message, MessageAuthor, Pin, ReadState } from '../types.ts';
 import { mentionTotal } from '../chat/attention.ts';
@@ -13,6 +14,7 @@ import { channels } from './channels.ts';
 import { guilds } from './guilds.ts';
 import { knownMembers, members } from './members.ts';
 import { notifyPrefs, notify } from './notifications.ts';
+import { muted, notifyFor, notifySettings } from './notify-settings.ts';
 import { api, session } from './session.ts';
 import { setMentionCount } from './title.ts';
 
@@ -33,12 +35,15 @@ const badgeState = writable<Record<string, Badge>>({});
 /** Per channel id. */
 export const badges: Readable<Record<string, Badge>> = { subscribe: badgeState.subscribe };
 
-/** Mentions per guild id (for the guild bar), and whether the guild has anything unread. */
-export const guildBadges: Readable<Record<string, { unread: boolean; mentions: number }>> = derived(badgeState, (b) => {
+/**
+ * Mentions per guild id (for the guild bar), and whether the guild has anything unread outside its
+ * muted channels (a muted guild shows only its mentions, as in Discord).
+ */
+export const guildBadges: Readable<Record<string, { unread: boolean; mentions: number }>> = derived([badgeState, muted], ([b, m]) => {
   const out: Record<string, { unread: boolean; mentions: number }> = {};
-  for (const x of Object.values(b)) {
+  for (const [channelId, x] of Object.entries(b)) {
     const g = (out[x.guildId] ??= { unread: false, mentions: 0 });
-    g.unread ||= x.unread > 0;
+    g.unread ||= x.unread > 0 && !m.guilds.has(x.guildId) && !m.channels.has(channelId);
     g.mentions += x.mentions;
   }
   return out;
@@ -328,17 +333,24 @@ function remember(m: Message): void {
   }
 }
 
-/** A desktop notification for a mention (if switched on and the person is elsewhere). */
-function notifyMention(guildId: string, channelId: string, messageId: string): void {
+/** Where a message was written, for the notification rules (a thread is not in the channel list). */
+const placeOf = (guildId: string, channelId: string) => get(channels)[guildId]?.find((c) => c.id === channelId) ?? null;
+
+/**
+ * A desktop notification for a message in a guild, when the reader's settings for the guild and
+ * channel want one (lib/chat/notify-rules.ts) and notifications are switched on here and the person
+ * is elsewhere (stores/notifications.ts).
+ */
+function notifyGuildMessage(guildId: string, channelId: string, messageId: string, mention: boolean): void {
   const guild = get(guilds).list.find((g) => g.id === guildId);
-  if (!guild) {
+  if (!guild || !wantsNotice(notifyFor(guildId), placeOf(guildId, channelId), mention, Date.now())) {
     return;
   }
-  const channel = get(channels)[guildId]?.find((c) => c.id === channelId)?.name ?? null;
+  const channel = placeOf(guildId, channelId)?.name ?? null;
   // A thread is not in the channel list: its notification opens the guild.
   const path = `/channels/${encodeURIComponent(guildId)}${channel ? `/${encodeURIComponent(channelId)}` : ''}`;
   notify({
-    tag: `mention:${messageId}`,
+    tag: `message:${messageId}`,
     path,
     content: () => {
       const m = recent.get(messageId);
@@ -351,7 +363,7 @@ function notifyMention(guildId: string, channelId: string, messageId: string): v
         kind === 'role' ? (guild.roles.find((r) => r.id === id)?.name ?? null) : (shown(id) ?? (id === me() ? (get(session).user?.displayName ?? null) : null));
       const author = m ? (shown(m.author.id) ?? m.author.displayName) : 'Someone';
       const text = m ? plainText(parseMarkdown(m.content), name) : null;
-      return mentionNotice({ author, channel, guild: guild.name, text, preview: get(notifyPrefs).preview });
+      return mentionNotice({ author, channel, guild: guild.name, text, preview: get(notifyPrefs).preview, mention });
     },
   });
 }
@@ -370,15 +382,41 @@ onGatewayEvent('message:create', (p) => {
     const guildId = p.guildId;
     setBadge(p.channelId, (b) => ({ guildId, unread: (b?.unread ?? 0) + 1, mentions: b?.mentions ?? 0 }));
   }
+  // A message that mentions the reader is notified by its mention:create.
+  const user = me();
+  const roles = get(guilds).list.find((g) => g.id === p.guildId)?.me.roles ?? [];
+  if (user && m.author.id !== user && !mentionsMe(m, user, roles, notifyFor(p.guildId))) {
+    notifyGuildMessage(p.guildId, p.channelId, m.id, false);
+  }
 });
 
 onGatewayEvent('mention:create', (p) => {
-  if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && !onScreen(p.channelId)) {
+  if (!isObj(p) || typeof p.channelId !== 'string' || typeof p.guildId !== 'string') {
+    return;
+  }
+  // The reader may have chosen not to count @everyone/@here or role mentions in this guild.
+  const via = p.via === 'role' || p.via === 'everyone' ? p.via : 'user';
+  if (!mentionCounts(notifyFor(p.guildId), via)) {
+    return;
+  }
+  if (!onScreen(p.channelId)) {
     const guildId = p.guildId;
     setBadge(p.channelId, (b) => ({ guildId, unread: b?.unread ?? 1, mentions: (b?.mentions ?? 0) + 1 }));
   }
-  if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && typeof p.messageId === 'string' && p.authorId !== me()) {
-    notifyMention(p.guildId, p.channelId, p.messageId);
+  if (typeof p.messageId === 'string' && p.authorId !== me()) {
+    notifyGuildMessage(p.guildId, p.channelId, p.messageId, true);
+  }
+});
+
+// The server counts mentions after the suppressions: when they change (here, in another tab or on
+// another device), the counts are fetched again.
+let suppressions = '';
+notifySettings.subscribe((all) => {
+  const now = Object.values(all).map((g) => `${g.guildId}:${g.suppressEveryone}:${g.suppressRoles}`).sort().join();
+  const before = suppressions;
+  suppressions = now;
+  if (before !== '' && before !== now && me() && get(connectionState) === 'connected') {
+    void loadReadStates();
   }
 });
 

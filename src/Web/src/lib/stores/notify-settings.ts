@@ -1,0 +1,118 @@
+import { derived, get, writable, type Readable } from 'svelte/store';
+import { defaultNotify, isMuted, muteOn, nextMuteEnd, type GuildNotify, type NotifyChange } from '../chat/notify-rules.ts';
+import { connectionState, onGatewayEvent } from '../gateway.ts';
+import { channels } from './channels.ts';
+import { api, session } from './session.ts';
+
+/**
+ * The reader's notification settings per guild (docs/API.md "Notification settings"), from the
+ * server on every connect and live from `notifications:update` (changes made in another tab or on
+ * another device). lib/chat/notify-rules.ts says what they mean.
+ */
+const state = writable<Record<string, GuildNotify>>({});
+export const notifySettings: Readable<Record<string, GuildNotify>> = { subscribe: state.subscribe };
+
+/** The settings of one guild (the default until loaded, or where nothing was changed). */
+export function notifyFor(guildId: string): GuildNotify {
+  return get(state)[guildId] ?? defaultNotify(guildId);
+}
+
+// A clock that ticks when a timed mute runs out, so what depends on mutes updates by itself.
+const clock = writable(Date.now());
+/** The time as of the last settings change or mute end: read it to follow mutes as they run out. */
+export const notifyClock: Readable<number> = { subscribe: clock.subscribe };
+let tick: ReturnType<typeof setTimeout> | null = null;
+function schedule(all: Record<string, GuildNotify>): void {
+  if (tick) {
+    clearTimeout(tick);
+    tick = null;
+  }
+  const now = Date.now();
+  const next = nextMuteEnd(Object.values(all), now);
+  if (next !== null) {
+    // setTimeout takes at most 2^31-1 ms; a longer mute re-schedules when this one fires.
+    tick = setTimeout(() => {
+      clock.set(Date.now());
+      schedule(get(state));
+    }, Math.min(next - now + 50, 2 ** 31 - 1));
+  }
+}
+state.subscribe((all) => {
+  clock.set(Date.now());
+  schedule(all);
+});
+
+export interface Muted {
+  /** Guilds muted as a whole. */
+  guilds: Set<string>;
+  /** Channels muted now: their own mute, their category's, or their guild's. */
+  channels: Set<string>;
+}
+
+/** What is muted now (it changes when a mute runs out, without a reload). */
+export const muted: Readable<Muted> = derived([state, channels, clock], ([all, byGuild, now]) => {
+  const out: Muted = { guilds: new Set(), channels: new Set() };
+  for (const s of Object.values(all)) {
+    if (muteOn(s.muted, s.muteUntil, now)) {
+      out.guilds.add(s.guildId);
+    }
+    for (const c of byGuild[s.guildId] ?? []) {
+      if (isMuted(s, c, now)) {
+        out.channels.add(c.id);
+      }
+    }
+  }
+  return out;
+});
+
+export async function loadNotifySettings(): Promise<void> {
+  try {
+    const { guilds } = await api.notificationSettings();
+    state.set(Object.fromEntries(guilds.map((g) => [g.guildId, g])));
+  } catch {
+    // The defaults hold until the next connect.
+  }
+}
+
+/** Saves a change for one guild; returns an error message, or null when saved. */
+export async function updateNotify(guildId: string, change: NotifyChange): Promise<string | null> {
+  try {
+    const saved = await api.updateNotificationSettings(guildId, change);
+    state.update((s) => ({ ...s, [guildId]: saved }));
+    return null;
+  } catch {
+    return 'The notification settings could not be saved.';
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+onGatewayEvent('notifications:update', (p) => {
+  if (isObj(p) && typeof p.guildId === 'string' && typeof p.level === 'string' && Array.isArray(p.channels)) {
+    const s = p as unknown as GuildNotify;
+    state.update((all) => ({ ...all, [s.guildId]: s }));
+  }
+});
+
+let lastConnection = get(connectionState);
+connectionState.subscribe((c) => {
+  const was = lastConnection;
+  lastConnection = c;
+  if (c === 'connected' && was !== 'connected' && get(session).user) {
+    void loadNotifySettings();
+  }
+});
+
+let lastUser = get(session).user?.id ?? null;
+session.subscribe((s) => {
+  const id = s.user?.id ?? null;
+  if (id !== lastUser) {
+    lastUser = id;
+    state.set({});
+  }
+});
+
+// Loaded after the hub was already up (this module comes with the lazy home screen).
+if (get(connectionState) === 'connected' && get(session).user) {
+  void loadNotifySettings();
+}
