@@ -395,3 +395,72 @@ test('a message link opens its channel around the message, also inside a thread;
   await alice.context.close();
   await bob.context.close();
 });
+
+test('notification settings: a muted channel shows no unread mark, suppressed @everyone counts for nothing, "All messages" notifies every message', { skip: mockLacks('notification settings') }, async () => {
+  const { alice, a, bob, b, guildName, guildId, generalId, randomId, bobId } = await twoMembers();
+  const link = (name) => channelLink(b, name);
+  const waiting = async () => Number(/^\((\d+)\)/.exec(await b.title())?.[1] ?? 0);
+
+  // Desktop notifications on (this browser's switch).
+  await b.goto(`${BASE_URL}/settings/notifications`);
+  await b.getByRole('checkbox', { name: /Desktop notifications/ }).check();
+  await until(async () => await b.getByRole('checkbox', { name: /Show the message/ }).isEnabled(), 'switched on', LIVE);
+  await b.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+
+  // The guild's settings, from its menu: suppress @everyone and @here, notify all messages.
+  await b.getByRole('button', { name: guildName }).first().click();
+  await b.getByRole('menuitem', { name: 'Notification Settings' }).click();
+  const dialog = b.getByRole('dialog', { name: 'Notification settings' });
+  await dialog.getByRole('radio', { name: /All messages/ }).check();
+  await until(async () => (await dialog.getByRole('status').textContent())?.includes('All messages'), 'the level saved', LIVE);
+  await dialog.getByRole('checkbox', { name: /Suppress @everyone and @here/ }).check();
+  await until(async () => (await dialog.getByRole('status').textContent())?.includes('suppressed'), 'the suppression saved', LIVE);
+  await screenshot(b, 'notification-settings');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // @everyone in #random: unread, but no mention (no badge, no count in the title, not on the server).
+  await send(a, randomId, '@everyone standup in five');
+  await until(async () => /unread/.test((await link('random').getAttribute('aria-label')) ?? ''), '#random unread', LIVE);
+  assert.doesNotMatch((await link('random').getAttribute('aria-label')) ?? '', /mention/);
+  assert.equal(await waiting(), 0);
+  assert.equal((await readState(b, randomId)).mentions, 0);
+  // Bob's name still counts.
+  await send(a, randomId, `<@${bobId}> you too`);
+  await until(async () => /1 mention/.test((await link('random').getAttribute('aria-label')) ?? ''), 'the mention by name counted', LIVE);
+
+  // #random muted for an hour, from its header's bell.
+  await link('random').click();
+  await b.getByRole('button', { name: 'Notification settings for #random' }).click();
+  await dialog.getByLabel('Mute #random').selectOption({ label: 'For 1 hour' });
+  await until(async () => (await dialog.getByRole('status').textContent())?.includes('muted'), 'the mute saved', LIVE);
+  assert.match((await dialog.getByLabel('Mute #random').locator('option:checked').textContent()) ?? '', /^Muted until/);
+  await screenshot(b, 'notification-settings-channel');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await b.getByRole('button', { name: 'Notification settings for #random (muted)' }).waitFor({ timeout: LIVE });
+  await link('general').click();
+  await composer(b).waitFor();
+
+  // Hidden tab, level "all": a plain message in #general is notified; one in the muted #random is
+  // neither notified nor marked unread.
+  await setHidden(b, true);
+  await send(a, randomId, 'quiet in random');
+  const plain = (await send(a, generalId, 'pizza tonight')).body;
+  await until(async () => (await notes(b)).some((n) => n.tag === `message:${plain.id}`), 'the plain message notified', LIVE);
+  assert.deepEqual((await notes(b)).map((n) => n.body), ['pizza tonight']);
+  assert.match((await link('random').getAttribute('aria-label')) ?? '', /, muted/);
+  assert.doesNotMatch((await link('random').getAttribute('aria-label')) ?? '', /unread/);
+  await setHidden(b, false);
+
+  // The settings are the account's: a reload (or another device) finds them.
+  await b.reload();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await until(async () => /, muted/.test((await link('random').getAttribute('aria-label')) ?? ''), '#random still muted after a reload', LIVE);
+  const saved = (await apiCall(a, 'GET', '/api/users/@me/notification-settings')).body.guilds.find((g) => g.guildId === guildId);
+  assert.equal(saved.level, 'mentions', 'Alice\'s settings are her own');
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
