@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using LesCopains.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -123,10 +124,52 @@ public sealed class ReadStateTests(InProcessCluster cluster)
         var thread = await ThreadTests.CreateThreadAsync(owner, guild.General.Id, "side", null);
         var first = await owner.PostAsync(thread.Id, $"<@{member.Id}> in the thread");
         var acked = await member.AckAsync(thread.Id, first.Id);
-        Assert.Equal((guild.Id, thread.Id, first.Id, 0, 0), (acked.GuildId, acked.ChannelId, acked.LastMessageId, acked.Unread, acked.Mentions));
+        Assert.Equal((guild.Id, thread.Id, first.Id, 0, 0, (Guid?)guild.General.Id), (acked.GuildId, acked.ChannelId, acked.LastMessageId, acked.Unread, acked.Mentions, acked.ParentId));
         await owner.PostAsync(thread.Id, "more");
         var second = await member.AckAsync(thread.Id, first.Id);
         Assert.Equal((1, 0), (second.Unread, second.Mentions));
+        Assert.Null((await member.AckAsync(guild.General.Id, (await owner.PostAsync(guild.General.Id, "in the channel")).Id)).ParentId);
+    }
+
+    [Fact]
+    public async Task Threads_that_are_not_archived_have_read_states_and_one_never_read_counts_only_its_mentions()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "rs");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        var member = members[0];
+        var general = guild.General.Id;
+        var staffRole = await owner.CreateRoleAsync(guild.Id, "staff");
+        var staff = (await owner.CreatePrivateChannelAsync(guild.Id, "staff", staffRole.Id)).Id;
+        var busy = await ThreadTests.CreateThreadAsync(owner, general, "busy", null);
+        var hidden = await ThreadTests.CreateThreadAsync(owner, staff, "hidden", null);
+        var old = await ThreadTests.CreateThreadAsync(owner, general, "old", null);
+        await owner.PostAsync(busy.Id, "chatter one");
+        await owner.PostAsync(busy.Id, "chatter two");
+        await owner.PostAsync(busy.Id, $"<@{member.Id}> your turn");
+        await owner.PostAsync(hidden.Id, $"<@{member.Id}> you cannot see this");
+        await owner.PostAsync(old.Id, $"<@{member.Id}> before it was archived");
+        await owner.ExpectAsync<JsonElement>(HttpMethod.Patch, $"/api/threads/{old.Id}", new { archived = true });
+
+        // Never read: only the mention counts as unread; with its parent named.
+        var states = await member.ReadStatesAsync();
+        var state = states.Single(r => r.ChannelId == busy.Id);
+        Assert.Equal((1, 1, (Guid?)general, (Guid?)null), (state.Unread, state.Mentions, state.ParentId, state.LastMessageId));
+        Assert.Null(states.Single(r => r.ChannelId == general).ParentId);
+        // Not in a channel the member cannot see; not archived.
+        Assert.DoesNotContain(states, r => r.ChannelId == hidden.Id || r.ChannelId == old.Id);
+
+        // Once read, everything after the position counts, as in a channel.
+        var first = (await member.HistoryAsync(busy.Id)).MinBy(m => m.Seq)!;
+        await member.AckAsync(busy.Id, first.Id);
+        state = (await member.ReadStatesAsync()).Single(r => r.ChannelId == busy.Id);
+        Assert.Equal((2, 1), (state.Unread, state.Mentions));
+
+        // "Mark as read" on the guild covers its threads.
+        var acked = await member.ExpectAsync<AckedGuild>(HttpMethod.Post, $"/api/guilds/{guild.Id}/ack");
+        var threadAck = acked.ReadStates.Single(r => r.ChannelId == busy.Id);
+        Assert.Equal((0, 0, (Guid?)general), (threadAck.Unread, threadAck.Mentions, threadAck.ParentId));
+        Assert.DoesNotContain(acked.ReadStates, r => r.ChannelId == hidden.Id || r.ChannelId == old.Id);
+        Assert.Equal(0, (await member.ReadStatesAsync()).Single(r => r.ChannelId == busy.Id).Unread);
     }
 
     private sealed record AckedGuild(IReadOnlyList<SocialRoutes.ReadState> ReadStates);

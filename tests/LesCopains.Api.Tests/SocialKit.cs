@@ -93,7 +93,7 @@ public static class SocialRoutes
 
     public sealed record Pin(Message Message, Guid PinnedBy, DateTimeOffset PinnedAt);
 
-    public sealed record ReadState(Guid GuildId, Guid ChannelId, Guid? LastMessageId, long LastSeq, int Unread, int Mentions);
+    public sealed record ReadState(Guid GuildId, Guid ChannelId, Guid? LastMessageId, long LastSeq, int Unread, int Mentions, Guid? ParentId = null);
 
     private sealed record MessageList(IReadOnlyList<Message> Messages);
 

@@ -49,12 +49,14 @@ public sealed record PinDto(
     [property: Id(1)] Guid PinnedBy,
     [property: Id(2)] DateTimeOffset PinnedAt);
 
+/// <summary>A read position; <see cref="ParentId"/> is the parent channel when the channel is a thread.</summary>
 [GenerateSerializer, Immutable, Alias("lc.ReadMarker")]
 public sealed record ReadMarker(
     [property: Id(0)] Guid GuildId,
     [property: Id(1)] Guid ChannelId,
     [property: Id(2)] Guid MessageId,
-    [property: Id(3)] long Seq);
+    [property: Id(3)] long Seq,
+    [property: Id(4)] Guid? ParentId = null);
 
 public static class SocialRules
 {

@@ -13,13 +13,13 @@ public interface IReadStateGrain : IGrainWithGuidKey
     Task<ReadStateDto> Ack(Guid channelId, Guid messageId);
 
     /// <summary>
-    /// Marks every text channel of the guild that the user can view read up to its newest message
-    /// ("Mark as read"); returns those channels' states. <c>guild_not_found</c> for a non-member.
+    /// Marks every text channel of the guild that the user can view, and the threads in them that are
+    /// not archived, read up to its newest message ("Mark as read"); returns their states. <c>guild_not_found</c> for a non-member.
     /// </summary>
     [Alias("AckGuild")]
     Task<IReadOnlyList<ReadStateDto>> AckGuild(Guid guildId);
 
-    /// <summary>Unread and mention counts of every text channel the user can view.</summary>
+    /// <summary>Unread and mention counts of every text channel the user can view, and of the threads in them that are not archived.</summary>
     [Alias("GetReadStates")]
     Task<IReadOnlyList<ReadStateDto>> GetReadStates();
 
@@ -36,7 +36,11 @@ public interface IReadStateGrain : IGrainWithGuidKey
     Task<GuildNotifySettings> UpdateNotificationSettings(Guid guildId, NotifySettingsPatch patch);
 }
 
-/// <summary>Counts are capped at <see cref="MaxCount"/>.</summary>
+/// <summary>
+/// Counts are capped at <see cref="MaxCount"/>. <see cref="ParentId"/> is the parent channel of a
+/// thread (null for a channel). A thread the user never read counts only the messages that mention
+/// them as unread: nobody follows every thread of a guild.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("lc.ReadStateDto")]
 public sealed record ReadStateDto(
     [property: Id(0)] Guid GuildId,
@@ -44,7 +48,8 @@ public sealed record ReadStateDto(
     [property: Id(2)] Guid? LastMessageId,
     [property: Id(3)] long LastSeq,
     [property: Id(4)] int Unread,
-    [property: Id(5)] int Mentions)
+    [property: Id(5)] int Mentions,
+    [property: Id(6)] Guid? ParentId = null)
 {
     public const int MaxCount = 1000;
 }

@@ -136,7 +136,7 @@ public sealed partial class ChannelGrain
     {
         await AccessAsync(actorId);
         var seq = await Social.SeqOfAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "messageId: no such message in this channel.");
-        return new ReadMarker(guildId, ChannelId, messageId, seq);
+        return new ReadMarker(guildId, ChannelId, messageId, seq, thread?.ParentId);
     }
 
     private async Task<MessageDto> RequireMessageAsync(Guid messageId) =>

@@ -131,6 +131,26 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
         return result;
     }
 
+    /// <summary>The threads of these parent channels that are not archived (id, parent).</summary>
+    public async Task<List<(Guid Id, Guid ParentId)>> ActiveOfParentsAsync(IReadOnlyCollection<Guid> parentIds)
+    {
+        var list = new List<(Guid, Guid)>();
+        if (parentIds.Count == 0)
+        {
+            return list;
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT id, parent_id FROM threads WHERE parent_id = ANY($1) AND NOT archived");
+        command.Parameters.AddWithValue(parentIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            list.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        }
+
+        return list;
+    }
+
     /// <summary>The threads (id, parent, name) of these parent channels.</summary>
     public async Task<List<(Guid Id, Guid ParentId, string Name)>> OfParentsAsync(IReadOnlyCollection<Guid> parentIds)
     {

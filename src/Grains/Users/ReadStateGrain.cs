@@ -9,7 +9,7 @@ namespace LesCopains.Grains.Users;
 /// <see cref="FlushDelay"/> at most (and on deactivation), so the write rate is bounded whatever the
 /// client does. Counts are read after a flush, so the table is the source of truth.
 /// </summary>
-public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSettingsStore notifyStore, TimeProvider time, ILogger<ReadStateGrain> logger) : Grain, IReadStateGrain
+public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSettingsStore notifyStore, ThreadStore threads, TimeProvider time, ILogger<ReadStateGrain> logger) : Grain, IReadStateGrain
 {
     public static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
 
@@ -28,24 +28,44 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
             ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
         var latest = known[channelId];
         var notify = await NotifyAsync(marker.GuildId);
-        var counts = await store.CountsAsync(UserId, [new(marker.GuildId, channelId, member.JoinedAt, latest.MessageId, latest.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)], member.RoleIds);
+        var query = new ReadStateStore.ChannelQuery(marker.GuildId, channelId, member.JoinedAt, latest.MessageId, latest.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)
+        {
+            ParentId = marker.ParentId,
+        };
+        var counts = await store.CountsAsync(UserId, [query], member.RoleIds);
         return counts[0];
     }
 
     public async Task<IReadOnlyList<ReadStateDto>> AckGuild(Guid guildId)
     {
         var view = await GrainFactory.GetGrain<IGuildGrain>(guildId).GetView(UserId);
-        var channelIds = view.Channels.Where(c => c.Type == "text").Select(c => c.Id).ToList();
-        foreach (var (channelId, messageId, seq) in await store.LatestAsync(channelIds))
+        var queries = await QueriesAsync(guildId, view);
+        var parents = queries.ToDictionary(q => q.ChannelId, q => q.ParentId);
+        foreach (var (channelId, messageId, seq) in await store.LatestAsync([.. parents.Keys]))
         {
-            Remember(new ReadMarker(guildId, channelId, messageId, seq));
+            Remember(new ReadMarker(guildId, channelId, messageId, seq, parents[channelId]));
         }
 
+        return await store.CountsAsync(UserId, [.. queries.Select(q => known.TryGetValue(q.ChannelId, out var m) ? q with { KnownMessageId = m.MessageId, KnownSeq = m.Seq } : q)], view.Me.Roles);
+    }
+
+    /// <summary>
+    /// What to count in one guild: its text channels the user can view, then the threads in them that
+    /// are not archived (they inherit their parent's permissions).
+    /// </summary>
+    private async Task<List<ReadStateStore.ChannelQuery>> QueriesAsync(Guid guildId, GuildViewDto view)
+    {
         var notify = await NotifyAsync(guildId);
-        var queries = channelIds.Select(id => known.TryGetValue(id, out var m)
-            ? new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, m.MessageId, m.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)
-            : new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles)).ToList();
-        return await store.CountsAsync(UserId, queries, view.Me.Roles);
+        var channelIds = view.Channels.Where(c => c.Type == "text").Select(c => c.Id).ToList();
+        var queries = channelIds
+            .Select(id => new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles))
+            .ToList();
+        foreach (var (threadId, parentId) in await threads.ActiveOfParentsAsync(channelIds))
+        {
+            queries.Add(new ReadStateStore.ChannelQuery(guildId, threadId, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles) { ParentId = parentId });
+        }
+
+        return queries;
     }
 
     /// <summary>Moves a read position forward (never back) in memory; PostgreSQL gets it within <see cref="FlushDelay"/>.</summary>
@@ -79,8 +99,7 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
             }
 
             roles.AddRange(view.Me.Roles);
-            var notify = await NotifyAsync(guildId);
-            channels.AddRange(view.Channels.Where(c => c.Type == "text").Select(c => new ReadStateStore.ChannelQuery(guildId, c.Id, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles)));
+            channels.AddRange(await QueriesAsync(guildId, view));
         }
 
         return await store.CountsAsync(UserId, channels, roles);

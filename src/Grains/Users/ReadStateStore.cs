@@ -10,7 +10,11 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
     /// join time); <paramref name="Everyone"/> and <paramref name="Roles"/> say whether <c>@everyone</c>/<c>@here</c>
     /// and role mentions count as mentions (the user's notification settings).
     /// </summary>
-    public sealed record ChannelQuery(Guid GuildId, Guid ChannelId, DateTimeOffset Since, Guid? KnownMessageId, long KnownSeq, bool Everyone, bool Roles);
+    public sealed record ChannelQuery(Guid GuildId, Guid ChannelId, DateTimeOffset Since, Guid? KnownMessageId, long KnownSeq, bool Everyone, bool Roles)
+    {
+        /// <summary>The parent channel when <see cref="ChannelId"/> is a thread.</summary>
+        public Guid? ParentId { get; init; }
+    }
 
     /// <summary>Upserts read positions in one statement; a position never moves backwards.</summary>
     public async Task UpsertAsync(Guid userId, IReadOnlyList<Channels.ReadMarker> markers, DateTimeOffset now)
@@ -107,13 +111,17 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
         var i = 0;
         while (await reader.ReadAsync())
         {
+            var query = channels[i++];
+            var lastSeq = reader.GetInt64(2);
+            var mentions = reader.GetInt32(4);
             result.Add(new ReadStateDto(
-                channels[i++].GuildId,
+                query.GuildId,
                 reader.GetGuid(0),
                 reader.IsDBNull(1) ? null : reader.GetGuid(1),
-                reader.GetInt64(2),
-                reader.GetInt32(3),
-                reader.GetInt32(4)));
+                lastSeq,
+                query.ParentId is not null && lastSeq == 0 ? mentions : reader.GetInt32(3),
+                mentions,
+                query.ParentId));
         }
 
         return result;
