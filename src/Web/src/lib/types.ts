@@ -247,4 +247,6 @@ export interface ReadState {
   lastSeq: number;
   unread: number;
   mentions: number;
+  /** The parent channel when `channelId` is a thread. */
+  parentId?: string | null;
 }

@@ -396,6 +396,48 @@ test('a message link opens its channel around the message, also inside a thread;
   await bob.context.close();
 });
 
+test('a mention in a thread counts on its parent channel, survives a reload, and shows on the thread in the list until read', { skip: mockLacks('threads') }, async () => {
+  const { alice, a, bob, b, generalId, bobId } = await twoMembers();
+  const link = (name) => channelLink(b, name);
+  await link('random').click();
+  await composer(b, 'random').waitFor();
+
+  const thread = (await apiCall(a, 'POST', `/api/channels/${generalId}/threads`, { name: 'Plans' })).body;
+  await send(a, thread.id, 'chatter nobody follows');
+  await until(async () => !/unread/.test((await link('general').getAttribute('aria-label')) ?? ''), 'a thread never read is not unread for chatter', LIVE);
+  await send(a, thread.id, `<@${bobId}> can you bring chairs?`);
+  await until(async () => /unread, 1 mention/.test((await link('general').getAttribute('aria-label')) ?? ''), 'the thread mention on #general', LIVE);
+
+  // After a reload the server's read states still carry it (threads have read states now).
+  await b.reload();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await until(async () => /unread, 1 mention/.test((await link('general').getAttribute('aria-label')) ?? ''), 'the mention kept after a reload', LIVE);
+
+  // The thread list marks it; opening the thread reads it everywhere.
+  await link('general').click();
+  await b.getByRole('button', { name: 'Threads', exact: true }).click();
+  const panel = b.getByRole('complementary', { name: 'Threads', exact: true });
+  const card = panel.getByRole('button', { name: /Plans.*1 mention/ });
+  await card.waitFor({ timeout: LIVE });
+  await screenshot(b, 'thread-unread');
+  await card.click();
+  await panel.getByText('can you bring chairs?').waitFor({ timeout: LIVE });
+  await until(async () => (await readState(b, thread.id))?.mentions === 0, 'the thread read on the server', LIVE);
+  await until(async () => !/mention/.test((await link('general').getAttribute('aria-label')) ?? ''), 'the mention gone from #general', LIVE);
+
+  // Read once, the thread is followed: later chatter makes it (and #general) unread.
+  await link('random').click();
+  await composer(b, 'random').waitFor();
+  await send(a, thread.id, 'more chatter');
+  await until(async () => /unread/.test((await link('general').getAttribute('aria-label')) ?? ''), 'a read thread\'s chatter counts', LIVE);
+  assert.equal((await readState(b, thread.id)).unread, 1);
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test('notification settings: a muted channel shows no unread mark, suppressed @everyone counts for nothing, "All messages" notifies every message', { skip: mockLacks('notification settings') }, async () => {
   const { alice, a, bob, b, guildName, guildId, generalId, randomId, bobId } = await twoMembers();
   const link = (name) => channelLink(b, name);

@@ -29,8 +29,12 @@ export interface Badge {
   guildId: string;
   unread: number;
   mentions: number;
+  /** The parent channel when this is a thread's badge. */
+  parentId?: string | null;
 }
 
+/** Thread id → parent channel id, from the read states and the thread events seen. */
+const threadParents = new Map<string, string>();
 const badgeState = writable<Record<string, Badge>>({});
 /** Per channel id. */
 export const badges: Readable<Record<string, Badge>> = { subscribe: badgeState.subscribe };
@@ -43,13 +47,32 @@ export const guildBadges: Readable<Record<string, { unread: boolean; mentions: n
   const out: Record<string, { unread: boolean; mentions: number }> = {};
   for (const [channelId, x] of Object.entries(b)) {
     const g = (out[x.guildId] ??= { unread: false, mentions: 0 });
-    g.unread ||= x.unread > 0 && !m.guilds.has(x.guildId) && !m.channels.has(channelId);
+    g.unread ||= x.unread > 0 && !m.guilds.has(x.guildId) && !m.channels.has(x.parentId ?? threadParents.get(channelId) ?? channelId);
     g.mentions += x.mentions;
   }
   return out;
 });
 
+/**
+ * Per channel id, its badge with its threads' folded in (the sidebar shows no threads): bold when
+ * the channel or one of its threads has unread messages, the mentions of both in its count.
+ */
+export const channelBadges: Readable<Record<string, { unread: number; mentions: number }>> = derived(badgeState, (b) => {
+  const out: Record<string, { unread: number; mentions: number }> = {};
+  for (const [channelId, x] of Object.entries(b)) {
+    const id = x.parentId ?? threadParents.get(channelId) ?? channelId;
+    const c = (out[id] ??= { unread: 0, mentions: 0 });
+    c.unread += x.unread;
+    c.mentions += x.mentions;
+  }
+  return out;
+});
+
 badgeState.subscribe((b) => setMentionCount(mentionTotal(Object.values(b))));
+
+
+/** Whether `channelId` is a thread (it is not in its guild's channel list). */
+const isThreadOf = (guildId: string, channelId: string) => threadParents.has(channelId) || !(get(channels)[guildId] ?? []).some((c) => c.id === channelId);
 
 function setBadge(channelId: string, fn: (b: Badge | undefined) => Badge | undefined): void {
   badgeState.update((s) => {
@@ -63,7 +86,10 @@ function setBadge(channelId: string, fn: (b: Badge | undefined) => Badge | undef
 }
 
 function fromServer(r: ReadState): void {
-  setBadge(r.channelId, () => ({ guildId: r.guildId, unread: r.unread, mentions: r.mentions }));
+  if (r.parentId) {
+    threadParents.set(r.channelId, r.parentId);
+  }
+  setBadge(r.channelId, () => ({ guildId: r.guildId, unread: r.unread, mentions: r.mentions, parentId: r.parentId ?? null }));
   lastRead.set(r.channelId, laterOf(lastRead.get(r.channelId), r.lastMessageId));
 }
 
@@ -109,8 +135,17 @@ export async function loadReadStates(): Promise<void> {
     const { readStates } = await api.readStates();
     for (const r of readStates) {
       lastRead.set(r.channelId, laterOf(lastRead.get(r.channelId), r.lastMessageId));
+      if (r.parentId) {
+        threadParents.set(r.channelId, r.parentId);
+      }
     }
-    badgeState.set(Object.fromEntries(readStates.filter((r) => !onScreen(r.channelId)).map((r) => [r.channelId, { guildId: r.guildId, unread: r.unread, mentions: r.mentions }])));
+    badgeState.set(
+      Object.fromEntries(
+        readStates
+          .filter((r) => !onScreen(r.channelId) && (r.unread > 0 || r.mentions > 0 || !r.parentId))
+          .map((r) => [r.channelId, { guildId: r.guildId, unread: r.unread, mentions: r.mentions, parentId: r.parentId ?? null }]),
+      ),
+    );
   } catch {
     // Badges are a convenience: the next connect tries again.
   }
@@ -334,7 +369,11 @@ function remember(m: Message): void {
 }
 
 /** Where a message was written, for the notification rules (a thread is not in the channel list). */
-const placeOf = (guildId: string, channelId: string) => get(channels)[guildId]?.find((c) => c.id === channelId) ?? null;
+const placeOf = (guildId: string, channelId: string) => {
+  const list = get(channels)[guildId] ?? [];
+  const id = threadParents.get(channelId) ?? channelId;
+  return list.find((c) => c.id === id) ?? null;
+};
 
 /**
  * A desktop notification for a message in a guild, when the reader's settings for the guild and
@@ -347,8 +386,9 @@ function notifyGuildMessage(guildId: string, channelId: string, messageId: strin
     return;
   }
   const channel = placeOf(guildId, channelId)?.name ?? null;
-  // A thread is not in the channel list: its notification opens the guild.
-  const path = `/channels/${encodeURIComponent(guildId)}${channel ? `/${encodeURIComponent(channelId)}` : ''}`;
+  // A thread's notification opens its parent channel (or the guild, when its parent is unknown).
+  const target = placeOf(guildId, channelId)?.id ?? null;
+  const path = `/channels/${encodeURIComponent(guildId)}${target ? `/${encodeURIComponent(target)}` : ''}`;
   notify({
     tag: `message:${messageId}`,
     path,
@@ -378,9 +418,12 @@ onGatewayEvent('message:create', (p) => {
     dropDivider(p.channelId);
   }
   dropTypist(p.channelId, m.author.id);
-  if (m.author.id !== me() && !onScreen(p.channelId)) {
+  // A thread never read counts only its mentions (as the server does): nobody follows every thread.
+  const followed = !isThreadOf(p.guildId, p.channelId) || !!lastRead.get(p.channelId);
+  if (m.author.id !== me() && !onScreen(p.channelId) && followed) {
     const guildId = p.guildId;
-    setBadge(p.channelId, (b) => ({ guildId, unread: (b?.unread ?? 0) + 1, mentions: b?.mentions ?? 0 }));
+    const parentId = threadParents.get(p.channelId) ?? null;
+    setBadge(p.channelId, (b) => ({ guildId, unread: (b?.unread ?? 0) + 1, mentions: b?.mentions ?? 0, parentId }));
   }
   // A message that mentions the reader is notified by its mention:create.
   const user = me();
@@ -401,7 +444,10 @@ onGatewayEvent('mention:create', (p) => {
   }
   if (!onScreen(p.channelId)) {
     const guildId = p.guildId;
-    setBadge(p.channelId, (b) => ({ guildId, unread: b?.unread ?? 1, mentions: (b?.mentions ?? 0) + 1 }));
+    const parentId = threadParents.get(p.channelId) ?? null;
+    // In a thread never read, the mention is what makes it unread (its message:create did not count).
+    const unseen = isThreadOf(guildId, p.channelId) && !lastRead.get(p.channelId);
+    setBadge(p.channelId, (b) => ({ guildId, unread: unseen ? (b?.unread ?? 0) + 1 : (b?.unread ?? 1), mentions: (b?.mentions ?? 0) + 1, parentId }));
   }
   if (typeof p.messageId === 'string' && p.authorId !== me()) {
     notifyGuildMessage(p.guildId, p.channelId, p.messageId, true);
@@ -419,6 +465,15 @@ notifySettings.subscribe((all) => {
     void loadReadStates();
   }
 });
+
+for (const name of ['thread:create', 'thread:update'] as const) {
+  onGatewayEvent(name, (p) => {
+    const t = isObj(p) && isObj(p.thread) ? p.thread : null;
+    if (t && typeof t.id === 'string' && typeof t.parentId === 'string') {
+      threadParents.set(t.id, t.parentId);
+    }
+  });
+}
 
 onGatewayEvent('readstate:update', (p) => {
   if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && typeof p.unread === 'number' && typeof p.mentions === 'number') {
@@ -483,6 +538,7 @@ session.subscribe((s) => {
     badgeState.set({});
     dividerState.set({});
     lastRead.clear();
+    threadParents.clear();
     recent.clear();
     pendingAcks.clear();
     typingState.set({});
