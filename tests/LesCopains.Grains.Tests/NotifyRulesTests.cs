@@ -27,6 +27,23 @@ public sealed class NotifyRulesTests
     }
 
     [Fact]
+    public void Settings_read_after_a_mute_ran_out_show_it_off()
+    {
+        var stored = GuildNotifySettings.Default(Guild) with
+        {
+            Muted = true,
+            MuteUntil = Now.AddMinutes(10),
+            Channels = [new(General, null, true, Now.AddMinutes(5)), new(Random, null, true, Now.AddMinutes(30))],
+        };
+
+        var later = NotifyRules.AsOf(stored, Now.AddMinutes(20));
+
+        Assert.Equal((false, (DateTimeOffset?)null), (later.Muted, later.MuteUntil));
+        Assert.Equal([new ChannelNotifySettings(Random, null, true, Now.AddMinutes(30))], later.Channels);
+        Assert.Equal(stored.Channels.Count, NotifyRules.AsOf(stored, Now).Channels.Count);
+    }
+
+    [Fact]
     public void A_timed_mute_is_on_until_its_time_and_muting_without_a_time_lasts()
     {
         var until = Now.AddHours(1);

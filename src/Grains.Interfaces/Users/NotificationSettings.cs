@@ -130,21 +130,32 @@ public static class NotifyRules
         }
 
         var (guildMuted, guildUntil) = Mute(current.Muted, current.MuteUntil, patch.Muted, patch.MuteUntil);
-        (guildMuted, guildUntil) = Expired(guildMuted, guildUntil, now);
-        var kept = channels.Values
-            .Select(c => Expired(c.Muted, c.MuteUntil, now) is var (m, u) ? c with { Muted = m, MuteUntil = u } : c)
-            .Where(c => c.Level is not null || c.Muted)
-            .OrderBy(c => c.ChannelId)
-            .ToList();
-        return current with
+        return AsOf(current with
         {
             Level = patch.Level ?? current.Level,
             SuppressEveryone = patch.SuppressEveryone ?? current.SuppressEveryone,
             SuppressRoles = patch.SuppressRoles ?? current.SuppressRoles,
             Muted = guildMuted,
             MuteUntil = guildUntil,
-            Channels = kept,
-        };
+            Channels = [.. channels.Values],
+        }, now);
+    }
+
+    /// <summary>The settings as they read at <paramref name="now"/>: mutes that ran out are off, channels back at the default are left out.</summary>
+    public static GuildNotifySettings AsOf(GuildNotifySettings settings, DateTimeOffset now)
+    {
+        var (muted, until) = Expired(settings.Muted, settings.MuteUntil, now);
+        var channels = new List<ChannelNotifySettings>();
+        foreach (var c in settings.Channels.OrderBy(c => c.ChannelId))
+        {
+            var (m, u) = Expired(c.Muted, c.MuteUntil, now);
+            if (c.Level is not null || m)
+            {
+                channels.Add(c with { Muted = m, MuteUntil = u });
+            }
+        }
+
+        return settings with { Muted = muted, MuteUntil = until, Channels = channels };
     }
 
     /// <summary>Whether a mute is on at <paramref name="now"/>.</summary>

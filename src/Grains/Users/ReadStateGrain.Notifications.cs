@@ -19,7 +19,7 @@ public sealed partial class ReadStateGrain
         var result = new List<GuildNotifySettings>();
         foreach (var guildId in await GrainFactory.GetGrain<IUserGrain>(UserId).GetGuilds())
         {
-            result.Add(await NotifyAsync(guildId));
+            result.Add(NotifyRules.AsOf(await NotifyAsync(guildId), time.GetUtcNow()));
         }
 
         return result;

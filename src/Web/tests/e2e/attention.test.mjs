@@ -501,6 +501,19 @@ test('notification settings: a muted channel shows no unread mark, suppressed @e
   const saved = (await apiCall(a, 'GET', '/api/users/@me/notification-settings')).body.guilds.find((g) => g.guildId === guildId);
   assert.equal(saved.level, 'mentions', 'Alice\'s settings are her own');
 
+  // A category's mute covers its channels (#general is in "Text Channels"), from its bell.
+  const general = async () => (await link('general').getAttribute('aria-label')) ?? '';
+  assert.doesNotMatch(await general(), /muted/);
+  const category = b.getByRole('group', { name: /^Text Channels category$/i });
+  await category.hover();
+  await category.getByRole('button', { name: /^Notification settings for the Text Channels category$/i }).click();
+  await dialog.getByLabel('Mute category').selectOption({ label: 'Until I turn it back on' });
+  await until(async () => /, muted/.test(await general()), '#general muted with its category', LIVE);
+  await category.getByRole('button', { name: /category \(muted\)$/ }).waitFor({ timeout: LIVE });
+  await dialog.getByLabel('Mute category').selectOption({ label: 'Unmute' });
+  await until(async () => !/muted/.test(await general()), '#general unmuted with its category', LIVE);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
   alice.assertClean();
   bob.assertClean();
   await alice.context.close();

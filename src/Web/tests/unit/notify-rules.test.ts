@@ -22,6 +22,12 @@ test('a mute holds on the guild, the channel or its category until its time, and
   assert.equal(isMuted(byCategory, random, NOW), false);
   const byChannel = settings({ channels: [{ channelId: 'c2', level: null, muted: true, muteUntil: at(-1) }] });
   assert.equal(isMuted(byChannel, random, NOW), false, 'ran out');
+  // The server leaves null fields out of its JSON: a mute without muteUntil lasts.
+  const asSent = JSON.parse('{"guildId":"g","level":"mentions","suppressEveryone":false,"suppressRoles":false,"muted":false,"channels":[{"channelId":"cat","muted":true}]}') as GuildNotify;
+  assert.equal(isMuted(asSent, general, NOW), true);
+  assert.equal(isMuted(asSent, { id: 'cat', parentId: null }, NOW), true);
+  assert.equal(levelIn({ ...asSent, level: 'all' }, general), 'all');
+  assert.equal(muteLabel(undefined, NOW), 'Muted');
   // A thread (not in the channel list) follows its guild.
   assert.equal(isMuted(settings({ muted: true, muteUntil: null }), null, NOW), true);
 });

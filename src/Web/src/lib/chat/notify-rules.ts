@@ -47,8 +47,9 @@ export interface Place {
   parentId: string | null;
 }
 
-export function muteOn(muted: boolean, until: string | null, now: number): boolean {
-  return muted && (until === null || Date.parse(until) > now);
+/** Whether a mute is on at `now`. The server leaves out a `muteUntil` that is null: both mean "until turned back on". */
+export function muteOn(muted: boolean, until: string | null | undefined, now: number): boolean {
+  return muted && (until == null || Date.parse(until) > now);
 }
 
 const own = (s: GuildNotify, id: string | null | undefined) => (id ? s.channels.find((c) => c.channelId === id) : undefined);
@@ -119,8 +120,8 @@ export function muteUntilFor(minutes: number | null, now: number): string | null
 }
 
 /** "Muted until 14:30", "Muted until Fri 09:00", or "Muted" for a mute without an end. */
-export function muteLabel(until: string | null, now: number, locale?: string): string {
-  if (until === null) {
+export function muteLabel(until: string | null | undefined, now: number, locale?: string): string {
+  if (until == null) {
     return 'Muted';
   }
   const end = new Date(until);
