@@ -341,10 +341,13 @@ run_e2e_suite() {
         REDIS_URL="$TEST_REDIS_URL" CLUSTER_ID=lescopains-e2e \
         ADMIN_PASSWORD="$admin_password" JWT_SECRET="$jwt_secret" \
         UPLOADS_DIR="$tmp/uploads" \
-        REGISTER_RATE_LIMIT=1000 \
+        REGISTER_RATE_LIMIT=1000 LOGIN_RATE_LIMIT=1000 \
         SILO_PORT="$silo_port" GATEWAY_PORT="$gateway_port" API_PORT="$api_port" \
         SILO_ADVERTISED_IP=127.0.0.1 BIND_ADDRESS=127.0.0.1 -- dotnet "$node_dll"
-    # Every browser test registers its people from 127.0.0.1: REGISTER_RATE_LIMIT lifts the per-IP sign-up budget.
+    # Every browser test registers its people from 127.0.0.1, and the web client signs each one in
+    # right after: REGISTER_RATE_LIMIT and LOGIN_RATE_LIMIT lift the per-IP budgets (20 sign-ins a
+    # minute by default, which two files of browser tests in a row can use up). The limits
+    # themselves are tested in the .NET suite.
     if ! wait_for_http "http://127.0.0.1:$api_port/health" 180 "$(pid_of node)" node; then
         tail -n 60 "$tmp/logs/node.log" >&2
         record "e2e" FAILED - - $(($(now) - t0)) "the node did not become healthy"

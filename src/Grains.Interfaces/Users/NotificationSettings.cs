@@ -21,7 +21,7 @@ public sealed record GuildNotifySettings(
     public static GuildNotifySettings Default(Guid guildId) => new(guildId, NotifyLevels.Mentions, false, false, false, null, []);
 }
 
-/// <summary>A channel's (or a category's) own choices; <see cref="Level"/> <c>null</c> follows the guild.</summary>
+/// <summary>A channel's (or a category's) own choices; <see cref="Level"/> <c>null</c> follows its category, then the guild.</summary>
 [GenerateSerializer, Immutable, Alias("lc.ChannelNotifySettings")]
 public sealed record ChannelNotifySettings(
     [property: Id(0)] Guid ChannelId,

@@ -70,7 +70,6 @@ export const channelBadges: Readable<Record<string, { unread: number; mentions: 
 
 badgeState.subscribe((b) => setMentionCount(mentionTotal(Object.values(b))));
 
-
 /** Whether `channelId` is a thread (it is not in its guild's channel list). */
 const isThreadOf = (guildId: string, channelId: string) => threadParents.has(channelId) || !(get(channels)[guildId] ?? []).some((c) => c.id === channelId);
 
