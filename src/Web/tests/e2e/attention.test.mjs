@@ -438,6 +438,48 @@ test('a mention in a thread counts on its parent channel, survives a reload, and
   await bob.context.close();
 });
 
+test('a channel opened far below its first unread message offers a bar: jump to the "New" line, or mark as read', { skip: mockLacks('read states') }, async () => {
+  const { alice, a, bob, b, randomId } = await twoMembers();
+  // Bob is on #general; Alice writes 40 two-line messages in #random (more than a screen).
+  for (let i = 1; i <= 40; i++) {
+    assert.equal((await send(a, randomId, `filler ${i}\nsecond line`)).status, 201);
+  }
+  await until(async () => /unread/.test((await channelLink(b, 'random').getAttribute('aria-label')) ?? ''), '#random unread', LIVE);
+  await channelLink(b, 'random').click();
+  await row(b, 'filler 40', 'random').waitFor({ timeout: LIVE });
+
+  const bar = b.getByRole('button', { name: /^40 new messages since \S/ });
+  await bar.waitFor({ timeout: LIVE });
+  await screenshot(b, 'new-messages-bar');
+  const line = list(b, 'random').getByRole('separator', { name: 'New messages' });
+  const inView = () =>
+    line.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const s = el.closest('.scroller').getBoundingClientRect();
+      return r.top >= s.top && r.bottom <= s.bottom;
+    });
+  assert.equal(await inView(), false, 'the line is above the view');
+
+  // The bar jumps to the line, and goes while the line is in view.
+  await bar.click();
+  await until(inView, 'the New line in view', LIVE);
+  await until(async () => (await bar.count()) === 0, 'the bar gone', LIVE);
+
+  // Back at the newest messages it is offered again; Mark As Read removes line and bar.
+  await line.evaluate((el) => {
+    const scroller = el.closest('.scroller');
+    scroller.scrollTop = scroller.scrollHeight;
+  });
+  await bar.waitFor({ timeout: LIVE });
+  await b.getByRole('button', { name: 'Mark As Read' }).click();
+  await until(async () => (await line.count()) === 0 && (await bar.count()) === 0, 'the line and the bar gone', LIVE);
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test('notification settings: a muted channel shows no unread mark, suppressed @everyone counts for nothing, "All messages" notifies every message', { skip: mockLacks('notification settings') }, async () => {
   const { alice, a, bob, b, guildName, guildId, generalId, randomId, bobId } = await twoMembers();
   const link = (name) => channelLink(b, name);

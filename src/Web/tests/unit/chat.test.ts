@@ -137,6 +137,15 @@ test('grouping: same author within 7 minutes joins; another author, a pause, a r
   assert.deepEqual(rows.map((r) => r.day !== null), [true, false, false, false, false, false, true]);
 });
 
+test('grouping: messages as the REST API sends them (no replyTo when null) group like live ones', () => {
+  const t0 = Date.parse('2025-01-10T12:00:00Z');
+  const fromHistory = [1, 2, 3].map((n) => {
+    const { replyTo: _gone, ...rest } = msg(n, { createdAt: new Date(t0 + n * 1000).toISOString() });
+    return rest as typeof rest & { replyTo: string | null };
+  });
+  assert.deepEqual(groupRows(fromHistory).map((r) => r.head), [true, false, false]);
+});
+
 test('day labels say Today and Yesterday', () => {
   const now = new Date(2025, 0, 10, 15, 0);
   assert.equal(dayLabel('2025-01-10', now), 'Today');

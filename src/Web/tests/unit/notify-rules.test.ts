@@ -5,6 +5,7 @@ import {
 } from '../../src/lib/chat/notify-rules.ts';
 import { mentionsMe } from '../../src/lib/chat/social.ts';
 import { mentionNotice } from '../../src/lib/chat/notices.ts';
+import { newMessagesLabel } from '../../src/lib/chat/timeline.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const at = (minutes: number) => new Date(NOW + minutes * 60_000).toISOString();
@@ -89,4 +90,16 @@ test('a notification for a message that is not a mention says "New message" with
   assert.deepEqual(mentionNotice({ author: 'Alice', channel: 'general', guild: 'Copains', text: 'hello', preview: false, mention: false }), { title: 'Alice (#general, Copains)', body: 'New message' });
   assert.deepEqual(mentionNotice({ author: 'Alice', channel: 'general', guild: 'Copains', text: 'hello', preview: true, mention: false }), { title: 'Alice (#general, Copains)', body: 'hello' });
   assert.equal(mentionNotice({ author: 'A', channel: null, guild: 'G', text: null, preview: true }).body, 'Mentioned you');
+});
+
+test('the bar over a channel counts the others\' messages from the "New" line on, and says since when', () => {
+  const now = new Date('2026-11-27T15:00:00');
+  const msg = (id: string, author: string, at: string) => ({ id, author: { id: author }, createdAt: new Date(at).toISOString() });
+  const list = [msg('a', 'x', '2026-11-27T13:00:00'), msg('b', 'x', '2026-11-27T14:05:00'), msg('c', 'me', '2026-11-27T14:06:00'), msg('d', 'y', '2026-11-27T14:07:00')];
+  assert.match(newMessagesLabel(list, 'b', 'me', now, 'en-GB') ?? '', /^2 new messages since 14:05$/);
+  assert.match(newMessagesLabel(list, 'd', 'me', now, 'en-GB') ?? '', /^1 new message since 14:07$/);
+  assert.match(newMessagesLabel(list, 'c', 'x', now, 'en-GB') ?? '', /^2 new messages since 14:06$/, 'another reader');
+  assert.equal(newMessagesLabel(list, 'zz', 'me', now), null, 'the line is not in the list');
+  assert.equal(newMessagesLabel([msg('c', 'me', '2026-11-27T14:06:00')], 'c', 'me', now), null, 'only mine');
+  assert.match(newMessagesLabel([msg('e', 'x', '2026-11-25T09:00:00')], 'e', 'me', now, 'en-GB') ?? '', /^1 new message since \d\d\/\d\d\/2026 09:00$/);
 });

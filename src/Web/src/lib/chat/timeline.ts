@@ -86,7 +86,8 @@ export function localDay(iso: string): string {
 
 /**
  * Groups consecutive messages of one author within GROUP_MS on the same day. A reply always
- * starts a group (its quote sits above the name, as in Discord).
+ * starts a group (its quote sits above the name, as in Discord). The REST API leaves a null
+ * `replyTo` out of its JSON (the hub sends it): both mean "not a reply".
  */
 export function groupRows<M extends Pick<Message, 'id' | 'author' | 'createdAt' | 'replyTo'>>(list: readonly M[]): Row<M>[] {
   const rows: Row<M>[] = [];
@@ -99,7 +100,7 @@ export function groupRows<M extends Pick<Message, 'id' | 'author' | 'createdAt' 
       newDay ||
       prev === null ||
       prev.author.id !== m.author.id ||
-      m.replyTo !== null ||
+      m.replyTo != null ||
       Date.parse(m.createdAt) - Date.parse(prev.createdAt) > GROUP_MS ||
       Date.parse(m.createdAt) < Date.parse(prev.createdAt);
     rows.push({ message: m, head, day: newDay ? day : null });
@@ -159,4 +160,22 @@ export function firstUnreadId(list: readonly Pick<Message, 'id' | 'author'>[], a
     }
   }
   return first;
+}
+
+/**
+ * The bar over a channel whose "New" line is scrolled out of view: "3 new messages since 14:05"
+ * (the day too when it was not today). `list` oldest first; `first` is the line's message.
+ */
+export function newMessagesLabel(list: readonly { id: string; author: { id: string }; createdAt: string }[], first: string, me: string, now: Date = new Date(), locale?: string): string | null {
+  const start = list.findIndex((m) => m.id === first);
+  if (start < 0) {
+    return null;
+  }
+  const count = list.slice(start).filter((m) => m.author.id !== me).length;
+  if (count === 0) {
+    return null;
+  }
+  const at = list[start]!.createdAt;
+  const when = localDay(at) === localDay(now.toISOString()) ? timeLabel(at, locale) : stampLabel(at, now, locale);
+  return `${count > 99 ? '99+' : count} new message${count === 1 ? '' : 's'} since ${when}`;
 }

@@ -119,6 +119,11 @@ function noteNewLine(channelId: string, messages: readonly Message[]): void {
   }
 }
 
+/** "Mark As Read" on the bar over a channel: its "New" line goes (what is on screen is read already). */
+export function dismissNewLine(channelId: string): void {
+  dropDivider(channelId);
+}
+
 function dropDivider(channelId: string): void {
   dividerState.update((d) => {
     if (!(channelId in d)) {
