@@ -480,6 +480,50 @@ test('a channel opened far below its first unread message offers a bar: jump to 
   await bob.context.close();
 });
 
+test('Ctrl+K opens the quick switcher: what waits first, then any channel or guild by name', { skip: mockLacks('read states') }, async () => {
+  const { alice, a, bob, b, guildId, guildName, generalId, randomId, bobId } = await twoMembers();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await send(a, randomId, `<@${bobId}> over here`);
+  await until(async () => /1 mention/.test((await channelLink(b, 'random').getAttribute('aria-label')) ?? ''), 'the mention in #random', LIVE);
+
+  await composer(b).click();
+  await b.keyboard.press('Control+K');
+  const dialog = b.getByRole('dialog', { name: 'Go to a channel or guild' });
+  const box = dialog.getByRole('combobox', { name: 'Channel or guild name' });
+  await box.waitFor({ timeout: LIVE });
+  assert.equal(await box.evaluate((el) => el === document.activeElement), true, 'the text box has the focus');
+  // Without text: what waits for Bob.
+  const options = dialog.getByRole('option');
+  await until(async () => (await options.first().getAttribute('aria-label'))?.startsWith('random (text channel in'), '#random first', LIVE);
+  assert.match((await options.first().getAttribute('aria-label')) ?? '', /1 mention$/);
+  await screenshot(b, 'quick-switcher');
+
+  // By name, with the keyboard: "gen" lists #general first, then the voice channel General.
+  await box.fill('gen');
+  await until(async () => (await options.count()) === 2, 'two matches', LIVE);
+  assert.match((await options.nth(0).getAttribute('aria-label')) ?? '', /^general \(text channel/);
+  assert.match((await options.nth(1).getAttribute('aria-label')) ?? '', /^General \(voice channel/);
+  await box.press('ArrowDown');
+  assert.equal(await options.nth(1).getAttribute('aria-selected'), 'true');
+  await box.press('ArrowUp');
+  await box.press('Enter');
+  await b.waitForURL(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  assert.equal(await dialog.isVisible(), false);
+
+  // "*" keeps guilds.
+  await b.keyboard.press('Control+K');
+  await box.fill(`*${guildName.slice(0, 6)}`);
+  await until(async () => (await options.count()) === 1, 'the guild', LIVE);
+  await box.press('Enter');
+  await until(async () => !(await dialog.isVisible()), 'closed', LIVE);
+  assert.ok(new URL(b.url()).pathname.startsWith(`/channels/${guildId}`));
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test('notification settings: a muted channel shows no unread mark, suppressed @everyone counts for nothing, "All messages" notifies every message', { skip: mockLacks('notification settings') }, async () => {
   const { alice, a, bob, b, guildName, guildId, generalId, randomId, bobId } = await twoMembers();
   const link = (name) => channelLink(b, name);
