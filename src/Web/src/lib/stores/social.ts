@@ -523,6 +523,15 @@ onGatewayEvent('pin:remove', (p) => {
   }
 });
 
+// Joining a guild (in this tab or elsewhere): its counts come from the server. The hub delivers a
+// new guild's events only once this node knows of the membership (then it sends guild:create), so a
+// message sent in between would otherwise never count.
+onGatewayEvent('guild:create', () => {
+  if (me()) {
+    void loadReadStates();
+  }
+});
+
 // The server is the source of truth for counts on every (re)connect.
 let lastConnection = get(connectionState);
 connectionState.subscribe((c) => {
