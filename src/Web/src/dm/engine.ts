@@ -17,6 +17,7 @@ import {
 import { ApiError, errorFromBody } from '../lib/api.ts';
 import { connectionState, invoke, onGatewayEvent } from '../lib/gateway.ts';
 import { directNotice } from '../lib/chat/notices.ts';
+import { muteOn } from '../lib/chat/notify-rules.ts';
 import { notify, notifyPrefs } from '../lib/stores/notifications.ts';
 import { setDirectCount } from '../lib/stores/title.ts';
 import { api } from '../lib/stores/session.ts';
@@ -143,6 +144,48 @@ function saveTrust(trust: TrustState): void {
   writeLocal('trust', trust);
 }
 
+// --- mutes ---------------------------------------------------------------------------------------
+
+/**
+ * Conversations muted on this device: id → when the mute ends (ISO), or null for "until turned back
+ * on". Kept in the sealed local store with the history and never sent to the server, which would
+ * otherwise learn whom a person would rather not hear from; so it is per device, like the drafts.
+ */
+const mutesState = writable<Record<string, string | null>>({});
+const muteClock = writable(Date.now());
+let muteTick: ReturnType<typeof setTimeout> | null = null;
+mutesState.subscribe((m) => {
+  muteClock.set(Date.now());
+  if (muteTick) {
+    clearTimeout(muteTick);
+    muteTick = null;
+  }
+  const ends = Object.values(m).map((u) => (u ? Date.parse(u) : NaN)).filter((t) => t > Date.now());
+  if (ends.length > 0) {
+    muteTick = setTimeout(() => mutesState.update((x) => ({ ...x })), Math.min(Math.min(...ends) - Date.now() + 50, 2 ** 31 - 1));
+  }
+});
+
+/** The conversations muted now (it changes by itself when a timed mute ends). */
+export const dmMuted: Readable<ReadonlySet<string>> = derived([mutesState, muteClock], ([m, now]) => new Set(Object.keys(m).filter((id) => muteOn(true, m[id], now))));
+
+/** When the conversation's mute ends (null: until turned back on); undefined when it is not muted. */
+export function dmMuteEnd(conversationId: string): string | null | undefined {
+  return get(dmMuted).has(conversationId) ? (get(mutesState)[conversationId] ?? null) : undefined;
+}
+
+/** Mutes a conversation on this device until `until` (null: until turned back on), or unmutes it (false). */
+export function muteConversation(conversationId: string, until: string | null | false): void {
+  mutesState.update((m) => {
+    const next = Object.fromEntries(Object.entries(m).filter(([id, u]) => id !== conversationId && muteOn(true, u, Date.now())));
+    if (until !== false) {
+      next[conversationId] = until;
+    }
+    writeLocal('dm-mutes', next);
+    return next;
+  });
+}
+
 /** A conversation's name, or its other members' names. */
 export function titleOf(c: Conversation, me: string): string {
   return c.name ?? (c.members.filter((m) => m.id !== me).map((m) => m.displayName).join(', ') || 'Just you');
@@ -154,6 +197,7 @@ export function startDm(user: User): Promise<void> {
     return started;
   }
   me = user;
+  mutesState.set({});
   started = boot().catch((err: unknown) => {
     state.update((s) => ({ ...s, status: 'error', error: err instanceof Error ? err.message : String(err) }));
     started = null;
@@ -166,7 +210,8 @@ async function boot(): Promise<void> {
   const store = await openIndexedDbStore(`lescopains-e2ee-${me!.id}`);
   // Older versions kept this in localStorage, in clear: moved into the sealed store once.
   local = await DmLocalState.open(store, me!.id, localStorage);
-  await local.load(['trust', 'identities', 'verified', 'key-changed', 'device-id', 'signed-prekey-uploaded', 'own-devices-known']);
+  await local.load(['trust', 'identities', 'verified', 'key-changed', 'device-id', 'signed-prekey-uploaded', 'own-devices-known', 'dm-mutes']);
+  mutesState.set(readLocal<Record<string, string | null>>('dm-mutes', {}));
   let trust = readLocal<TrustState | null>('trust', null);
   if (!trust) {
     trust = migrateTrust(readLocal('identities', {}), readLocal('verified', {}), readLocal('key-changed', {}));
@@ -377,6 +422,9 @@ function receive(envelopes: Envelope[], live = false): Promise<void> {
 
 /** A desktop notification for a direct message (if switched on and the person is elsewhere). */
 function notifyDirect(conversationId: string, messageId: string, senderId: string, text: string, files: number): void {
+  if (get(dmMuted).has(conversationId)) {
+    return;
+  }
   notify({
     tag: `dm:${messageId}`,
     path: `/channels/@me/${encodeURIComponent(conversationId)}`,
@@ -665,7 +713,10 @@ export const dmUnread: Readable<Record<string, number>> = derived(state, (s) => 
   }
   return out;
 });
-dmUnread.subscribe((u) => setDirectCount(Object.values(u).reduce((a, b) => a + b, 0)));
+// The Home button and the title count what waits outside muted conversations (as Signal's badge).
+derived([dmUnread, dmMuted], (x) => x).subscribe(([u, muted]) =>
+  setDirectCount(Object.entries(u).reduce((sum, [id, n]) => sum + (muted.has(id) ? 0 : n), 0)),
+);
 
 /**
  * Marks the conversation seen up to its newest message, and tells the other side of a 1:1 which

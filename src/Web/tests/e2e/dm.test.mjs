@@ -231,6 +231,33 @@ test('a direct message raises a notification for a person elsewhere and counts a
   assert.equal(await editor.inputValue(), 'Hello back 7');
   await editor.press('Escape');
   await shows(b, 'Hello back 7');
+
+  // Muted on this device for an hour: no notification, not counted on the Home button nor in the
+  // title (the list still shows the count, dimmed); kept across a reload; unmuted, it counts again.
+  await b.getByRole('button', { name: 'Mute notifications' }).click();
+  await b.getByRole('dialog', { name: 'Mute notifications' }).getByRole('button', { name: 'For 1 hour' }).click();
+  await b.getByRole('button', { name: /^Notifications muted \(muted until / }).waitFor({ timeout: LIVE });
+  await b.getByRole('link', { name: /^Home/ }).click();
+  await until(async () => (await entry.getAttribute('aria-label')) === 'Alice, muted', 'muted in the list', LIVE);
+  await setHidden(b, true);
+  const noted = (await notes(b)).length;
+  await send(a, 'Quiet please 3');
+  await until(async () => (await entry.getAttribute('aria-label')) === 'Alice, muted, 1 unread message', 'counted in the list', LIVE);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await notes(b)).length, noted, 'no notification while muted');
+  assert.equal(await b.getByTestId('home-unread').count(), 0);
+  assert.doesNotMatch(await b.title(), /^\(/);
+  await setHidden(b, false);
+  await screenshot(b, 'dm-muted');
+  await b.reload();
+  await dmReady(b, LIVE);
+  await until(async () => (await entry.getAttribute('aria-label')) === 'Alice, muted, 1 unread message', 'still muted after a reload', LIVE);
+  assert.equal(await b.getByTestId('home-unread').count(), 0);
+  await entry.click();
+  await shows(b, 'Quiet please 3');
+  await b.getByRole('button', { name: /^Notifications muted/ }).click();
+  await b.getByRole('dialog', { name: 'Mute notifications' }).getByRole('button', { name: 'Unmute' }).click();
+  await b.getByRole('button', { name: 'Mute notifications' }).waitFor({ timeout: LIVE });
   bob.assertClean();
 });
 
