@@ -508,10 +508,11 @@ test('Ctrl+K opens the quick switcher: what waits first, then any channel or gui
   await box.press('ArrowUp');
   await box.press('Enter');
   await b.waitForURL(`${BASE_URL}/channels/${guildId}/${generalId}`);
-  assert.equal(await dialog.isVisible(), false);
+  await until(async () => !(await dialog.isVisible()), 'closed', LIVE);
 
   // "*" keeps guilds.
   await b.keyboard.press('Control+K');
+  await box.waitFor({ timeout: LIVE });
   await box.fill(`*${guildName.slice(0, 6)}`);
   await until(async () => (await options.count()) === 1, 'the guild', LIVE);
   await box.press('Enter');
