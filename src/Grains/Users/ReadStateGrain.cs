@@ -39,7 +39,7 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
     public async Task<IReadOnlyList<ReadStateDto>> AckGuild(Guid guildId)
     {
         var view = await GrainFactory.GetGrain<IGuildGrain>(guildId).GetView(UserId);
-        var queries = await QueriesAsync(guildId, view);
+        var queries = await QueriesAsync([(guildId, view)]);
         var parents = queries.ToDictionary(q => q.ChannelId, q => q.ParentId);
         foreach (var (channelId, messageId, seq) in await store.LatestAsync([.. parents.Keys]))
         {
@@ -50,19 +50,27 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
     }
 
     /// <summary>
-    /// What to count in one guild: its text channels the user can view, then the threads in them that
-    /// are not archived (they inherit their parent's permissions).
+    /// What to count in these guilds: their text channels the user can view, then the threads in them
+    /// that are not archived (they inherit their parent's permissions), found in one query for all.
     /// </summary>
-    private async Task<List<ReadStateStore.ChannelQuery>> QueriesAsync(Guid guildId, GuildViewDto view)
+    private async Task<List<ReadStateStore.ChannelQuery>> QueriesAsync(IReadOnlyList<(Guid GuildId, GuildViewDto View)> guilds)
     {
-        var notify = await NotifyAsync(guildId);
-        var channelIds = view.Channels.Where(c => c.Type == "text").Select(c => c.Id).ToList();
-        var queries = channelIds
-            .Select(id => new ReadStateStore.ChannelQuery(guildId, id, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles))
-            .ToList();
-        foreach (var (threadId, parentId) in await threads.ActiveOfParentsAsync(channelIds))
+        var queries = new List<ReadStateStore.ChannelQuery>();
+        var byChannel = new Dictionary<Guid, ReadStateStore.ChannelQuery>();
+        foreach (var (guildId, view) in guilds)
         {
-            queries.Add(new ReadStateStore.ChannelQuery(guildId, threadId, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles) { ParentId = parentId });
+            var notify = await NotifyAsync(guildId);
+            foreach (var channel in view.Channels.Where(c => c.Type == "text"))
+            {
+                var query = new ReadStateStore.ChannelQuery(guildId, channel.Id, view.Me.JoinedAt, null, 0, !notify.SuppressEveryone, !notify.SuppressRoles);
+                queries.Add(query);
+                byChannel[channel.Id] = query;
+            }
+        }
+
+        foreach (var (threadId, parentId) in await threads.ActiveOfParentsAsync(byChannel.Keys))
+        {
+            queries.Add(byChannel[parentId] with { ChannelId = threadId, ParentId = parentId });
         }
 
         return queries;
@@ -84,7 +92,7 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
     public async Task<IReadOnlyList<ReadStateDto>> GetReadStates()
     {
         await FlushAsync(CancellationToken.None);
-        var channels = new List<ReadStateStore.ChannelQuery>();
+        var guilds = new List<(Guid, GuildViewDto)>();
         var roles = new List<Guid>();
         foreach (var guildId in await GrainFactory.GetGrain<IUserGrain>(UserId).GetGuilds())
         {
@@ -99,10 +107,10 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
             }
 
             roles.AddRange(view.Me.Roles);
-            channels.AddRange(await QueriesAsync(guildId, view));
+            guilds.Add((guildId, view));
         }
 
-        return await store.CountsAsync(UserId, channels, roles);
+        return await store.CountsAsync(UserId, await QueriesAsync(guilds), roles);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>

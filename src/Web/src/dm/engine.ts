@@ -20,6 +20,7 @@ import { directNotice } from '../lib/chat/notices.ts';
 import { muteOn } from '../lib/chat/notify-rules.ts';
 import { notify, notifyPrefs } from '../lib/stores/notifications.ts';
 import { setDirectCount } from '../lib/stores/title.ts';
+import { tickingAt } from '../lib/stores/clock.ts';
 import { api } from '../lib/stores/session.ts';
 import type { User } from '../lib/types.ts';
 import {
@@ -152,18 +153,9 @@ function saveTrust(trust: TrustState): void {
  * otherwise learn whom a person would rather not hear from; so it is per device, like the drafts.
  */
 const mutesState = writable<Record<string, string | null>>({});
-const muteClock = writable(Date.now());
-let muteTick: ReturnType<typeof setTimeout> | null = null;
-mutesState.subscribe((m) => {
-  muteClock.set(Date.now());
-  if (muteTick) {
-    clearTimeout(muteTick);
-    muteTick = null;
-  }
-  const ends = Object.values(m).map((u) => (u ? Date.parse(u) : NaN)).filter((t) => t > Date.now());
-  if (ends.length > 0) {
-    muteTick = setTimeout(() => mutesState.update((x) => ({ ...x })), Math.min(Math.min(...ends) - Date.now() + 50, 2 ** 31 - 1));
-  }
+const muteClock = tickingAt(mutesState, (m, now) => {
+  const ends = Object.values(m).map((u) => (u ? Date.parse(u) : NaN)).filter((t) => t > now);
+  return ends.length > 0 ? Math.min(...ends) : null;
 });
 
 /** The conversations muted now (it changes by itself when a timed mute ends). */

@@ -2,6 +2,7 @@ import { derived, get, writable, type Readable } from 'svelte/store';
 import { defaultNotify, isMuted, muteOn, nextMuteEnd, type GuildNotify, type NotifyChange } from '../chat/notify-rules.ts';
 import { connectionState, onGatewayEvent } from '../gateway.ts';
 import { channels } from './channels.ts';
+import { tickingAt } from './clock.ts';
 import { api, session } from './session.ts';
 
 /**
@@ -17,30 +18,8 @@ export function notifyFor(guildId: string): GuildNotify {
   return get(state)[guildId] ?? defaultNotify(guildId);
 }
 
-// A clock that ticks when a timed mute runs out, so what depends on mutes updates by itself.
-const clock = writable(Date.now());
 /** The time as of the last settings change or mute end: read it to follow mutes as they run out. */
-export const notifyClock: Readable<number> = { subscribe: clock.subscribe };
-let tick: ReturnType<typeof setTimeout> | null = null;
-function schedule(all: Record<string, GuildNotify>): void {
-  if (tick) {
-    clearTimeout(tick);
-    tick = null;
-  }
-  const now = Date.now();
-  const next = nextMuteEnd(Object.values(all), now);
-  if (next !== null) {
-    // setTimeout takes at most 2^31-1 ms; a longer mute re-schedules when this one fires.
-    tick = setTimeout(() => {
-      clock.set(Date.now());
-      schedule(get(state));
-    }, Math.min(next - now + 50, 2 ** 31 - 1));
-  }
-}
-state.subscribe((all) => {
-  clock.set(Date.now());
-  schedule(all);
-});
+export const notifyClock: Readable<number> = tickingAt(state, (all, now) => nextMuteEnd(Object.values(all), now));
 
 export interface Muted {
   /** Guilds muted as a whole. */
@@ -50,7 +29,7 @@ export interface Muted {
 }
 
 /** What is muted now (it changes when a mute runs out, without a reload). */
-export const muted: Readable<Muted> = derived([state, channels, clock], ([all, byGuild, now]) => {
+export const muted: Readable<Muted> = derived([state, channels, notifyClock], ([all, byGuild, now]) => {
   const out: Muted = { guilds: new Set(), channels: new Set() };
   for (const s of Object.values(all)) {
     if (muteOn(s.muted, s.muteUntil, now)) {

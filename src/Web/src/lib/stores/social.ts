@@ -119,12 +119,8 @@ function noteNewLine(channelId: string, messages: readonly Message[]): void {
   }
 }
 
-/** "Mark As Read" on the bar over a channel: its "New" line goes (what is on screen is read already). */
+/** The channel's "New" line goes (also "Mark As Read" on the bar over it: what is on screen is read already). */
 export function dismissNewLine(channelId: string): void {
-  dropDivider(channelId);
-}
-
-function dropDivider(channelId: string): void {
   dividerState.update((d) => {
     if (!(channelId in d)) {
       return d;
@@ -241,7 +237,7 @@ function onScreen(channelId: string): boolean {
 derived([channelMessages, threadMessages.channelMessages], ([a, b]) => [a?.channelId, b?.channelId]).subscribe((open) => {
   for (const channelId of Object.keys(get(dividerState))) {
     if (!open.includes(channelId)) {
-      dropDivider(channelId);
+      dismissNewLine(channelId);
     }
   }
 });
@@ -380,19 +376,26 @@ const placeOf = (guildId: string, channelId: string) => {
 };
 
 /**
- * A desktop notification for a message in a guild, when the reader's settings for the guild and
- * channel want one (lib/chat/notify-rules.ts) and notifications are switched on here and the person
+ * A desktop notification for a message in a guild (`message`), or for a mention of the reader
+ * (null: its mention:create), when the reader's settings for the guild and channel want one (lib/chat/notify-rules.ts) and notifications are switched on here and the person
  * is elsewhere (stores/notifications.ts).
  */
-function notifyGuildMessage(guildId: string, channelId: string, messageId: string, mention: boolean): void {
+function notifyGuildMessage(guildId: string, channelId: string, messageId: string, message: Message | null): void {
   const guild = get(guilds).list.find((g) => g.id === guildId);
-  if (!guild || !wantsNotice(notifyFor(guildId), placeOf(guildId, channelId), mention, Date.now())) {
+  const place = placeOf(guildId, channelId);
+  const settings = notifyFor(guildId);
+  const user = me();
+  const mention = message === null;
+  if (!guild || !user || !wantsNotice(settings, place, mention, Date.now())) {
     return;
   }
-  const channel = placeOf(guildId, channelId)?.name ?? null;
+  // A message that mentions the reader is notified by its mention:create.
+  if (message && mentionsMe(message, user, guild.me.roles, settings)) {
+    return;
+  }
+  const channel = place?.name ?? null;
   // A thread's notification opens its parent channel (or the guild, when its parent is unknown).
-  const target = placeOf(guildId, channelId)?.id ?? null;
-  const path = `/channels/${encodeURIComponent(guildId)}${target ? `/${encodeURIComponent(target)}` : ''}`;
+  const path = `/channels/${encodeURIComponent(guildId)}${place ? `/${encodeURIComponent(place.id)}` : ''}`;
   notify({
     tag: `message:${messageId}`,
     path,
@@ -419,7 +422,7 @@ onGatewayEvent('message:create', (p) => {
   const m = p.message as unknown as Message;
   remember(m);
   if (m.author.id === me()) {
-    dropDivider(p.channelId);
+    dismissNewLine(p.channelId);
   }
   dropTypist(p.channelId, m.author.id);
   // A thread never read counts only its mentions (as the server does): nobody follows every thread.
@@ -429,11 +432,8 @@ onGatewayEvent('message:create', (p) => {
     const parentId = threadParents.get(p.channelId) ?? null;
     setBadge(p.channelId, (b) => ({ guildId, unread: (b?.unread ?? 0) + 1, mentions: b?.mentions ?? 0, parentId }));
   }
-  // A message that mentions the reader is notified by its mention:create.
-  const user = me();
-  const roles = get(guilds).list.find((g) => g.id === p.guildId)?.me.roles ?? [];
-  if (user && m.author.id !== user && !mentionsMe(m, user, roles, notifyFor(p.guildId))) {
-    notifyGuildMessage(p.guildId, p.channelId, m.id, false);
+  if (m.author.id !== me()) {
+    notifyGuildMessage(p.guildId, p.channelId, m.id, m);
   }
 });
 
@@ -454,7 +454,7 @@ onGatewayEvent('mention:create', (p) => {
     setBadge(p.channelId, (b) => ({ guildId, unread: unseen ? (b?.unread ?? 0) + 1 : (b?.unread ?? 1), mentions: (b?.mentions ?? 0) + 1, parentId }));
   }
   if (typeof p.messageId === 'string' && p.authorId !== me()) {
-    notifyGuildMessage(p.guildId, p.channelId, p.messageId, true);
+    notifyGuildMessage(p.guildId, p.channelId, p.messageId, null);
   }
 });
 
