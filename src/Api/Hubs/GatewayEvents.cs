@@ -28,6 +28,9 @@ public static class GatewayEvents
     /// <summary>To the user's own connections after an ack.</summary>
     public const string ReadStateUpdate = "readstate:update";
 
+    /// <summary>To the user's own connections when they joined or left a thread (sent by the thread's grain through IUserFeedGrain).</summary>
+    public const string ThreadMemberUpdate = LesCopains.Grains.Channels.ThreadRules.MemberUpdateEvent;
+
     /// <summary>To the user's own connections after they changed a guild's notification settings.</summary>
     public const string NotificationSettingsUpdate = "notifications:update";
     public const string PresenceUpdate = LesCopains.Grains.Presence.PresenceRules.UpdateEvent;

@@ -96,6 +96,18 @@ public interface IChannelGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("ThreadAutoArchived")]
     Task ThreadAutoArchived();
+
+    /// <summary>
+    /// The user follows this thread from now on (nothing changes when they already do); returns the
+    /// thread. <c>channel_not_found</c> when they cannot see it or it is not a thread,
+    /// <c>thread_archived</c> when it is archived.
+    /// </summary>
+    [Alias("JoinThread")]
+    Task<ThreadDto> JoinThread(Guid userId);
+
+    /// <summary>The user stops following this thread (nothing changes when they did not); <c>channel_not_found</c> as <see cref="JoinThread"/>.</summary>
+    [Alias("LeaveThread")]
+    Task LeaveThread(Guid userId);
 }
 
 [GenerateSerializer, Immutable, Alias("lc.HistoryQuery")]

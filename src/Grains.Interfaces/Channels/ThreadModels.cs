@@ -18,7 +18,12 @@ public sealed record ThreadDto(
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] long MessageCount,
     [property: Id(10)] DateTimeOffset LastActivityAt,
-    [property: Id(11)] int AutoArchiveDuration);
+    [property: Id(11)] int AutoArchiveDuration)
+{
+    /// <summary>How many people follow the thread (its creator, everyone who posted in it, whoever joined it).</summary>
+    [Id(12)]
+    public int MemberCount { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("lc.ThreadListQuery")]
 public sealed record ThreadListQuery(
@@ -29,6 +34,9 @@ public sealed record ThreadListQuery(
 /// <summary>Input rules for threads.</summary>
 public static class ThreadRules
 {
+    /// <summary>The hub event that tells a user's own connections they joined or left a thread.</summary>
+    public const string MemberUpdateEvent = "thread:member:update";
+
     public const int MaxNameLength = 100;
     public const int MaxPage = 100;
 

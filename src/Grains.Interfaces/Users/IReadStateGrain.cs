@@ -23,6 +23,13 @@ public interface IReadStateGrain : IGrainWithGuidKey
     [Alias("GetReadStates")]
     Task<IReadOnlyList<ReadStateDto>> GetReadStates();
 
+    /// <summary>
+    /// The threads the user follows that are not archived and that they can still see (in guilds
+    /// they are in, under channels they can view), most recently active first.
+    /// </summary>
+    [Alias("GetJoinedThreads")]
+    Task<IReadOnlyList<Channels.ThreadDto>> GetJoinedThreads();
+
     /// <summary>The user's notification settings for every guild they are in (the default where they changed nothing).</summary>
     [Alias("GetNotificationSettings")]
     Task<IReadOnlyList<GuildNotifySettings>> GetNotificationSettings();
@@ -38,8 +45,8 @@ public interface IReadStateGrain : IGrainWithGuidKey
 
 /// <summary>
 /// Counts are capped at <see cref="MaxCount"/>. <see cref="ParentId"/> is the parent channel of a
-/// thread (null for a channel). A thread the user never read counts only the messages that mention
-/// them as unread: nobody follows every thread of a guild.
+/// thread (null for a channel). A thread the user never read and does not follow (thread members)
+/// counts only the messages that mention them as unread: nobody follows every thread of a guild.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("lc.ReadStateDto")]
 public sealed record ReadStateDto(

@@ -75,6 +75,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             thread = await threads.GetMetaAsync(ChannelId);
             threadMessageCount = dto.MessageCount;
             threadLastActivity = dto.LastActivityAt;
+            threadMembers = await threads.MembersAsync(ChannelId);
         }
     }
 
@@ -179,6 +180,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         if (thread is not null)
         {
             stored = InFlightInThreadAsync(stored, row.CreatedAt);
+            JoinOnPost(authorId, stored);
         }
 
         if (nonce is null)
@@ -344,8 +346,9 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         var now = time.GetUtcNow();
         var meta = new ThreadStore.Meta(Guid.CreateVersion7(), guildId, ChannelId, starterMessageId, actorId, name, false, null, now, duration, now);
         await threads.CreateAsync(meta);
-        var created = new ThreadDto(meta.Id, guildId, ChannelId, starterMessageId, actorId, name, false, null, now, 0, now, duration);
+        var created = new ThreadDto(meta.Id, guildId, ChannelId, starterMessageId, actorId, name, false, null, now, 0, now, duration) { MemberCount = 1 };
         Relay("thread:create", new { guildId, channelId = ChannelId, thread = created });
+        Dms.UserFeeds.Publish(GrainFactory, [actorId], ThreadRules.MemberUpdateEvent, new { guildId, threadId = created.Id, parentId = ChannelId, joined = true, thread = created });
         return created;
     }
 
@@ -433,7 +436,10 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
     private ThreadDto? CurrentThread() => thread is null ? null : new ThreadDto(
         thread.Id, thread.GuildId, thread.ParentId, thread.StarterMessageId, thread.CreatorId, thread.Name, thread.Archived, thread.ArchivedAt,
-        thread.CreatedAt, threadMessageCount, threadLastActivity, thread.AutoArchiveDuration);
+        thread.CreatedAt, threadMessageCount, threadLastActivity, thread.AutoArchiveDuration)
+    {
+        MemberCount = threadMembers?.Count ?? 0,
+    };
 
     /// <summary>
     /// When this activation's own clock says the open thread has been inactive past its limit

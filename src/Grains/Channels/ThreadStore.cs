@@ -24,13 +24,17 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
     private const string Select =
         $"""
         SELECT {MetaColumns},
-               s.count, COALESCE(s.last, t.created_at)
+               s.count, COALESCE(s.last, t.created_at),
+               (SELECT count(*) FROM thread_members tm WHERE tm.thread_id = t.id)::int
           FROM threads t
           CROSS JOIN LATERAL (SELECT count(*) AS count, max(m.created_at) AS last
                                 FROM messages m WHERE m.channel_id = t.id AND m.deleted_at IS NULL) s
         """;
 
-    /// <summary>Inserts the directory row and the thread in one transaction; <c>thread_exists</c> when the message already has one.</summary>
+    /// <summary>
+    /// Inserts the directory row, the thread and its creator as its first member in one transaction;
+    /// <c>thread_exists</c> when the message already has one.
+    /// </summary>
     public async Task CreateAsync(Meta thread)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -67,6 +71,14 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
             {
                 throw new DomainException(ErrorCodes.ThreadExists, "messageId: this message already has a thread.");
             }
+        }
+
+        await using (var command = new NpgsqlCommand("INSERT INTO thread_members (thread_id, user_id, joined_at) VALUES ($1, $2, $3)", connection, transaction))
+        {
+            command.Parameters.AddWithValue(thread.Id);
+            command.Parameters.AddWithValue(thread.CreatorId);
+            command.Parameters.AddWithValue(thread.CreatedAt);
+            await command.ExecuteNonQueryAsync();
         }
 
         await transaction.CommitAsync();
@@ -271,6 +283,77 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
         return (examined, archived);
     }
 
+    // ------------------------------------------------------------ members
+
+    /// <summary>Who follows the thread.</summary>
+    public async Task<HashSet<Guid>> MembersAsync(Guid threadId)
+    {
+        await using var command = dataSource.CreateCommand("SELECT user_id FROM thread_members WHERE thread_id = $1");
+        command.Parameters.AddWithValue(threadId);
+        var members = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            members.Add(reader.GetGuid(0));
+        }
+
+        return members;
+    }
+
+    /// <summary>Adds a member (nothing when they already are one).</summary>
+    public async Task AddMemberAsync(Guid threadId, Guid userId, DateTimeOffset now)
+    {
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO thread_members (thread_id, user_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue(threadId);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(now);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task RemoveMemberAsync(Guid threadId, Guid userId)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM thread_members WHERE thread_id = $1 AND user_id = $2");
+        command.Parameters.AddWithValue(threadId);
+        command.Parameters.AddWithValue(userId);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The threads the user follows that are not archived, and when they joined each.</summary>
+    public async Task<Dictionary<Guid, DateTimeOffset>> JoinedAsync(Guid userId)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT tm.thread_id, tm.joined_at FROM thread_members tm JOIN threads t ON t.id = tm.thread_id WHERE tm.user_id = $1 AND NOT t.archived");
+        command.Parameters.AddWithValue(userId);
+        var joined = new Dictionary<Guid, DateTimeOffset>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            joined[reader.GetGuid(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+        }
+
+        return joined;
+    }
+
+    /// <summary>When the user joined the thread (null: they do not follow it).</summary>
+    public async Task<DateTimeOffset?> JoinedAtAsync(Guid userId, Guid threadId)
+    {
+        await using var command = dataSource.CreateCommand("SELECT joined_at FROM thread_members WHERE thread_id = $1 AND user_id = $2");
+        command.Parameters.AddWithValue(threadId);
+        command.Parameters.AddWithValue(userId);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? reader.GetFieldValue<DateTimeOffset>(0) : null;
+    }
+
+    /// <summary>The threads the user follows that are not archived, whole, most recently active first.</summary>
+    public async Task<IReadOnlyList<ThreadDto>> JoinedThreadsAsync(Guid userId)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"{Select} JOIN thread_members me ON me.thread_id = t.id AND me.user_id = $1 WHERE NOT t.archived ORDER BY 13 DESC, t.id DESC");
+        command.Parameters.AddWithValue(userId);
+        return await ReadAsync(command);
+    }
+
     private static Meta ReadMeta(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetGuid(1),
@@ -293,7 +376,10 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
             var meta = ReadMeta(reader);
             list.Add(new ThreadDto(
                 meta.Id, meta.GuildId, meta.ParentId, meta.StarterMessageId, meta.CreatorId, meta.Name, meta.Archived, meta.ArchivedAt, meta.CreatedAt,
-                reader.GetInt64(11), reader.GetFieldValue<DateTimeOffset>(12), meta.AutoArchiveDuration));
+                reader.GetInt64(11), reader.GetFieldValue<DateTimeOffset>(12), meta.AutoArchiveDuration)
+            {
+                MemberCount = reader.GetInt32(13),
+            });
         }
 
         return list;

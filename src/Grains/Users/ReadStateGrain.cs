@@ -28,9 +28,11 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
             ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
         var latest = known[channelId];
         var notify = await NotifyAsync(marker.GuildId);
-        var query = new ReadStateStore.ChannelQuery(marker.GuildId, channelId, member.JoinedAt, latest.MessageId, latest.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)
+        var joinedAt = marker.ParentId is null ? null : await threads.JoinedAtAsync(UserId, channelId);
+        var query = new ReadStateStore.ChannelQuery(marker.GuildId, channelId, Later(member.JoinedAt, joinedAt), latest.MessageId, latest.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)
         {
             ParentId = marker.ParentId,
+            Joined = joinedAt is not null,
         };
         var counts = await store.CountsAsync(UserId, [query], member.RoleIds);
         return counts[0];
@@ -51,7 +53,8 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
 
     /// <summary>
     /// What to count in these guilds: their text channels the user can view, then the threads in them
-    /// that are not archived (they inherit their parent's permissions), found in one query for all.
+    /// that are not archived (they inherit their parent's permissions), found in one query for all;
+    /// a thread the user follows counts from when they joined it.
     /// </summary>
     private async Task<List<ReadStateStore.ChannelQuery>> QueriesAsync(IReadOnlyList<(Guid GuildId, GuildViewDto View)> guilds)
     {
@@ -68,12 +71,41 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
             }
         }
 
+        var joined = byChannel.Count == 0 ? new Dictionary<Guid, DateTimeOffset>() : await threads.JoinedAsync(UserId);
         foreach (var (threadId, parentId) in await threads.ActiveOfParentsAsync(byChannel.Keys))
         {
-            queries.Add(byChannel[parentId] with { ChannelId = threadId, ParentId = parentId });
+            var parent = byChannel[parentId];
+            queries.Add(joined.TryGetValue(threadId, out var joinedAt)
+                ? parent with { ChannelId = threadId, ParentId = parentId, Joined = true, Since = Later(parent.Since, joinedAt) }
+                : parent with { ChannelId = threadId, ParentId = parentId });
         }
 
         return queries;
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset? b) => b is { } t && t > a ? t : a;
+
+    public async Task<IReadOnlyList<ThreadDto>> GetJoinedThreads()
+    {
+        var joined = await threads.JoinedThreadsAsync(UserId);
+        var visible = new List<ThreadDto>(joined.Count);
+        foreach (var inGuild in joined.GroupBy(t => t.GuildId))
+        {
+            GuildViewDto view;
+            try
+            {
+                view = await GrainFactory.GetGrain<IGuildGrain>(inGuild.Key).GetView(UserId);
+            }
+            catch (DomainException)
+            {
+                continue; // no longer a member
+            }
+
+            var channels = view.Channels.Where(c => c.Type == "text").Select(c => c.Id).ToHashSet();
+            visible.AddRange(inGuild.Where(t => channels.Contains(t.ParentId)));
+        }
+
+        return visible;
     }
 
     /// <summary>Moves a read position forward (never back) in memory; PostgreSQL gets it within <see cref="FlushDelay"/>.</summary>

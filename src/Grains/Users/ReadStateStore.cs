@@ -14,6 +14,12 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
     {
         /// <summary>The parent channel when <see cref="ChannelId"/> is a thread.</summary>
         public Guid? ParentId { get; init; }
+
+        /// <summary>
+        /// A thread the user follows: it counts every unread message since they joined (<see cref="Since"/>),
+        /// where one they never read and do not follow counts only those that mention them.
+        /// </summary>
+        public bool Joined { get; init; }
     }
 
     /// <summary>Upserts read positions in one statement; a position never moves backwards.</summary>
@@ -119,7 +125,7 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
                 reader.GetGuid(0),
                 reader.IsDBNull(1) ? null : reader.GetGuid(1),
                 lastSeq,
-                query.ParentId is not null && lastSeq == 0 ? mentions : reader.GetInt32(3),
+                query.ParentId is not null && !query.Joined && lastSeq == 0 ? mentions : reader.GetInt32(3),
                 mentions,
                 query.ParentId));
         }
