@@ -333,6 +333,20 @@ export class ApiClient {
     return this.request('PATCH', `/api/threads/${enc(threadId)}`, { body: change });
   }
 
+  /** Follow a thread (again: nothing changes); answers the thread with its new member count. */
+  joinThread(threadId: string): Promise<ThreadInfo> {
+    return this.request('PUT', `/api/threads/${enc(threadId)}/members/@me`);
+  }
+
+  leaveThread(threadId: string): Promise<void> {
+    return this.request('DELETE', `/api/threads/${enc(threadId)}/members/@me`);
+  }
+
+  /** The threads the user follows that are not archived, most recently active first. */
+  followedThreads(): Promise<{ threads: ThreadInfo[] }> {
+    return this.request('GET', '/api/users/@me/threads');
+  }
+
   searchMessages(guildId: string, params: URLSearchParams): Promise<SearchResult> {
     return this.request('GET', `/api/guilds/${enc(guildId)}/messages/search?${params}`);
   }

@@ -55,7 +55,7 @@ export const GATEWAY_EVENTS = [
   'role:create', 'role:update', 'role:delete',
   'member:join', 'member:update', 'member:leave',
   'message:create', 'message:update', 'message:delete',
-  'thread:create', 'thread:update',
+  'thread:create', 'thread:update', 'thread:member:update',
   'mention:create', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update', 'notifications:update',
   'presence:update', 'presence:self',
   'dm:envelope', 'dm:conversation', 'dm:removed', 'dm:devices', 'dm:typing',

@@ -198,6 +198,8 @@ export interface ThreadInfo {
   lastActivityAt: string;
   /** Minutes without activity after which the server archives the thread (60, 1440, 4320, 10080). */
   autoArchiveDuration: number;
+  /** How many people follow the thread (docs/API.md "Thread members"). */
+  memberCount?: number;
 }
 
 export interface SearchHit {

@@ -1,10 +1,11 @@
 // Threads and search end to end: a thread started from a message in the side panel, a reply in
 // it shown on the starter message, archiving it (the panel's header restacks rather than crowd),
 // and a search that shows the reply with its
-// reactions and jumps to it.
+// reactions and jumps to it. Following threads: posting in one lists it under its channel, where
+// its new messages show, until the person leaves it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
+import { acceptInvite, apiCall, createGuild, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -124,4 +125,62 @@ test('a thread from a message: panel, reply, summary on the starter, archive; se
   await hit.click();
   await a.getByRole('complementary', { name: 'Threads', exact: true }).getByRole('list', { name: 'Messages in #Picnic' })
     .locator('[data-message-id]').filter({ hasText: 'baguettes' }).waitFor({ timeout: LIVE });
+});
+
+test('posting in a thread follows it: listed under its channel, bold with new messages, gone once left', { skip: mockLacks('thread members') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Follow ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const thread = await apiCall(a, 'POST', `/api/channels/${generalId}/threads`, { name: 'Road trip' });
+  assert.equal(thread.status, 201);
+  const threadId = thread.body.id;
+  const nav = (page) => page.getByRole('navigation', { name: 'Channels' });
+  const row = (page) => nav(page).locator(`[data-thread-id="${threadId}"]`);
+
+  // The creator follows it: listed under #general at once.
+  await row(a).waitFor({ timeout: LIVE });
+
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  assert.equal(await row(b).count(), 0, 'not followed: not listed');
+
+  // Bob opens it from the thread list, sees he does not follow it, and posts: now he does.
+  await b.getByRole('button', { name: 'Threads', exact: true }).click();
+  const panel = b.getByRole('complementary', { name: 'Threads', exact: true });
+  await panel.getByRole('button', { name: /Road trip/ }).click();
+  await panel.getByText('Not following').waitFor();
+  assert.equal(await panel.getByTestId('thread-members').textContent(), '1 member');
+  const box = panel.getByRole('textbox', { name: 'Message #Road trip' });
+  await box.fill('Count me in, I can drive');
+  await box.press('Enter');
+  await panel.getByRole('button', { name: 'Leave Thread' }).waitFor({ timeout: LIVE });
+  await until(async () => (await panel.getByTestId('thread-members').textContent()) === '2 members', 'member count 2', LIVE);
+  await row(b).waitFor({ timeout: LIVE });
+
+  // With the panel closed, Alice's next message in it makes its row bold, not #general's.
+  await panel.getByRole('button', { name: 'Close threads' }).click();
+  const sent = await apiCall(a, 'POST', `/api/channels/${threadId}/messages`, { content: 'Great, I bring snacks' });
+  assert.equal(sent.status, 201);
+  await until(async () => (await row(b).getAttribute('class')).includes('unread'), 'thread row unread', LIVE);
+  const generalRow = nav(b).locator(`[data-channel-id="${generalId}"]`);
+  assert.ok(!(await generalRow.getAttribute('class')).includes('unread'), '#general stays read');
+  await screenshot(b, 'thread-followed-sidebar');
+
+  // The row opens the thread beside #general; reading it clears the row.
+  await row(b).getByRole('link').click();
+  await panel.getByRole('heading', { name: 'Road trip', level: 2 }).first().waitFor();
+  await panel.getByText('Great, I bring snacks').waitFor({ timeout: LIVE });
+  await until(async () => !(await row(b).getAttribute('class')).includes('unread'), 'thread row read', LIVE);
+
+  // Leaving: gone from the sidebar (and from Bob's other tabs through the server, after a reload).
+  await panel.getByRole('button', { name: 'Leave Thread' }).click();
+  await panel.getByRole('button', { name: 'Join Thread' }).waitFor();
+  await until(async () => (await row(b).count()) === 0, 'row gone after leaving', LIVE);
+  await b.reload();
+  await nav(b).waitFor();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await generalRow.waitFor();
+  assert.equal(await row(b).count(), 0, 'still not listed after a reload');
 });

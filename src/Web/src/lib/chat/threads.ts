@@ -55,6 +55,21 @@ export function messageCountLabel(count: number): string {
   return count === 0 ? 'No messages yet' : count === 1 ? '1 message' : `${count > 999 ? '999+' : count} messages`;
 }
 
+/**
+ * The followed threads listed under a channel in the sidebar: those of `parentId` that are not
+ * archived, the most recently active first (as Discord lists them).
+ */
+export function followedUnder(parentId: string, followed: Readonly<Record<string, ThreadInfo>>): ThreadInfo[] {
+  return Object.values(followed)
+    .filter((t) => t.parentId === parentId && !t.archived)
+    .sort((a, b) => (a.lastActivityAt < b.lastActivityAt ? 1 : a.lastActivityAt > b.lastActivityAt ? -1 : a.name.localeCompare(b.name)));
+}
+
+/** "1 member", "12 members". */
+export function memberCountLabel(count: number): string {
+  return count === 1 ? '1 member' : `${count} members`;
+}
+
 /** Who may archive, unarchive or rename a thread: its creator or MANAGE_THREADS. */
 export function canManageThread(thread: ThreadInfo, userId: string, manageThreads: boolean): boolean {
   return manageThreads || thread.creatorId === userId;

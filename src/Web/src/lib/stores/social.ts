@@ -11,6 +11,7 @@ import { mentionNotice } from '../chat/notices.ts';
 import { memberName } from '../guild/roles.ts';
 import { channelMessages, forgetUnread, patchMessage, threadMessages } from './messages.ts';
 import { channels } from './channels.ts';
+import { followedThreads, isFollowed } from './followed.ts';
 import { guilds } from './guilds.ts';
 import { knownMembers, members } from './members.ts';
 import { notifyPrefs, notify } from './notifications.ts';
@@ -54,13 +55,14 @@ export const guildBadges: Readable<Record<string, { unread: boolean; mentions: n
 });
 
 /**
- * Per channel id, its badge with its threads' folded in (the sidebar shows no threads): bold when
- * the channel or one of its threads has unread messages, the mentions of both in its count.
+ * Per channel id, its badge with the badges of its threads folded in, except the threads the person
+ * follows, which the sidebar lists under the channel with badges of their own: a channel is bold when
+ * it or one of its other threads has unread messages, with the mentions of all in its count.
  */
-export const channelBadges: Readable<Record<string, { unread: number; mentions: number }>> = derived(badgeState, (b) => {
+export const channelBadges: Readable<Record<string, { unread: number; mentions: number }>> = derived([badgeState, followedThreads], ([b, followed]) => {
   const out: Record<string, { unread: number; mentions: number }> = {};
   for (const [channelId, x] of Object.entries(b)) {
-    const id = x.parentId ?? threadParents.get(channelId) ?? channelId;
+    const id = channelId in followed ? channelId : (x.parentId ?? threadParents.get(channelId) ?? channelId);
     const c = (out[id] ??= { unread: 0, mentions: 0 });
     c.unread += x.unread;
     c.mentions += x.mentions;
@@ -425,8 +427,8 @@ onGatewayEvent('message:create', (p) => {
     dismissNewLine(p.channelId);
   }
   dropTypist(p.channelId, m.author.id);
-  // A thread never read counts only its mentions (as the server does): nobody follows every thread.
-  const followed = !isThreadOf(p.guildId, p.channelId) || !!lastRead.get(p.channelId);
+  // A thread never read counts only its mentions, unless the person follows it (as the server does).
+  const followed = !isThreadOf(p.guildId, p.channelId) || !!lastRead.get(p.channelId) || isFollowed(p.channelId);
   if (m.author.id !== me() && !onScreen(p.channelId) && followed) {
     const guildId = p.guildId;
     const parentId = threadParents.get(p.channelId) ?? null;
@@ -449,8 +451,8 @@ onGatewayEvent('mention:create', (p) => {
   if (!onScreen(p.channelId)) {
     const guildId = p.guildId;
     const parentId = threadParents.get(p.channelId) ?? null;
-    // In a thread never read, the mention is what makes it unread (its message:create did not count).
-    const unseen = isThreadOf(guildId, p.channelId) && !lastRead.get(p.channelId);
+    // In a thread never read and not followed, the mention is what makes it unread (its message:create did not count).
+    const unseen = isThreadOf(guildId, p.channelId) && !lastRead.get(p.channelId) && !isFollowed(p.channelId);
     setBadge(p.channelId, (b) => ({ guildId, unread: unseen ? (b?.unread ?? 0) + 1 : (b?.unread ?? 1), mentions: (b?.mentions ?? 0) + 1, parentId }));
   }
   if (typeof p.messageId === 'string' && p.authorId !== me()) {

@@ -1,0 +1,113 @@
+import { get, writable, type Readable } from 'svelte/store';
+import { connectionState, onGatewayEvent } from '../gateway.ts';
+import type { ThreadInfo } from '../types.ts';
+import { api, session } from './session.ts';
+
+/**
+ * The threads this person follows (docs/API.md "Thread members"): the ones they created, posted in
+ * or joined, and have not left. The sidebar lists them under their channel, and a followed thread
+ * counts every unread message where another counts only mentions (stores/social.ts). Loaded on every
+ * connect, then kept live from `thread:member:update` (this person's own connections) and the
+ * thread events every viewer gets.
+ */
+const state = writable<Record<string, ThreadInfo>>({});
+export const followedThreads: Readable<Record<string, ThreadInfo>> = { subscribe: state.subscribe };
+
+/** Followed threads archived while this page was open: listed again if they are unarchived. */
+const dormant = new Set<string>();
+
+export function isFollowed(threadId: string): boolean {
+  return threadId in get(state) || dormant.has(threadId);
+}
+
+const isThread = (v: unknown): v is ThreadInfo =>
+  typeof v === 'object' && v !== null && typeof (v as ThreadInfo).id === 'string' && typeof (v as ThreadInfo).parentId === 'string';
+
+function put(thread: ThreadInfo): void {
+  if (thread.archived) {
+    dormant.add(thread.id);
+    drop(thread.id, true);
+    return;
+  }
+  dormant.delete(thread.id);
+  state.update((s) => ({ ...s, [thread.id]: thread }));
+}
+
+function drop(threadId: string, keepDormant = false): void {
+  if (!keepDormant) {
+    dormant.delete(threadId);
+  }
+  state.update((s) => {
+    if (!(threadId in s)) {
+      return s;
+    }
+    const { [threadId]: _gone, ...rest } = s;
+    return rest;
+  });
+}
+
+export async function loadFollowed(): Promise<void> {
+  try {
+    const { threads } = await api.followedThreads();
+    dormant.clear();
+    state.set(Object.fromEntries(threads.map((t) => [t.id, t])));
+  } catch {
+    // The list is a convenience: the next connect tries again.
+  }
+}
+
+/** Follow or stop following `thread`; null when done, else what to tell the person. */
+export async function setFollowing(thread: ThreadInfo, follow: boolean): Promise<string | null> {
+  try {
+    if (follow) {
+      put(await api.joinThread(thread.id));
+    } else {
+      await api.leaveThread(thread.id);
+      drop(thread.id);
+    }
+    return null;
+  } catch {
+    return follow ? 'The thread could not be joined.' : 'The thread could not be left.';
+  }
+}
+
+onGatewayEvent('thread:member:update', (p) => {
+  const e = p as { joined?: unknown; thread?: unknown; threadId?: unknown } | null;
+  if (e?.joined === true && isThread(e.thread)) {
+    put(e.thread);
+  } else if (e?.joined === false && typeof e.threadId === 'string') {
+    drop(e.threadId);
+  }
+});
+
+for (const name of ['thread:create', 'thread:update'] as const) {
+  onGatewayEvent(name, (p) => {
+    const thread = (p as { thread?: unknown } | null)?.thread;
+    if (isThread(thread) && isFollowed(thread.id)) {
+      put(thread);
+    }
+  });
+}
+
+let lastConnection = get(connectionState);
+connectionState.subscribe((c) => {
+  const was = lastConnection;
+  lastConnection = c;
+  if (c === 'connected' && was !== 'connected' && get(session).user) {
+    void loadFollowed();
+  }
+});
+
+let lastUser = get(session).user?.id ?? null;
+session.subscribe((s) => {
+  const id = s.user?.id ?? null;
+  if (id !== lastUser) {
+    lastUser = id;
+    dormant.clear();
+    state.set({});
+  }
+});
+
+if (get(connectionState) === 'connected' && get(session).user) {
+  void loadFollowed();
+}
