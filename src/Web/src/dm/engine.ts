@@ -20,6 +20,8 @@ import { directNotice } from '../lib/chat/notices.ts';
 import { muteOn } from '../lib/chat/notify-rules.ts';
 import { notify, notifyPrefs } from '../lib/stores/notifications.ts';
 import { setDirectCount } from '../lib/stores/title.ts';
+import { setDmDirectory } from '../lib/stores/dm-directory.ts';
+import type { ConversationSummary } from '../lib/chat/switcher.ts';
 import { tickingAt } from '../lib/stores/clock.ts';
 import { api } from '../lib/stores/session.ts';
 import type { User } from '../lib/types.ts';
@@ -709,6 +711,33 @@ export const dmUnread: Readable<Record<string, number>> = derived(state, (s) => 
 derived([dmUnread, dmMuted], (x) => x).subscribe(([u, muted]) =>
   setDirectCount(Object.entries(u).reduce((sum, [id, n]) => sum + (muted.has(id) ? 0 : n), 0)),
 );
+
+/** A conversation as the quick switcher lists it: the name, avatar and unread count DmSidebar shows. */
+function summarize(c: Conversation, myId: string, unread: number, muted: boolean): ConversationSummary {
+  const others = c.members.filter((m) => m.id !== myId);
+  return {
+    id: c.id,
+    title: titleOf(c, myId),
+    memberNames: others.flatMap((m) => [m.displayName, m.username]),
+    avatarId: c.kind === 2 ? c.id : (others[0] ?? c.members[0])?.id ?? c.id,
+    group: c.kind === 2,
+    unread,
+    muted,
+  };
+}
+
+// The quick switcher (outside this chunk) reaches conversations through lib/stores/dm-directory.ts.
+// Most changes of the state are messages and typing: only a change the switcher shows is passed on.
+let published = 'null';
+derived([state, dmUnread, dmMuted], (x) => x).subscribe(([s, unread, muted]) => {
+  const who = me;
+  const next = who && s.status === 'ready' ? { userId: who.id, conversations: s.conversations.map((c) => summarize(c, who.id, unread[c.id] ?? 0, muted.has(c.id))) } : null;
+  const key = JSON.stringify(next);
+  if (key !== published) {
+    published = key;
+    setDmDirectory(next);
+  }
+});
 
 /**
  * Marks the conversation seen up to its newest message, and tells the other side of a 1:1 which

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  BASE_URL, controllableVisibility, dmReady, launch, needsRealStack as skip, newDevice, notes, openConversation, password, recordedNotifications, register as signUp, screenshot, setHidden,
-  startConversation, until,
+  BASE_URL, controllableVisibility, createGuild, dmReady, launch, needsRealStack as skip, newDevice, notes, openConversation, password, recordedNotifications, register as signUp, screenshot,
+  setHidden, startConversation, until,
 } from './browser.mjs';
 import { fakeCameraArgs, writeQrY4m } from './qr-video.mjs';
 
@@ -328,6 +328,56 @@ test('a group of three: everyone reads everyone', { skip }, async () => {
   await shows(a, 'Carol here');
   assert.equal(await c.getByTestId('dm-title').textContent(), 'Trio');
   carol.device.assertClean();
+  people.group = group;
+});
+
+test('Ctrl+K finds a conversation by part of its name, even from a guild page that has not loaded DMs; "@" keeps conversations', { skip }, async () => {
+  const bob = people.Bob.device;
+  const b = bob.page;
+  // A guild page loaded afresh: the DM part (engine, names) is a lazy chunk it has not needed yet.
+  const { guildId, generalId } = await createGuild(b, 'Switchboard');
+  const dmLoads = [];
+  const watchDms = (req) => {
+    if (new URL(req.url()).pathname === '/api/dm/conversations') {
+      dmLoads.push(req.method());
+    }
+  };
+  b.on('request', watchDms);
+  await b.reload();
+  await b.getByRole('heading', { name: 'general', level: 1 }).waitFor({ timeout: LIVE });
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached', timeout: LIVE });
+  assert.equal(new URL(b.url()).pathname, `/channels/${guildId}/${generalId}`);
+  assert.deepEqual(dmLoads, [], 'the guild page did not load the conversations');
+
+  // Part of Alice's name: her conversation first, then the group she is in.
+  await b.keyboard.press('Control+K');
+  const dialog = b.getByRole('dialog', { name: 'Go to a channel, conversation or guild' });
+  const box = dialog.getByRole('combobox', { name: 'Channel, conversation or guild name' });
+  await box.waitFor({ timeout: LIVE });
+  const options = dialog.getByRole('option');
+  await box.fill('Ali');
+  await until(async () => (await options.count()) === 2, 'the conversations once the DM part has loaded', LIVE);
+  assert.ok(dmLoads.includes('GET'), 'the switcher loaded the conversations');
+  assert.match((await options.nth(0).getAttribute('aria-label')) ?? '', /^Alice \(direct message\)/);
+  assert.match((await options.nth(1).getAttribute('aria-label')) ?? '', /^Trio \(group conversation\)/);
+  await box.press('Enter');
+  await b.waitForURL(`${BASE_URL}/channels/@me/${people.conversation}`, { timeout: LIVE });
+  await until(async () => !(await dialog.isVisible()), 'closed', LIVE);
+  await until(async () => (await b.getByTestId('dm-title').textContent()) === 'Alice', "Alice's conversation on screen", LIVE);
+  b.off('request', watchDms);
+
+  // "@" keeps conversations: the guild's #general is not among them.
+  await b.keyboard.press('Control+K');
+  await box.waitFor({ timeout: LIVE });
+  await box.fill('@gen');
+  await until(async () => (await dialog.getByText('Nothing by that name.').count()) === 1, 'no conversation called "gen"', LIVE);
+  assert.equal(await options.count(), 0);
+  await box.fill('@tri');
+  await until(async () => (await options.count()) === 1, 'the group', LIVE);
+  await box.press('Enter');
+  await b.waitForURL(`${BASE_URL}/channels/@me/${people.group}`, { timeout: LIVE });
+  await until(async () => (await b.getByTestId('dm-title').textContent()) === 'Trio', 'the group on screen', LIVE);
+  bob.assertClean();
 });
 
 test('safety numbers are the same on both sides and the scannable codes match', { skip }, async () => {
