@@ -488,7 +488,7 @@ test('Ctrl+K opens the quick switcher: what waits first, then any channel or gui
 
   await composer(b).click();
   await b.keyboard.press('Control+K');
-  const dialog = b.getByRole('dialog', { name: 'Go to a channel, conversation or guild' });
+  const dialog = b.getByRole('dialog', { name: 'Quick switcher' });
   const box = dialog.getByRole('combobox', { name: 'Channel, conversation or guild name' });
   await box.waitFor({ timeout: LIVE });
   assert.equal(await box.evaluate((el) => el === document.activeElement), true, 'the text box has the focus');

@@ -351,7 +351,7 @@ test('Ctrl+K finds a conversation by part of its name, even from a guild page th
 
   // Part of Alice's name: her conversation first, then the group she is in.
   await b.keyboard.press('Control+K');
-  const dialog = b.getByRole('dialog', { name: 'Go to a channel, conversation or guild' });
+  const dialog = b.getByRole('dialog', { name: 'Quick switcher' });
   const box = dialog.getByRole('combobox', { name: 'Channel, conversation or guild name' });
   await box.waitFor({ timeout: LIVE });
   const options = dialog.getByRole('option');
