@@ -98,3 +98,59 @@ test('two members see typing, react, mention each other with badges, and pin', {
   await panel.getByText('Coucou').waitFor({ timeout: LIVE });
   await screenshot(b, 'social-pins');
 });
+
+test('a name in the chat shows the member\'s nickname in their role\'s colour and opens their card; Message opens a conversation', { skip: mockLacks('member cards or direct messages') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Cards ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  const bob = (await apiCall(b, 'GET', '/api/users/@me')).body;
+
+  // A pink role for Bob, and a nickname of his own choosing.
+  const role = await apiCall(a, 'POST', `/api/guilds/${guildId}/roles`, { name: 'Chef', color: 0xe91e63 });
+  assert.equal(role.status, 201);
+  assert.equal((await apiCall(a, 'PATCH', `/api/guilds/${guildId}/members/${bob.id}`, { roles: [role.body.id] })).status, 200);
+  assert.equal((await apiCall(b, 'PATCH', `/api/guilds/${guildId}/members/${bob.id}`, { nickname: 'Bobby' })).status, 200);
+  await composer(b).fill('Bonjour tout le monde');
+  await composer(b).press('Enter');
+
+  // In Alice's chat: his nickname, in the role's colour.
+  const author = row(a, 'Bonjour tout le monde').getByRole('button', { name: 'Bobby', exact: true });
+  await author.waitFor({ timeout: LIVE });
+  await until(async () => (await author.evaluate((e) => getComputedStyle(e).color)) === 'rgb(233, 30, 99)', 'author in the role colour', LIVE);
+
+  // The card: name, username, roles, member since; Escape closes it and gives the focus back.
+  await author.click();
+  const card = a.getByRole('dialog', { name: 'Profile of Bobby' });
+  await card.waitFor();
+  await card.getByText(`@${bob.username}`).waitFor();
+  await card.getByRole('list', { name: 'Roles' }).getByText('Chef').waitFor();
+  await card.getByText('Member since').waitFor();
+  assert.equal(await card.getByRole('button', { name: `Message @${bob.username}` }).count(), 1);
+  await screenshot(a, 'member-card');
+  await a.keyboard.press('Escape');
+  await card.waitFor({ state: 'detached' });
+  assert.equal(await author.evaluate((e) => e === document.activeElement), true, 'focus back on the name');
+
+  // Her own card has no Message button; a click elsewhere closes it.
+  await a.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Alice Ardent/ }).click();
+  const own = a.getByRole('dialog', { name: 'Profile of Alice Ardent' });
+  await own.getByText('★ Owner').waitFor();
+  assert.equal(await own.getByRole('button', { name: /^Message/ }).count(), 0);
+  await a.getByRole('heading', { name: 'general', level: 1 }).click();
+  await own.waitFor({ state: 'detached' });
+
+  // From the member list, Message opens (or creates) the direct conversation with him.
+  await a.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Bobby/ }).click();
+  await a.getByRole('dialog', { name: 'Profile of Bobby' }).getByRole('button', { name: `Message @${bob.username}` }).click();
+  await a.waitForURL((url) => url.pathname.startsWith('/channels/@me/'), { timeout: 30_000 });
+  const conversations = await apiCall(a, 'GET', '/api/dm/conversations');
+  const id = new URL(a.url()).pathname.split('/')[3];
+  const direct = conversations.body.conversations.find((c) => c.id === id);
+  assert.ok(direct, 'the page is a conversation of hers');
+  assert.equal(direct.members.length, 2);
+  assert.ok(direct.members.some((m) => m.id === bob.id), 'with Bob');
+});

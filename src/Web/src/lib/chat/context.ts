@@ -10,6 +10,10 @@ export interface ChatContext {
   readonly canPin: boolean;
   userName(id: string): string | null;
   role(id: string): { name: string; color: number } | null;
+  /** How a member shows in this guild: their nickname (or display name) and their role's colour; null until looked up. */
+  member(id: string): { name: string; color: string | null } | null;
+  /** Opens the member card of `author` beside `from`. */
+  openProfile(author: { id: string; displayName: string; username: string }, from: HTMLElement): void;
 }
 
 const KEY = Symbol('chat');
