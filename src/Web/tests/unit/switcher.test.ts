@@ -84,3 +84,17 @@ test('a conversation\'s unread messages are its badge; a muted one waits for not
   // Without text: Alice's 3 messages before #dev-general's 2 mentions; Zoé is muted, Trio has nothing.
   assert.deepEqual(found(''), ['dm:Alice Ardent', 'channel:dev-general', 'channel:random']);
 });
+
+test('followed threads are found like channels, after a channel of the same name, and # keeps them with the channels', () => {
+  const withThreads = [
+    ...all,
+    t('thread', 'general', { guildName: 'Copains › #random' }),
+    t('thread', 'gear list', { guildName: 'Copains › #general', mentions: 1, unread: true }),
+  ];
+  const found = (q: string) => switcherResults(q, withThreads).map((r) => `${r.kind}:${r.name}`);
+  assert.deepEqual(found('gen'), ['channel:general', 'thread:general', 'voice:General', 'channel:dev-general', 'channel:regen']);
+  assert.deepEqual(found('#ge'), ['thread:gear list', 'channel:general', 'thread:general', 'channel:dev-general', 'channel:regen']);
+  assert.deepEqual(found('!ge'), ['voice:General']);
+  // Without text: a thread with a mention waits like a channel.
+  assert.ok(found('').includes('thread:gear list'));
+});

@@ -1,15 +1,15 @@
 import { fold } from './social.ts';
 
 /**
- * The quick switcher (Ctrl+K, as in Discord): jump to any text or voice channel, guild, or direct
- * message conversation, by typing part of its name. Conversations come from the DM part of the
+ * The quick switcher (Ctrl+K, as in Discord): jump to any text or voice channel, followed thread,
+ * guild, or direct message conversation, by typing part of its name. Conversations come from the DM part of the
  * client once it has loaded (lib/stores/dm-directory.ts), with the names its list shows.
  */
 export interface SwitchTarget {
-  kind: 'channel' | 'voice' | 'guild' | 'dm';
+  kind: 'channel' | 'thread' | 'voice' | 'guild' | 'dm';
   id: string;
   name: string;
-  /** The guild a channel is in (for a guild or a conversation: null). */
+  /** Where a channel is (its guild; a thread's guild and channel); for a guild or a conversation: null. */
   guildName: string | null;
   path: string;
   unread: boolean;
@@ -60,7 +60,7 @@ export function conversationTargets(conversations: readonly ConversationSummary[
 }
 
 const PREFIX: Record<string, SwitchTarget['kind']> = { '#': 'channel', '!': 'voice', '*': 'guild', '@': 'dm' };
-const ORDER: Record<SwitchTarget['kind'], number> = { channel: 0, dm: 1, voice: 2, guild: 3 };
+const ORDER: Record<SwitchTarget['kind'], number> = { channel: 0, thread: 1, dm: 2, voice: 3, guild: 4 };
 
 /** How well `name` matches `q` (both folded): starts with it 0, a word starts with it 1, contains it 2; -1 not at all. */
 function matchRank(name: string, q: string): number {
@@ -68,11 +68,11 @@ function matchRank(name: string, q: string): number {
 }
 
 /**
- * The targets matching `query`, best first. "#" keeps channels only, "!" voice channels, "*"
- * guilds, "@" conversations. A name that starts with the text comes first, then one with a word
+ * The targets matching `query`, best first. "#" keeps text channels and the threads the person
+ * follows, "!" voice channels, "*" guilds, "@" conversations. A name that starts with the text comes first, then one with a word
  * that does, then one that contains it, then a conversation found only through a member's name or
  * username (in the same three steps); ties go to mentions, then unread, then the shorter name, text
- * channels before conversations before voice channels before guilds. Without text: the channels
+ * channels before threads before conversations before voice channels before guilds. Without text: the channels
  * and conversations where something waits (mentions, unread messages), the most pressing first; with
  * only a prefix, everything of that kind.
  */
@@ -80,7 +80,7 @@ export function switcherResults(query: string, targets: readonly SwitchTarget[],
   const trimmed = query.trim();
   const kind = PREFIX[trimmed.charAt(0)] ?? null;
   const q = fold(kind ? trimmed.slice(1).trim() : trimmed);
-  const pool = kind ? targets.filter((t) => t.kind === kind) : targets;
+  const pool = kind ? targets.filter((t) => t.kind === kind || (kind === 'channel' && t.kind === 'thread')) : targets;
   const urgency = (t: SwitchTarget) => (t.mentions > 0 ? 2 : t.unread ? 1 : 0);
   if (q === '') {
     // A guild waits through its channels, which are listed themselves.
