@@ -126,7 +126,7 @@ test('a name in the chat shows the member\'s nickname in their role\'s colour an
   await author.click();
   const card = a.getByRole('dialog', { name: 'Profile of Bobby' });
   await card.waitFor();
-  await card.getByText(`@${bob.username}`).waitFor();
+  await card.getByText(`@${bob.username}`, { exact: true }).waitFor();
   await card.getByRole('list', { name: 'Roles' }).getByText('Chef').waitFor();
   await card.getByText('Member since').waitFor();
   assert.equal(await card.getByRole('button', { name: `Message @${bob.username}` }).count(), 1);
