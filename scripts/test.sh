@@ -212,7 +212,8 @@ if ((run_web)); then
 fi
 t0=$(now)
 if ((have_web && run_e2e)); then
-    ensure_apt_packages curl postgresql redis-server janus chromium
+    # The colour emoji font: the browser tests' screenshots show emoji as people see them.
+    ensure_apt_packages curl postgresql redis-server janus chromium fonts-noto-color-emoji
 else
     ensure_apt_packages curl postgresql redis-server janus
 fi

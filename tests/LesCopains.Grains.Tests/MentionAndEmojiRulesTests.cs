@@ -73,4 +73,26 @@ public sealed class MentionAndEmojiRulesTests
     {
         Assert.Equal(valid, EmojiRules.IsEmoji(emoji));
     }
+
+    /// <summary>
+    /// The web client's emoji picker and ":name" autocomplete offer the emoji of
+    /// src/Web/src/lib/chat/emoji-data.ts: the server must take each of them as a reaction.
+    /// </summary>
+    [Fact]
+    public void Every_emoji_the_web_client_offers_is_a_valid_reaction()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LesCopains.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        var source = File.ReadAllText(Path.Combine(dir.FullName, "src", "Web", "src", "lib", "chat", "emoji-data.ts"));
+        var literal = System.Text.RegularExpressions.Regex.Match(source, "EMOJI_DATA = (\".*\");").Groups[1].Value;
+        var lines = System.Text.Json.JsonSerializer.Deserialize<string>(literal)!.Split('\n');
+        Assert.True(lines.Length > 1800, $"{lines.Length} emoji");
+        var rejected = lines.Select(l => l.Split('\t')).Where(parts => !EmojiRules.IsEmoji(parts[0])).Select(parts => $"{parts[0]} ({parts[1]})").ToList();
+        Assert.Empty(rejected);
+    }
 }

@@ -40,7 +40,7 @@ public static class EmojiRules
                 continue;
             }
 
-            if (Rune.GetUnicodeCategory(rune) == UnicodeCategory.OtherSymbol || value is 0x203C or 0x2049)
+            if (Rune.GetUnicodeCategory(rune) == UnicodeCategory.OtherSymbol || IsPictographic(value))
             {
                 pictographs++;
                 continue;
@@ -51,4 +51,15 @@ public static class EmojiRules
 
         return pictographs > 0 || runes.Any(r => r.Value == 0x20E3);
     }
+
+    /// <summary>
+    /// Emoji whose code point is not an "other symbol" to .NET: the planes' emoji blocks whole
+    /// (Unicode reserves what is unassigned there for emoji, so emoji newer than the runtime's
+    /// Unicode tables are taken too), and the few emoji that are punctuation, letters or maths
+    /// symbols (‼️ ⁉️ ℹ️ ↔️ ↩️ ⤴️ ◻️ 〰️ 〽️ and their kin).
+    /// </summary>
+    private static bool IsPictographic(int value) => value is
+        (>= 0x1F000 and <= 0x1FAFF) or (>= 0x1FC00 and <= 0x1FFFD)
+        or 0x203C or 0x2049 or 0x2139 or (>= 0x2194 and <= 0x2199) or 0x21A9 or 0x21AA
+        or 0x2934 or 0x2935 or (>= 0x25FB and <= 0x25FE) or 0x3030 or 0x303D;
 }

@@ -154,3 +154,42 @@ test('a name in the chat shows the member\'s nickname in their role\'s colour an
   assert.equal(direct.members.length, 2);
   assert.ok(direct.members.some((m) => m.id === bob.id), 'with Bob');
 });
+
+test('emoji by name: ":tada" proposes 🎉, ":fire:" typed whole is sent as 🔥 (not in code), and the picker finds any emoji', { skip: mockLacks('reactions') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Emma Emoji');
+  await createGuild(a, `Emoji ${Math.random().toString(36).slice(2, 6)}`);
+
+  // The autocomplete: two letters after ":" list emoji by name; Enter takes the first.
+  await composer(a).pressSequentially('Bravo :tad', { delay: 15 });
+  const list = a.getByRole('listbox', { name: 'Emoji matching :tad' });
+  await list.getByRole('option').first().waitFor({ timeout: LIVE });
+  assert.match(await list.getByRole('option').first().textContent(), /🎉\s*:tada:/);
+  await screenshot(a, 'emoji-autocomplete');
+  await composer(a).press('Enter');
+  assert.equal(await composer(a).inputValue(), 'Bravo 🎉');
+  await composer(a).press('Enter');
+  await row(a, 'Bravo 🎉').waitFor({ timeout: LIVE });
+
+  // Typed whole, converted when sent; inside code it stays as written; unknown names stay too.
+  await composer(a).fill('Chaud :fire: `:fire:` :notanemoji:');
+  await composer(a).press('Enter');
+  await row(a, 'Chaud 🔥').waitFor({ timeout: LIVE });
+  const sent = row(a, 'Chaud 🔥');
+  assert.equal(await sent.locator('code').textContent(), ':fire:');
+  assert.match(await sent.locator('.content').textContent(), /:notanemoji:/);
+
+  // The reaction picker searches every emoji, not only the common ones.
+  await sent.hover();
+  await sent.getByRole('button', { name: 'Add reaction' }).click();
+  const picker = a.getByRole('dialog', { name: 'Pick a reaction' });
+  await picker.getByRole('searchbox', { name: 'Search emoji' }).fill('pizza');
+  await picker.getByRole('button', { name: 'React with 🍕' }).click();
+  await sent.getByRole('button', { name: /^🍕: 1 reaction, including yours$/ }).waitFor({ timeout: LIVE });
+  // By group: food & drink holds it too (the "+" after the chips opens the picker again).
+  await sent.getByRole('group', { name: 'Reactions' }).getByRole('button', { name: 'Add reaction' }).click();
+  await picker.getByRole('button', { name: 'food & drink' }).click();
+  await picker.getByRole('group', { name: 'food & drink' }).getByRole('button', { name: 'React with 🥐' }).waitFor();
+  await screenshot(a, 'emoji-picker');
+  await a.keyboard.press('Escape');
+});
