@@ -172,6 +172,65 @@ public sealed class ReadStateTests(InProcessCluster cluster)
         Assert.Equal(0, (await member.ReadStatesAsync()).Single(r => r.ChannelId == busy.Id).Unread);
     }
 
+    [Fact]
+    public async Task Mark_unread_moves_the_position_back_to_just_before_a_message_at_once_and_tells_the_other_tabs()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "rs");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        var general = guild.General.Id;
+        var first = await owner.PostAsync(general, "first");
+        var second = await owner.PostAsync(general, $"<@{member.Id}> second");
+        var deleted = await owner.PostAsync(general, "third, deleted");
+        var fourth = await owner.PostAsync(general, "fourth");
+        await owner.ExpectStatusAsync(HttpMethod.Delete, $"/api/channels/{general}/messages/{deleted.Id}");
+        Assert.Equal(0, (await member.AckAsync(general, fourth.Id)).Unread);
+
+        await using var hub = await member.ConnectHubAsync();
+        var told = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Connection.On<JsonElement>("readstate:update", e => told.TrySetResult(e));
+
+        // From the second message on: it (a mention) and the fourth are unread again.
+        var state = await member.ExpectAsync<SocialRoutes.ReadState>(HttpMethod.Post, $"/api/channels/{general}/messages/{second.Id}/unread");
+        Assert.Equal((2, 1, first.Id, first.Seq), (state.Unread, state.Mentions, state.LastMessageId, state.LastSeq));
+        Assert.Equal(first.Seq, (await told.Task.WaitAsync(Deadline)).GetProperty("lastSeq").GetInt64());
+        Assert.Equal((2, 1), (await member.ReadStateAsync(general)) is var r ? (r.Unread, r.Mentions) : default);
+        // Written at once, not at the next flush.
+        Assert.Equal(first.Seq, await StoredSeqAsync(member.Id, general));
+
+        // The position sits on the message before, deleted or not: from the fourth, only it is unread.
+        state = await member.ExpectAsync<SocialRoutes.ReadState>(HttpMethod.Post, $"/api/channels/{general}/messages/{fourth.Id}/unread");
+        Assert.Equal((1, 0, deleted.Id), (state.Unread, state.Mentions, state.LastMessageId));
+
+        // From the channel's first message: no position at all, every message since joining counts.
+        state = await member.ExpectAsync<SocialRoutes.ReadState>(HttpMethod.Post, $"/api/channels/{general}/messages/{first.Id}/unread");
+        Assert.Equal((0L, (Guid?)null), (state.LastSeq, state.LastMessageId));
+        Assert.Null(await StoredSeqAsync(member.Id, general));
+
+        // Acking moves it forward again as usual.
+        Assert.Equal(0, (await member.AckAsync(general, fourth.Id)).Unread);
+
+        // A deleted message, one of another channel, or a channel one cannot see: refused, nothing changed.
+        await member.ExpectErrorAsync(HttpMethod.Post, $"/api/channels/{general}/messages/{deleted.Id}/unread", HttpStatusCode.NotFound, "message_not_found");
+        var other = await owner.CreateChannelAsync(guild.Id, "other");
+        var elsewhere = await owner.PostAsync(other.Id, "elsewhere");
+        await member.ExpectErrorAsync(HttpMethod.Post, $"/api/channels/{general}/messages/{elsewhere.Id}/unread", HttpStatusCode.NotFound, "message_not_found");
+        var staff = await owner.CreateRoleAsync(guild.Id, "staff");
+        var secret = await owner.CreatePrivateChannelAsync(guild.Id, "secret", staff.Id);
+        var hidden = await owner.PostAsync(secret.Id, "hidden");
+        await member.ExpectErrorAsync(HttpMethod.Post, $"/api/channels/{secret.Id}/messages/{hidden.Id}/unread", HttpStatusCode.NotFound, "channel_not_found");
+        Assert.Equal(0, (await member.ReadStateAsync(general)).Unread);
+    }
+
+    private async Task<long?> StoredSeqAsync(Guid userId, Guid channelId)
+    {
+        await using var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl);
+        await using var query = db.CreateCommand("SELECT last_seq FROM read_states WHERE user_id = $1 AND channel_id = $2");
+        query.Parameters.AddWithValue(userId);
+        query.Parameters.AddWithValue(channelId);
+        return await query.ExecuteScalarAsync() as long?;
+    }
+
     private sealed record AckedGuild(IReadOnlyList<SocialRoutes.ReadState> ReadStates);
 
     [Fact]

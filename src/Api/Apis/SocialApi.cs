@@ -39,6 +39,13 @@ public static class SocialApi
         });
         channel.MapPost("/ack", async (Guid channelId, AckRequest body, HttpContext http, IClusterClient cluster, IHubContext<GatewayHub> hub) =>
             TypedResults.Ok(await AckAsync(cluster, hub.Clients, http.User.UserId(), channelId, body.MessageId)));
+        channel.MapPost("/messages/{messageId:guid}/unread", async (Guid channelId, Guid messageId, HttpContext http, IClusterClient cluster, IHubContext<GatewayHub> hub) =>
+        {
+            var userId = http.User.UserId();
+            var state = await cluster.GetGrain<IReadStateGrain>(userId).MarkUnread(channelId, messageId);
+            await hub.Clients.Group(GatewayHub.UserGroup(userId)).SendAsync(GatewayEvents.ReadStateUpdate, state);
+            return TypedResults.Ok(state);
+        });
 
         routes.MapPost("/api/guilds/{guildId:guid}/ack", async (Guid guildId, HttpContext http, IClusterClient cluster, IHubContext<GatewayHub> hub) =>
             {

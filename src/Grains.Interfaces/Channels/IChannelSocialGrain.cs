@@ -34,6 +34,14 @@ public interface IChannelSocialGrain : IGrainWithGuidKey
     /// <summary>Where <paramref name="messageId"/> sits in the channel, for a read marker; checks the actor can view the channel.</summary>
     [Alias("GetReadMarker")]
     Task<ReadMarker> GetReadMarker(Guid actorId, Guid messageId);
+
+    /// <summary>
+    /// The read position that makes <paramref name="messageId"/> (not deleted) the first unread message:
+    /// the message before it, or <c>Seq</c> 0 and an empty id when it is the channel's first. Checks
+    /// the actor can view the channel.
+    /// </summary>
+    [Alias("GetUnreadMarker")]
+    Task<ReadMarker> GetUnreadMarker(Guid actorId, Guid messageId);
 }
 
 /// <summary>One emoji's reactions on a message; <see cref="Me"/> is about the reader.</summary>

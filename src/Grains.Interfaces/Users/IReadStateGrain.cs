@@ -16,6 +16,14 @@ public interface IReadStateGrain : IGrainWithGuidKey
     /// Marks every text channel of the guild that the user can view, and the threads in them that are
     /// not archived, read up to its newest message ("Mark as read"); returns their states. <c>guild_not_found</c> for a non-member.
     /// </summary>
+    /// <summary>
+    /// "Mark Unread": moves the read position back to just before <paramref name="messageId"/>, so that
+    /// it and what follows count as unread again; returns the new state. <c>message_not_found</c> for
+    /// a deleted message or one of another channel.
+    /// </summary>
+    [Alias("MarkUnread")]
+    Task<ReadStateDto> MarkUnread(Guid channelId, Guid messageId);
+
     [Alias("AckGuild")]
     Task<IReadOnlyList<ReadStateDto>> AckGuild(Guid guildId);
 

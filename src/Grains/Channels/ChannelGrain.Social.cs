@@ -139,6 +139,15 @@ public sealed partial class ChannelGrain
         return new ReadMarker(guildId, ChannelId, messageId, seq, thread?.ParentId);
     }
 
+    public async Task<ReadMarker> GetUnreadMarker(Guid actorId, Guid messageId)
+    {
+        await AccessAsync(actorId);
+        var message = await RequireMessageAsync(messageId);
+        return await Social.PreviousAsync(ChannelId, message.Seq) is var (id, seq)
+            ? new ReadMarker(guildId, ChannelId, id, seq, thread?.ParentId)
+            : new ReadMarker(guildId, ChannelId, Guid.Empty, 0, thread?.ParentId);
+    }
+
     private async Task<MessageDto> RequireMessageAsync(Guid messageId) =>
         await store.GetAsync(ChannelId, messageId) ?? throw new DomainException(ErrorCodes.MessageNotFound, "No such message.");
 

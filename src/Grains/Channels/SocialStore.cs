@@ -130,6 +130,16 @@ public sealed class SocialStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The sequence number of a message, deleted or not (a read marker may sit on a deleted message).</summary>
+    /// <summary>The channel's message just before sequence number <paramref name="seq"/> (deleted or not: a read position needs only its place).</summary>
+    public async Task<(Guid Id, long Seq)?> PreviousAsync(Guid channelId, long seq)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id, seq FROM messages WHERE channel_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT 1");
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(seq);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetGuid(0), reader.GetInt64(1)) : null;
+    }
+
     public async Task<long?> SeqOfAsync(Guid channelId, Guid messageId)
     {
         await using var command = dataSource.CreateCommand("SELECT seq FROM messages WHERE channel_id = $1 AND id = $2");

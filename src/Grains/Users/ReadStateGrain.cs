@@ -23,13 +23,37 @@ public sealed partial class ReadStateGrain(ReadStateStore store, NotificationSet
     {
         var marker = await GrainFactory.GetGrain<IChannelSocialGrain>(channelId).GetReadMarker(UserId, messageId);
         Remember(marker);
+        return await CountOneAsync(marker, known[channelId]);
+    }
 
+    public async Task<ReadStateDto> MarkUnread(Guid channelId, Guid messageId)
+    {
+        var marker = await GrainFactory.GetGrain<IChannelSocialGrain>(channelId).GetUnreadMarker(UserId, messageId);
+
+        // Written at once, backwards, and instead of any ack still waiting for the flush.
+        pending.Remove(channelId);
+        await store.SetAsync(UserId, marker, time.GetUtcNow());
+        if (marker.Seq == 0)
+        {
+            known.Remove(channelId);
+        }
+        else
+        {
+            known[channelId] = marker;
+        }
+
+        return await CountOneAsync(marker, marker.Seq == 0 ? null : marker);
+    }
+
+    /// <summary>The counts of one channel or thread after the position <paramref name="latest"/> (null: none, as never read).</summary>
+    private async Task<ReadStateDto> CountOneAsync(ReadMarker marker, ReadMarker? latest)
+    {
         var member = await GrainFactory.GetGrain<IGuildGrain>(marker.GuildId).GetMember(UserId)
             ?? throw new DomainException(ErrorCodes.ChannelNotFound, "No such channel.");
-        var latest = known[channelId];
         var notify = await NotifyAsync(marker.GuildId);
-        var joinedAt = marker.ParentId is null ? null : await threads.JoinedAtAsync(UserId, channelId);
-        var query = new ReadStateStore.ChannelQuery(marker.GuildId, channelId, Later(member.JoinedAt, joinedAt), latest.MessageId, latest.Seq, !notify.SuppressEveryone, !notify.SuppressRoles)
+        var joinedAt = marker.ParentId is null ? null : await threads.JoinedAtAsync(UserId, marker.ChannelId);
+        var query = new ReadStateStore.ChannelQuery(
+            marker.GuildId, marker.ChannelId, Later(member.JoinedAt, joinedAt), latest?.MessageId, latest?.Seq ?? 0, !notify.SuppressEveryone, !notify.SuppressRoles)
         {
             ParentId = marker.ParentId,
             Joined = joinedAt is not null,

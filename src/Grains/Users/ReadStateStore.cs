@@ -42,6 +42,31 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Sets one read position, backwards too ("Mark Unread"); a position of sequence number 0 (before
+    /// the channel's first message) is no position at all.
+    /// </summary>
+    public async Task SetAsync(Guid userId, Channels.ReadMarker marker, DateTimeOffset now)
+    {
+        await using var command = dataSource.CreateCommand(marker.Seq == 0
+            ? "DELETE FROM read_states WHERE user_id = $1 AND channel_id = $2"
+            : """
+              INSERT INTO read_states (user_id, channel_id, last_message_id, last_seq, updated_at) VALUES ($1, $2, $3, $4, $5)
+              ON CONFLICT (user_id, channel_id) DO UPDATE
+                 SET last_message_id = EXCLUDED.last_message_id, last_seq = EXCLUDED.last_seq, updated_at = EXCLUDED.updated_at
+              """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(marker.ChannelId);
+        if (marker.Seq != 0)
+        {
+            command.Parameters.AddWithValue(marker.MessageId);
+            command.Parameters.AddWithValue(marker.Seq);
+            command.Parameters.AddWithValue(now);
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>The newest message (not deleted) of each of <paramref name="channelIds"/> that has one.</summary>
     public async Task<List<(Guid ChannelId, Guid MessageId, long Seq)>> LatestAsync(IReadOnlyList<Guid> channelIds)
     {

@@ -342,6 +342,11 @@ export class ApiClient {
     return this.request('DELETE', `/api/threads/${enc(threadId)}/members/@me`);
   }
 
+  /** "Mark Unread": the read position goes back to just before this message. */
+  markUnread(channelId: string, messageId: string): Promise<ReadState> {
+    return this.request('POST', `/api/channels/${enc(channelId)}/messages/${enc(messageId)}/unread`);
+  }
+
   /** The threads the user follows that are not archived, most recently active first. */
   followedThreads(): Promise<{ threads: ThreadInfo[] }> {
     return this.request('GET', '/api/users/@me/threads');

@@ -193,3 +193,47 @@ test('emoji by name: ":tada" proposes 🎉, ":fire:" typed whole is sent as 🔥
   await screenshot(a, 'emoji-picker');
   await a.keyboard.press('Escape');
 });
+
+test('Mark Unread (or Alt+click) makes a message the first unread one: New line, badge once the channel is left, kept after a reload', { skip: mockLacks('read states') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Unread ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  assert.equal((await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'random', type: 'text' })).status, 201);
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  const bob = (await apiCall(b, 'GET', '/api/users/@me')).body;
+  for (const content of ['one', `two <@${bob.id}>`, 'three']) {
+    assert.equal((await apiCall(a, 'POST', `/api/channels/${generalId}/messages`, { content })).status, 201);
+  }
+  await row(b, 'three').waitFor({ timeout: LIVE });
+  const serverState = async () => (await apiCall(b, 'GET', '/api/users/@me/read-states')).body.readStates.find((s) => s.channelId === generalId);
+  await until(async () => (await serverState())?.unread === 0, 'read while on screen', LIVE);
+
+  // Mark Unread on "two": the New line goes above it, and the channel stays unread while open.
+  await row(b, 'two').hover();
+  await row(b, 'two').getByRole('button', { name: 'Mark Unread' }).click();
+  await row(b, 'two').getByRole('status').filter({ hasText: 'Marked unread from here' }).waitFor();
+  const line = list(b).getByRole('separator', { name: 'New messages' });
+  await line.waitFor();
+  assert.equal(await line.evaluate((el) => el.nextElementSibling?.textContent.includes('two')), true, 'the line is right above "two"');
+  const state = await serverState();
+  assert.equal(state.unread, 2);
+  assert.equal(state.mentions, 1);
+  await screenshot(b, 'mark-unread');
+
+  // Elsewhere, #general shows it: unread with the mention; still so after a reload.
+  await channelLink(b, 'random').click();
+  await channelLink(b, 'general').and(b.locator('[aria-label*="unread, 1 mention"]')).waitFor({ timeout: LIVE });
+  await b.reload();
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await channelLink(b, 'general').and(b.locator('[aria-label*="unread, 1 mention"]')).waitFor({ timeout: LIVE });
+
+  // Opening it reads it again; Alt+click on "three" marks only that one unread.
+  await channelLink(b, 'general').click();
+  await until(async () => (await serverState())?.unread === 0, 'read again once opened', LIVE);
+  await row(b, 'three').locator('.content').click({ modifiers: ['Alt'] });
+  await until(async () => (await serverState())?.unread === 1, 'Alt+click marks it unread', LIVE);
+  assert.equal((await serverState()).mentions, 0);
+});

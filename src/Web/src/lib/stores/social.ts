@@ -232,14 +232,54 @@ if (typeof document !== 'undefined') {
  * tab is not read: what arrives there counts as unread until the tab is looked at again.
  */
 function onScreen(channelId: string): boolean {
-  return get(visibleState) && (get(channelMessages)?.channelId === channelId || get(threadMessages.channelMessages)?.channelId === channelId);
+  return (
+    get(visibleState) &&
+    !heldUnread.has(channelId) &&
+    (get(channelMessages)?.channelId === channelId || get(threadMessages.channelMessages)?.channelId === channelId)
+  );
 }
 
-// A channel left (in the main view or the thread panel) loses its "new" line.
+/**
+ * Channels the person marked unread ("Mark Unread", Alt+click) while they are open: as in Discord
+ * they stay unread, and what arrives counts, until the person leaves them or writes there.
+ */
+const heldUnread = new Set<string>();
+
+/** Makes `message` the first unread one of its channel (the server moves the position back). */
+export async function markUnread(message: Message): Promise<string | null> {
+  const channelId = message.channelId;
+  pendingAcks.delete(channelId);
+  heldUnread.add(channelId);
+  try {
+    const r = await api.markUnread(channelId, message.id);
+    applyUnread(r);
+    dividerState.update((d) => ({ ...d, [channelId]: message.id }));
+    return null;
+  } catch (err) {
+    heldUnread.delete(channelId);
+    return err instanceof ApiError && err.code === 'message_not_found' ? 'This message was deleted.' : 'The message could not be marked unread.';
+  }
+}
+
+/** A read state that moved back: taken as it is (acks only move forward, so `laterOf` would keep the old one). */
+function applyUnread(r: ReadState): void {
+  if (r.parentId) {
+    threadParents.set(r.channelId, r.parentId);
+  }
+  lastRead.set(r.channelId, r.lastMessageId);
+  setBadge(r.channelId, () => ({ guildId: r.guildId, unread: r.unread, mentions: r.mentions, parentId: r.parentId ?? null }));
+}
+
+// A channel left (in the main view or the thread panel) loses its "new" line, and is no longer held unread.
 derived([channelMessages, threadMessages.channelMessages], ([a, b]) => [a?.channelId, b?.channelId]).subscribe((open) => {
   for (const channelId of Object.keys(get(dividerState))) {
     if (!open.includes(channelId)) {
       dismissNewLine(channelId);
+    }
+  }
+  for (const channelId of [...heldUnread]) {
+    if (!open.includes(channelId)) {
+      heldUnread.delete(channelId);
     }
   }
 });
@@ -249,7 +289,7 @@ derived([channelMessages, threadMessages.channelMessages], ([a, b]) => [a?.chann
 for (const view of [channelMessages, threadMessages.channelMessages]) {
   derived([view, visibleState], (x) => x).subscribe(([s, visible]) => {
     const newest = s?.atPresent ? s.messages[s.messages.length - 1] : undefined;
-    if (visible && s && newest) {
+    if (visible && s && newest && !heldUnread.has(s.channelId)) {
       noteNewLine(s.channelId, s.messages);
       markRead(s.channelId, newest.id);
     }
@@ -425,6 +465,10 @@ onGatewayEvent('message:create', (p) => {
   remember(m);
   if (m.author.id === me()) {
     dismissNewLine(p.channelId);
+    // Writing there reads it, as in Discord.
+    if (heldUnread.delete(p.channelId) && onScreen(p.channelId)) {
+      markRead(p.channelId, m.id);
+    }
   }
   dropTypist(p.channelId, m.author.id);
   // A thread never read counts only its mentions, unless the person follows it (as the server does).
@@ -484,7 +528,13 @@ for (const name of ['thread:create', 'thread:update'] as const) {
 onGatewayEvent('readstate:update', (p) => {
   if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && typeof p.unread === 'number' && typeof p.mentions === 'number') {
     const r = p as unknown as ReadState;
-    fromServer(onScreen(r.channelId) ? { ...r, unread: 0, mentions: 0 } : r);
+    const known = lastRead.get(r.channelId);
+    if (known && (r.lastMessageId === null || r.lastMessageId === undefined || r.lastMessageId < known) && !pendingAcks.has(r.channelId)) {
+      // Moved back: marked unread (here or on another device).
+      applyUnread(r);
+    } else {
+      fromServer(onScreen(r.channelId) ? { ...r, unread: 0, mentions: 0 } : r);
+    }
   }
 });
 
@@ -554,6 +604,7 @@ session.subscribe((s) => {
     dividerState.set({});
     lastRead.clear();
     threadParents.clear();
+    heldUnread.clear();
     recent.clear();
     pendingAcks.clear();
     typingState.set({});
