@@ -18,7 +18,7 @@ public static class GuildsApi
 
     public sealed record CreateChannelRequest(string? Name, string? Type, Guid? ParentId, string? Topic);
 
-    public sealed record UpdateChannelRequest(string? Name, string? Topic, bool? PermissionsSynced);
+    public sealed record UpdateChannelRequest(string? Name, string? Topic, bool? PermissionsSynced, int? RateLimitPerUser);
 
     public sealed record OverwriteRequest(string? Type, string? Allow, string? Deny);
 
@@ -71,7 +71,7 @@ public static class GuildsApi
             return TypedResults.Created($"/api/guilds/{guildId}/channels/{channel.Id}", ChannelDto.From(guildId, channel));
         });
         group.MapPatch("/{guildId:guid}/channels/{channelId:guid}", async (Guid guildId, Guid channelId, UpdateChannelRequest body, HttpContext http, IClusterClient cluster) =>
-            ChannelDto.From(guildId, await Guild(cluster, guildId).UpdateChannel(http.User.UserId(), channelId, body.Name, body.Topic, body.PermissionsSynced)));
+            ChannelDto.From(guildId, await Guild(cluster, guildId).UpdateChannel(http.User.UserId(), channelId, body.Name, body.Topic, body.PermissionsSynced, body.RateLimitPerUser)));
         group.MapPut("/{guildId:guid}/channels/positions", MoveChannels);
         group.MapDelete("/{guildId:guid}/channels/{channelId:guid}", async (Guid guildId, Guid channelId, HttpContext http, IClusterClient cluster) =>
         {

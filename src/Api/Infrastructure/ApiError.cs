@@ -26,7 +26,7 @@ public sealed record ApiError(ApiError.Body Error)
         ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.DevicesChanged
             or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined or ErrorCodes.DeviceRequired => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
-        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
+        ErrorCodes.RateLimited or ErrorCodes.Slowmode => StatusCodes.Status429TooManyRequests,
         "cluster_unavailable" or ErrorCodes.VoiceUnavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };

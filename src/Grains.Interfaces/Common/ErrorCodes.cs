@@ -26,6 +26,9 @@ public static class ErrorCodes
     public const string LimitReached = "limit_reached";
     public const string MessageNotFound = "message_not_found";
     public const string ThreadArchived = "thread_archived";
+
+    /// <summary>A send too soon after the author's last one in a channel with slowmode (429).</summary>
+    public const string Slowmode = "slowmode";
     public const string ThreadExists = "thread_exists";
     public const string AttachmentNotFound = "attachment_not_found";
     public const string FileTooLarge = "file_too_large";

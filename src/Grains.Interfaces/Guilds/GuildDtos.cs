@@ -39,11 +39,12 @@ public sealed record ChannelDto(
     [property: Id(5)] Guid? ParentId,
     [property: Id(6)] int Position,
     [property: Id(7)] bool PermissionsSynced,
-    [property: Id(8)] IReadOnlyList<OverwriteDto> Overwrites)
+    [property: Id(8)] IReadOnlyList<OverwriteDto> Overwrites,
+    [property: Id(9)] int RateLimitPerUser)
 {
     public static ChannelDto From(Guid guildId, Channel c) => new(
         c.Id, guildId, TypeName(c.Type), c.Name, c.Topic, c.ParentId, c.Position, c.PermissionsSynced,
-        c.Overwrites.Select(OverwriteDto.From).ToList());
+        c.Overwrites.Select(OverwriteDto.From).ToList(), c.RateLimitPerUser);
 
     public static string TypeName(ChannelType type) => type switch
     {

@@ -38,7 +38,8 @@ public sealed record Channel(
     [property: Id(4)] Guid? ParentId,
     [property: Id(5)] int Position,
     [property: Id(6)] IReadOnlyList<PermissionOverwrite> Overwrites,
-    [property: Id(7)] bool PermissionsSynced);
+    [property: Id(7)] bool PermissionsSynced,
+    [property: Id(8)] int RateLimitPerUser = 0);
 
 [GenerateSerializer, Immutable, Alias("lc.Member")]
 public sealed record Member(

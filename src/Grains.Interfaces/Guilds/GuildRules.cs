@@ -10,6 +10,9 @@ public static class GuildRules
     public const int MaxInvites = 1000;
     public const int MaxNameLength = 100;
     public const int MaxTopicLength = 1024;
+
+    /// <summary>Slowmode's longest wait between two messages of one member in a channel (six hours, as in Discord).</summary>
+    public const int MaxRateLimitPerUser = 21_600;
     public const int MaxNicknameLength = 32;
 
     /// <summary>The longest prefix a member search (<c>GET …/members?query=</c>) takes, and the most members it returns.</summary>
@@ -57,6 +60,10 @@ public static class GuildRules
 
         return name;
     }
+
+    /// <summary>Slowmode: seconds between two messages of one member, 0 (off) to <see cref="MaxRateLimitPerUser"/>.</summary>
+    public static int RateLimitPerUser(int seconds) =>
+        seconds is < 0 or > MaxRateLimitPerUser ? throw Invalid("rateLimitPerUser", $"Slowmode is 0 (off) to {MaxRateLimitPerUser} seconds.") : seconds;
 
     public static string Topic(string? raw)
     {

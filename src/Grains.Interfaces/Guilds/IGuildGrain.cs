@@ -32,6 +32,10 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("UpdateChannel")]
     Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory);
 
+    /// <summary>As <see cref="UpdateChannel(Guid, Guid, string?, string?, bool?)"/>, and slowmode (text channels only; null: unchanged).</summary>
+    [Alias("UpdateChannelWithSlowmode")]
+    Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory, int? rateLimitPerUser);
+
     /// <summary>Moves channels (reorder and/or change category) in one change.</summary>
     [Alias("MoveChannels")]
     Task<IReadOnlyList<Channel>> MoveChannels(Guid actorId, IReadOnlyList<ChannelMove> moves);
@@ -168,7 +172,8 @@ public interface IGuildGrain : IGrainWithGuidKey
 [GenerateSerializer, Immutable, Alias("lc.ChannelAccess")]
 public sealed record ChannelAccess(
     [property: Id(0)] ChannelType Type,
-    [property: Id(1)] Permissions Permissions);
+    [property: Id(1)] Permissions Permissions,
+    [property: Id(2)] int RateLimitPerUser = 0);
 
 /// <summary>A guild's permission inputs and its subscribed Api nodes, as cached by a channel grain.</summary>
 [GenerateSerializer, Immutable, Alias("lc.ChannelView")]

@@ -153,6 +153,8 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             return earlier;
         }
 
+        RequireSlowmodeWaited(access, authorId);
+
         if (replyTo is { } replyId)
         {
             var replied = await store.GetAsync(ChannelId, replyId)
@@ -612,7 +614,7 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
 
         var channel = snapshot.FindChannel(PermissionChannelId) ?? throw NotFound();
         var permissions = PermissionCalculator.InChannel(snapshot, member, channel, now);
-        return permissions.HasFlag(Permissions.ViewChannel) ? new ChannelAccess(channel.Type, permissions) : throw NotFound();
+        return permissions.HasFlag(Permissions.ViewChannel) ? new ChannelAccess(channel.Type, permissions, channel.RateLimitPerUser) : throw NotFound();
     }
 
     private static bool Has(ChannelAccess access, Permissions permission) =>

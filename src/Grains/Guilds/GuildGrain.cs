@@ -171,15 +171,24 @@ public sealed partial class GuildGrain(
         return channel;
     }
 
-    public async Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory)
+    public Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory) =>
+        UpdateChannel(actorId, channelId, name, topic, syncWithCategory, null);
+
+    public async Task<Channel> UpdateChannel(Guid actorId, Guid channelId, string? name, string? topic, bool? syncWithCategory, int? rateLimitPerUser)
     {
         await RequireMemberAsync(actorId); // before the channel: non-members learn nothing
         var channel = RequireChannel(channelId);
         await RequireChannelPermissionAsync(actorId, channel, Permissions.ManageChannels);
+        if (rateLimitPerUser is not null && channel.Type != ChannelType.Text)
+        {
+            throw GuildRules.Invalid("rateLimitPerUser", "Slowmode is for text channels.");
+        }
+
         var updated = channel with
         {
             Name = name is null ? channel.Name : GuildRules.ChannelName(name, channel.Type),
             Topic = topic is null ? channel.Topic : GuildRules.Topic(topic),
+            RateLimitPerUser = rateLimitPerUser is { } seconds ? GuildRules.RateLimitPerUser(seconds) : channel.RateLimitPerUser,
         };
         if (syncWithCategory is { } sync)
         {

@@ -184,7 +184,7 @@ export class ApiClient {
     return this.request('POST', `/api/guilds/${enc(guildId)}/channels`, { body: channel });
   }
 
-  updateChannel(guildId: string, channelId: string, changes: { name?: string; topic?: string; permissionsSynced?: boolean }): Promise<Channel> {
+  updateChannel(guildId: string, channelId: string, changes: { name?: string; topic?: string; permissionsSynced?: boolean; rateLimitPerUser?: number }): Promise<Channel> {
     return this.request('PATCH', `/api/guilds/${enc(guildId)}/channels/${enc(channelId)}`, { body: changes });
   }
 

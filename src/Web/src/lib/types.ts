@@ -52,6 +52,8 @@ export interface Channel {
   position: number;
   permissionsSynced: boolean;
   overwrites: Overwrite[];
+  /** Slowmode: seconds between two messages of one member (0 or missing: off). */
+  rateLimitPerUser?: number;
 }
 
 export interface Role {

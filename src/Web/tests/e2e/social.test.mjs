@@ -237,3 +237,54 @@ test('Mark Unread (or Alt+click) makes a message the first unread one: New line,
   await until(async () => (await serverState())?.unread === 1, 'Alt+click marks it unread', LIVE);
   assert.equal((await serverState()).mentions, 0);
 });
+
+test('slowmode: set in the guild settings, a member counts down after each message and cannot send before; the owner is exempt', { skip: mockLacks('slowmode') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const guildName = `Slow ${Math.random().toString(36).slice(2, 6)}`;
+  const { guildId, generalId } = await createGuild(a, guildName);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+
+  // Guild Settings → Channels: a topic and a 30 s slowmode for #general.
+  await a.getByRole('button', { name: guildName, exact: true }).click();
+  await a.getByRole('menuitem', { name: 'Guild Settings' }).click();
+  const settings = a.getByRole('dialog', { name: 'Guild settings' });
+  await settings.getByRole('button', { name: 'Channels', exact: true }).click();
+  await settings.getByLabel('Channel', { exact: true }).selectOption({ label: '#general' });
+  await settings.getByLabel('Topic').fill('Say hello, slowly');
+  await settings.getByLabel('Slowmode').selectOption({ label: '30s' });
+  await settings.getByRole('button', { name: 'Save Changes' }).click();
+  await settings.locator('.callout-success', { hasText: 'Saved general.' }).waitFor({ timeout: LIVE });
+  await screenshot(a, 'channel-settings');
+  await settings.getByRole('button', { name: 'Close guild settings' }).click();
+  const saved = (await apiCall(a, 'GET', `/api/guilds/${guildId}`)).body.channels.find((c) => c.id === generalId);
+  assert.equal(saved.rateLimitPerUser, 30);
+  assert.equal(saved.topic, 'Say hello, slowly');
+
+  // Bob sends once, then waits: the composer counts down and refuses the next one.
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  await b.getByTestId('slowmode').filter({ hasText: '30s' }).waitFor({ timeout: LIVE });
+  await composer(b).fill('Bonjour');
+  await composer(b).press('Enter');
+  await row(b, 'Bonjour').waitFor({ timeout: LIVE });
+  await until(async () => /^0:(29|30|28)/.test((await b.getByTestId('slowmode').textContent()).trim()), 'the countdown runs', LIVE);
+  await composer(b).fill('Encore');
+  await composer(b).press('Enter');
+  await b.getByText(/^Slowmode is on: you can send again in 0:\d\d\.$/).waitFor();
+  assert.equal(await composer(b).inputValue(), 'Encore', 'the text stays for later');
+  await screenshot(b, 'slowmode');
+  // Nor does the server take it.
+  const tooSoon = await apiCall(b, 'POST', `/api/channels/${generalId}/messages`, { content: 'by the Api' });
+  assert.equal(tooSoon.status, 429);
+  assert.equal(tooSoon.body.error.code, 'slowmode');
+
+  // Alice, who manages the channel, has no countdown and sends twice.
+  assert.equal(await a.getByTestId('slowmode').count(), 0);
+  for (const text of ['un', 'deux']) {
+    await composer(a).fill(text);
+    await composer(a).press('Enter');
+    await row(a, text).waitFor({ timeout: LIVE });
+  }
+});
