@@ -1139,8 +1139,14 @@ public sealed partial class GuildGrain(
         return new MemberDto(member.UserId, profile.Username, profile.DisplayName, member.Nickname, member.RoleIds, member.JoinedAt, member.TimeoutUntil);
     }
 
-    private Task AuditAsync(Guid actorId, string action, Guid? targetId, string? reason, object changes) =>
-        audit.AppendAsync(GuildId, new AuditEntry(Guid.CreateVersion7(), actorId, action, targetId, reason, AuditLogStore.Changes(changes), Now));
+    /// <summary>The newest audit entry's id: the next one sorts after it even within the same millisecond (<see cref="SortableIds"/>).</summary>
+    private Guid lastAuditId;
+
+    private Task AuditAsync(Guid actorId, string action, Guid? targetId, string? reason, object changes)
+    {
+        lastAuditId = SortableIds.Next(lastAuditId, Now);
+        return audit.AppendAsync(GuildId, new AuditEntry(lastAuditId, actorId, action, targetId, reason, AuditLogStore.Changes(changes), Now));
+    }
 
     private async Task PublishMemberAsync(string type, Member member) =>
         Publish(type, new { guildId = GuildId, member = await ToDtoAsync(member) }, userId: member.UserId);
