@@ -66,6 +66,19 @@ test('a picture uploaded by one member shows inline for the other, a file as a c
   }
   await screenshot(b, 'chat-attachments');
 
+  // A click shows the picture large over the page, with a link to the original; Escape closes it.
+  const inline = list(b).getByRole('img', { name: 'sunset.png' });
+  const original = await inline.evaluate((img) => img.closest('a').getAttribute('href'));
+  await inline.click();
+  const viewer = b.getByRole('dialog', { name: 'sunset.png' });
+  await viewer.waitFor();
+  await until(() => viewer.getByRole('img', { name: 'sunset.png' }).evaluate((img) => img.complete && img.naturalWidth === 640), 'the large picture', LIVE);
+  assert.equal(await viewer.getByRole('link', { name: 'Open original' }).getAttribute('href'), original);
+  assert.equal(b.url().includes('/attachments/'), false, 'still on the channel');
+  await screenshot(b, 'image-viewer');
+  await b.keyboard.press('Escape');
+  await viewer.waitFor({ state: 'detached' });
+
   // After a reload, history brings the picture back.
   await b.reload();
   await until(() => list(b).getByRole('img', { name: 'sunset.png' }).evaluate((img) => img.complete && img.naturalWidth === 640).catch(() => false), 'the picture after a reload', LIVE);
