@@ -3,7 +3,7 @@ using LesCopains.Grains.Guilds;
 namespace LesCopains.Grains.Channels;
 
 /// <summary>
-/// Slowmode (docs/API.md "Channels"): a member without <c>MANAGE_MESSAGES</c> or <c>MANAGE_CHANNELS</c>
+/// Slowmode (docs/API.md "Slowmode"): a member without <c>MANAGE_MESSAGES</c> or <c>MANAGE_CHANNELS</c>
 /// sends at most one message per <see cref="Guilds.Channel.RateLimitPerUser"/> seconds in the channel. A
 /// thread takes its parent's setting and counts on its own. The last send of each member is kept in
 /// the activation: a channel that deactivates (idle for a while) or moves to another silo forgets

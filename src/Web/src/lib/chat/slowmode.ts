@@ -1,5 +1,5 @@
 /**
- * Slowmode (docs/API.md "Channels"): one message per member every N seconds in a channel, those
+ * Slowmode (docs/API.md "Slowmode"): one message per member every N seconds in a channel, those
  * who may manage messages or the channel excepted. The server enforces it; the client counts down
  * after each of its sends so that the composer can say how long is left instead of failing.
  */
