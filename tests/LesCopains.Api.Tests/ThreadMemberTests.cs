@@ -187,6 +187,34 @@ public sealed class ThreadMemberTests(InProcessCluster cluster)
         Assert.Empty(others);
     }
 
+    [Fact]
+    public async Task Leaving_the_guild_or_being_kicked_ends_every_thread_membership_there_and_the_threads_count_it()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "tm");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 2);
+        using var leaver = members[0];
+        using var kicked = members[1];
+        var first = await ThreadTests.CreateThreadAsync(owner, guild.General.Id, "first", null);
+        var second = await ThreadTests.CreateThreadAsync(owner, guild.General.Id, "second", null);
+        foreach (var user in new[] { leaver, kicked })
+        {
+            foreach (var thread in new[] { first, second })
+            {
+                await user.ExpectAsync<Followed>(HttpMethod.Put, $"/api/threads/{thread.Id}/members/@me");
+            }
+        }
+
+        Assert.Equal(3, (await Thread(owner, first.Id)).MemberCount);
+
+        await leaver.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me");
+        await owner.KickAsync(guild.Id, kicked.Id);
+
+        Assert.Equal([owner.Id], await MembersInDatabaseAsync(first.Id));
+        Assert.Equal([owner.Id], await MembersInDatabaseAsync(second.Id));
+        // The threads' grains, active since the joins, count them out too (one-way calls: poll).
+        await Until(async () => (await Thread(owner, first.Id)).MemberCount == 1 && (await Thread(owner, second.Id)).MemberCount == 1);
+    }
+
     private static async Task<IReadOnlyList<Followed>> FollowedAsync(GuildClient user) =>
         (await user.ExpectAsync<FollowedList>(HttpMethod.Get, "/api/users/@me/threads")).Threads;
 

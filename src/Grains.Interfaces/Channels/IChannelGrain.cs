@@ -108,6 +108,11 @@ public interface IChannelGrain : IGrainWithGuidKey
     /// <summary>The user stops following this thread (nothing changes when they did not); <c>channel_not_found</c> as <see cref="JoinThread"/>.</summary>
     [Alias("LeaveThread")]
     Task LeaveThread(Guid userId);
+
+    /// <summary>From the guild, after the user left it (their rows are deleted): the thread drops them from its member count.</summary>
+    [Alias("ThreadMemberGone")]
+    [Orleans.Concurrency.OneWay]
+    Task ThreadMemberGone(Guid userId);
 }
 
 [GenerateSerializer, Immutable, Alias("lc.HistoryQuery")]

@@ -54,6 +54,16 @@ public sealed partial class ChannelGrain
         PublishMembership(userId, joined: false);
     }
 
+    public Task ThreadMemberGone(Guid userId)
+    {
+        if (thread is not null && threadMembers is not null && threadMembers.Remove(userId))
+        {
+            RelayThread("thread:update");
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>After a send to this thread: its author follows the thread once the message is committed.</summary>
     private void JoinOnPost(Guid authorId, Task<MessageDto> stored)
     {

@@ -319,6 +319,23 @@ public sealed class ThreadStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Removes the user from every thread of the guild (they left it); returns those threads.</summary>
+    public async Task<List<Guid>> RemoveMemberEverywhereAsync(Guid guildId, Guid userId)
+    {
+        await using var command = dataSource.CreateCommand(
+            "DELETE FROM thread_members tm USING threads t WHERE t.id = tm.thread_id AND t.guild_id = $1 AND tm.user_id = $2 RETURNING tm.thread_id");
+        command.Parameters.AddWithValue(guildId);
+        command.Parameters.AddWithValue(userId);
+        var removed = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            removed.Add(reader.GetGuid(0));
+        }
+
+        return removed;
+    }
+
     /// <summary>The threads the user follows that are not archived, and when they joined each.</summary>
     public async Task<Dictionary<Guid, DateTimeOffset>> JoinedAsync(Guid userId)
     {

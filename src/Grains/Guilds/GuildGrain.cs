@@ -17,6 +17,7 @@ public sealed partial class GuildGrain(
     GuildMemberStore members,
     Channels.MessageStore channelDirectory,
     AuditLogStore audit,
+    Channels.ThreadStore threads,
     TimeProvider time,
     ILogger<GuildGrain> logger) : Grain, IGuildGrain
 {
@@ -1077,6 +1078,12 @@ public sealed partial class GuildGrain(
         S.Channels = S.Channels.Select(c => c with { Overwrites = c.Overwrites.Where(o => !(o.TargetType == OverwriteTarget.Member && o.TargetId == member.UserId)).ToList() }).ToList();
         await SaveAsync();
         await GrainFactory.GetGrain<IUserGrain>(member.UserId).RemoveGuild(GuildId);
+        // Their thread memberships go too; each of those threads drops them from its member count.
+        foreach (var threadId in await threads.RemoveMemberEverywhereAsync(GuildId, member.UserId))
+        {
+            GrainFactory.GetGrain<IChannelGrain>(threadId).ThreadMemberGone(member.UserId).Ignore();
+        }
+
         // Out of the guild's presence at once: its snapshot is for members only (the user's presence
         // grain no longer announces here, so the entry would otherwise live on until it expired).
         await GrainFactory.GetGrain<IGuildPresenceGrain>(GuildId).Update(member.UserId, PresenceStatus.Offline, TimeSpan.Zero);
