@@ -228,22 +228,27 @@ public sealed class ThreadTests(InProcessCluster cluster)
             if (view.GetProperty("id").GetGuid() == thread.Id)
             {
                 counts.Enqueue(view.GetProperty("messageCount").GetInt64());
-                corrected.TrySetResult();
+                if (view.GetProperty("messageCount").GetInt64() == 1)
+                {
+                    corrected.TrySetResult();
+                }
             }
         });
 
         await owner.ExpectStatusAsync(HttpMethod.Put, $"/api/guilds/{guild.Id}/bans/{spammer.Id}", new { reason = "spam", deleteMessageSeconds = 3600 });
 
+        // The ban also ends the spammer's membership of the thread (a thread:update with the member
+        // count, which may come before the correction): every update says the thread's state then.
         await corrected.Task.WaitAsync(Deadline);
-        Assert.Equal([1L], counts);
+        Assert.Equal(1L, counts.Last());
+        Assert.All(counts, c => Assert.Contains(c, new[] { 1L, 3L }));
         await Poll.UntilAsync(() => Task.FromResult(deleted.Count == 3), Deadline, "the three deletions announced");
         Assert.Equal(spam.Select(m => (thread.Id, m.Id)).Append((guild.General.Id, parentSpam.Id)).Order(), deleted.Order());
 
         // The live count stays right: the next message makes two, as the stored count says.
         await SendAsync(owner, thread.Id, "another idea");
         Assert.Equal(2, (await owner.ExpectAsync<ThreadView>(HttpMethod.Get, $"/api/threads/{thread.Id}")).MessageCount);
-        await Poll.UntilAsync(() => Task.FromResult(counts.Count == 2), Deadline, "the update of the next message");
-        Assert.Equal([1L, 2L], counts);
+        await Poll.UntilAsync(() => Task.FromResult(counts.Last() == 2), Deadline, "the update of the next message");
         var listed = (await owner.ExpectAsync<ThreadList>(HttpMethod.Get, $"/api/channels/{guild.General.Id}/threads")).Threads.Single(t => t.Id == thread.Id);
         Assert.Equal(2, listed.MessageCount);
     }
