@@ -50,6 +50,10 @@ export function upsertThread(list: readonly ThreadInfo[], thread: ThreadInfo, ar
   return [...rest, thread].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
+/** Whether an event's payload is a thread (its id and parent at least). */
+export const isThreadInfo = (v: unknown): v is ThreadInfo =>
+  typeof v === 'object' && v !== null && typeof (v as ThreadInfo).id === 'string' && typeof (v as ThreadInfo).parentId === 'string';
+
 /** "3 messages", "1 message", "No messages yet". */
 export function messageCountLabel(count: number): string {
   return count === 0 ? 'No messages yet' : count === 1 ? '1 message' : `${count > 999 ? '999+' : count} messages`;

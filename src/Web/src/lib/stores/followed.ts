@@ -1,4 +1,5 @@
 import { get, writable, type Readable } from 'svelte/store';
+import { isThreadInfo } from '../chat/threads.ts';
 import { connectionState, onGatewayEvent } from '../gateway.ts';
 import type { ThreadInfo } from '../types.ts';
 import { api, session } from './session.ts';
@@ -20,8 +21,6 @@ export function isFollowed(threadId: string): boolean {
   return threadId in get(state) || dormant.has(threadId);
 }
 
-const isThread = (v: unknown): v is ThreadInfo =>
-  typeof v === 'object' && v !== null && typeof (v as ThreadInfo).id === 'string' && typeof (v as ThreadInfo).parentId === 'string';
 
 function put(thread: ThreadInfo): void {
   if (thread.archived) {
@@ -73,7 +72,7 @@ export async function setFollowing(thread: ThreadInfo, follow: boolean): Promise
 
 onGatewayEvent('thread:member:update', (p) => {
   const e = p as { joined?: unknown; thread?: unknown; threadId?: unknown } | null;
-  if (e?.joined === true && isThread(e.thread)) {
+  if (e?.joined === true && isThreadInfo(e.thread)) {
     put(e.thread);
   } else if (e?.joined === false && typeof e.threadId === 'string') {
     drop(e.threadId);
@@ -83,7 +82,7 @@ onGatewayEvent('thread:member:update', (p) => {
 for (const name of ['thread:create', 'thread:update'] as const) {
   onGatewayEvent(name, (p) => {
     const thread = (p as { thread?: unknown } | null)?.thread;
-    if (isThread(thread) && isFollowed(thread.id)) {
+    if (isThreadInfo(thread) && isFollowed(thread.id)) {
       put(thread);
     }
   });

@@ -1,5 +1,5 @@
 import { get, writable, type Readable } from 'svelte/store';
-import { attachThread } from '../chat/threads.ts';
+import { attachThread, isThreadInfo } from '../chat/threads.ts';
 import { onGatewayEvent } from '../gateway.ts';
 import type { Message, ThreadInfo } from '../types.ts';
 import { patch } from './messages.ts';
@@ -55,8 +55,6 @@ export function takeJump(channelId: string): string | null {
   return j.messageId;
 }
 
-const isThread = (v: unknown): v is ThreadInfo =>
-  typeof v === 'object' && v !== null && typeof (v as ThreadInfo).id === 'string' && typeof (v as ThreadInfo).parentId === 'string';
 
 function applied(thread: ThreadInfo): void {
   patch(thread.parentId, (messages) => attachThread(messages, thread));
@@ -72,7 +70,7 @@ export function threadChanged(thread: ThreadInfo): void {
 for (const name of ['thread:create', 'thread:update'] as const) {
   onGatewayEvent(name, (p) => {
     const thread = (p as { thread?: unknown } | null)?.thread;
-    if (isThread(thread)) {
+    if (isThreadInfo(thread)) {
       applied(thread);
     }
   });
