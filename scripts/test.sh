@@ -405,6 +405,30 @@ else
     run_voice_suite
 fi
 
+# ---------------------------------------------------------------- failures
+# The name and first lines of every failed test, gathered from the suites' logs, so that the end of
+# the output (all a CI page may keep) says what failed and not only how many.
+failure_digest() {
+    local log
+    for log in "$tmp/web-unit.log" "$tmp/e2e.log" "$tmp/voice-e2e.log"; do
+        [[ -f $log ]] || continue
+        # node --test (TAP): a top-level "not ok N - name" and the error line of its YAML block
+        awk '/^not ok [0-9]+ /{on=1; print; next} on && /^  (\.\.\.|# Subtest)/{on=0}
+             on && /^  (error|expected|actual):/' "$log" | head -n 40
+    done
+    if [[ -f $tmp/dotnet-test.log ]]; then
+        # vstest console logger: "  Failed Namespace.Class.Method [12 ms]", "  Error Message:", ...
+        awk '/^[[:space:]]+Failed [A-Za-z_]/{on=1; n=0} on && /^[[:space:]]+Stack Trace:/{on=0}
+             on && n++ < 8' "$tmp/dotnet-test.log" | head -n 40
+    fi
+}
+digest=$(failure_digest 2>/dev/null)
+if [[ -n $digest ]]; then
+    echo
+    echo "Failed tests (first lines of each; the full output is above):"
+    sed 's/^/  /' <<<"$digest"
+fi
+
 # ---------------------------------------------------------------- summary
 total_passed=0
 total_failed=0
