@@ -154,6 +154,7 @@ public static class ApiApplication
         app.MapMessagesApi();
         app.MapThreadsApi();
         app.MapSearchApi();
+        app.MapMentionsApi();
         app.MapAttachmentsApi();
         app.MapSocialApi();
         app.MapNotificationSettingsApi();

@@ -20,6 +20,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Channels.SocialStore>();
         services.AddSingleton<Users.ReadStateStore>();
         services.AddSingleton<Users.NotificationSettingsStore>();
+        services.AddSingleton<Users.MentionStore>();
         services.AddSingleton<Channels.MessageWriter>();
         services.AddSingleton<Channels.ThreadStore>();
         services.AddSingleton<Channels.SearchStore>();

@@ -131,6 +131,7 @@ public sealed class StartupConfigurationTests
         Assert.Equal("p:ss", builder.Password);
         Assert.Equal(Npgsql.SslMode.Disable, builder.SslMode);
         Assert.Equal(64, builder.MaxAutoPrepare);
+        Assert.Equal("-c jit=off", builder.Options);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LesCopains.Api.Auth;
 using LesCopains.Api.Infrastructure;
 using LesCopains.Grains;
@@ -17,36 +16,21 @@ public static class SearchApi
             {
                 var query = new SearchQuery(
                     q,
-                    Id("author", author),
-                    Id("channel", channel),
-                    Time("before", before),
-                    Time("after", after),
+                    QueryValues.Id("author", author),
+                    QueryValues.Id("channel", channel),
+                    QueryValues.Time("before", before),
+                    QueryValues.Time("after", after),
                     has switch
                     {
                         null or "" => false,
                         "attachment" => true,
                         _ => throw SearchRules.Invalid("has", "the only supported value is attachment."),
                     },
-                    Int("limit", limit) ?? SearchRules.DefaultLimit,
-                    Int("offset", offset) ?? 0);
+                    QueryValues.Int("limit", limit) ?? SearchRules.DefaultLimit,
+                    QueryValues.Int("offset", offset) ?? 0);
                 return TypedResults.Ok(await cluster.GetGrain<IMessageSearchGrain>(0).Search(http.User.UserId(), guildId, query));
             })
             .WithTags("Search").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         return routes;
     }
-
-    private static Guid? Id(string field, string? raw) =>
-        string.IsNullOrEmpty(raw) ? null
-        : Guid.TryParse(raw, out var id) ? id
-        : throw SearchRules.Invalid(field, "must be an id.");
-
-    private static DateTimeOffset? Time(string field, string? raw) =>
-        string.IsNullOrEmpty(raw) ? null
-        : DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time
-        : throw SearchRules.Invalid(field, "must be an ISO 8601 date or date-time.");
-
-    private static int? Int(string field, string? raw) =>
-        string.IsNullOrEmpty(raw) ? null
-        : int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
-        : throw SearchRules.Invalid(field, "must be a whole number.");
 }

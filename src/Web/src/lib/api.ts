@@ -1,6 +1,6 @@
 import type {
   AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message,
-  Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
+  MentionPage, Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
@@ -350,6 +350,11 @@ export class ApiClient {
   /** The threads the user follows that are not archived, most recently active first. */
   followedThreads(): Promise<{ threads: ThreadInfo[] }> {
     return this.request('GET', '/api/users/@me/threads');
+  }
+
+  /** The reader's recent mentions across their guilds, newest first (lib/chat/inbox.ts builds the query). */
+  recentMentions(params: URLSearchParams): Promise<MentionPage> {
+    return this.request('GET', `/api/users/@me/mentions?${params}`);
   }
 
   searchMessages(guildId: string, params: URLSearchParams): Promise<SearchResult> {

@@ -212,6 +212,22 @@ export interface SearchHit {
   threadName: string | null;
 }
 
+/** One of the reader's recent mentions (docs/API.md, "Recent mentions"). */
+export interface MentionItem {
+  message: Message;
+  guildName: string;
+  /** The channel's name; for a thread, its parent's. */
+  channelName: string;
+  threadParentId?: string | null;
+  threadName?: string | null;
+}
+
+export interface MentionPage {
+  mentions: MentionItem[];
+  /** Older mentions follow: ask again with `before` = the last one's id. */
+  hasMore: boolean;
+}
+
 export interface SearchResult {
   total: number;
   totalCapped: boolean;

@@ -288,3 +288,67 @@ test('slowmode: set in the guild settings, a member counts down after each messa
     await row(a, text).waitFor({ timeout: LIVE });
   }
 });
+
+test('the inbox lists mentions from every guild, live and filtered, and a click opens the message, in a thread too', { skip: mockLacks('recent mentions') }, async () => {
+  const tag = Math.random().toString(36).slice(2, 6);
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Inbox A ${tag}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  const other = await createGuild(b, `Inbox B ${tag}`);
+  const inviteB = await apiCall(b, 'POST', `/api/guilds/${other.guildId}/invites`, { channelId: other.generalId });
+  assert.equal((await apiCall(a, 'POST', `/api/invites/${inviteB.body.code}`)).status, 200);
+  const alice = (await apiCall(a, 'GET', '/api/users/@me')).body;
+
+  const send = async (channelId, content) => {
+    const sent = await apiCall(b, 'POST', `/api/channels/${channelId}/messages`, { content });
+    assert.equal(sent.status, 201);
+    return sent.body;
+  };
+  const thread = await apiCall(b, 'POST', `/api/channels/${generalId}/threads`, { name: 'Plans' });
+  assert.equal(thread.status, 201);
+  await send(generalId, `hey <@${alice.id}> regarde`);
+  await send(generalId, 'not for anyone');
+  await send(thread.body.id, `<@${alice.id}> in the thread`);
+  await send(other.generalId, '@everyone réunion');
+
+  await a.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await a.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await a.getByRole('button', { name: 'Inbox', exact: true }).click();
+  const inbox = a.getByRole('complementary', { name: 'Inbox' });
+  const cards = inbox.locator('.cards > li');
+  const labels = async () => (await cards.locator('.where').allTextContents());
+  await until(async () => (await cards.count()) === 3, 'three mentions listed', LIVE);
+  assert.deepEqual(await labels(), [`Inbox B ${tag} › #general`, `Inbox A ${tag} › Plans in #general`, `Inbox A ${tag} › #general`]);
+  // Mentions read by name (the reader's own, here), not as ids.
+  await cards.nth(2).getByText('hey @Alice Ardent regarde').waitFor();
+
+  // Filters: without @everyone the other guild's call goes; this guild only keeps guild A.
+  await inbox.getByLabel('@everyone and @here').uncheck();
+  await until(async () => (await cards.count()) === 2, '@everyone left out', LIVE);
+  await inbox.getByLabel('@everyone and @here').check();
+  await inbox.getByLabel('This guild only').check();
+  await until(async () => (await labels()).every((l) => l.startsWith(`Inbox A ${tag}`)) && (await cards.count()) === 2, 'one guild', LIVE);
+  await inbox.getByLabel('This guild only').uncheck();
+  await until(async () => (await cards.count()) === 3, 'all guilds again', LIVE);
+
+  // Live: a new mention comes in on top while the inbox is open.
+  await send(generalId, `<@${alice.id}> encore une`);
+  await until(async () => (await cards.count()) === 4, 'the new mention listed', LIVE);
+  await cards.first().getByText('@Alice Ardent encore une').waitFor();
+  await screenshot(a, 'inbox');
+
+  // A click on the thread's mention opens the thread beside its channel at that message.
+  await cards.filter({ hasText: 'in the thread' }).getByRole('button').click();
+  await a.getByRole('complementary', { name: 'Threads', exact: true }).getByRole('list', { name: 'Messages in #Plans' })
+    .locator('[data-message-id]').filter({ hasText: 'in the thread' }).waitFor({ timeout: LIVE });
+
+  // And one in the other guild opens that guild's channel with the message.
+  await a.getByRole('button', { name: 'Inbox', exact: true }).click();
+  await cards.filter({ hasText: 'réunion' }).getByRole('button').click();
+  await a.getByRole('list', { name: 'Messages in #general' }).locator('[data-message-id]').filter({ hasText: 'réunion' }).waitFor({ timeout: LIVE });
+  assert.match(a.url(), new RegExp(`/channels/${other.guildId}/${other.generalId}$`));
+});

@@ -1,9 +1,10 @@
 import { get, writable, type Readable } from 'svelte/store';
 import { attachThread, isThreadInfo } from '../chat/threads.ts';
 import { onGatewayEvent } from '../gateway.ts';
+import { navigate, routePath } from '../router.ts';
 import type { Message, ThreadInfo } from '../types.ts';
 import { patch } from './messages.ts';
-import { session } from './session.ts';
+import { api, session } from './session.ts';
 
 /**
  * The thread side panel (what it shows) and the live thread events: a thread's summary on its
@@ -43,6 +44,20 @@ export const pendingJump: Readable<{ channelId: string; messageId: string } | nu
 
 export function requestJump(channelId: string, messageId: string): void {
   jump.set({ channelId, messageId });
+}
+
+/**
+ * Opens a message where it was said (a search result, a mention in the inbox): its channel
+ * scrolled to it, or, in a thread, the parent channel with the thread beside it.
+ */
+export async function openMessage(guildId: string, message: Message, threadParentId: string | null | undefined): Promise<void> {
+  if (threadParentId) {
+    navigate(routePath({ name: 'guild', guildId, channelId: threadParentId }));
+    showThread(await api.getThread(message.channelId), message.id);
+  } else {
+    requestJump(message.channelId, message.id);
+    navigate(routePath({ name: 'guild', guildId, channelId: message.channelId }));
+  }
 }
 
 /** Takes the pending jump for `channelId`, if there is one. */

@@ -1,0 +1,26 @@
+using LesCopains.Api.Auth;
+using LesCopains.Api.Infrastructure;
+using LesCopains.Grains.Users;
+
+namespace LesCopains.Api.Apis;
+
+/// <summary>The caller's recent mentions across their guilds (the web client's Inbox).</summary>
+public static class MentionsApi
+{
+    public static IEndpointRouteBuilder MapMentionsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/users/@me/mentions", async (
+                string? guildId, string? before, string? limit, string? everyone, string? roles, HttpContext http, IClusterClient cluster) =>
+            {
+                var query = new MentionQuery(
+                    QueryValues.Id("guildId", guildId),
+                    QueryValues.Id("before", before),
+                    QueryValues.Int("limit", limit) ?? MentionRules.DefaultLimit,
+                    QueryValues.Bool("everyone", everyone) ?? true,
+                    QueryValues.Bool("roles", roles) ?? true);
+                return TypedResults.Ok(await cluster.GetGrain<IRecentMentionsGrain>(0).GetMentions(http.User.UserId(), query));
+            })
+            .WithTags("Mentions").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
+        return routes;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LesCopains.Grains.Users;
+
+/// <summary>
+/// Recent mentions of one user over many channels (migration 0018). Two parts, newest first by id
+/// (ids are time-ordered): mentions by name through the GIN index on <c>mention_ids</c>, across all
+/// the channels at once; and, when asked for, <c>@everyone</c>/<c>@here</c> and role mentions,
+/// per channel through <c>ix_messages_broadcast_mentions</c>, the newest few of each. Each part's
+/// condition repeats its index's, so PostgreSQL can use it.
+/// </summary>
+public sealed class MentionStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Ids of the newest messages by others mentioning <paramref name="userId"/> in
+    /// <paramref name="channels"/> (each from its <c>Since</c> on: the user's join time), older than
+    /// <paramref name="before"/> when given, newest first, at most <paramref name="limit"/>.
+    /// <paramref name="everyone"/> adds <c>@everyone</c> and <c>@here</c> (when it reached the user),
+    /// <paramref name="roles"/> mentions of <paramref name="roleIds"/>.
+    /// </summary>
+    public async Task<List<Guid>> RecentAsync(
+        Guid userId, IReadOnlyList<(Guid ChannelId, DateTimeOffset Since)> channels, IReadOnlyList<Guid> roleIds,
+        bool everyone, bool roles, Guid? before, int limit)
+    {
+        var ids = new List<Guid>(limit);
+        if (channels.Count == 0)
+        {
+            return ids;
+        }
+
+        // $1 user, $2/$3 channels and their since, $4 before (or null), $5 limit, then $6/$7/$8 for the broadcast part.
+        var sql = new StringBuilder(
+            """
+            SELECT id FROM (
+              (SELECT m.id FROM messages m
+                 JOIN unnest($2::uuid[], $3::timestamptz[]) AS c(channel_id, since) ON c.channel_id = m.channel_id AND m.created_at >= c.since
+                WHERE m.mention_ids @> ARRAY[$1::uuid] AND cardinality(m.mention_ids) > 0 AND m.deleted_at IS NULL
+                  AND m.author_id <> $1 AND ($4::uuid IS NULL OR m.id < $4)
+                ORDER BY m.id DESC LIMIT $5)
+            """);
+        if (everyone || roles)
+        {
+            sql.Append(
+                """
+
+                  UNION
+                  (SELECT h.id FROM unnest($2::uuid[], $3::timestamptz[]) AS c(channel_id, since)
+                    CROSS JOIN LATERAL (
+                          SELECT m.id FROM messages m
+                           WHERE m.channel_id = c.channel_id AND m.deleted_at IS NULL
+                             AND (m.mention_everyone OR cardinality(m.mention_role_ids) > 0 OR cardinality(m.mention_here_ids) > 0)
+                             AND m.author_id <> $1 AND m.created_at >= c.since AND ($4::uuid IS NULL OR m.id < $4)
+                             AND (($6 AND (m.mention_everyone OR $1 = ANY(m.mention_here_ids))) OR ($7 AND m.mention_role_ids && $8::uuid[]))
+                           ORDER BY m.seq DESC LIMIT $5) h)
+                """);
+        }
+
+        sql.Append("\n) mentions ORDER BY id DESC LIMIT $5");
+        await using var command = dataSource.CreateCommand(sql.ToString());
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(channels.Select(c => c.ChannelId).ToArray());
+        command.Parameters.AddWithValue(channels.Select(c => c.Since).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = before is { } b ? b : DBNull.Value });
+        command.Parameters.AddWithValue(limit);
+        if (everyone || roles)
+        {
+            command.Parameters.AddWithValue(everyone);
+            command.Parameters.AddWithValue(roles);
+            command.Parameters.AddWithValue(roleIds.ToArray());
+        }
+
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+}
