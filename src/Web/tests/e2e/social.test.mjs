@@ -97,6 +97,21 @@ test('two members see typing, react, mention each other with badges, and pin', {
   const panel = b.getByRole('dialog', { name: 'Pinned messages in #general' });
   await panel.getByText('Coucou').waitFor({ timeout: LIVE });
   await screenshot(b, 'social-pins');
+
+  // Jump: the list closes and the message is scrolled to and flashed in the channel.
+  await b.evaluate(() => {
+    window.__flashed = [];
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.target instanceof HTMLElement && r.target.classList.contains('flash')) {
+          window.__flashed.push(r.target.textContent);
+        }
+      }
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class'] });
+  });
+  await panel.locator('li', { hasText: 'Coucou' }).getByRole('button', { name: 'Jump' }).click();
+  await until(async () => (await b.evaluate(() => window.__flashed)).some((t) => t.includes('Coucou')), 'the pinned message flashed', LIVE);
+  assert.equal(await panel.count(), 0);
 });
 
 test('a name in the chat shows the member\'s nickname in their role\'s colour and opens their card; Message opens a conversation', { skip: mockLacks('member cards or direct messages') }, async () => {
@@ -340,6 +355,12 @@ test('the inbox lists mentions from every guild, live and filtered, and a click 
   await until(async () => (await cards.count()) === 4, 'the new mention listed', LIVE);
   await cards.first().getByText('@Alice Ardent encore une').waitFor();
   await screenshot(a, 'inbox');
+
+  // Search results name mentions the same way.
+  await a.getByRole('searchbox', { name: 'Search messages' }).fill('regarde');
+  await a.getByRole('searchbox', { name: 'Search messages' }).press('Enter');
+  await a.getByRole('complementary', { name: 'Search results' }).getByText('hey @Alice Ardent regarde').waitFor({ timeout: LIVE });
+  await a.getByRole('button', { name: 'Inbox', exact: true }).click();
 
   // A click on the thread's mention opens the thread beside its channel at that message.
   await cards.filter({ hasText: 'in the thread' }).getByRole('button').click();

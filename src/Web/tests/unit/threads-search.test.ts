@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MARK_END, MARK_START, parseSearchInput, searchParams, splitHighlight } from '../../src/lib/chat/search.ts';
+import { MARK_END, MARK_START, nameMentions, parseSearchInput, searchParams, splitHighlight } from '../../src/lib/chat/search.ts';
 import { attachThread, canManageThread, defaultThreadName, messageCountLabel, upsertThread } from '../../src/lib/chat/threads.ts';
 import { mergeMessages } from '../../src/lib/chat/timeline.ts';
 import type { Message, Reaction, SearchHit, ThreadInfo } from '../../src/lib/types.ts';
@@ -140,4 +140,17 @@ test('thread labels and who may manage a thread', () => {
   assert.equal(canManageThread(thread('t', { creatorId: 'u1' }), 'u1', false), true);
   assert.equal(canManageThread(thread('t', { creatorId: 'u1' }), 'u2', false), false);
   assert.equal(canManageThread(thread('t', { creatorId: 'u1' }), 'u2', true), true);
+});
+
+test('search results name the mentions the server found, keep marks around them, and leave tokens in code alone', () => {
+  const u = '0192aaaa-0000-7000-8000-000000000001';
+  const r = '0192aaaa-0000-7000-8000-0000000000f1';
+  const other = '0192aaaa-0000-7000-8000-000000000002';
+  const name = (kind: 'user' | 'role', id: string) => (kind === 'user' && id === u ? 'Bob' : null);
+  const text = `${MARK_START}hey${MARK_END} <@${u}> <@&${r.toUpperCase()}> \`<@${other}>\``;
+  assert.equal(
+    nameMentions(text, { mentions: [u], mentionRoles: [r] }, name),
+    `${MARK_START}hey${MARK_END} @Bob @role \`<@${other}>\``,
+  );
+  assert.equal(nameMentions(`<@${u}>`, {}, name), `<@${u}>`);
 });

@@ -1,4 +1,4 @@
-import type { Channel } from '../types.ts';
+import type { Channel, Message } from '../types.ts';
 
 /** Pure rules of message search in the client: the search box's filters and highlights. */
 
@@ -84,6 +84,29 @@ export function searchParams(input: SearchInput, me: string, limit: number, offs
 
 export const MARK_START = '\uE000';
 export const MARK_END = '\uE001';
+
+const MENTION_TOKEN = /<@(&)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>/gi;
+
+/**
+ * A result's text with the mentions the server found in it (`mentions`, `mentionRoles`: not those
+ * in code) as "@name", or "@user"/"@role" while the name is unknown; other tokens stay as written.
+ */
+export function nameMentions(
+  text: string,
+  message: Pick<Message, 'mentions' | 'mentionRoles'>,
+  name: (kind: 'user' | 'role', id: string) => string | null,
+): string {
+  const users = new Set((message.mentions ?? []).map((id) => id.toLowerCase()));
+  const roles = new Set((message.mentionRoles ?? []).map((id) => id.toLowerCase()));
+  return text.replace(MENTION_TOKEN, (token, role: string | undefined, raw: string) => {
+    const id = raw.toLowerCase();
+    const kind = role ? 'role' : 'user';
+    if (!(kind === 'role' ? roles : users).has(id)) {
+      return token;
+    }
+    return `@${name(kind, id) ?? kind}`;
+  });
+}
 
 /** Splits a highlight into plain and matched parts, to render as text (never as HTML). */
 export function splitHighlight(highlight: string): { text: string; mark: boolean }[] {
