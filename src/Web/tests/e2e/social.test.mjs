@@ -90,9 +90,11 @@ test('two members see typing, react, mention each other with badges, and pin', {
     return general && general.unread === 0 && general.mentions === 0;
   }, 'server read state cleared', LIVE);
 
-  // Pins: Alice (owner) pins Bob's message; Bob sees it in the pins panel.
+  // Pins: Alice (owner) pins Bob's message; Bob sees it in the pins panel. (He clicks the button
+  // from the search field, which narrows as it loses focus: the button must not move meanwhile.)
   await row(a, 'Coucou').hover();
   await row(a, 'Coucou').getByRole('button', { name: 'Pin message' }).click();
+  await b.getByRole('searchbox', { name: 'Search messages' }).focus();
   await b.getByRole('button', { name: 'Pinned messages' }).click();
   const panel = b.getByRole('dialog', { name: 'Pinned messages in #general' });
   await panel.getByText('Coucou').waitFor({ timeout: LIVE });
