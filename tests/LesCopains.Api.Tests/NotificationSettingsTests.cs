@@ -107,6 +107,48 @@ public sealed class NotificationSettingsTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_thread_takes_settings_of_its_own_only_under_a_channel_the_member_can_see()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "nts");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        var staffRole = await owner.CreateRoleAsync(guild.Id, "staff");
+        var staff = await owner.CreatePrivateChannelAsync(guild.Id, "staff", staffRole.Id);
+        var open = await ThreadTests.CreateThreadAsync(owner, guild.General.Id, "open thread", null);
+        var hidden = await ThreadTests.CreateThreadAsync(owner, staff.Id, "hidden thread", null);
+        var archived = await ThreadTests.CreateThreadAsync(owner, guild.General.Id, "old thread", null);
+        await owner.ExpectAsync<ThreadTests.ThreadView>(HttpMethod.Patch, $"/api/threads/{archived.Id}", new { archived = true });
+
+        var saved = await member.ExpectAsync<Settings>(HttpMethod.Patch, PathOf(guild.Id), new
+        {
+            channels = new object[]
+            {
+                new { channelId = open.Id, level = "all" },
+                new { channelId = archived.Id, muted = true },
+            },
+        });
+        Assert.Equal(
+            new[] { new ChannelSettings(open.Id, "all", false, null), new ChannelSettings(archived.Id, null, true, null) }.OrderBy(c => c.ChannelId),
+            saved.Channels.OrderBy(c => c.ChannelId));
+        Assert.Equal(Shape(saved), Shape(await GetAsync(member, guild.Id)));
+
+        // A thread under a channel the member cannot see is refused like that channel, and nothing is written.
+        await member.ExpectErrorAsync(HttpMethod.Patch, PathOf(guild.Id), HttpStatusCode.NotFound, "channel_not_found", new
+        {
+            channels = new object[] { new { channelId = open.Id, level = "nothing" }, new { channelId = hidden.Id, level = "all" } },
+        });
+        Assert.Equal(Shape(saved), Shape(await GetAsync(member, guild.Id)));
+
+        // Given the role, it is accepted.
+        await owner.SetRolesAsync(guild.Id, member.Id, staffRole.Id);
+        var later = await member.ExpectAsync<Settings>(HttpMethod.Patch, PathOf(guild.Id), new
+        {
+            channels = new object[] { new { channelId = hidden.Id, level = "nothing" } },
+        });
+        Assert.Contains(new ChannelSettings(hidden.Id, "nothing", false, null), later.Channels);
+    }
+
+    [Fact]
     public async Task Suppressed_everyone_and_role_mentions_are_not_counted_and_mention_events_say_how_they_reach_a_member()
     {
         using var owner = await GuildClient.NewAsync(cluster, "ns");

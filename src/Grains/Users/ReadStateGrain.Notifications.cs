@@ -29,7 +29,16 @@ public sealed partial class ReadStateGrain
     {
         var view = await GrainFactory.GetGrain<IGuildGrain>(guildId).GetView(UserId);
         var current = await NotifyAsync(guildId);
-        var next = NotifyRules.Apply(current, patch, view.Channels.Select(c => c.Id).ToHashSet(), time.GetUtcNow());
+
+        // A thread (of a text channel the user can see) takes choices of its own too.
+        var visible = view.Channels.Select(c => c.Id).ToHashSet();
+        var textChannels = view.Channels.Where(c => c.Type == "text").Select(c => c.Id).ToList();
+        if (textChannels.Count > 0)
+        {
+            visible.UnionWith((await threads.OfParentsAsync(textChannels)).Select(t => t.Id));
+        }
+
+        var next = NotifyRules.Apply(current, patch, visible, time.GetUtcNow());
         await notifyStore.SaveAsync(UserId, next, time.GetUtcNow());
         notifySettings![guildId] = next;
         return next;

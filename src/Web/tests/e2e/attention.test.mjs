@@ -606,3 +606,58 @@ test('notification settings: a muted channel shows no unread mark, suppressed @e
   await alice.context.close();
   await bob.context.close();
 });
+
+test('a thread has notification settings of its own: "All messages" there notifies its messages only; muted, it shows no unread mark', { skip: mockLacks('notification settings') }, async () => {
+  const { alice, a, bob, b, guildId, generalId } = await twoMembers();
+  const thread = (await apiCall(a, 'POST', `/api/channels/${generalId}/threads`, { name: 'Plans' })).body;
+  await apiCall(b, 'PUT', `/api/threads/${thread.id}/members/@me`);
+
+  await b.goto(`${BASE_URL}/settings/notifications`);
+  await b.getByRole('checkbox', { name: /Desktop notifications/ }).check();
+  await until(async () => await b.getByRole('checkbox', { name: /Show the message/ }).isEnabled(), 'switched on', LIVE);
+  await b.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+
+  // The thread's bell, in its panel: "All messages" for the thread alone (the guild stays at mentions).
+  const threadLink = b.getByRole('navigation', { name: 'Channels' }).locator(`[data-thread-id="${thread.id}"] a`);
+  await threadLink.click();
+  const panel = b.getByRole('complementary', { name: 'Threads', exact: true });
+  await panel.getByRole('button', { name: 'Notification settings for the thread Plans' }).click();
+  const dialog = b.getByRole('dialog', { name: 'Notification settings' });
+  await dialog.getByText('Plans, a thread in #general').waitFor();
+  await dialog.getByRole('radio', { name: /Like its channel/ }).waitFor();
+  await dialog.getByRole('radio', { name: /All messages/ }).check();
+  await until(async () => (await dialog.getByRole('status').textContent())?.includes('All messages'), 'the level saved', LIVE);
+  await screenshot(b, 'notification-settings-thread');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  const saved = (await apiCall(b, 'GET', '/api/users/@me/notification-settings')).body.guilds.find((g) => g.guildId === guildId);
+  assert.deepEqual(saved.channels, [{ channelId: thread.id, level: 'all', muted: false }]);
+
+  // In a hidden tab: a plain message in the thread is notified, one in #general is not.
+  await panel.getByRole('button', { name: 'Close threads' }).click();
+  await setHidden(b, true);
+  const inGeneral = (await send(a, generalId, 'dans general')).body;
+  const inThread = (await send(a, thread.id, 'dans le fil')).body;
+  await until(async () => (await notes(b)).some((n) => n.tag === `message:${inThread.id}`), 'the thread message notified', LIVE);
+  assert.ok(!(await notes(b)).some((n) => n.tag === `message:${inGeneral.id}`), '#general follows the guild: mentions only');
+  await setHidden(b, false);
+
+  // Muted, the followed thread shows no unread mark in the sidebar (its channel stays as it is).
+  await threadLink.click();
+  await panel.getByRole('button', { name: 'Notification settings for the thread Plans' }).click();
+  await dialog.getByLabel('Mute the Plans thread').selectOption({ label: 'For 1 hour' });
+  await until(async () => (await dialog.getByRole('status').textContent())?.includes('muted'), 'the mute saved', LIVE);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await panel.getByRole('button', { name: 'Notification settings for the thread Plans (muted)' }).waitFor({ timeout: LIVE });
+  await panel.getByRole('button', { name: 'Close threads' }).click();
+  await send(a, thread.id, 'encore dans le fil');
+  await until(async () => /, muted/.test((await threadLink.getAttribute('aria-label')) ?? ''), 'the thread muted in the sidebar', LIVE);
+  await b.waitForTimeout(500);
+  assert.doesNotMatch((await threadLink.getAttribute('aria-label')) ?? '', /unread/);
+  assert.doesNotMatch((await channelLink(b, 'general').getAttribute('aria-label')) ?? '', /muted/);
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});

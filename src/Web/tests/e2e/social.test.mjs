@@ -375,3 +375,46 @@ test('the inbox lists mentions from every guild, live and filtered, and a click 
   await a.getByRole('list', { name: 'Messages in #general' }).locator('[data-message-id]').filter({ hasText: 'réunion' }).waitFor({ timeout: LIVE });
   assert.match(a.url(), new RegExp(`/channels/${other.guildId}/${other.generalId}$`));
 });
+
+test('a moderator gives a role, times out and kicks a member from their card; a plain member sees no Moderation', { skip: mockLacks('moderation') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Moderation ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  const bob = (await apiCall(b, 'GET', '/api/users/@me')).body;
+  assert.equal((await apiCall(a, 'POST', `/api/guilds/${guildId}/roles`, { name: 'Helpers', color: 0 })).status, 201);
+  await composer(b).fill('je suis là');
+  await composer(b).press('Enter');
+
+  // Bob, a plain member, sees Alice's card without Moderation.
+  await b.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Alice Ardent/ }).click();
+  const aliceCard = b.getByRole('dialog', { name: 'Profile of Alice Ardent' });
+  await aliceCard.getByText('Member since').waitFor();
+  assert.equal(await aliceCard.getByRole('button', { name: 'Moderation' }).count(), 0);
+  await b.keyboard.press('Escape');
+
+  // Alice opens Bob's card from his message: a role, then a timeout.
+  await row(a, 'je suis là').getByRole('button', { name: 'Bob Brisk', exact: true }).click();
+  const card = a.getByRole('dialog', { name: 'Profile of Bob Brisk' });
+  await card.getByRole('button', { name: 'Moderation' }).click();
+  const tools = card.getByRole('group', { name: 'Moderate Bob Brisk' });
+  await tools.getByRole('checkbox', { name: 'Helpers' }).check();
+  await card.getByRole('list', { name: 'Roles' }).getByText('Helpers').waitFor({ timeout: LIVE });
+  await tools.getByLabel('Timeout').selectOption({ label: '5 minutes' });
+  await tools.getByRole('button', { name: 'Time Out' }).click();
+  await tools.getByRole('button', { name: 'Remove Timeout' }).waitFor({ timeout: LIVE });
+  await b.getByText('You are timed out and cannot send messages for now.').waitFor({ timeout: LIVE });
+  await screenshot(a, 'member-card-moderation');
+  const [member] = (await apiCall(a, 'GET', `/api/guilds/${guildId}/members?ids=${bob.id}`)).body.members;
+  assert.ok(member.roles.length === 1 && Date.parse(member.timeoutUntil) > Date.now(), 'the server has the role and the timeout');
+
+  // Kick, after a confirmation: the card says so and Bob leaves the member list.
+  await tools.getByRole('button', { name: 'Kick' }).click();
+  await tools.getByRole('button', { name: 'Kick Bob Brisk' }).click();
+  await card.getByRole('status').filter({ hasText: 'Kicked Bob Brisk.' }).waitFor({ timeout: LIVE });
+  await until(async () => (await a.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Bob Brisk/ }).count()) === 0, 'Bob gone from the list', LIVE);
+  assert.deepEqual((await apiCall(a, 'GET', `/api/guilds/${guildId}/members?ids=${bob.id}`)).body.members, []);
+});

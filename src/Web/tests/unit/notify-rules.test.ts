@@ -103,3 +103,26 @@ test('the bar over a channel counts the others\' messages from the "New" line on
   assert.equal(newMessagesLabel([msg('c', 'me', '2026-11-27T14:06:00')], 'c', 'me', now), null, 'only mine');
   assert.match(newMessagesLabel([msg('e', 'x', '2026-11-25T09:00:00')], 'e', 'me', now, 'en-GB') ?? '', /^1 new message since \d\d\/\d\d\/2026 09:00$/);
 });
+
+test('a thread\'s own level and mute come first; without them it follows its channel, category and guild', () => {
+  const inThread = { ...general, thread: 't1' };
+  const ch = (channelId: string, o: { level?: 'all' | 'mentions' | 'nothing' | null; muted?: boolean; muteUntil?: string | null }) =>
+    ({ channelId, level: o.level ?? null, muted: o.muted ?? false, muteUntil: o.muteUntil ?? null });
+  // Nothing of its own: the channel's, then the category's.
+  assert.equal(levelIn(settings({ channels: [ch('c1', { level: 'all' })] }), inThread), 'all');
+  assert.equal(levelIn(settings({ channels: [ch('cat', { level: 'nothing' })] }), inThread), 'nothing');
+  // Its own level wins over the channel's, in both directions.
+  assert.equal(levelIn(settings({ channels: [ch('c1', { level: 'all' }), ch('t1', { level: 'nothing' })] }), inThread), 'nothing');
+  assert.equal(levelIn(settings({ channels: [ch('c1', { level: 'nothing' }), ch('t1', { level: 'all' })] }), inThread), 'all');
+  assert.equal(wantsNotice(settings({ channels: [ch('t1', { level: 'all' })] }), inThread, false, NOW), true);
+  assert.equal(wantsNotice(settings({ channels: [ch('t1', { level: 'all' })] }), general, false, NOW), false);
+  // A muted thread: no notice but for mentions; its channel is not muted by it.
+  const mutedThread = settings({ level: 'all', channels: [ch('t1', { muted: true, muteUntil: at(10) })] });
+  assert.equal(isMuted(mutedThread, inThread, NOW), true);
+  assert.equal(isMuted(mutedThread, general, NOW), false);
+  assert.equal(wantsNotice(mutedThread, inThread, false, NOW), false);
+  assert.equal(wantsNotice(mutedThread, inThread, true, NOW), true);
+  assert.equal(isMuted(mutedThread, inThread, NOW + 11 * 60_000), false);
+  // A muted channel mutes its threads.
+  assert.equal(isMuted(settings({ channels: [ch('c1', { muted: true })] }), inThread, NOW), true);
+});

@@ -41,10 +41,14 @@ export function defaultNotify(guildId: string): GuildNotify {
   return { guildId, level: 'mentions', suppressEveryone: false, suppressRoles: false, muted: false, muteUntil: null, channels: [] };
 }
 
-/** A channel as far as the rules need it: threads are not in the channel list, so they follow their guild. */
+/**
+ * Where a message was written, as far as the rules need it: a channel (`id`) with its category
+ * (`parentId`), and, for a message in a thread, the thread (`thread`): its own choices come first.
+ */
 export interface Place {
   id: string;
   parentId: string | null;
+  thread?: string | null;
 }
 
 /** Whether a mute is on at `now`. The server leaves out a `muteUntil` that is null: both mean "until turned back on". */
@@ -54,12 +58,12 @@ export function muteOn(muted: boolean, until: string | null | undefined, now: nu
 
 const own = (s: GuildNotify, id: string | null | undefined) => (id ? s.channels.find((c) => c.channelId === id) : undefined);
 
-/** Whether the guild, the channel itself or its category is muted now. */
+/** Whether the guild, the thread, the channel itself or its category is muted now. */
 export function isMuted(s: GuildNotify, place: Place | null, now: number): boolean {
   if (muteOn(s.muted, s.muteUntil, now)) {
     return true;
   }
-  return [own(s, place?.id), own(s, place?.parentId)].some((c) => !!c && muteOn(c.muted, c.muteUntil, now));
+  return [own(s, place?.thread), own(s, place?.id), own(s, place?.parentId)].some((c) => !!c && muteOn(c.muted, c.muteUntil, now));
 }
 
 /** Whether the channel's (or its category's) own mute is on, whatever the guild's. */
@@ -68,9 +72,9 @@ export function ownMuteOn(s: GuildNotify, channelId: string, now: number): boole
   return !!c && muteOn(c.muted, c.muteUntil, now);
 }
 
-/** The level that applies in a channel: its own, else its category's, else the guild's. */
+/** The level that applies: the thread's own, else its channel's, else the category's, else the guild's. */
 export function levelIn(s: GuildNotify, place: Place | null): NotifyLevel {
-  return own(s, place?.id)?.level ?? own(s, place?.parentId)?.level ?? s.level;
+  return own(s, place?.thread)?.level ?? own(s, place?.id)?.level ?? own(s, place?.parentId)?.level ?? s.level;
 }
 
 /** Whether a mention that reaches the reader this way counts (badge, highlight, notification). */

@@ -24,7 +24,7 @@ export const notifyClock: Readable<number> = tickingAt(state, (all, now) => next
 export interface Muted {
   /** Guilds muted as a whole. */
   guilds: Set<string>;
-  /** Channels muted now: their own mute, their category's, or their guild's. */
+  /** Channels muted now: their own mute, their category's, or their guild's; and threads muted on their own. */
   channels: Set<string>;
 }
 
@@ -35,9 +35,16 @@ export const muted: Readable<Muted> = derived([state, channels, notifyClock], ([
     if (muteOn(s.muted, s.muteUntil, now)) {
       out.guilds.add(s.guildId);
     }
-    for (const c of byGuild[s.guildId] ?? []) {
+    const list = byGuild[s.guildId] ?? [];
+    for (const c of list) {
       if (isMuted(s, c, now)) {
         out.channels.add(c.id);
+      }
+    }
+    // Choices for an id that is not in the channel list are a thread's.
+    for (const t of s.channels) {
+      if (muteOn(t.muted, t.muteUntil, now) && !list.some((c) => c.id === t.channelId)) {
+        out.channels.add(t.channelId);
       }
     }
   }

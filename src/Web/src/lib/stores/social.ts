@@ -410,11 +410,12 @@ function remember(m: Message): void {
   }
 }
 
-/** Where a message was written, for the notification rules (a thread is not in the channel list). */
+/** Where a message was written, for the notification rules: a thread's place is its parent channel with the thread. */
 const placeOf = (guildId: string, channelId: string) => {
   const list = get(channels)[guildId] ?? [];
-  const id = threadParents.get(channelId) ?? channelId;
-  return list.find((c) => c.id === id) ?? null;
+  const parent = threadParents.get(channelId);
+  const channel = list.find((c) => c.id === (parent ?? channelId));
+  return channel && parent ? { ...channel, thread: channelId } : (channel ?? null);
 };
 
 /**
