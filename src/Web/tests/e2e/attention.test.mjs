@@ -661,3 +661,50 @@ test('a thread has notification settings of its own: "All messages" there notifi
   await alice.context.close();
   await bob.context.close();
 });
+
+test('Alt+arrows step through channels (Shift: unread ones) and Ctrl+Alt+arrows through guilds; Ctrl+/ lists the shortcuts', { skip: mockLacks('read states') }, async () => {
+  const { alice, a, bob, b, guildId, generalId, randomId } = await twoMembers();
+  const news = (await apiCall(a, 'POST', `/api/guilds/${guildId}/channels`, { name: 'news', type: 'text' })).body;
+  const other = await createGuild(b, `Other ${Math.random().toString(36).slice(2, 6)}`);
+  await b.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await b.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  const at = (channelId) => until(async () => new URL(b.url()).pathname === `/channels/${guildId}/${channelId}`, `on ${channelId}`, LIVE);
+
+  // Sidebar order: #random and #news at the top level, then #general in its category.
+  await b.keyboard.press('Alt+ArrowUp');
+  await at(news.id);
+  await b.keyboard.press('Alt+ArrowUp');
+  await at(randomId);
+  await b.keyboard.press('Alt+ArrowUp');
+  await at(generalId);
+  await b.keyboard.press('Alt+ArrowDown');
+  await at(randomId);
+
+  // Alt+Shift: only channels with something unread (here #general, skipping #news).
+  await b.keyboard.press('Alt+Shift+ArrowDown');
+  assert.equal(new URL(b.url()).pathname, `/channels/${guildId}/${randomId}`, 'nothing unread: no move');
+  await send(a, generalId, 'du nouveau');
+  await until(async () => /unread/.test((await channelLink(b, 'general').getAttribute('aria-label')) ?? ''), '#general unread', LIVE);
+  await b.keyboard.press('Alt+Shift+ArrowDown');
+  await at(generalId);
+  await row(b, 'du nouveau').waitFor({ timeout: LIVE });
+
+  // Ctrl+Alt: the next guild, and back.
+  await b.keyboard.press('Control+Alt+ArrowDown');
+  await until(async () => new URL(b.url()).pathname.startsWith(`/channels/${other.guildId}`), 'in the other guild', LIVE);
+  await b.keyboard.press('Control+Alt+ArrowUp');
+  await until(async () => new URL(b.url()).pathname.startsWith(`/channels/${guildId}`), 'back in the first guild', LIVE);
+
+  // Ctrl+/: the list of shortcuts.
+  await b.keyboard.press('Control+/');
+  const dialog = b.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await dialog.getByText('Previous or next unread channel').waitFor();
+  await screenshot(b, 'keyboard-shortcuts');
+  await b.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+
+  alice.assertClean();
+  bob.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
