@@ -1,6 +1,5 @@
 using LesCopains.Api.Auth;
 using LesCopains.Api.Infrastructure;
-using LesCopains.Grains;
 using LesCopains.Grains.Channels;
 
 namespace LesCopains.Api.Apis;
