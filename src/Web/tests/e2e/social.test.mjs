@@ -369,11 +369,15 @@ test('the inbox lists mentions from every guild, live and filtered, and a click 
   await a.getByRole('complementary', { name: 'Threads', exact: true }).getByRole('list', { name: 'Messages in #Plans' })
     .locator('[data-message-id]').filter({ hasText: 'in the thread' }).waitFor({ timeout: LIVE });
 
-  // And one in the other guild opens that guild's channel with the message.
+  // From the home view too (over the right edge there): one in the other guild opens that guild's
+  // channel with the message, and the inbox stays open beside it.
+  await a.goto(`${BASE_URL}/`);
+  await a.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
   await a.getByRole('button', { name: 'Inbox', exact: true }).click();
   await cards.filter({ hasText: 'réunion' }).getByRole('button').click();
   await a.getByRole('list', { name: 'Messages in #general' }).locator('[data-message-id]').filter({ hasText: 'réunion' }).waitFor({ timeout: LIVE });
   assert.match(a.url(), new RegExp(`/channels/${other.guildId}/${other.generalId}$`));
+  await inbox.locator('.cards > li').first().waitFor({ timeout: LIVE });
 });
 
 test('a moderator gives a role, times out and kicks a member from their card; a plain member sees no Moderation', { skip: mockLacks('moderation') }, async () => {
