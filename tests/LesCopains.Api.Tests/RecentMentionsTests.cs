@@ -132,6 +132,64 @@ public sealed class RecentMentionsTests(InProcessCluster cluster)
         }
     }
 
+    [Fact]
+    public async Task A_dismissed_mention_leaves_the_list_on_every_device_once_and_only_the_callers_own_readable_mentions_can_be_dismissed()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "inb");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 2);
+        using var me = members[0];
+        using var other = members[1];
+        var staff = await owner.CreateRoleAsync(guild.Id, "staff");
+        await owner.SetRolesAsync(guild.Id, me.Id, staff.Id);
+        var secret = await owner.CreatePrivateChannelAsync(guild.Id, "secret", staff.Id);
+        var thread = await ThreadTests.CreateThreadAsync(owner, guild.General.Id, "side", null);
+        var byName = await ThreadTests.SendAsync(owner, guild.General.Id, $"<@{me.Id}> one");
+        var everyone = await ThreadTests.SendAsync(owner, guild.General.Id, "@everyone two");
+        var byRole = await ThreadTests.SendAsync(owner, guild.General.Id, $"<@&{staff.Id}> three");
+        var inThread = await ThreadTests.SendAsync(other, thread.Id, $"<@{me.Id}> four");
+        var hidden = await ThreadTests.SendAsync(owner, secret.Id, $"<@{me.Id}> five");
+        var plain = await ThreadTests.SendAsync(owner, guild.General.Id, "nobody");
+        var mine = await ThreadTests.SendAsync(me, guild.General.Id, $"<@{me.Id}> myself");
+        Assert.Equal([hidden.Id, inThread.Id, byRole.Id, everyone.Id, byName.Id], await IdsAsync(me, ""));
+
+        await using var otherTab = await me.ConnectHubAsync();
+        var events = new SocialEvents(otherTab);
+
+        // Each kind of mention, in a channel and in a thread, goes; twice is fine and says nothing more.
+        foreach (var id in new[] { byName.Id, everyone.Id, byRole.Id, inThread.Id })
+        {
+            await me.ExpectStatusAsync(HttpMethod.Delete, $"/api/users/@me/mentions/{id}", status: HttpStatusCode.NoContent);
+            var pushed = await events.WaitForAsync("mention:dismiss", e => e.GetProperty("messageId").GetGuid() == id);
+            Assert.Equal(guild.Id, pushed.GetProperty("guildId").GetGuid());
+        }
+
+        await me.ExpectStatusAsync(HttpMethod.Delete, $"/api/users/@me/mentions/{byName.Id}", status: HttpStatusCode.NoContent);
+        Assert.Equal([hidden.Id], await IdsAsync(me, ""));
+        Assert.Equal(1, events.Count("mention:dismiss", e => e.GetProperty("messageId").GetGuid() == byName.Id));
+
+        // Someone else's list keeps the @everyone the caller dismissed.
+        Assert.Contains(everyone.Id, await IdsAsync(other, ""));
+
+        // Not a mention of the caller, their own message, another member's mention, no such message,
+        // a channel they cannot read: message_not_found, and nothing is written.
+        var forOther = await ThreadTests.SendAsync(owner, guild.General.Id, $"<@{other.Id}> yours");
+        await owner.SetOverwriteAsync(guild.Id, secret.Id, me.Id, "member", Permissions.None, Permissions.ReadMessageHistory);
+        foreach (var id in new[] { plain.Id, mine.Id, forOther.Id, Guid.NewGuid(), hidden.Id })
+        {
+            await me.ExpectErrorAsync(HttpMethod.Delete, $"/api/users/@me/mentions/{id}", HttpStatusCode.NotFound, "message_not_found");
+        }
+
+        await me.ExpectErrorAsync(HttpMethod.Delete, "/api/users/@me/mentions/nope", HttpStatusCode.NotFound, "not_found");
+        await owner.SetOverwriteAsync(guild.Id, secret.Id, me.Id, "member", Permissions.None, Permissions.None);
+        Assert.Equal([hidden.Id], await IdsAsync(me, ""));
+        Assert.Contains(forOther.Id, await IdsAsync(other, ""));
+
+        // A deleted message cannot be dismissed (it has left the list already).
+        await owner.ExpectStatusAsync(HttpMethod.Delete, $"/api/channels/{secret.Id}/messages/{hidden.Id}");
+        await me.ExpectErrorAsync(HttpMethod.Delete, $"/api/users/@me/mentions/{hidden.Id}", HttpStatusCode.NotFound, "message_not_found");
+        Assert.Empty(await IdsAsync(me, ""));
+    }
+
     private static Task<Page> MentionsAsync(GuildClient user, string query) =>
         user.ExpectAsync<Page>(HttpMethod.Get, $"/api/users/@me/mentions?{query}");
 

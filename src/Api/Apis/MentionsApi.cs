@@ -4,7 +4,7 @@ using LesCopains.Grains.Users;
 
 namespace LesCopains.Api.Apis;
 
-/// <summary>The caller's recent mentions across their guilds (the web client's Inbox).</summary>
+/// <summary>The caller's recent mentions across their guilds (the web client's Inbox), and taking one out of them.</summary>
 public static class MentionsApi
 {
     public static IEndpointRouteBuilder MapMentionsApi(this IEndpointRouteBuilder routes)
@@ -19,6 +19,12 @@ public static class MentionsApi
                     QueryValues.Bool("everyone", everyone) ?? true,
                     QueryValues.Bool("roles", roles) ?? true);
                 return TypedResults.Ok(await cluster.GetGrain<IRecentMentionsGrain>(0).GetMentions(http.User.UserId(), query));
+            })
+            .WithTags("Mentions").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
+        routes.MapDelete("/api/users/@me/mentions/{messageId:guid}", async (Guid messageId, HttpContext http, IClusterClient cluster) =>
+            {
+                await cluster.GetGrain<IRecentMentionsGrain>(0).Dismiss(http.User.UserId(), messageId);
+                return TypedResults.NoContent();
             })
             .WithTags("Mentions").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         return routes;

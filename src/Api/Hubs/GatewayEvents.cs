@@ -19,6 +19,9 @@ public static class GatewayEvents
     /// <summary>Several <see cref="MessageCreate"/> of one channel that were queued together (<see cref="EventBatches"/>).</summary>
     public const string MessagesCreate = "messages:create";
     public const string MentionCreate = "mention:create";
+
+    /// <summary>To the user's own connections when they took a mention out of their inbox (sent by the recent-mentions grain through IUserFeedGrain).</summary>
+    public const string MentionDismiss = LesCopains.Grains.Users.MentionRules.DismissEvent;
     public const string ReactionAdd = "reaction:add";
     public const string ReactionRemove = "reaction:remove";
     public const string PinAdd = "pin:add";

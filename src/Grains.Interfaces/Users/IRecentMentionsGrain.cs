@@ -14,6 +14,14 @@ public interface IRecentMentionsGrain : IGrainWithIntegerKey
     /// <summary><c>guild_not_found</c> when <see cref="MentionQuery.GuildId"/> names a guild the user is not in; <c>validation_failed</c> for a bad limit.</summary>
     [Alias("GetMentions")]
     Task<MentionPageDto> GetMentions(Guid userId, MentionQuery query);
+
+    /// <summary>
+    /// Takes a mention out of the user's list for good (on every device: <see cref="MentionRules.DismissEvent"/>);
+    /// again is a no-op. <c>message_not_found</c> unless the message is one of the user's mentions
+    /// they can read now.
+    /// </summary>
+    [Alias("Dismiss")]
+    Task Dismiss(Guid userId, Guid messageId);
 }
 
 /// <summary>
@@ -51,6 +59,9 @@ public static class MentionRules
 {
     public const int MaxLimit = 50;
     public const int DefaultLimit = 25;
+
+    /// <summary>To the user's own connections: <c>{ messageId, guildId }</c> left their recent mentions.</summary>
+    public const string DismissEvent = "mention:dismiss";
 
     public static MentionQuery Validate(MentionQuery query) =>
         query.Limit is < 1 or > MaxLimit

@@ -9,7 +9,8 @@ namespace LesCopains.Grains.Users;
 /// (ids are time-ordered): mentions by name through the GIN index on <c>mention_ids</c>, across all
 /// the channels at once; and, when asked for, <c>@everyone</c>/<c>@here</c> and role mentions,
 /// per channel through <c>ix_messages_broadcast_mentions</c>, the newest few of each. Each part's
-/// condition repeats its index's, so PostgreSQL can use it.
+/// condition repeats its index's, so PostgreSQL can use it. Mentions the user dismissed (migration
+/// 0019) are left out of both.
 /// </summary>
 public sealed class MentionStore(NpgsqlDataSource dataSource)
 {
@@ -38,6 +39,7 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
                  JOIN unnest($2::uuid[], $3::timestamptz[]) AS c(channel_id, since) ON c.channel_id = m.channel_id AND m.created_at >= c.since
                 WHERE m.mention_ids @> ARRAY[$1::uuid] AND cardinality(m.mention_ids) > 0 AND m.deleted_at IS NULL
                   AND m.author_id <> $1 AND ($4::uuid IS NULL OR m.id < $4)
+                  AND NOT EXISTS (SELECT 1 FROM mention_dismissals d WHERE d.user_id = $1 AND d.message_id = m.id)
                 ORDER BY m.id DESC LIMIT $5)
             """);
         if (everyone || roles)
@@ -53,6 +55,7 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
                              AND (m.mention_everyone OR cardinality(m.mention_role_ids) > 0 OR cardinality(m.mention_here_ids) > 0)
                              AND m.author_id <> $1 AND m.created_at >= c.since AND ($4::uuid IS NULL OR m.id < $4)
                              AND (($6 AND (m.mention_everyone OR $1 = ANY(m.mention_here_ids))) OR ($7 AND m.mention_role_ids && $8::uuid[]))
+                             AND NOT EXISTS (SELECT 1 FROM mention_dismissals d WHERE d.user_id = $1 AND d.message_id = m.id)
                            ORDER BY m.seq DESC LIMIT $5) h)
                 """);
         }
@@ -78,5 +81,36 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
         }
 
         return ids;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="messageId"/> (not deleted, in <paramref name="channelId"/>, by someone
+    /// else, sent from <paramref name="since"/> on) mentions <paramref name="userId"/>: by name,
+    /// <c>@everyone</c>, <c>@here</c> that reached them, or one of <paramref name="roleIds"/>.
+    /// </summary>
+    public async Task<bool> MentionsAsync(Guid userId, Guid channelId, Guid messageId, DateTimeOffset since, IReadOnlyList<Guid> roleIds)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT EXISTS (SELECT 1 FROM messages m
+                            WHERE m.id = $2 AND m.channel_id = $3 AND m.deleted_at IS NULL AND m.author_id <> $1 AND m.created_at >= $4
+                              AND ($1 = ANY(m.mention_ids) OR m.mention_everyone OR $1 = ANY(m.mention_here_ids) OR m.mention_role_ids && $5::uuid[]))
+            """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(messageId);
+        command.Parameters.AddWithValue(channelId);
+        command.Parameters.AddWithValue(since);
+        command.Parameters.AddWithValue(roleIds.ToArray());
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Takes <paramref name="messageId"/> out of the user's recent mentions; true when it was still in.</summary>
+    public async Task<bool> DismissAsync(Guid userId, Guid messageId)
+    {
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO mention_dismissals (user_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(messageId);
+        return await command.ExecuteNonQueryAsync() == 1;
     }
 }

@@ -72,6 +72,35 @@ public sealed class RecentMentionsGrain(MentionStore mentions, MessageStore mess
         return new MentionPageDto(list, hasMore);
     }
 
+    public async Task Dismiss(Guid userId, Guid messageId)
+    {
+        var notFound = new DomainException(ErrorCodes.MessageNotFound, "No mention of you with this id.");
+        var message = (await messages.GetByIdsAsync([messageId])).FirstOrDefault() ?? throw notFound;
+        var found = await LookAsync(message.GuildId, userId, required: false) ?? throw notFound;
+        var (view, readable) = found;
+
+        // A thread is readable with its parent.
+        var place = message.ChannelId;
+        if (!readable.Contains(place))
+        {
+            place = (await threads.GetMetaAsync(message.ChannelId))?.ParentId ?? throw notFound;
+            if (!readable.Contains(place))
+            {
+                throw notFound;
+            }
+        }
+
+        if (!await mentions.MentionsAsync(userId, message.ChannelId, messageId, view.Me.JoinedAt, view.Me.Roles))
+        {
+            throw notFound;
+        }
+
+        if (await mentions.DismissAsync(userId, messageId))
+        {
+            Dms.UserFeeds.Publish(GrainFactory, [userId], MentionRules.DismissEvent, new { messageId, guildId = message.GuildId });
+        }
+    }
+
     /// <summary>The caller's view of a guild and its channels they can read; null for one they left meanwhile (unless asked for by id).</summary>
     private async Task<(GuildViewDto View, IReadOnlyList<Guid> Readable)?> LookAsync(Guid guildId, Guid userId, bool required)
     {

@@ -357,6 +357,11 @@ export class ApiClient {
     return this.request('GET', `/api/users/@me/mentions?${params}`);
   }
 
+  /** Takes a mention out of the reader's recent mentions, on every device (`mention:dismiss`). */
+  dismissMention(messageId: string): Promise<void> {
+    return this.request('DELETE', `/api/users/@me/mentions/${enc(messageId)}`);
+  }
+
   searchMessages(guildId: string, params: URLSearchParams): Promise<SearchResult> {
     return this.request('GET', `/api/guilds/${enc(guildId)}/messages/search?${params}`);
   }

@@ -56,7 +56,7 @@ export const GATEWAY_EVENTS = [
   'member:join', 'member:update', 'member:leave',
   'message:create', 'message:update', 'message:delete',
   'thread:create', 'thread:update', 'thread:member:update',
-  'mention:create', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update', 'notifications:update',
+  'mention:create', 'mention:dismiss', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update', 'notifications:update',
   'presence:update', 'presence:self',
   'dm:envelope', 'dm:conversation', 'dm:removed', 'dm:devices', 'dm:typing',
   'voice:state', 'voice:rekey', 'voice:kicked', 'voice:moved', 'voice:rejoin', 'voice:republish', 'voice:key', 'voice:offer', 'voice:annotation',

@@ -306,7 +306,7 @@ test('slowmode: set in the guild settings, a member counts down after each messa
   }
 });
 
-test('the inbox lists mentions from every guild, live and filtered, and a click opens the message, in a thread too', { skip: mockLacks('recent mentions') }, async () => {
+test('the inbox lists mentions from every guild, live and filtered, and a click opens the message, in a thread too; dismissed or edited away, a mention leaves every tab', { skip: mockLacks('recent mentions') }, async () => {
   const tag = Math.random().toString(36).slice(2, 6);
   const { page: a } = await newDevice(browser);
   await register(a, 'Alice Ardent');
@@ -353,7 +353,7 @@ test('the inbox lists mentions from every guild, live and filtered, and a click 
   await until(async () => (await cards.count()) === 3, 'all guilds again', LIVE);
 
   // Live: a new mention comes in on top while the inbox is open.
-  await send(generalId, `<@${alice.id}> encore une`);
+  const encore = await send(generalId, `<@${alice.id}> encore une`);
   await until(async () => (await cards.count()) === 4, 'the new mention listed', LIVE);
   await cards.first().getByText('@Alice Ardent encore une').waitFor();
   await screenshot(a, 'inbox');
@@ -365,7 +365,7 @@ test('the inbox lists mentions from every guild, live and filtered, and a click 
   await a.getByRole('button', { name: 'Inbox', exact: true }).click();
 
   // A click on the thread's mention opens the thread beside its channel at that message.
-  await cards.filter({ hasText: 'in the thread' }).getByRole('button').click();
+  await cards.filter({ hasText: 'in the thread' }).locator('button.item').click();
   await a.getByRole('complementary', { name: 'Threads', exact: true }).getByRole('list', { name: 'Messages in #Plans' })
     .locator('[data-message-id]').filter({ hasText: 'in the thread' }).waitFor({ timeout: LIVE });
 
@@ -374,10 +374,37 @@ test('the inbox lists mentions from every guild, live and filtered, and a click 
   await a.goto(`${BASE_URL}/`);
   await a.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
   await a.getByRole('button', { name: 'Inbox', exact: true }).click();
-  await cards.filter({ hasText: 'réunion' }).getByRole('button').click();
+  await cards.filter({ hasText: 'réunion' }).locator('button.item').click();
   await a.getByRole('list', { name: 'Messages in #general' }).locator('[data-message-id]').filter({ hasText: 'réunion' }).waitFor({ timeout: LIVE });
   assert.match(a.url(), new RegExp(`/channels/${other.guildId}/${other.generalId}$`));
   await inbox.locator('.cards > li').first().waitFor({ timeout: LIVE });
+
+  // A second tab with its inbox open; the ✕ in the first takes the mention out of both, for good.
+  const tab = await a.context().newPage();
+  await tab.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await tab.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await tab.getByRole('button', { name: 'Inbox', exact: true }).click();
+  const tabCards = tab.getByRole('complementary', { name: 'Inbox' }).locator('.cards > li');
+  await until(async () => (await tabCards.count()) === 4, 'the second tab lists four', LIVE);
+  await cards.filter({ hasText: 'regarde' }).getByRole('button', { name: 'Dismiss the mention by Bob Brisk' }).click();
+  await until(async () => (await cards.count()) === 3, 'dismissed here', LIVE);
+  await until(async () => (await tabCards.filter({ hasText: 'regarde' }).count()) === 0 && (await tabCards.count()) === 3, 'and in the other tab', LIVE);
+
+  // An edit that takes Alice's name out takes the mention out of the open lists.
+  const edited = await apiCall(b, 'PATCH', `/api/channels/${generalId}/messages/${encore.id}`, { content: 'encore une, pour personne' });
+  assert.equal(edited.status, 200);
+  await until(async () => (await tabCards.count()) === 2 && (await tabCards.filter({ hasText: 'encore' }).count()) === 0, 'the edited one left', LIVE);
+  await until(async () => (await cards.count()) === 2, 'in both tabs', LIVE);
+
+  // After a reload, the list is the server's: the same two.
+  await tab.reload();
+  await tab.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await tab.getByRole('button', { name: 'Inbox', exact: true }).click();
+  await until(async () => (await tabCards.count()) === 2, 'two after a reload', LIVE);
+  assert.deepEqual(
+    (await tabCards.locator('.where').allTextContents()).sort(),
+    [`Inbox A ${tag} › Plans in #general`, `Inbox B ${tag} › #general`].sort());
+  await tab.close();
 });
 
 test('a moderator gives a role, times out and kicks a member from their card; a plain member sees no Moderation', { skip: mockLacks('moderation') }, async () => {

@@ -37,12 +37,26 @@ test('pages and refreshes merge newest first without duplicates, the fresher cop
 test('a live edit replaces a listed message and keeps its reactions; a delete removes it; others change nothing', () => {
   const reactions = [{ emoji: '🎉', count: 2, me: true }];
   const list = [item('01b0', { reactions }), item('01a0')];
-  const edited = editMention(list, msg('01b0', { content: 'new text', reactions: null }));
+  const edited = editMention(list, msg('01b0', { content: 'new text', reactions: null, mentions: [U1] }), U1, [], DEFAULT_FILTERS);
   assert.equal(edited[0]!.message.content, 'new text');
   assert.deepEqual(edited[0]!.message.reactions, reactions);
-  assert.equal(editMention(list, msg('0199')), list);
+  assert.equal(editMention(list, msg('0199'), U1, [], DEFAULT_FILTERS), list);
   assert.deepEqual(removeMention(list, '01b0').map((m) => m.message.id), ['01a0']);
   assert.equal(removeMention(list, '0199'), list);
+});
+
+test('an edit that takes the reader\'s mention out takes the item out, as the filters count mentions', () => {
+  const list = [item('01b0', { mentions: [U1] }), item('01a0', { mentions: [U1] })];
+  const ids = (l: readonly MentionItem[]) => l.map((m) => m.message.id);
+  assert.deepEqual(ids(editMention(list, msg('01b0', { mentions: [U2] }), U1, [], DEFAULT_FILTERS)), ['01a0']);
+  // Still mentioned another way: by a role of the reader's, @everyone, @here.
+  assert.deepEqual(ids(editMention(list, msg('01b0', { mentionRoles: [R1] }), U1, [R1], DEFAULT_FILTERS)), ['01b0', '01a0']);
+  assert.deepEqual(ids(editMention(list, msg('01b0', { mentionEveryone: true }), U1, [], DEFAULT_FILTERS)), ['01b0', '01a0']);
+  assert.deepEqual(ids(editMention(list, msg('01b0', { mentionHere: true }), U1, [], DEFAULT_FILTERS)), ['01b0', '01a0']);
+  // ... unless the filters leave that way out, or the role is not the reader's.
+  assert.deepEqual(ids(editMention(list, msg('01b0', { mentionRoles: [R1] }), U1, [], DEFAULT_FILTERS)), ['01a0']);
+  assert.deepEqual(ids(editMention(list, msg('01b0', { mentionRoles: [R1] }), U1, [R1], { ...DEFAULT_FILTERS, roles: false })), ['01a0']);
+  assert.deepEqual(ids(editMention(list, msg('01b0', { mentionEveryone: true }), U1, [], { ...DEFAULT_FILTERS, everyone: false })), ['01a0']);
 });
 
 test('an item says where it was said, a thread with its parent', () => {

@@ -1,5 +1,6 @@
 import type { MentionItem, Message } from '../types.ts';
 import { parseMarkdown, plainText, type MdNode } from './markdown.ts';
+import { mentionsMe } from './social.ts';
 
 /**
  * The inbox's rules (components/chat/InboxPanel.svelte): the query for a page of recent mentions,
@@ -46,11 +47,21 @@ export function mergeMentions(current: readonly MentionItem[], fresh: readonly M
   return [...byId.values()].sort((a, b) => (a.message.id < b.message.id ? 1 : a.message.id > b.message.id ? -1 : 0));
 }
 
-/** A live edit: the item's message replaced (its reactions kept); a message not listed changes nothing. */
-export function editMention(list: readonly MentionItem[], message: Message): readonly MentionItem[] {
-  return list.some((m) => m.message.id === message.id)
-    ? list.map((m) => (m.message.id === message.id ? { ...m, message: { ...message, reactions: message.reactions ?? m.message.reactions } } : m))
-    : list;
+/**
+ * A live edit: the item's message replaced (its reactions kept), or the item gone when the new text
+ * no longer mentions the reader in a way the filters list (`roleIds`: theirs in its guild); a
+ * message not listed changes nothing. (@here is kept: whom it reached stays on the server.)
+ */
+export function editMention(
+  list: readonly MentionItem[], message: Message, userId: string, roleIds: readonly string[], filters: InboxFilters,
+): readonly MentionItem[] {
+  if (!list.some((m) => m.message.id === message.id)) {
+    return list;
+  }
+  if (!mentionsMe(message, userId, roleIds, { suppressEveryone: !filters.everyone, suppressRoles: !filters.roles })) {
+    return removeMention(list, message.id);
+  }
+  return list.map((m) => (m.message.id === message.id ? { ...m, message: { ...message, reactions: message.reactions ?? m.message.reactions } } : m));
 }
 
 export function removeMention(list: readonly MentionItem[], messageId: string): readonly MentionItem[] {
