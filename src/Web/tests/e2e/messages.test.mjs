@@ -69,6 +69,7 @@ test('two members chat live in #general: replies, edits, deletes, markdown, hist
   assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
   assert.equal(await link.getAttribute('target'), '_blank');
 
+
   // Bob replies to Alice's first message: Alice sees the quoted line.
   await row(b, 'Salut Bob, ça va ?').hover();
   await row(b, 'Salut Bob, ça va ?').getByRole('button', { name: 'Reply' }).click();
@@ -128,6 +129,19 @@ test('two members chat live in #general: replies, edits, deletes, markdown, hist
     texts.map((t) => t.replace(/\(edited\)$/, '').trim()),
     ['Salut Bob, tout va bien ?', '**gras** et `code` puis <b>x</b> https://example.org/docs'.replace(/\*\*|`/g, ''), 'Oui, merci !'],
   );
+
+  // Lines that start with Discord's markers: a quote, a heading, lists, small text, underline.
+  await send(a, '> cité **ici**\n> et là\n# Titre\n- un\n- deux\n1. premier\n-# en petit\n__souligné__ fin');
+  const blocks = row(b, 'cité ici');
+  await blocks.waitFor({ timeout: LIVE });
+  assert.equal((await blocks.locator('blockquote').textContent()).trim(), 'cité ici\net là');
+  assert.equal(await blocks.locator('blockquote strong').textContent(), 'ici');
+  assert.equal(await blocks.locator('.heading.h1').textContent(), 'Titre');
+  assert.deepEqual(await blocks.locator('ul > li').allTextContents(), ['un', 'deux']);
+  assert.deepEqual(await blocks.locator('ol > li').allTextContents(), ['premier']);
+  assert.equal(await blocks.locator('small.sub').textContent(), 'en petit');
+  assert.equal(await blocks.locator('u').textContent(), 'souligné');
+  await screenshot(b, 'markdown-blocks');
 
   // Messages sent in a burst, each before the previous one is acknowledged, are in flight together
   // and still arrive in the order they were typed, on both sides.

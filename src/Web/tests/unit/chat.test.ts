@@ -66,7 +66,51 @@ test('markdown: deep nesting stops as text rather than recursing forever', () =>
   assert.equal(plainText(parseMarkdown(long)), long.trim());
 });
 
+test('markdown: __underline__ on the terms of _italics_ (snake__case stays text); ___both___', () => {
+  assert.deepEqual(parseMarkdown('a __b__ c'), [text('a '), { t: 'u', c: [text('b')] }, text(' c')]);
+  assert.deepEqual(parseMarkdown('snake__case__name __ x__'), [text('snake__case__name __ x__')]);
+  assert.deepEqual(parseMarkdown('___both___'), [{ t: 'u', c: [{ t: 'i', c: [text('both')] }] }]);
+  assert.deepEqual(parseMarkdown('\\__not\\__'), [text('__not__')]);
+});
+
+test('markdown: quotes at the start of a line, lines in a row making one, >>> quoting everything after', () => {
+  assert.deepEqual(parseMarkdown('> one\n> **two**\nafter'), [
+    { t: 'quote', c: [text('one\n'), { t: 'b', c: [text('two')] }] }, text('after'),
+  ]);
+  assert.deepEqual(parseMarkdown('before\n>>> all\n> of this\n```\ncode\n```'), [
+    text('before'), { t: 'quote', c: [text('all\n> of this\n'), { t: 'pre', v: 'code', lang: null }] },
+  ]);
+  // Not quotes: no space after ">", in the middle of a line, escaped, or inside a quote (they do not nest).
+  assert.deepEqual(parseMarkdown('>no\na > b\n\\> c'), [text('>no\na > b\n> c')]);
+  assert.deepEqual(parseMarkdown('> > inner'), [{ t: 'quote', c: [text('> inner')] }]);
+  // A line of ">" alone keeps a quote going with an empty line.
+  assert.deepEqual(parseMarkdown('> a\n>\n> b'), [{ t: 'quote', c: [text('a\n\nb')] }]);
+});
+
+test('markdown: headings, small text and lists at the start of a line; each takes its line break', () => {
+  assert.deepEqual(parseMarkdown('# Big\n## **Mid**\n### small\n#### four\n#nospace'), [
+    { t: 'h', level: 1, c: [text('Big')] }, { t: 'h', level: 2, c: [{ t: 'b', c: [text('Mid')] }] }, { t: 'h', level: 3, c: [text('small')] },
+    text('#### four\n#nospace'),
+  ]);
+  assert.deepEqual(parseMarkdown('-# footnote\ntext'), [{ t: 'sub', c: [text('footnote')] }, text('text')]);
+  assert.deepEqual(parseMarkdown('list:\n- one\n* *two*\n3. three\n4. four\n\nend'), [
+    text('list:'),
+    { t: 'ul', c: [{ t: 'li', c: [text('one')] }, { t: 'li', c: [{ t: 'i', c: [text('two')] }] }] },
+    { t: 'ol', start: 3, c: [{ t: 'li', c: [text('three')] }, { t: 'li', c: [text('four')] }] },
+    text('\nend'),
+  ]);
+  // Not lists or headings: no space, an empty item, escaped, or "2 * 3".
+  assert.deepEqual(parseMarkdown('-one\n- \n\\# no\n2 * 3\n1.5 litres'), [text('-one\n- \n# no\n2 * 3\n1.5 litres')]);
+  // Inside a quote, as in Discord.
+  assert.deepEqual(parseMarkdown('> # Title\n> - item'), [
+    { t: 'quote', c: [{ t: 'h', level: 1, c: [text('Title')] }, { t: 'ul', c: [{ t: 'li', c: [text('item')] }] }] },
+  ]);
+  // A code block right after a list keeps the list whole.
+  assert.deepEqual(parseMarkdown('- a\n```\nx\n```'), [{ t: 'ul', c: [{ t: 'li', c: [text('a')] }] }, { t: 'pre', v: 'x', lang: null }]);
+});
+
 test('markdown: plain text previews drop markup and hide spoilers', () => {
+  assert.equal(plainText(parseMarkdown('> quoted\n# Title\n- a\n- b\nend __u__')), 'quoted Title a b end u');
   assert.equal(plainText(parseMarkdown('**hi** `x`\n||secret|| https://a.org')), 'hi x ▮▮▮ https://a.org');
 });
 

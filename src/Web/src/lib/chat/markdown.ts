@@ -3,14 +3,24 @@
  * User text never becomes HTML: whatever looks like a tag stays text, and links are only
  * http(s) URLs written out in full (no masked links, so the text shown is where a link goes).
  *
- *   **bold**  *italics* or _italics_  ~~strike~~  `code`  ```lang\ncode block```  ||spoiler||
+ *   **bold**  *italics* or _italics_  __underline__  ~~strike~~  `code`  ```lang\ncode block```  ||spoiler||
  *   https://… (autolinks)   \* (a backslash keeps the next character literal)
  *   <@userId> <@&roleId> @everyone @here (mentions; the server decides whom they notify)
+ *
+ * and, at the start of a line, as in Discord:
+ *
+ *   > a quoted line (lines in a row make one quote)   >>> quotes everything after it
+ *   # heading  ## smaller  ### smaller still          -# small grey text
+ *   - item or * item (a bullet list)                  1. item (a numbered list, from that number)
  */
 
 export type MdNode =
   | { t: 'text'; v: string }
-  | { t: 'b' | 'i' | 's' | 'spoiler'; c: MdNode[] }
+  | { t: 'b' | 'i' | 'u' | 's' | 'spoiler'; c: MdNode[] }
+  | { t: 'quote' | 'sub' | 'li'; c: MdNode[] }
+  | { t: 'h'; level: 1 | 2 | 3; c: MdNode[] }
+  | { t: 'ul'; c: MdNode[] }
+  | { t: 'ol'; start: number; c: MdNode[] }
   | { t: 'code'; v: string }
   | { t: 'pre'; v: string; lang: string | null }
   | { t: 'link'; href: string; v: string }
@@ -24,6 +34,11 @@ const MAX_DEPTH = 6;
 const ESCAPABLE = '\\*_~`|<>[]()#-.!';
 
 export function parseMarkdown(src: string): MdNode[] {
+  return parseBlocks(src, true);
+}
+
+/** Code blocks, and the lines between them; `quotes` is false inside a quote (quotes do not nest). */
+function parseBlocks(src: string, quotes: boolean): MdNode[] {
   const out: MdNode[] = [];
   let i = 0;
   while (i < src.length) {
@@ -50,7 +65,12 @@ export function parseMarkdown(src: string): MdNode[] {
       i = close + 3;
       continue;
     }
-    pushAll(out, inline(src.slice(i, open), 0));
+    const before = lines(src.slice(i, open), quotes);
+    pushAll(out, before.nodes);
+    if (before.quoteAt >= 0) {
+      out.push({ t: 'quote', c: parseBlocks(src.slice(i + before.quoteAt), false) });
+      return out;
+    }
     out.push({ t: 'pre', v: body.replace(/\n$/, ''), lang });
     i = close + 3;
     // The line break right after a block belongs to the block.
@@ -58,8 +78,99 @@ export function parseMarkdown(src: string): MdNode[] {
       i++;
     }
   }
-  pushAll(out, inline(src.slice(i), 0));
+  const rest = lines(src.slice(i), quotes);
+  pushAll(out, rest.nodes);
+  if (rest.quoteAt >= 0) {
+    out.push({ t: 'quote', c: parseBlocks(src.slice(i + rest.quoteAt), false) });
+  }
   return out;
+}
+
+const QUOTE_ALL = '>>> ';
+const QUOTE = /^>(?: |$)/;
+const HEADING = /^(#{1,3}) +(\S.*)$/;
+const SUBTEXT = /^-# +(\S.*)$/;
+const BULLET = /^ {0,3}[-*] +(\S.*)$/;
+const NUMBERED = /^ {0,3}(\d{1,9})\. +(\S.*)$/;
+
+/**
+ * Text without code blocks, line by line: quotes, headings, small text and lists are blocks, the
+ * lines between them text (with their line breaks, as written). A block takes its own line break.
+ * `quoteAt`: where the text after a `>>> ` starts (everything from there on is quoted), or -1.
+ */
+function lines(src: string, quotes: boolean): { nodes: MdNode[]; quoteAt: number } {
+  const out: MdNode[] = [];
+  const all = src.split('\n');
+  let para: string[] = [];
+  let quoted: string[] = [];
+  let list: { t: 'ul' } & { c: MdNode[] } | { t: 'ol'; start: number; c: MdNode[] } | null = null;
+  const flushPara = () => {
+    if (para.length > 0) {
+      pushAll(out, inline(para.join('\n'), 0));
+      para = [];
+    }
+  };
+  const flushQuote = () => {
+    if (quoted.length > 0) {
+      out.push({ t: 'quote', c: lines(quoted.join('\n'), false).nodes });
+      quoted = [];
+    }
+  };
+  const flushList = () => {
+    if (list) {
+      out.push(list);
+      list = null;
+    }
+  };
+  const block = (node: MdNode) => {
+    flushPara();
+    flushQuote();
+    flushList();
+    out.push(node);
+  };
+
+  let offset = 0;
+  for (let n = 0; n < all.length; n++) {
+    const line = all[n]!;
+    const last = n === all.length - 1;
+    let m: RegExpExecArray | null;
+    if (quotes && line.startsWith(QUOTE_ALL)) {
+      flushPara();
+      flushQuote();
+      flushList();
+      return { nodes: out, quoteAt: offset + QUOTE_ALL.length };
+    } else if (quotes && QUOTE.test(line)) {
+      flushPara();
+      flushList();
+      quoted.push(line.slice(2));
+    } else if ((m = HEADING.exec(line))) {
+      block({ t: 'h', level: m[1]!.length as 1 | 2 | 3, c: inline(m[2]!, 1) });
+    } else if ((m = SUBTEXT.exec(line))) {
+      block({ t: 'sub', c: inline(m[1]!, 1) });
+    } else if ((m = BULLET.exec(line)) || (m = NUMBERED.exec(line))) {
+      const numbered = m.length === 3;
+      const item: MdNode = { t: 'li', c: inline(numbered ? m[2]! : m[1]!, 1) };
+      flushPara();
+      flushQuote();
+      if (list && (list.t === 'ol') === numbered) {
+        list.c.push(item);
+      } else {
+        flushList();
+        list = numbered ? { t: 'ol', start: Number(m[1]), c: [item] } : { t: 'ul', c: [item] };
+      }
+    } else if (last && line === '' && (quoted.length > 0 || list || out.length > 0) && para.length === 0) {
+      // The line break after a block, at the end: it belongs to the block.
+    } else {
+      flushQuote();
+      flushList();
+      para.push(line);
+    }
+    offset += line.length + 1;
+  }
+  flushPara();
+  flushQuote();
+  flushList();
+  return { nodes: out, quoteAt: -1 };
 }
 
 /** Appends nodes, joining neighbouring text. */
@@ -86,7 +197,7 @@ function inline(src: string, depth: number): MdNode[] {
       text = '';
     }
   };
-  const wrap = (t: 'b' | 'i' | 's' | 'spoiler', inner: string) => {
+  const wrap = (t: 'b' | 'i' | 'u' | 's' | 'spoiler', inner: string) => {
     flush();
     pushAll(out, [depth >= MAX_DEPTH ? { t: 'text', v: inner } : { t, c: inline(inner, depth + 1) }]);
   };
@@ -175,8 +286,21 @@ function inline(src: string, depth: number): MdNode[] {
       }
     }
 
+    // __underline__, on the same terms as "_" below (snake__case stays text); "___x___" is both.
+    if (rest.startsWith('__') && !isWordChar(src[i - 1]) && !isSpace(src[i + 2])) {
+      let end = src.indexOf('__', i + 2);
+      while (end > 0 && src[end + 2] === '_') {
+        end++;
+      }
+      if (end > i + 2 && !isSpace(src[end - 1]) && !isWordChar(src[end + 2])) {
+        wrap('u', src.slice(i + 2, end));
+        i = end + 2;
+        continue;
+      }
+    }
+
     // snake_case_names are not italics: "_" only opens after and closes before a non-word char.
-    if (ch === '_' && !isWordChar(src[i - 1]) && src[i + 1] !== '_' && !isSpace(src[i + 1])) {
+    if (ch === '_' && !isWordChar(src[i - 1]) && src[i - 1] !== '_' && src[i + 1] !== '_' && !isSpace(src[i + 1])) {
       let end = src.indexOf('_', i + 1);
       while (end > 0 && isWordChar(src[end + 1])) {
         end = src.indexOf('_', end + 1);
@@ -268,6 +392,13 @@ export function plainText(nodes: MdNode[], name?: (kind: 'user' | 'role', id: st
         }
         case 'spoiler':
           return '▮▮▮';
+        case 'quote':
+        case 'h':
+        case 'sub':
+        case 'li':
+        case 'ul':
+        case 'ol':
+          return ` ${plainText(n.c, name)} `;
         default:
           return plainText(n.c, name);
       }
