@@ -391,6 +391,12 @@ public sealed class DmTests(InProcessCluster cluster)
         await bHub.Connection.InvokeAsync<JsonElement>("DmUseDevice", b1);
         (await bHttp.PutAsync($"/api/dm/blocks/{a.User.Id}", null)).EnsureSuccessStatusCode();
 
+        // The blocker's connections follow (their other tabs and devices hide the blocked person's messages).
+        var (_, blockedEvent) = await bHub.WaitForAsync("blocks:update");
+        Assert.True(blockedEvent.GetProperty("blocked").GetBoolean());
+        Assert.Equal(a.User.Id, blockedEvent.GetProperty("user").GetProperty("id").GetString());
+        Assert.Equal(a.User.Username, blockedEvent.GetProperty("user").GetProperty("username").GetString());
+
         using var sent = await aHttp.SendEnvelopesAsync(conversation, a1, DmClient.Envelope(b.User.Id, b1, DmClient.Body()), DmClient.Envelope(a.User.Id, a2, DmClient.Body()));
         Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
         await using (var db = TestEnvironment.OpenDatabase(cluster.DatabaseUrl))
@@ -413,6 +419,8 @@ public sealed class DmTests(InProcessCluster cluster)
 
         // Unblocked, messages flow again.
         (await bHttp.DeleteAsync($"/api/dm/blocks/{a.User.Id}")).EnsureSuccessStatusCode();
+        var (_, unblockedEvent) = await bHub.WaitForAsync("blocks:update", e => !e.GetProperty("blocked").GetBoolean());
+        Assert.Equal(a.User.Id, unblockedEvent.GetProperty("user").GetProperty("id").GetString());
         var body = DmClient.Body();
         (await aHttp.SendEnvelopesAsync(conversation, a1, DmClient.Envelope(b.User.Id, b1, body), DmClient.Envelope(a.User.Id, a2, DmClient.Body()))).EnsureSuccessStatusCode();
         var (_, envelope) = await bHub.WaitForAsync("dm:envelope");

@@ -26,7 +26,7 @@ public sealed class HubClient : IAsyncDisposable
     ];
 
     /// <summary>The direct-message events of docs/API.md, recorded like the guild events.</summary>
-    public static readonly string[] DmEventTypes = ["dm:envelope", "dm:conversation", "dm:removed", "dm:devices", "dm:typing"];
+    public static readonly string[] DmEventTypes = ["dm:envelope", "dm:conversation", "dm:removed", "dm:devices", "dm:typing", "blocks:update"];
     /// <summary>The voice events of docs/API.md, recorded like the guild events.</summary>
     public static readonly string[] VoiceEventTypes = ["voice:state", "voice:key", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin", "voice:republish", "voice:offer", "voice:annotation"];
 

@@ -44,6 +44,9 @@ public static class GatewayEvents
     public const string DmRemoved = "dm:removed";
     public const string DmDevices = "dm:devices";
     public const string DmTyping = "dm:typing";
+
+    /// <summary>To the user's own connections after they blocked or unblocked someone (every tab and device follows).</summary>
+    public const string BlocksUpdate = LesCopains.Grains.Dms.IDmUserGrain.BlocksUpdateEvent;
     public const string VoiceState = LesCopains.Grains.Voice.VoiceEvents.State;
     public const string VoiceRekey = LesCopains.Grains.Voice.VoiceEvents.Rekey;
     public const string VoiceKey = LesCopains.Grains.Voice.VoiceEvents.Key;

@@ -4,10 +4,13 @@ namespace LesCopains.Grains.Dms;
 [Alias("lc.IDmUserGrain")]
 public interface IDmUserGrain : IGrainWithGuidKey
 {
+    /// <summary>To the blocker's own connections after <see cref="Block"/> or <see cref="Unblock"/>: <c>{ user, blocked }</c>.</summary>
+    const string BlocksUpdateEvent = "blocks:update";
+
     [Alias("ListConversations")]
     Task<IReadOnlyList<ConversationView>> ListConversations();
 
-    /// <summary>Blocks <paramref name="userId"/>: their envelopes to this user are dropped, and they cannot start conversations with them.</summary>
+    /// <summary>Blocks <paramref name="userId"/>: their envelopes to this user are dropped, and they cannot start conversations with them; the user's connections get <see cref="BlocksUpdateEvent"/>.</summary>
     [Alias("Block")]
     Task Block(Guid userId);
 

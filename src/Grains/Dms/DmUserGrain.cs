@@ -16,11 +16,16 @@ public sealed class DmUserGrain(ConversationStore conversations, DmEnvelopeStore
             throw DmRules.Invalid("userId", "you cannot block yourself.");
         }
 
-        await GrainFactory.GetGrain<Users.IUserGrain>(userId).GetProfile();
+        var profile = await GrainFactory.GetGrain<Users.IUserGrain>(userId).GetProfile();
         await conversations.BlockAsync(UserId, userId, time.GetUtcNow());
+        UserFeeds.Publish(GrainFactory, [UserId], IDmUserGrain.BlocksUpdateEvent, new { user = new ConversationMember(userId, profile.Username, profile.DisplayName), blocked = true });
     }
 
-    public Task Unblock(Guid userId) => conversations.UnblockAsync(UserId, userId);
+    public async Task Unblock(Guid userId)
+    {
+        await conversations.UnblockAsync(UserId, userId);
+        UserFeeds.Publish(GrainFactory, [UserId], IDmUserGrain.BlocksUpdateEvent, new { user = new { id = userId }, blocked = false });
+    }
 
     public Task<IReadOnlyList<ConversationMember>> ListBlocks() => conversations.ListBlocksAsync(UserId);
 

@@ -1,5 +1,5 @@
 import type {
-  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message,
+  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message, MessageAuthor,
   MentionPage, Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
@@ -355,6 +355,19 @@ export class ApiClient {
   /** The reader's recent mentions across their guilds, newest first (lib/chat/inbox.ts builds the query). */
   recentMentions(params: URLSearchParams): Promise<MentionPage> {
     return this.request('GET', `/api/users/@me/mentions?${params}`);
+  }
+
+  /** The people the user blocked (docs/API.md "Blocking"). */
+  listBlocks(): Promise<{ users: MessageAuthor[] }> {
+    return this.request('GET', '/api/dm/blocks');
+  }
+
+  block(userId: string): Promise<void> {
+    return this.request('PUT', `/api/dm/blocks/${enc(userId)}`);
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.request('DELETE', `/api/dm/blocks/${enc(userId)}`);
   }
 
   /** Takes a mention out of the reader's recent mentions, on every device (`mention:dismiss`). */

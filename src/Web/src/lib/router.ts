@@ -1,6 +1,6 @@
 import { writable, type Readable } from 'svelte/store';
 
-export type SettingsSection = 'profile' | 'sessions' | 'appearance' | 'notifications';
+export type SettingsSection = 'profile' | 'sessions' | 'appearance' | 'notifications' | 'privacy';
 
 export type Route =
   | { name: 'login'; next: string | null }
@@ -11,7 +11,7 @@ export type Route =
   | { name: 'settings'; section: SettingsSection }
   | { name: 'not-found'; path: string };
 
-const SECTIONS: readonly SettingsSection[] = ['profile', 'sessions', 'appearance', 'notifications'];
+const SECTIONS: readonly SettingsSection[] = ['profile', 'sessions', 'appearance', 'notifications', 'privacy'];
 
 /**
  * The path of a link to this app's own channels or messages (a pasted message link), so it opens

@@ -449,3 +449,71 @@ test('a moderator gives a role, times out and kicks a member from their card; a 
   await until(async () => (await a.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Bob Brisk/ }).count()) === 0, 'Bob gone from the list', LIVE);
   assert.deepEqual((await apiCall(a, 'GET', `/api/guilds/${guildId}/members?ids=${bob.id}`)).body.members, []);
 });
+
+test('blocking from a member card folds their messages into a "blocked messages" line on every tab; Blocked Users unblocks', { skip: mockLacks('blocking') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Block ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  const bob = (await apiCall(b, 'GET', '/api/users/@me')).body;
+  const say = async (page, text) => {
+    await composer(page).fill(text);
+    await composer(page).press('Enter');
+    await row(a, text).waitFor({ timeout: LIVE });
+  };
+  await say(b, 'premier de Bob');
+  await say(b, 'second de Bob');
+  await say(a, 'Alice répond');
+
+  // A second tab of Alice's, on the same channel.
+  const tab = await a.context().newPage();
+  await tab.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  await row(tab, 'second de Bob').waitFor({ timeout: LIVE });
+
+  // Block, asked twice, from his card.
+  await row(a, 'premier de Bob').getByRole('button', { name: 'Bob Brisk', exact: true }).click();
+  const card = a.getByRole('dialog', { name: 'Profile of Bob Brisk' });
+  await card.getByRole('button', { name: 'Block', exact: true }).click();
+  await card.getByRole('group', { name: `Block @${bob.username}?` }).getByRole('button', { name: 'Block', exact: true }).click();
+  await card.getByRole('button', { name: 'Unblock' }).waitFor();
+  assert.equal(await card.getByRole('button', { name: `Message @${bob.username}` }).count(), 0);
+  await a.keyboard.press('Escape');
+
+  // His two messages fold into one line, here and in the other tab; hers stays.
+  for (const page of [a, tab]) {
+    const line = list(page).getByTestId('blocked-run');
+    await until(async () => (await line.count()) === 1 && /2 blocked messages/.test(await line.textContent()), 'one folded line', LIVE);
+    await row(page, 'premier de Bob').waitFor({ state: 'detached', timeout: LIVE });
+    assert.equal(await row(page, 'Alice répond').count(), 1);
+  }
+
+  // A new message of his folds away too, in a run of its own after hers.
+  await composer(b).fill('troisième de Bob');
+  await composer(b).press('Enter');
+  await until(async () => (await list(a).getByTestId('blocked-run').count()) === 2, 'a second folded line', LIVE);
+  assert.equal(await row(a, 'troisième de Bob').count(), 0);
+
+  // Show opens a run, Hide folds it again.
+  await list(a).getByTestId('blocked-run').first().getByRole('button', { name: 'Show' }).click();
+  await row(a, 'premier de Bob').waitFor();
+  await row(a, 'second de Bob').waitFor();
+  await a.mouse.move(0, 0);
+  await screenshot(a, 'blocked-messages');
+  await list(a).getByTestId('blocked-run').first().getByRole('button', { name: 'Hide' }).click();
+  await row(a, 'premier de Bob').waitFor({ state: 'detached' });
+
+  // Blocked Users in the settings lists him; Unblock there brings his messages back in both tabs.
+  await tab.goto(`${BASE_URL}/settings/privacy`);
+  const blockedList = tab.getByRole('list', { name: 'Blocked users' });
+  await blockedList.getByText(`@${bob.username}`).waitFor({ timeout: LIVE });
+  await tab.getByRole('button', { name: `Unblock @${bob.username}` }).click();
+  await tab.getByText('You have not blocked anyone.').waitFor({ timeout: LIVE });
+  await row(a, 'troisième de Bob').waitFor({ timeout: LIVE });
+  await row(a, 'premier de Bob').waitFor({ timeout: LIVE });
+  assert.equal(await list(a).getByTestId('blocked-run').count(), 0);
+  assert.deepEqual((await apiCall(a, 'GET', '/api/dm/blocks')).body.users, []);
+  await tab.close();
+});

@@ -1,8 +1,9 @@
 import { get, writable, type Readable } from 'svelte/store';
 import { isThreadInfo } from '../chat/threads.ts';
-import { connectionState, onGatewayEvent } from '../gateway.ts';
+import { onGatewayEvent } from '../gateway.ts';
 import type { ThreadInfo } from '../types.ts';
-import { api, session } from './session.ts';
+import { syncWithAccount } from './account-sync.ts';
+import { api } from './session.ts';
 
 /**
  * The threads this person follows (docs/API.md "Thread members"): the ones they created, posted in
@@ -88,25 +89,7 @@ for (const name of ['thread:create', 'thread:update'] as const) {
   });
 }
 
-let lastConnection = get(connectionState);
-connectionState.subscribe((c) => {
-  const was = lastConnection;
-  lastConnection = c;
-  if (c === 'connected' && was !== 'connected' && get(session).user) {
-    void loadFollowed();
-  }
+syncWithAccount(() => void loadFollowed(), () => {
+  dormant.clear();
+  state.set({});
 });
-
-let lastUser = get(session).user?.id ?? null;
-session.subscribe((s) => {
-  const id = s.user?.id ?? null;
-  if (id !== lastUser) {
-    lastUser = id;
-    dormant.clear();
-    state.set({});
-  }
-});
-
-if (get(connectionState) === 'connected' && get(session).user) {
-  void loadFollowed();
-}

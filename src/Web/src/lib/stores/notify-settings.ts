@@ -1,9 +1,10 @@
 import { derived, get, writable, type Readable } from 'svelte/store';
 import { defaultNotify, isMuted, muteOn, nextMuteEnd, type GuildNotify, type NotifyChange } from '../chat/notify-rules.ts';
-import { connectionState, onGatewayEvent } from '../gateway.ts';
+import { onGatewayEvent } from '../gateway.ts';
 import { channels } from './channels.ts';
 import { tickingAt } from './clock.ts';
-import { api, session } from './session.ts';
+import { syncWithAccount } from './account-sync.ts';
+import { api } from './session.ts';
 
 /**
  * The reader's notification settings per guild (docs/API.md "Notification settings"), from the
@@ -80,25 +81,6 @@ onGatewayEvent('notifications:update', (p) => {
   }
 });
 
-let lastConnection = get(connectionState);
-connectionState.subscribe((c) => {
-  const was = lastConnection;
-  lastConnection = c;
-  if (c === 'connected' && was !== 'connected' && get(session).user) {
-    void loadNotifySettings();
-  }
+syncWithAccount(() => void loadNotifySettings(), () => {
+  state.set({});
 });
-
-let lastUser = get(session).user?.id ?? null;
-session.subscribe((s) => {
-  const id = s.user?.id ?? null;
-  if (id !== lastUser) {
-    lastUser = id;
-    state.set({});
-  }
-});
-
-// Loaded after the hub was already up (this module comes with the lazy home screen).
-if (get(connectionState) === 'connected' && get(session).user) {
-  void loadNotifySettings();
-}

@@ -6,6 +6,7 @@ import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import type { Message, MessageAuthor, Pin, ReadState } from '../types.ts';
 import { mentionTotal } from '../chat/attention.ts';
 import { parseMarkdown, plainText } from '../chat/markdown.ts';
+import { isBlocked } from './blocks.ts';
 import { firstUnreadId } from '../chat/timeline.ts';
 import { mentionNotice } from '../chat/notices.ts';
 import { memberName } from '../guild/roles.ts';
@@ -479,7 +480,7 @@ onGatewayEvent('message:create', (p) => {
     const parentId = threadParents.get(p.channelId) ?? null;
     setBadge(p.channelId, (b) => ({ guildId, unread: (b?.unread ?? 0) + 1, mentions: b?.mentions ?? 0, parentId }));
   }
-  if (m.author.id !== me()) {
+  if (m.author.id !== me() && !isBlocked(m.author.id)) {
     notifyGuildMessage(p.guildId, p.channelId, m.id, m);
   }
 });
@@ -500,7 +501,7 @@ onGatewayEvent('mention:create', (p) => {
     const unseen = isThreadOf(guildId, p.channelId) && !lastRead.get(p.channelId) && !isFollowed(p.channelId);
     setBadge(p.channelId, (b) => ({ guildId, unread: unseen ? (b?.unread ?? 0) + 1 : (b?.unread ?? 1), mentions: (b?.mentions ?? 0) + 1, parentId }));
   }
-  if (typeof p.messageId === 'string' && p.authorId !== me()) {
+  if (typeof p.messageId === 'string' && p.authorId !== me() && !(typeof p.authorId === 'string' && isBlocked(p.authorId))) {
     notifyGuildMessage(p.guildId, p.channelId, p.messageId, null);
   }
 });
