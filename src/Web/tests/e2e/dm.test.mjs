@@ -261,6 +261,31 @@ test('a direct message raises a notification for a person elsewhere and counts a
   bob.assertClean();
 });
 
+test('Block in a one-to-one conversation stops what the other sends until Unblock', { skip }, async () => {
+  const a = people.Alice.device.page;
+  const bob = people.Bob.device;
+  const b = bob.page;
+  await b.goto(`${BASE_URL}/channels/@me/${people.conversation}`);
+  await dmReady(b, LIVE);
+  b.once('dialog', (d) => void d.accept());
+  await b.getByRole('button', { name: 'Block', exact: true }).click();
+  const note = b.getByTestId('dm-blocked');
+  await note.waitFor({ timeout: LIVE });
+  assert.match(await note.textContent(), /You blocked @/);
+
+  // Alice is told nothing; her message never reaches Bob.
+  await send(a, 'Blocked 5');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await b.getByTestId('dm-messages').getByText('Blocked 5').count(), 0);
+
+  await note.getByRole('button', { name: 'Unblock' }).click();
+  await note.waitFor({ state: 'detached', timeout: LIVE });
+  await send(a, 'Unblocked 6');
+  await shows(b, 'Unblocked 6');
+  assert.equal(await b.getByTestId('dm-messages').getByText('Blocked 5').count(), 0);
+  bob.assertClean();
+});
+
 test('in the browsers, decrypted history is sealed at rest and still shows after a reload', { skip }, async () => {
   for (const name of ['Alice', 'Bob']) {
     const page = people[name].device.page;
