@@ -184,6 +184,15 @@ public sealed class RecentMentionsTests(InProcessCluster cluster)
         Assert.Equal([hidden.Id], await IdsAsync(me, ""));
         Assert.Contains(forOther.Id, await IdsAsync(other, ""));
 
+        // Mentions by someone the caller blocked leave the list, and come back with an unblock.
+        var fromOther = await ThreadTests.SendAsync(other, guild.General.Id, $"<@{me.Id}> from other");
+        Assert.Equal([fromOther.Id, hidden.Id], await IdsAsync(me, ""));
+        await me.ExpectStatusAsync(HttpMethod.Put, $"/api/dm/blocks/{other.Id}");
+        Assert.Equal([hidden.Id], await IdsAsync(me, ""));
+        await me.ExpectStatusAsync(HttpMethod.Delete, $"/api/dm/blocks/{other.Id}");
+        Assert.Equal([fromOther.Id, hidden.Id], await IdsAsync(me, ""));
+        await me.ExpectStatusAsync(HttpMethod.Delete, $"/api/users/@me/mentions/{fromOther.Id}", status: HttpStatusCode.NoContent);
+
         // A deleted message cannot be dismissed (it has left the list already).
         await owner.ExpectStatusAsync(HttpMethod.Delete, $"/api/channels/{secret.Id}/messages/{hidden.Id}");
         await me.ExpectErrorAsync(HttpMethod.Delete, $"/api/users/@me/mentions/{hidden.Id}", HttpStatusCode.NotFound, "message_not_found");

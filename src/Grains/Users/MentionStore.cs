@@ -10,7 +10,7 @@ namespace LesCopains.Grains.Users;
 /// the channels at once; and, when asked for, <c>@everyone</c>/<c>@here</c> and role mentions,
 /// per channel through <c>ix_messages_broadcast_mentions</c>, the newest few of each. Each part's
 /// condition repeats its index's, so PostgreSQL can use it. Mentions the user dismissed (migration
-/// 0019) are left out of both.
+/// 0019), and those by people they blocked, are left out of both.
 /// </summary>
 public sealed class MentionStore(NpgsqlDataSource dataSource)
 {
@@ -40,6 +40,7 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
                 WHERE m.mention_ids @> ARRAY[$1::uuid] AND cardinality(m.mention_ids) > 0 AND m.deleted_at IS NULL
                   AND m.author_id <> $1 AND ($4::uuid IS NULL OR m.id < $4)
                   AND NOT EXISTS (SELECT 1 FROM mention_dismissals d WHERE d.user_id = $1 AND d.message_id = m.id)
+                  AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
                 ORDER BY m.id DESC LIMIT $5)
             """);
         if (everyone || roles)
@@ -56,6 +57,8 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
                              AND m.author_id <> $1 AND m.created_at >= c.since AND ($4::uuid IS NULL OR m.id < $4)
                              AND (($6 AND (m.mention_everyone OR $1 = ANY(m.mention_here_ids))) OR ($7 AND m.mention_role_ids && $8::uuid[]))
                              AND NOT EXISTS (SELECT 1 FROM mention_dismissals d WHERE d.user_id = $1 AND d.message_id = m.id)
+                             AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
+                  AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
                            ORDER BY m.seq DESC LIMIT $5) h)
                 """);
         }
