@@ -65,6 +65,7 @@ public static class ApiApplication
         services.AddHostedService(sp => sp.GetRequiredService<GuildGateway>());
         services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(settings.UploadsDirectory));
         services.AddSingleton<AttachmentRepository>();
+        services.AddSingleton<AvatarRepository>();
         services.AddSingleton<DmAttachmentRepository>();
         services.AddSingleton<PresenceTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
@@ -156,6 +157,7 @@ public static class ApiApplication
         app.MapSearchApi();
         app.MapMentionsApi();
         app.MapAttachmentsApi();
+        app.MapAvatarsApi();
         app.MapSocialApi();
         app.MapNotificationSettingsApi();
         app.MapPresenceApi();

@@ -319,7 +319,7 @@ public sealed class UploadTests(UploadsCluster cluster)
     }
 
     /// <summary>A PNG signature and IHDR chunk (enough for sniffing; the pixels do not matter here).</summary>
-    private static byte[] Png(int width, int height)
+    internal static byte[] Png(int width, int height)
     {
         var bytes = new byte[33];
         new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R' }.CopyTo(bytes, 0);

@@ -24,9 +24,6 @@ public static class AttachmentsApi
     /// <summary>Downloads are sandboxed: nothing in a served file may run, load or navigate.</summary>
     public const string DownloadPolicy = "default-src 'none'; sandbox";
 
-    /// <summary>Room for the multipart boundary and part headers around the file.</summary>
-    private const long MultipartOverhead = 64 * 1024;
-
     public static IEndpointRouteBuilder MapAttachmentsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/channels/{channelId:guid}/attachments", UploadAsync)
@@ -68,61 +65,26 @@ public static class AttachmentsApi
         Require(access, Permissions.SendMessages, "SEND_MESSAGES");
         Require(access, Permissions.AttachFiles, "ATTACH_FILES");
 
-        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var mediaType)
-            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
-            || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
+        var (blob, filename) = await MultipartFile.ReadAsync(http, blobs, settings.MaxFileSize, () => TooLarge(settings), cancellationToken);
+        try
         {
-            throw new ApiException("unsupported_media_type", "Upload as multipart/form-data with one 'file' part.", StatusCodes.Status415UnsupportedMediaType);
+            var sniffed = await MultipartFile.SniffAsync(blobs, blob.Sha256, cancellationToken);
+            var row = new AttachmentRepository.NewAttachment(
+                Guid.CreateVersion7(), channelId, guildId, userId, blob.Sha256, filename, sniffed.ContentType, blob.Size, sniffed.Width, sniffed.Height, time.GetUtcNow());
+            await attachments.InsertAsync(row, cancellationToken);
+            var dto = new AttachmentDto(row.Id, row.Filename, row.ContentType, row.Size, row.Width, row.Height);
+            return TypedResults.Created(dto.Url, dto);
         }
-
-        if (http.Request.ContentLength > settings.MaxFileSize + MultipartOverhead)
+        catch when (blob.Created)
         {
-            throw TooLarge(settings);
+            // Nothing half-written: bytes this request added and nobody refers to go again.
+            if (!await attachments.IsReferencedAsync(blob.Sha256, CancellationToken.None))
+            {
+                blobs.Delete(blob.Sha256);
+            }
+
+            throw;
         }
-
-        var reader = new MultipartReader(boundary, http.Request.Body) { BodyLengthLimit = null };
-        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
-        {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                || !disposition.IsFileDisposition()
-                || !string.Equals(HeaderUtilities.RemoveQuotes(disposition.Name).Value, "file", StringComparison.Ordinal))
-            {
-                continue; // other fields are ignored (and drained)
-            }
-
-            var filename = FileNames.Sanitize(HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value);
-            StoredBlob blob;
-            try
-            {
-                blob = await blobs.PutAsync(section.Body, settings.MaxFileSize, cancellationToken);
-            }
-            catch (BlobTooLargeException)
-            {
-                throw TooLarge(settings);
-            }
-
-            try
-            {
-                var sniffed = await SniffAsync(blobs, blob.Sha256, cancellationToken);
-                var row = new AttachmentRepository.NewAttachment(
-                    Guid.CreateVersion7(), channelId, guildId, userId, blob.Sha256, filename, sniffed.ContentType, blob.Size, sniffed.Width, sniffed.Height, time.GetUtcNow());
-                await attachments.InsertAsync(row, cancellationToken);
-                var dto = new AttachmentDto(row.Id, row.Filename, row.ContentType, row.Size, row.Width, row.Height);
-                return TypedResults.Created(dto.Url, dto);
-            }
-            catch when (blob.Created)
-            {
-                // Nothing half-written: bytes this request added and nobody refers to go again.
-                if (!await attachments.IsReferencedAsync(blob.Sha256, CancellationToken.None))
-                {
-                    blobs.Delete(blob.Sha256);
-                }
-
-                throw;
-            }
-        }
-
-        throw new DomainException(ErrorCodes.ValidationFailed, "file: a multipart part named 'file' with a filename is required.");
     }
 
     private static async Task<IResult> DownloadAsync(
@@ -194,14 +156,6 @@ public static class AttachmentsApi
         Expires = expires,
         IsEssential = true,
     };
-
-    private static async Task<SniffedType> SniffAsync(IBlobStore blobs, string sha256, CancellationToken cancellationToken)
-    {
-        await using var stream = blobs.OpenRead(sha256) ?? throw new DomainException(ErrorCodes.Internal, "The upload vanished; retry.");
-        var head = new byte[(int)Math.Min(ContentSniffer.HeadLength, stream.Length)];
-        await stream.ReadExactlyAsync(head, cancellationToken);
-        return ContentSniffer.Sniff(head);
-    }
 
     private static void Require(ChannelAccess access, Permissions permission, string name)
     {

@@ -357,6 +357,22 @@ export class ApiClient {
     return this.request('GET', `/api/users/@me/mentions?${params}`);
   }
 
+  /** Profile pictures of up to 100 people: the picture's hash, or null (docs/API.md "Avatars"). */
+  avatars(userIds: string[]): Promise<{ avatars: Record<string, string | null> }> {
+    return this.request('GET', `/api/users/avatars?ids=${userIds.map(enc).join(',')}`);
+  }
+
+  /** Sets the user's picture (an image file, at most 1 MiB); its hash. */
+  setAvatar(picture: Blob, filename: string): Promise<{ avatar: string }> {
+    const form = new FormData();
+    form.append('file', picture, filename);
+    return this.request('PUT', '/api/users/@me/avatar', { body: form });
+  }
+
+  removeAvatar(): Promise<void> {
+    return this.request('DELETE', '/api/users/@me/avatar');
+  }
+
   /** The people the user blocked (docs/API.md "Blocking"). */
   listBlocks(): Promise<{ users: MessageAuthor[] }> {
     return this.request('GET', '/api/dm/blocks');
@@ -536,7 +552,9 @@ export class ApiClient {
 
   private async send(method: string, path: string, body: unknown, accessToken: string | null): Promise<Response> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (body !== undefined) {
+    // A form (a file upload) sets its own multipart type and boundary.
+    const form = typeof FormData !== 'undefined' && body instanceof FormData;
+    if (body !== undefined && !form) {
       headers['Content-Type'] = 'application/json';
     }
     if (accessToken) {
@@ -546,7 +564,7 @@ export class ApiClient {
       return await this.fetchFn(path, {
         method,
         headers,
-        body: body === undefined ? null : JSON.stringify(body),
+        body: body === undefined ? null : form ? (body as FormData) : JSON.stringify(body),
         credentials: 'same-origin',
       });
     } catch (e) {

@@ -88,3 +88,55 @@ test('a picture uploaded by one member shows inline for the other, a file as a c
   await alice.context.close();
   await bob.context.close();
 });
+
+test('a profile picture set in the settings replaces the initials for everyone, cropped to a square; removed, the initials come back', { skip: mockLacks('avatars') }, async () => {
+  const alice = await newDevice(browser);
+  const a = alice.page;
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Faces ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const bob = await newDevice(browser);
+  const b = bob.page;
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+  const me = (await apiCall(a, 'GET', '/api/users/@me')).body;
+
+  await a.goto(`${BASE_URL}/settings/profile`);
+  const input = a.getByLabel('Picture file');
+  // Not a picture: said so, nothing sent.
+  await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+  await a.getByRole('alert').getByText(/not a picture this browser can read/).waitFor({ timeout: LIVE });
+  assert.equal((await apiCall(a, 'GET', `/api/users/avatars?ids=${me.id}`)).body.avatars[me.id], null);
+
+  // A wide photo: kept as its middle square, 256 pixels wide.
+  await input.setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png(640, 360, 30) });
+  await a.getByRole('status').getByText('Picture saved.').waitFor({ timeout: LIVE });
+  const own = a.locator('.ring img');
+  await until(() => own.evaluate((img) => img.complete && img.naturalWidth === 256 && img.naturalHeight === 256).catch(() => false), 'her picture in the settings', LIVE);
+  const sha = (await apiCall(a, 'GET', `/api/users/avatars?ids=${me.id}`)).body.avatars[me.id];
+  assert.match(sha, /^[0-9a-f]{64}$/);
+
+  // Bob sees it beside her name in the member list and on her messages.
+  await apiCall(a, 'POST', `/api/channels/${generalId}/messages`, { content: 'nouvelle photo' });
+  await b.goto(`${BASE_URL}/channels/${guildId}/${generalId}`);
+  const message = list(b).locator('[data-message-id]').filter({ hasText: 'nouvelle photo' });
+  await message.waitFor({ timeout: LIVE });
+  const face = message.locator('.avatar img');
+  await until(() => face.evaluate((img) => img.complete && img.naturalWidth === 256).catch(() => false), 'her picture on her message', LIVE);
+  assert.equal(await face.getAttribute('src'), `/api/attachments/avatars/${sha}`);
+  const inList = b.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Alice Ardent/ }).locator('.avatar img');
+  await until(() => inList.evaluate((img) => img.complete && img.naturalWidth === 256).catch(() => false), 'her picture in the member list', LIVE);
+  await screenshot(b, 'avatars');
+
+  // Removed: initials again (for Bob after a reload).
+  await a.getByRole('button', { name: 'Remove picture' }).click();
+  await a.getByRole('status').getByText('Picture removed.').waitFor({ timeout: LIVE });
+  assert.equal(await own.count(), 0);
+  await b.reload();
+  await message.waitFor({ timeout: LIVE });
+  await until(async () => (await message.locator('.avatar').first().textContent()).trim() === 'AA', 'initials again', LIVE);
+  assert.equal(await message.locator('.avatar img').count(), 0);
+  alice.assertClean();
+  await alice.context.close();
+  await bob.context.close();
+});
