@@ -75,6 +75,33 @@ public sealed class AvatarTests(UploadsCluster cluster)
     }
 
     [Fact]
+    public async Task A_new_or_removed_picture_reaches_the_members_of_the_guilds_the_person_is_in_at_once()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "av");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1, "Faces");
+        using var member = members[0];
+        using var stranger = await GuildClient.NewAsync(cluster, "av");
+        await using var memberHub = await member.ConnectHubAsync();
+        await using var strangerHub = await stranger.ConnectHubAsync();
+
+        var sha = await SetAsync(owner, Picture());
+        var (_, set) = await memberHub.WaitForAsync("user:update");
+        Assert.Equal(guild.Id, set.GetProperty("guildId").GetGuid());
+        Assert.Equal(owner.Id, set.GetProperty("user").GetProperty("id").GetGuid());
+        Assert.Equal(sha, set.GetProperty("user").GetProperty("avatar").GetString());
+
+        await owner.ExpectStatusAsync(HttpMethod.Delete, "/api/users/@me/avatar");
+        var (_, removed) = await memberHub.WaitForAsync("user:update", e => e.GetProperty("user").GetProperty("avatar").ValueKind == JsonValueKind.Null);
+        Assert.Equal(owner.Id, removed.GetProperty("user").GetProperty("id").GetGuid());
+
+        // Nobody outside the guild is told; removing no picture again tells nobody either.
+        await owner.ExpectStatusAsync(HttpMethod.Delete, "/api/users/@me/avatar");
+        await Task.Delay(300);
+        Assert.Equal(0, strangerHub.Count("user:update"));
+        Assert.Equal(2, memberHub.Count("user:update"));
+    }
+
+    [Fact]
     public async Task Not_an_image_too_large_or_not_multipart_is_refused_with_nothing_stored_and_the_picture_kept()
     {
         using var me = await GuildClient.NewAsync(cluster, "av");

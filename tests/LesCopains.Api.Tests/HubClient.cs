@@ -22,7 +22,7 @@ public sealed class HubClient : IAsyncDisposable
         "guild:create", "guild:update", "guild:delete",
         "channel:create", "channel:update", "channel:delete",
         "role:create", "role:update", "role:delete",
-        "member:join", "member:update", "member:leave",
+        "member:join", "member:update", "member:leave", "user:update",
     ];
 
     /// <summary>The direct-message events of docs/API.md, recorded like the guild events.</summary>

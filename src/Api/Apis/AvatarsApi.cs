@@ -1,7 +1,10 @@
 using LesCopains.Api.Auth;
 using LesCopains.Api.Infrastructure;
 using LesCopains.Api.Uploads;
+using System.Text.Json;
 using LesCopains.Grains;
+using LesCopains.Grains.Guilds;
+using LesCopains.Grains.Users;
 using Microsoft.Net.Http.Headers;
 
 namespace LesCopains.Api.Apis;
@@ -24,9 +27,16 @@ public static class AvatarsApi
     {
         var me = routes.MapGroup("/api/users/@me/avatar").WithTags("Avatars").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         me.MapPut("", SetAsync);
-        me.MapDelete("", async (HttpContext http, AvatarRepository avatars, AttachmentRepository attachments, IBlobStore blobs, CancellationToken ct) =>
+        me.MapDelete("", async (HttpContext http, AvatarRepository avatars, AttachmentRepository attachments, IBlobStore blobs, IClusterClient cluster, CancellationToken ct) =>
         {
-            await ForgetAsync(await avatars.SetAsync(http.User.UserId(), null, null, ct), attachments, blobs);
+            var userId = http.User.UserId();
+            var removed = await avatars.SetAsync(userId, null, null, ct);
+            await ForgetAsync(removed, attachments, blobs);
+            if (removed is not null)
+            {
+                await AnnounceAsync(cluster, userId, null);
+            }
+
             return TypedResults.NoContent();
         });
         routes.MapGet("/api/users/avatars", LookUpAsync).WithTags("Avatars").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
@@ -38,7 +48,7 @@ public static class AvatarsApi
     }
 
     private static async Task<IResult> SetAsync(
-        HttpContext http, IBlobStore blobs, AvatarRepository avatars, AttachmentRepository attachments, CancellationToken cancellationToken)
+        HttpContext http, IBlobStore blobs, AvatarRepository avatars, AttachmentRepository attachments, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var userId = http.User.UserId();
         var (blob, _) = await MultipartFile.ReadAsync(http, blobs, MaxBytes, TooLarge, cancellationToken);
@@ -63,6 +73,7 @@ public static class AvatarsApi
         if (replaced != blob.Sha256)
         {
             await ForgetAsync(replaced, attachments, blobs);
+            await AnnounceAsync(cluster, userId, blob.Sha256);
         }
 
         return TypedResults.Ok(new { avatar = blob.Sha256 });
@@ -100,6 +111,21 @@ public static class AvatarsApi
         headers.CacheControl = "private, max-age=31536000, immutable";
         return TypedResults.Stream(content, type, entityTag: new EntityTagHeaderValue($"\"{sha256}\""));
     }
+
+    /// <summary>
+    /// <c>user:update</c> <c>{guildId, user: {id, avatar}}</c> to the members of every guild the user is
+    /// in (their own other tabs included), through each guild's fan-out.
+    /// </summary>
+    private static async Task AnnounceAsync(IClusterClient cluster, Guid userId, string? avatar)
+    {
+        foreach (var guildId in await cluster.GetGrain<IUserGrain>(userId).GetGuilds())
+        {
+            var payload = JsonSerializer.Serialize(new { guildId, user = new { id = userId, avatar } }, JsonSerializerOptions.Web);
+            await cluster.GetGrain<IGuildGrain>(guildId).Relay(new GuildEvent(guildId, UpdateEvent, payload, null, null, 0));
+        }
+    }
+
+    public const string UpdateEvent = "user:update";
 
     /// <summary>Deletes a picture's bytes when nothing (another account, an attachment) refers to them any more.</summary>
     private static async Task ForgetAsync(string? sha256, AttachmentRepository attachments, IBlobStore blobs)

@@ -1,4 +1,5 @@
 import { get, writable, type Readable } from 'svelte/store';
+import { onGatewayEvent } from '../gateway.ts';
 import { ensureMediaCookie } from '../media.ts';
 import { api, session } from './session.ts';
 
@@ -6,7 +7,7 @@ import { api, session } from './session.ts';
  * People's profile pictures (docs/API.md "Avatars"): looked up as faces appear on screen, many ids
  * per request (`GET /api/users/avatars`), and kept for the page's life. Each is the SHA-256 of
  * the picture, so its address never changes and the browser caches it for good; null means
- * initials. A picture changed elsewhere shows after a reload; one's own change shows at once.
+ * initials. A change reaches everyone who shares a guild with the person (`user:update`).
  */
 const state = writable<Readonly<Record<string, string | null>>>({});
 export const avatars: Readable<Readonly<Record<string, string | null>>> = { subscribe: state.subscribe };
@@ -48,7 +49,7 @@ async function flush(): Promise<void> {
 /** The address of a picture. */
 export const avatarUrl = (sha: string): string => `/api/attachments/avatars/${sha}`;
 
-/** One's own picture changed (here): every face of theirs follows at once. */
+/** Someone's picture changed (here, or `user:update`): every face of theirs follows at once. */
 export function setAvatar(userId: string, sha: string | null): void {
   asked.add(userId);
   state.update((s) => ({ ...s, [userId]: sha }));
@@ -56,6 +57,13 @@ export function setAvatar(userId: string, sha: string | null): void {
     void ensureMediaCookie().catch(() => {});
   }
 }
+
+onGatewayEvent('user:update', (p) => {
+  const user = typeof p === 'object' && p !== null ? (p as { user?: { id?: unknown; avatar?: unknown } }).user : undefined;
+  if (user && typeof user.id === 'string' && (typeof user.avatar === 'string' || user.avatar === null)) {
+    setAvatar(user.id, user.avatar);
+  }
+});
 
 let lastUser = get(session).user?.id ?? null;
 session.subscribe((s) => {
