@@ -66,6 +66,7 @@ public static class ApiApplication
         services.AddSingleton<IBlobStore>(_ => new FileSystemBlobStore(settings.UploadsDirectory));
         services.AddSingleton<AttachmentRepository>();
         services.AddSingleton<AvatarRepository>();
+        services.AddSingleton<GuildIconRepository>();
         services.AddSingleton<DmAttachmentRepository>();
         services.AddSingleton<PresenceTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
@@ -158,6 +159,7 @@ public static class ApiApplication
         app.MapMentionsApi();
         app.MapAttachmentsApi();
         app.MapAvatarsApi();
+        app.MapGuildIconsApi();
         app.MapSocialApi();
         app.MapNotificationSettingsApi();
         app.MapPresenceApi();

@@ -16,6 +16,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<SessionStore>();
         services.AddSingleton<Guilds.GuildMemberStore>();
         services.AddSingleton<Guilds.AuditLogStore>();
+        services.AddSingleton<Guilds.GuildIconStore>();
         services.AddSingleton<Channels.MessageStore>();
         services.AddSingleton<Channels.SocialStore>();
         services.AddSingleton<Users.ReadStateStore>();

@@ -153,7 +153,7 @@ public sealed class AvatarTests(UploadsCluster cluster)
     }
 
     /// <summary>A PNG header and random bytes: a picture nobody else has.</summary>
-    private static byte[] Picture()
+    internal static byte[] Picture()
     {
         var bytes = new byte[600];
         Random.Shared.NextBytes(bytes);
@@ -161,7 +161,7 @@ public sealed class AvatarTests(UploadsCluster cluster)
         return bytes;
     }
 
-    private static async Task<HttpResponseMessage> PutAsync(GuildClient user, byte[] bytes)
+    internal static async Task<HttpResponseMessage> PutAsync(GuildClient user, byte[] bytes)
     {
         using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", "me.png" } };
         return await user.Http.PutAsync("/api/users/@me/avatar", form);
@@ -177,5 +177,5 @@ public sealed class AvatarTests(UploadsCluster cluster)
     private static async Task<JsonElement> LookUpAsync(GuildClient user, string ids) =>
         (await user.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/users/avatars?ids={ids}")).GetProperty("avatars");
 
-    private static string BlobPath(string sha) => Path.Combine(sha[..2], sha[2..4], sha);
+    internal static string BlobPath(string sha) => Path.Combine(sha[..2], sha[2..4], sha);
 }

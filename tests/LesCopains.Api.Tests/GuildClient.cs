@@ -18,7 +18,7 @@ public sealed class GuildClient : IDisposable
 
     public sealed record MeView(Guid UserId, string? Nickname, IReadOnlyList<Guid> Roles, DateTimeOffset JoinedAt, DateTimeOffset? TimeoutUntil, string Permissions, Dictionary<Guid, string> ChannelPermissions);
 
-    public sealed record GuildView(Guid Id, string Name, Guid OwnerId, DateTimeOffset CreatedAt, int MemberCount, IReadOnlyList<RoleView> Roles, IReadOnlyList<ChannelView> Channels, MeView Me)
+    public sealed record GuildView(Guid Id, string Name, Guid OwnerId, DateTimeOffset CreatedAt, int MemberCount, IReadOnlyList<RoleView> Roles, IReadOnlyList<ChannelView> Channels, MeView Me, string? Icon = null)
     {
         public ChannelView Channel(string name) => Channels.Single(c => c.Name == name);
 
@@ -32,7 +32,7 @@ public sealed class GuildClient : IDisposable
 
     public sealed record InviteView(string Code, Guid GuildId, Guid ChannelId, Guid CreatorId, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, int MaxUses, int Uses);
 
-    public sealed record InvitePreviewView(string Code, Guid GuildId, string GuildName, string ChannelName, int MemberCount, DateTimeOffset? ExpiresAt, Guid ChannelId);
+    public sealed record InvitePreviewView(string Code, Guid GuildId, string GuildName, string ChannelName, int MemberCount, DateTimeOffset? ExpiresAt, Guid ChannelId, string? GuildIcon = null);
 
     public sealed record AuditEntryView(Guid Id, Guid ActorId, string Action, Guid? TargetId, string? Reason, JsonElement Changes, DateTimeOffset CreatedAt);
 

@@ -62,6 +62,37 @@ public sealed class UsersTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_new_display_name_reaches_the_members_of_every_guild_the_person_is_in_at_once()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "dn");
+        var (first, firstMembers) = await GuildClient.GuildWithMembersAsync(owner, 1, "One");
+        var (second, secondMembers) = await GuildClient.GuildWithMembersAsync(owner, 1, "Two");
+        using var one = firstMembers[0];
+        using var two = secondMembers[0];
+        using var stranger = await GuildClient.NewAsync(cluster, "dn");
+        await using var oneHub = await one.ConnectHubAsync();
+        await using var twoHub = await two.ConnectHubAsync();
+        await using var strangerHub = await stranger.ConnectHubAsync();
+
+        await owner.ExpectAsync<ApiClient.User>(HttpMethod.Patch, "/api/users/@me", new { displayName = "Capitaine" });
+        foreach (var (hub, guild) in new[] { (oneHub, first), (twoHub, second) })
+        {
+            var (_, update) = await hub.WaitForAsync("user:update", e => e.GetProperty("user").TryGetProperty("displayName", out _));
+            Assert.Equal(guild.Id, update.GetProperty("guildId").GetGuid());
+            Assert.Equal(owner.Id, update.GetProperty("user").GetProperty("id").GetGuid());
+            Assert.Equal("Capitaine", update.GetProperty("user").GetProperty("displayName").GetString());
+        }
+
+        Assert.Equal("Capitaine", (await one.ListMembersAsync(first.Id)).Single(m => m.UserId == owner.Id).DisplayName);
+
+        // The same name again changes nothing and tells nobody; nobody outside the guilds is told.
+        await owner.ExpectAsync<ApiClient.User>(HttpMethod.Patch, "/api/users/@me", new { displayName = "Capitaine" });
+        await Task.Delay(300);
+        Assert.Equal(1, oneHub.Count("user:update"));
+        Assert.Equal(0, strangerHub.Count("user:update"));
+    }
+
+    [Fact]
     public async Task Patch_me_with_malformed_json_is_invalid_json()
     {
         var tokens = await cluster.NewUserAsync();

@@ -1,11 +1,9 @@
 using LesCopains.Api.Auth;
 using LesCopains.Api.Infrastructure;
 using LesCopains.Api.Uploads;
-using System.Text.Json;
 using LesCopains.Grains;
 using LesCopains.Grains.Guilds;
 using LesCopains.Grains.Users;
-using Microsoft.Net.Http.Headers;
 
 namespace LesCopains.Api.Apis;
 
@@ -17,11 +15,9 @@ namespace LesCopains.Api.Apis;
 /// </summary>
 public static class AvatarsApi
 {
-    public const long MaxBytes = 1024 * 1024;
+    public const long MaxBytes = Pictures.MaxBytes;
     public const int MaxIds = 100;
     public const string ImagePath = AttachmentsApi.DownloadPath + "/avatars";
-
-    private static readonly string[] Types = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
     public static IEndpointRouteBuilder MapAvatarsApi(this IEndpointRouteBuilder routes)
     {
@@ -31,7 +27,7 @@ public static class AvatarsApi
         {
             var userId = http.User.UserId();
             var removed = await avatars.SetAsync(userId, null, null, ct);
-            await ForgetAsync(removed, attachments, blobs);
+            await Pictures.ForgetAsync(removed, attachments, blobs);
             if (removed is not null)
             {
                 await AnnounceAsync(cluster, userId, null);
@@ -51,32 +47,14 @@ public static class AvatarsApi
         HttpContext http, IBlobStore blobs, AvatarRepository avatars, AttachmentRepository attachments, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var userId = http.User.UserId();
-        var (blob, _) = await MultipartFile.ReadAsync(http, blobs, MaxBytes, TooLarge, cancellationToken);
-        string? replaced;
-        try
+        var (sha256, changed) = await Pictures.StoreAsync(
+            http, blobs, attachments, "a picture", (sha, type) => avatars.SetAsync(userId, sha, type, cancellationToken), cancellationToken);
+        if (changed)
         {
-            var sniffed = await MultipartFile.SniffAsync(blobs, blob.Sha256, cancellationToken);
-            if (!Types.Contains(sniffed.ContentType))
-            {
-                throw new DomainException(ErrorCodes.ValidationFailed, "file: a picture is a PNG, JPEG, GIF or WebP image.");
-            }
-
-            replaced = await avatars.SetAsync(userId, blob.Sha256, sniffed.ContentType, cancellationToken);
-        }
-        catch when (blob.Created)
-        {
-            // Nothing half-written: bytes this request added and nobody refers to go again.
-            await ForgetAsync(blob.Sha256, attachments, blobs);
-            throw;
+            await AnnounceAsync(cluster, userId, sha256);
         }
 
-        if (replaced != blob.Sha256)
-        {
-            await ForgetAsync(replaced, attachments, blobs);
-            await AnnounceAsync(cluster, userId, blob.Sha256);
-        }
-
-        return TypedResults.Ok(new { avatar = blob.Sha256 });
+        return TypedResults.Ok(new { avatar = sha256 });
     }
 
     private static async Task<IResult> LookUpAsync(string? ids, AvatarRepository avatars, CancellationToken cancellationToken)
@@ -97,47 +75,11 @@ public static class AvatarsApi
         return TypedResults.Ok(new { avatars = found.ToDictionary(p => p.Key.ToString(), p => p.Value) });
     }
 
-    private static async Task<IResult> ServeAsync(string sha256, HttpContext http, IBlobStore blobs, AvatarRepository avatars, CancellationToken cancellationToken)
-    {
-        // Only bytes that are someone's picture now: this path serves no attachment by its hash.
-        var type = await avatars.TypeOfAsync(sha256, cancellationToken) ?? throw NotFound();
-        var content = blobs.OpenRead(sha256) ?? throw NotFound();
-        var headers = http.Response.Headers;
-        headers.ContentDisposition = "inline";
-        headers.ContentSecurityPolicy = AttachmentsApi.DownloadPolicy;
-        headers.XContentTypeOptions = "nosniff";
-        headers["Cross-Origin-Resource-Policy"] = "same-origin";
-        // The bytes behind a hash never change.
-        headers.CacheControl = "private, max-age=31536000, immutable";
-        return TypedResults.Stream(content, type, entityTag: new EntityTagHeaderValue($"\"{sha256}\""));
-    }
+    // Only bytes that are someone's picture now: this path serves no attachment by its hash.
+    private static async Task<IResult> ServeAsync(string sha256, HttpContext http, IBlobStore blobs, AvatarRepository avatars, CancellationToken cancellationToken) =>
+        Pictures.Serve(sha256, await avatars.TypeOfAsync(sha256, cancellationToken), http, blobs);
 
-    /// <summary>
-    /// <c>user:update</c> <c>{guildId, user: {id, avatar}}</c> to the members of every guild the user is
-    /// in (their own other tabs included), through each guild's fan-out.
-    /// </summary>
-    private static async Task AnnounceAsync(IClusterClient cluster, Guid userId, string? avatar)
-    {
-        foreach (var guildId in await cluster.GetGrain<IUserGrain>(userId).GetGuilds())
-        {
-            var payload = JsonSerializer.Serialize(new { guildId, user = new { id = userId, avatar } }, JsonSerializerOptions.Web);
-            await cluster.GetGrain<IGuildGrain>(guildId).Relay(new GuildEvent(guildId, UpdateEvent, payload, null, null, 0));
-        }
-    }
+    private static Task AnnounceAsync(IClusterClient cluster, Guid userId, string? avatar) =>
+        UsersApi.AnnounceAsync(cluster, userId, new { id = userId, avatar });
 
-    public const string UpdateEvent = "user:update";
-
-    /// <summary>Deletes a picture's bytes when nothing (another account, an attachment) refers to them any more.</summary>
-    private static async Task ForgetAsync(string? sha256, AttachmentRepository attachments, IBlobStore blobs)
-    {
-        if (sha256 is not null && !await attachments.IsReferencedAsync(sha256, CancellationToken.None))
-        {
-            blobs.Delete(sha256);
-        }
-    }
-
-    private static ApiException TooLarge() =>
-        new(ErrorCodes.FileTooLarge, $"file: A picture is at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
-
-    private static DomainException NotFound() => new(ErrorCodes.AttachmentNotFound, "No such picture.");
 }

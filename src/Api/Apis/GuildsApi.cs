@@ -1,3 +1,4 @@
+using LesCopains.Api.Uploads;
 using System.Globalization;
 using LesCopains.Api.Auth;
 using LesCopains.Api.Hubs;
@@ -58,9 +59,12 @@ public static class GuildsApi
             Guild(cluster, guildId).GetView(http.User.UserId()));
         group.MapPatch("/{guildId:guid}", (Guid guildId, UpdateGuildRequest body, HttpContext http, IClusterClient cluster) =>
             Guild(cluster, guildId).Update(http.User.UserId(), body.Name ?? throw Required("name")));
-        group.MapDelete("/{guildId:guid}", async (Guid guildId, HttpContext http, IClusterClient cluster) =>
+        group.MapDelete("/{guildId:guid}", async (Guid guildId, HttpContext http, IClusterClient cluster, IBlobStore blobs, AttachmentRepository attachments) =>
         {
-            await Guild(cluster, guildId).Delete(http.User.UserId());
+            var guild = Guild(cluster, guildId);
+            var icon = (await guild.GetView(http.User.UserId())).Icon;
+            await guild.Delete(http.User.UserId());
+            await Pictures.ForgetAsync(icon, attachments, blobs);
             return TypedResults.NoContent();
         });
 

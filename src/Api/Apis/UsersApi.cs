@@ -1,6 +1,8 @@
 using LesCopains.Api.Auth;
 using LesCopains.Api.Hubs;
 using LesCopains.Api.Infrastructure;
+using System.Text.Json;
+using LesCopains.Grains.Guilds;
 using LesCopains.Grains.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -31,6 +33,29 @@ public static class UsersApi
         }
 
         var displayName = AccountRules.NormalizeDisplayName(body.DisplayName, "");
-        return TypedResults.Ok(UserDto.From(await user.UpdateDisplayName(displayName)));
+        var before = (await user.GetProfile()).DisplayName;
+        var profile = await user.UpdateDisplayName(displayName);
+        if (before != profile.DisplayName)
+        {
+            await AnnounceAsync(cluster, profile.Id, new { id = profile.Id, displayName = profile.DisplayName });
+        }
+
+        return TypedResults.Ok(UserDto.From(profile));
+    }
+
+    public const string UpdateEvent = "user:update";
+
+    /// <summary>
+    /// <c>user:update</c> <c>{guildId, user: {id, …what changed}}</c> to the members of every guild the
+    /// user is in (their own other tabs included), through each guild's fan-out. People who share only
+    /// a conversation see the change on their next load.
+    /// </summary>
+    public static async Task AnnounceAsync(IClusterClient cluster, Guid userId, object user)
+    {
+        foreach (var guildId in await cluster.GetGrain<IUserGrain>(userId).GetGuilds())
+        {
+            var payload = JsonSerializer.Serialize(new { guildId, user }, JsonSerializerOptions.Web);
+            await cluster.GetGrain<IGuildGrain>(guildId).Relay(new GuildEvent(guildId, UpdateEvent, payload, null, null, 0));
+        }
     }
 }

@@ -89,7 +89,8 @@ public sealed record GuildViewDto(
     [property: Id(4)] int MemberCount,
     [property: Id(5)] IReadOnlyList<RoleDto> Roles,
     [property: Id(6)] IReadOnlyList<ChannelDto> Channels,
-    [property: Id(7)] MeDto Me)
+    [property: Id(7)] MeDto Me,
+    [property: Id(8)] string? Icon = null)
 {
     /// <summary>What <paramref name="member"/> may see of the guild.</summary>
     public static GuildViewDto For(GuildSnapshot guild, Member member, DateTimeOffset now)
@@ -111,7 +112,8 @@ public sealed record GuildViewDto(
             guild.Roles.OrderBy(r => r.Position).Select(RoleDto.From).ToList(),
             channels,
             new MeDto(member.UserId, member.Nickname, member.RoleIds, member.JoinedAt, member.TimeoutUntil,
-                RoleDto.Bits(PermissionCalculator.Base(guild, member, now)), channelPermissions));
+                RoleDto.Bits(PermissionCalculator.Base(guild, member, now)), channelPermissions),
+            guild.Icon);
     }
 }
 

@@ -62,7 +62,8 @@ public sealed record GuildSnapshot(
     [property: Id(4)] IReadOnlyList<Channel> Channels,
     [property: Id(5)] long Version,
     [property: Id(6)] int MemberCount,
-    [property: Id(7)] DateTimeOffset CreatedAt)
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] string? Icon = null)
 {
     public Role Everyone => Roles.First(r => r.Id == Id);
 
@@ -88,7 +89,8 @@ public sealed record InvitePreview(
     [property: Id(3)] string ChannelName,
     [property: Id(4)] int MemberCount,
     [property: Id(5)] DateTimeOffset? ExpiresAt,
-    [property: Id(6)] Guid ChannelId);
+    [property: Id(6)] Guid ChannelId,
+    [property: Id(7)] string? GuildIcon = null);
 
 [GenerateSerializer, Immutable, Alias("lc.Ban")]
 public sealed record Ban(

@@ -26,6 +26,14 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("Delete")]
     Task Delete(Guid actorId);
 
+    /// <summary>
+    /// Sets the guild's icon (the SHA-256 of bytes already in the blob store, and their content
+    /// type), or removes it with null; needs <c>MANAGE_GUILD</c>. Returns the icon it replaced, for
+    /// the caller to forget its bytes.
+    /// </summary>
+    [Alias("SetIcon")]
+    Task<string?> SetIcon(Guid actorId, string? icon, string? iconType);
+
     [Alias("CreateChannel")]
     Task<Channel> CreateChannel(Guid actorId, ChannelType type, string name, Guid? parentId, string? topic);
 

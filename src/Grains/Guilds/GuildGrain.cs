@@ -17,6 +17,7 @@ public sealed partial class GuildGrain(
     GuildMemberStore members,
     Channels.MessageStore channelDirectory,
     AuditLogStore audit,
+    GuildIconStore icons,
     Channels.ThreadStore threads,
     TimeProvider time,
     ILogger<GuildGrain> logger) : Grain, IGuildGrain
@@ -106,6 +107,11 @@ public sealed partial class GuildGrain(
         S.Version++;
         await SaveAsync();
         Publish("guild:delete", new { guildId = GuildId });
+        if (S.Icon is not null)
+        {
+            // The bytes go with the row once nothing else refers to them (the Api forgets them).
+            await icons.SetAsync(GuildId, null, null);
+        }
 
         // Take the guild off every member's list, page by page.
         (string, Guid)? after = null;
@@ -720,7 +726,7 @@ public sealed partial class GuildGrain(
     {
         var invite = UsableInvite(code);
         var channel = S.Channels.FirstOrDefault(c => c.Id == invite.ChannelId);
-        return Task.FromResult(new InvitePreview(code, GuildId, S.Name, channel?.Name ?? "", S.MemberCount, invite.ExpiresAt, invite.ChannelId));
+        return Task.FromResult(new InvitePreview(code, GuildId, S.Name, channel?.Name ?? "", S.MemberCount, invite.ExpiresAt, invite.ChannelId, S.Icon));
     }
 
     public async Task<GuildViewDto> JoinWithInvite(Guid userId, string code)
@@ -910,11 +916,11 @@ public sealed partial class GuildGrain(
 
     /// <summary>A copy that outlives later changes: for Api nodes and before/after comparisons.</summary>
     private GuildSnapshot Snapshot() =>
-        new(GuildId, S.Name, S.OwnerId, S.Roles.ToList(), S.Channels.ToList(), S.Version, S.MemberCount, S.CreatedAt);
+        new(GuildId, S.Name, S.OwnerId, S.Roles.ToList(), S.Channels.ToList(), S.Version, S.MemberCount, S.CreatedAt, S.Icon);
 
     /// <summary>The live state for permission checks within one turn (no copy: this runs on every send).</summary>
     private GuildSnapshot Current() =>
-        new(GuildId, S.Name, S.OwnerId, S.Roles, S.Channels, S.Version, S.MemberCount, S.CreatedAt);
+        new(GuildId, S.Name, S.OwnerId, S.Roles, S.Channels, S.Version, S.MemberCount, S.CreatedAt, S.Icon);
 
     private void RequireExists()
     {

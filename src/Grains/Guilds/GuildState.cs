@@ -39,4 +39,11 @@ public sealed class GuildState
     /// <summary>Bumped on every change that can alter who sees what.</summary>
     [Id(10)]
     public long Version { get; set; }
+
+    /// <summary>The icon's SHA-256 in the blob store (also in <c>guild_icons</c>); null: initials.</summary>
+    [Id(11)]
+    public string? Icon { get; set; }
+
+    [Id(12)]
+    public string? IconType { get; set; }
 }

@@ -373,6 +373,17 @@ export class ApiClient {
     return this.request('DELETE', '/api/users/@me/avatar');
   }
 
+  /** Sets a guild's icon (an image file, at most 1 MiB; MANAGE_GUILD); its hash. */
+  setGuildIcon(guildId: string, picture: Blob, filename: string): Promise<{ icon: string }> {
+    const form = new FormData();
+    form.append('file', picture, filename);
+    return this.request('PUT', `/api/guilds/${enc(guildId)}/icon`, { body: form });
+  }
+
+  removeGuildIcon(guildId: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/icon`);
+  }
+
   /** The people the user blocked (docs/API.md "Blocking"). */
   listBlocks(): Promise<{ users: MessageAuthor[] }> {
     return this.request('GET', '/api/dm/blocks');

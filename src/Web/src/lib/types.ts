@@ -97,6 +97,8 @@ export interface Guild {
   roles: Role[];
   channels: Channel[];
   me: GuildMe;
+  /** The icon's SHA-256 (`/api/attachments/icons/{icon}`); absent: initials. */
+  icon?: string;
 }
 
 export interface Invite {
@@ -120,6 +122,8 @@ export interface InvitePreview {
   channelName: string;
   memberCount: number;
   expiresAt: string | null;
+  /** The guild's icon, when it has one. */
+  guildIcon?: string;
 }
 
 export interface Ban {

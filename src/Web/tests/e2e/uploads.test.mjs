@@ -138,3 +138,61 @@ test('a profile picture set in the settings replaces the initials for everyone, 
   await alice.context.close();
   await bob.context.close();
 });
+
+test('a guild icon set in the guild settings replaces the initials in every member\'s guild bar and on the invite screen; removed, the initials come back', { skip: mockLacks('guild icons') }, async () => {
+  const owner = await newDevice(browser);
+  const o = owner.page;
+  await register(o, 'Olive Owner');
+  const guildName = `Iconic ${Math.random().toString(36).slice(2, 6)}`;
+  const { guildId, generalId } = await createGuild(o, guildName);
+  const invite = await apiCall(o, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const member = await newDevice(browser);
+  const m = member.page;
+  await register(m, 'Milo Member');
+  await acceptInvite(m, invite.body.code);
+  const inBar = (page) => page.getByRole('navigation', { name: 'Guilds' }).locator(`[data-guild-id="${guildId}"]`);
+  await inBar(m).waitFor({ timeout: LIVE });
+  assert.equal(await inBar(m).locator('img').count(), 0);
+
+  await o.getByRole('button', { name: guildName, exact: true }).click();
+  await o.getByRole('menuitem', { name: 'Guild Settings' }).click();
+  const settings = o.getByRole('dialog', { name: 'Guild settings' });
+  const input = settings.getByLabel('Icon file');
+  await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+  await settings.getByRole('alert').getByText(/not a picture this browser can read/).waitFor({ timeout: LIVE });
+  assert.equal((await apiCall(o, 'GET', `/api/guilds/${guildId}`)).body.icon, undefined);
+
+  // A tall picture: kept as its middle square, 256 pixels wide.
+  await input.setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: png(300, 500, 200) });
+  await settings.getByRole('status').getByText('Icon saved.').waitFor({ timeout: LIVE });
+  const sha = (await apiCall(o, 'GET', `/api/guilds/${guildId}`)).body.icon;
+  assert.match(sha, /^[0-9a-f]{64}$/);
+  const loaded = (img) => img.evaluate((i) => i.complete && i.naturalWidth === 256 && i.naturalHeight === 256).catch(() => false);
+
+  // Milo's guild bar follows at once (guild:update), and so does the owner's.
+  const his = inBar(m).locator('img');
+  await until(() => loaded(his), 'the icon in his guild bar', LIVE);
+  assert.equal(await his.getAttribute('src'), `/api/attachments/icons/${sha}`);
+  await until(() => loaded(inBar(o).locator('img')), 'the icon in her guild bar', LIVE);
+  await until(() => loaded(settings.locator('.icon img')), 'the icon in the settings', LIVE);
+  await screenshot(o, 'guild-icon');
+
+  // Someone opening the invite sees it too.
+  const newcomer = await newDevice(browser);
+  const n = newcomer.page;
+  await register(n, 'Nina Newcomer');
+  await n.goto(`${BASE_URL}/invite/${invite.body.code}`);
+  await until(() => loaded(n.locator('.invite .icon img')), 'the icon on the invite screen', LIVE);
+
+  // Removed: initials again, for Milo too, live.
+  await settings.getByRole('button', { name: 'Remove icon' }).click();
+  await settings.getByRole('status').getByText('Icon removed.').waitFor({ timeout: LIVE });
+  await until(async () => (await inBar(m).locator('img').count()) === 0, 'initials again in his guild bar', LIVE);
+  assert.notEqual((await inBar(m).textContent()).trim(), '');
+  assert.equal((await apiCall(o, 'GET', `/api/guilds/${guildId}`)).body.icon, undefined);
+  owner.assertClean();
+  member.assertClean();
+  for (const device of [owner, member, newcomer]) {
+    await device.context.close();
+  }
+});

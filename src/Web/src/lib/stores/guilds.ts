@@ -157,9 +157,17 @@ onGatewayEvent('guild:create', (p) => {
     upsert(p as unknown as Guild);
   }
 });
+/** A guild's icon changed here (its `guild:update` follows, to every member, this tab included). */
+export function setGuildIcon(guildId: string, icon: string | null): void {
+  patch(guildId, ({ icon: _, ...g }) => (icon ? { ...g, icon } : g));
+}
+
 onGatewayEvent('guild:update', (p) => {
   if (hasGuild(p) && typeof p.name === 'string') {
     patch(p.guildId, (g) => ({ ...g, name: p.name as string }));
+  }
+  if (hasGuild(p) && (typeof p.icon === 'string' || p.icon === null)) {
+    setGuildIcon(p.guildId, p.icon);
   }
 });
 onGatewayEvent('guild:delete', (p) => {

@@ -2,7 +2,8 @@ import { writable, type Readable } from 'svelte/store';
 import { describeError } from '../messages.ts';
 import { compareMembers } from '../guild/roles.ts';
 import type { Member } from '../types.ts';
-import { api } from './session.ts';
+import { onGatewayEvent } from '../gateway.ts';
+import { api, ownProfileChanged } from './session.ts';
 
 /** The member list of a guild, loaded page by page (the Api pages by shown name, `compareMembers`). */
 export interface MemberList {
@@ -142,6 +143,26 @@ export function upsertMember(guildId: string, member: Member): void {
       : { ...l, extra: { ...l.extra, [member.userId]: member } };
   });
 }
+
+/** Someone renamed themselves (`user:update` with `displayName`): their entry in this guild follows. */
+export function renameMember(guildId: string, userId: string, displayName: string): void {
+  if (current[guildId]) {
+    patch(guildId, (l) => {
+      const renamed = (m: Member): Member => (m.userId === userId ? { ...m, displayName } : m);
+      const extra = l.extra[userId] ? { ...l.extra, [userId]: renamed(l.extra[userId]) } : l.extra;
+      return { ...l, members: l.members.map(renamed), extra };
+    });
+  }
+}
+
+onGatewayEvent('user:update', (p) => {
+  const e = p as { guildId?: unknown; user?: { id?: unknown; displayName?: unknown } } | null;
+  const user = e?.user;
+  if (typeof e?.guildId === 'string' && typeof user?.id === 'string' && typeof user.displayName === 'string') {
+    renameMember(e.guildId, user.id, user.displayName);
+    ownProfileChanged(user.id, user.displayName);
+  }
+});
 
 export function removeMember(guildId: string, userId: string): void {
   if (current[guildId]) {

@@ -135,6 +135,14 @@ export async function updateDisplayName(displayName: string): Promise<User> {
   return user;
 }
 
+/** The signed-in person renamed themselves on another device (`user:update`): follow it here. */
+export function ownProfileChanged(userId: string, displayName: string): void {
+  const stored = read();
+  if (stored && stored.user.id === userId && stored.user.displayName !== displayName) {
+    storage.set({ ...stored, user: { ...stored.user, displayName } });
+  }
+}
+
 export function clearNotice(): void {
   state.update((s) => ({ ...s, notice: null }));
 }
