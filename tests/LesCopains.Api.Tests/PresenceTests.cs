@@ -298,6 +298,122 @@ public class PresenceTests(InProcessCluster cluster)
         Assert.Equal(0, (await Presence(member.Id).Get()).Connections);
     }
 
+    [Fact]
+    public async Task A_custom_status_reaches_co_members_with_presence_and_the_snapshot_and_clearing_it_is_live()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        using var stranger = await NewAsync(cluster);
+        await using var ownerHub = await owner.ConnectHubAsync();
+        var updates = Record(ownerHub);
+        await using var memberHub = await member.ConnectHubAsync();
+        await updates.WaitForAsync(member.Id, "online");
+        var seen = updates.Count;
+
+        var expiresAt = DateTimeOffset.UtcNow.AddHours(4);
+        var self = await member.ExpectAsync<JsonElement>(HttpMethod.Put, "/api/users/@me/custom-status", new { text = "  En vacances  ", emoji = "🏖️", expiresAt });
+        Assert.Equal("En vacances", self.GetProperty("customStatus").GetProperty("text").GetString());
+        Assert.Equal("online", self.GetProperty("status").GetString());
+
+        // The next batch names the member again, with the custom status; so does the snapshot.
+        await Poll.UntilAsync(() => Task.FromResult(updates.All().Skip(seen).Any(b => CustomOf(b, member.Id) is not null)), Deadline, "the custom status in a batch");
+        var custom = updates.All().Skip(seen).Select(b => CustomOf(b, member.Id)).First(c => c is not null)!.Value;
+        Assert.Equal("En vacances", custom.GetProperty("text").GetString());
+        Assert.Equal("🏖️", custom.GetProperty("emoji").GetString());
+        Assert.Equal(expiresAt.ToUnixTimeSeconds(), custom.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeSeconds());
+        var snapshot = await owner.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guild.Id}/presences");
+        Assert.Equal("En vacances", snapshot.GetProperty("customStatus").GetProperty(member.Id.ToString()).GetProperty("text").GetString());
+        Assert.Equal("En vacances", (await member.ExpectAsync<JsonElement>(HttpMethod.Get, "/api/users/@me/presence")).GetProperty("customStatus").GetProperty("text").GetString());
+
+        // Cleared: a batch names the member without one; the snapshot has none.
+        seen = updates.Count;
+        await member.ExpectStatusAsync(HttpMethod.Delete, "/api/users/@me/custom-status");
+        await Poll.UntilAsync(() => Task.FromResult(updates.All().Skip(seen).Any(b => PresenceJson.Entries(b).Any(e => e.UserId == member.Id))), Deadline, "a batch after clearing");
+        Assert.All(updates.All().Skip(seen), b => Assert.Null(CustomOf(b, member.Id)));
+        snapshot = await owner.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guild.Id}/presences");
+        Assert.False(snapshot.TryGetProperty("customStatus", out _));
+        Assert.Equal("online", PresenceJson.StatusOf(snapshot, member.Id));
+
+        // An emoji alone will do; a new connection of the person's hears it in presence:self.
+        await member.ExpectAsync<JsonElement>(HttpMethod.Put, "/api/users/@me/custom-status", new { emoji = "🎧" });
+        var selfEvents = new List<JsonElement>();
+        var second = cluster.CreateHubConnection(() => member.Tokens.AccessToken);
+        second.On<JsonElement>("presence:self", e =>
+        {
+            lock (selfEvents)
+            {
+                selfEvents.Add(e);
+            }
+        });
+        await second.StartAsync();
+        await Poll.UntilAsync(() => Task.FromResult(Count(selfEvents) > 0), Deadline, "presence:self on connect");
+        Assert.Equal("🎧", selfEvents[0].GetProperty("customStatus").GetProperty("emoji").GetString());
+        Assert.False(selfEvents[0].GetProperty("customStatus").TryGetProperty("text", out var text) && text.ValueKind != JsonValueKind.Null);
+        await second.DisposeAsync();
+        await member.ExpectStatusAsync(HttpMethod.Delete, "/api/users/@me/custom-status");
+    }
+
+    [Fact]
+    public async Task An_invisible_users_custom_status_reaches_nobody_until_they_appear_and_an_expired_one_is_gone()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var ghost = members[0];
+        await ghost.ExpectAsync<Self>(HttpMethod.Put, "/api/users/@me/presence", new { status = "invisible" });
+        await using var ownerHub = await owner.ConnectHubAsync();
+        var updates = Record(ownerHub);
+        await using var ghostHub = await ghost.ConnectHubAsync();
+        await Poll.UntilAsync(async () => (await Presence(ghost.Id).Get()).Connections == 1, Deadline, "the invisible user's connection registered");
+        var self = await ghost.ExpectAsync<JsonElement>(HttpMethod.Put, "/api/users/@me/custom-status", new { text = "incognito" });
+        Assert.Equal("invisible", self.GetProperty("status").GetString());
+        Assert.Equal("incognito", self.GetProperty("customStatus").GetProperty("text").GetString());
+        await Task.Delay(1500);
+        Assert.Empty(updates.About(ghost.Id));
+        Assert.False((await owner.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guild.Id}/presences")).TryGetProperty("customStatus", out _));
+
+        // Appearing online brings it along.
+        await ghostHub.Connection.InvokeAsync<JsonElement>("SetPresence", "online");
+        await updates.WaitForAsync(ghost.Id, "online");
+        Assert.Equal("incognito", updates.All().Select(b => CustomOf(b, ghost.Id)).Last(c => c is not null)!.Value.GetProperty("text").GetString());
+
+        // One that runs out is no longer served, to others or to the person.
+        await ghost.ExpectAsync<JsonElement>(HttpMethod.Put, "/api/users/@me/custom-status", new { text = "brb", expiresAt = DateTimeOffset.UtcNow.AddSeconds(2) });
+        await Poll.UntilAsync(async () => (await owner.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guild.Id}/presences")).TryGetProperty("customStatus", out _), Deadline, "brb shown");
+        await Poll.UntilAsync(async () => !(await owner.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/guilds/{guild.Id}/presences")).TryGetProperty("customStatus", out _), Deadline, "brb gone");
+        Assert.False((await ghost.ExpectAsync<JsonElement>(HttpMethod.Get, "/api/users/@me/presence")).TryGetProperty("customStatus", out _));
+    }
+
+    [Fact]
+    public async Task Bad_custom_statuses_are_refused_and_the_one_in_place_stays()
+    {
+        using var user = await NewAsync(cluster);
+        await user.ExpectAsync<JsonElement>(HttpMethod.Put, "/api/users/@me/custom-status", new { text = "Au travail", emoji = "💼" });
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (body, field) in new (object Body, string Field)[]
+        {
+            (new { text = new string('a', 129) }, "text"),
+            (new { text = "two\nlines" }, "text"),
+            (new { text = "  ", emoji = "" }, "text"),
+            (new { emoji = "abc" }, "emoji"),
+            (new { emoji = "😀😀" }, "emoji"),
+            (new { text = "late", expiresAt = now.AddMinutes(-1) }, "expiresAt"),
+            (new { text = "forever and a day", expiresAt = now.AddDays(400) }, "expiresAt"),
+        })
+        {
+            var error = await user.ExpectErrorAsync(HttpMethod.Put, "/api/users/@me/custom-status", HttpStatusCode.BadRequest, "validation_failed", body);
+            Assert.StartsWith(field + ":", error.Message, StringComparison.Ordinal);
+        }
+
+        var self = await user.ExpectAsync<JsonElement>(HttpMethod.Get, "/api/users/@me/presence");
+        Assert.Equal("Au travail", self.GetProperty("customStatus").GetProperty("text").GetString());
+        Assert.Equal("💼", self.GetProperty("customStatus").GetProperty("emoji").GetString());
+    }
+
+    /// <summary>The custom status a batch or snapshot gives <paramref name="userId"/>, if any.</summary>
+    private static JsonElement? CustomOf(JsonElement batch, Guid userId) =>
+        batch.TryGetProperty("customStatus", out var customs) && customs.TryGetProperty(userId.ToString(), out var custom) ? custom : null;
+
     private IPresenceGrain Presence(Guid userId) =>
         cluster.ApiServices.GetRequiredService<IClusterClient>().GetGrain<IPresenceGrain>(userId);
 

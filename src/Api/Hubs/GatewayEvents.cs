@@ -66,7 +66,8 @@ public static class GatewayEvents
 public sealed record ReadyEvent(UserDto User, Guid SessionId, DateTimeOffset TokenExpiresAt, long KeepAliveMs, string? Build);
 
 /// <summary>The user's own presence: <c>status</c> as they see it (may be "invisible"), <c>chosen</c> their preference.</summary>
-public sealed record PresenceSelfEvent(string Status, string Chosen);
+/// <summary>The caller's own presence; <see cref="CustomStatus"/> shows even while invisible (to them only).</summary>
+public sealed record PresenceSelfEvent(string Status, string Chosen, Grains.Presence.CustomStatus? CustomStatus = null);
 
 public sealed record SessionRevokedEvent(Guid SessionId);
 

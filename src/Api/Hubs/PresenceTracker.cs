@@ -90,8 +90,16 @@ public sealed partial class PresenceTracker(
         return view;
     }
 
+    /// <summary>Sets or clears the user's custom status; every connection of theirs hears <c>presence:self</c>.</summary>
+    public async Task<PresenceView> SetCustomStatusAsync(Guid userId, CustomStatus? custom)
+    {
+        var view = await Grain(userId).SetCustomStatus(custom);
+        await redis.GetSubscriber().PublishAsync(SelfChannel, userId.ToString("N"));
+        return view;
+    }
+
     public static PresenceSelfEvent SelfEvent(PresenceView view) =>
-        new(PresenceRules.Name(view.Status), PresenceRules.Name(view.Chosen));
+        new(PresenceRules.Name(view.Status), PresenceRules.Name(view.Chosen), view.Custom);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -33,6 +33,13 @@ public interface IPresenceGrain : IGrainWithGuidKey
     [AlwaysInterleave]
     Task<PresenceView> Get();
 
+    /// <summary>
+    /// Sets (checked by <see cref="CustomStatus.Create"/>) or with null clears the user's custom status;
+    /// kept across sessions, shown in their guilds while they appear online.
+    /// </summary>
+    [Alias("SetCustomStatus")]
+    Task<PresenceView> SetCustomStatus(CustomStatus? requested);
+
     /// <summary>Sends the visible status to every guild of the user again (after joining one).</summary>
     [Alias("Announce")]
     Task Announce();
@@ -53,10 +60,13 @@ public interface IPresenceRenewalGrain : IGrainWithIntegerKey
 [Alias("lc.IGuildPresenceGrain")]
 public interface IGuildPresenceGrain : IGrainWithGuidKey
 {
-    /// <summary>A member's visible status; an entry not refreshed within <paramref name="validFor"/> turns offline.</summary>
-    [Alias("Update")]
+    /// <summary>
+    /// A member's visible status and custom status (shown only while not offline); an entry not
+    /// refreshed within <paramref name="validFor"/> turns offline.
+    /// </summary>
+    [Alias("UpdateWithCustomStatus")]
     [OneWay]
-    Task Update(Guid userId, PresenceStatus visible, TimeSpan validFor);
+    Task Update(Guid userId, PresenceStatus visible, TimeSpan validFor, CustomStatus? custom);
 
     /// <summary>Every member that is not offline (bounded by the online members, not the guild size).</summary>
     [Alias("GetPresences")]
@@ -100,12 +110,14 @@ public sealed record PresenceView(
     [property: Id(0)] PresenceStatus Status,
     [property: Id(1)] PresenceStatus Chosen,
     [property: Id(2)] PresenceStatus Visible,
-    [property: Id(3)] int Connections);
+    [property: Id(3)] int Connections,
+    [property: Id(4)] CustomStatus? Custom = null);
 
 [GenerateSerializer, Immutable, Alias("lc.MemberPresence")]
 public sealed record MemberPresence(
     [property: Id(0)] Guid UserId,
-    [property: Id(1)] PresenceStatus Status);
+    [property: Id(1)] PresenceStatus Status,
+    [property: Id(2)] CustomStatus? Custom = null);
 
 /// <summary>The aggregation rules, shared by the grain and its tests.</summary>
 public static class PresenceRules
@@ -167,6 +179,25 @@ public static class PresenceRules
         }
 
         return grouped;
+    }
+
+    /// <summary>
+    /// The custom statuses of those of <paramref name="presences"/> who are not offline and have one
+    /// still running, by user id, as <c>presence:update</c> and <c>GET …/presences</c> carry them
+    /// (<c>"customStatus": {id: {text, emoji, expiresAt}}</c>); null when there is none.
+    /// </summary>
+    public static Dictionary<string, CustomStatus>? CustomStatuses(IEnumerable<MemberPresence> presences, DateTimeOffset now)
+    {
+        Dictionary<string, CustomStatus>? found = null;
+        foreach (var p in presences)
+        {
+            if (Visible(p.Status) != PresenceStatus.Offline && p.Custom is { } custom && custom.ActiveAt(now))
+            {
+                (found ??= new Dictionary<string, CustomStatus>(StringComparer.Ordinal))[p.UserId.ToString()] = custom;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Parses a status a user may choose; <c>null</c> for anything else (including "offline").</summary>

@@ -1092,7 +1092,7 @@ public sealed partial class GuildGrain(
 
         // Out of the guild's presence at once: its snapshot is for members only (the user's presence
         // grain no longer announces here, so the entry would otherwise live on until it expired).
-        await GrainFactory.GetGrain<IGuildPresenceGrain>(GuildId).Update(member.UserId, PresenceStatus.Offline, TimeSpan.Zero);
+        await GrainFactory.GetGrain<IGuildPresenceGrain>(GuildId).Update(member.UserId, PresenceStatus.Offline, TimeSpan.Zero, null);
         await PublishMemberAsync(eventType, member);
     }
 

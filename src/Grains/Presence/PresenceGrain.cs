@@ -100,6 +100,23 @@ public sealed partial class PresenceGrain(
         return View();
     }
 
+    public async Task<PresenceView> SetCustomStatus(CustomStatus? requested)
+    {
+        var custom = requested is null ? null : CustomStatus.Create(requested.Text, requested.Emoji, requested.ExpiresAt, Now);
+        if (state.State.Custom != custom)
+        {
+            state.State.Custom = custom;
+            await state.WriteStateAsync();
+            if (published != PresenceStatus.Offline)
+            {
+                // Only where the person appears online: invisible, nobody learns of it.
+                await AnnounceAsync();
+            }
+        }
+
+        return View();
+    }
+
     public Task<PresenceView> Get() => Task.FromResult(View());
 
     public Task Announce()
@@ -111,8 +128,11 @@ public sealed partial class PresenceGrain(
     private PresenceView View()
     {
         var status = PresenceRules.Aggregate(state.State.Chosen, leases.Count, leases.Values.Any(l => l.Activity == ClientActivity.Active));
-        return new PresenceView(status, state.State.Chosen, PresenceRules.Visible(status), leases.Count);
+        return new PresenceView(status, state.State.Chosen, PresenceRules.Visible(status), leases.Count, Custom());
     }
+
+    /// <summary>The custom status while it runs (an expired one stays in the state until replaced, unseen).</summary>
+    private CustomStatus? Custom() => state.State.Custom is { } custom && custom.ActiveAt(Now) ? custom : null;
 
     /// <summary>Publishes the visible status to the user's guilds when it changed, and at least once per TTL while online.</summary>
     private Task ChangedAsync()
@@ -146,9 +166,10 @@ public sealed partial class PresenceGrain(
 
         // Entries in a guild's view outlive a few missed announcements, not a dead silo forever.
         var validFor = ttl * 3;
+        var custom = Custom();
         foreach (var guildId in guilds)
         {
-            GrainFactory.GetGrain<IGuildPresenceGrain>(guildId).Update(UserId, published, validFor).Ignore();
+            GrainFactory.GetGrain<IGuildPresenceGrain>(guildId).Update(UserId, published, validFor, custom).Ignore();
         }
     }
 
@@ -206,4 +227,7 @@ public sealed class PresenceState
 {
     [Id(0)]
     public PresenceStatus Chosen { get; set; } = PresenceStatus.Online;
+
+    [Id(1)]
+    public CustomStatus? Custom { get; set; }
 }

@@ -2,7 +2,7 @@
 // disturb, invisible (offline to the other, "invisible" to oneself), and offline when the tab closes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createGuild, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
+import { acceptInvite, apiCall, createGuild, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 15_000;
 
@@ -128,4 +128,60 @@ test('after a reconnect only the open guild loads its presence again; another lo
   await expectStatus(p, 'Rita Reconnect', 'online');
   device.assertClean();
   await device.context.close();
+});
+
+test('a custom status set from the status menu shows under the name for the others at once, hides while invisible and goes when cleared', { skip: mockLacks('presence') }, async () => {
+  const owner = await newDevice(browser);
+  const o = owner.page;
+  await register(o, 'Clara Custom');
+  const { guildId, generalId } = await createGuild(o, `Statuses ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(o, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const member = await newDevice(browser);
+  const m = member.page;
+  await register(m, 'Hugo Watcher');
+  await acceptInvite(m, invite.body.code);
+  await expectStatus(m, 'Clara Custom', 'online');
+  const lineFor = (page, name) => page.getByRole('complementary', { name: 'Members' }).locator('li').filter({ hasText: name }).getByTestId('custom-status');
+
+  // Nothing in the text and no emoji: said so, nothing sent.
+  await o.getByTestId('status-button').click();
+  await o.getByRole('menuitem', { name: 'Set a Custom Status' }).click();
+  const dialog = o.getByRole('dialog', { name: 'Set a custom status' });
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.getByRole('alert').getByText('Write something, pick an emoji, or both.').waitFor();
+
+  await dialog.getByLabel("What's happening?").fill('En vacances jusqu’à lundi');
+  await dialog.getByRole('button', { name: '🏖️' }).click();
+  await dialog.getByLabel('Clear after').selectOption('4h');
+  await screenshot(o, 'custom-status-dialog');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+
+  // Hugo sees it under her name, live; she sees it in her panel and in the member list.
+  await until(async () => ((await lineFor(m, 'Clara Custom').textContent().catch(() => '')) ?? '').includes('En vacances'), 'her custom status for Hugo', LIVE);
+  assert.match(await lineFor(m, 'Clara Custom').textContent(), /🏖️/);
+  await o.getByRole('region', { name: 'Your account' }).getByText('En vacances jusqu’à lundi').waitFor({ timeout: LIVE });
+  await lineFor(o, 'Clara Custom').waitFor({ timeout: LIVE });
+  await screenshot(m, 'custom-status');
+  const self = (await apiCall(o, 'GET', '/api/users/@me/presence')).body;
+  const left = Date.parse(self.customStatus.expiresAt) - Date.now();
+  assert.ok(left > 3.9 * 3600_000 && left <= 4 * 3600_000, `ends in four hours (${left} ms)`);
+
+  // Invisible: gone for Hugo (she is offline to him), still hers to see.
+  await chooseStatus(o, 'Invisible');
+  await expectStatus(m, 'Clara Custom', 'offline');
+  assert.equal(await lineFor(m, 'Clara Custom').count(), 0);
+  await o.getByRole('region', { name: 'Your account' }).getByText('En vacances jusqu’à lundi').waitFor();
+  await chooseStatus(o, 'Online');
+  await until(async () => (await lineFor(m, 'Clara Custom').count()) === 1, 'back with her custom status', LIVE);
+
+  // Cleared from the menu: gone for both.
+  await o.getByTestId('status-button').click();
+  await o.getByRole('menuitem', { name: 'Clear Custom Status' }).click();
+  await until(async () => (await lineFor(m, 'Clara Custom').count()) === 0, 'cleared for Hugo', LIVE);
+  assert.equal(await o.getByRole('region', { name: 'Your account' }).getByTestId('custom-status').count(), 0);
+  owner.assertClean();
+  member.assertClean();
+  await owner.context.close();
+  await member.context.close();
 });

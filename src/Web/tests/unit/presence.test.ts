@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyBatch, IdleDetector, onlineIdsOf, onlineMembers, statusOf, type PresenceStatus } from '../../src/lib/presence/logic.ts';
+import {
+  applyBatch,
+  applyCustomStatuses,
+  clearAfterTime,
+  customStatusActive,
+  IdleDetector,
+  onlineIdsOf,
+  onlineMembers,
+  statusOf,
+  type PresenceStatus,
+} from '../../src/lib/presence/logic.ts';
 
 test('presence batches (ids grouped by status) add, change and drop members; offline ones leave the map', () => {
   let map: Record<string, PresenceStatus> = {};
@@ -68,4 +78,36 @@ test('auto-idle flips once after the timeout without input and back on the next 
   detector.activity();
   assert.deepEqual(flips, [true, false]);
   assert.equal(detector.isIdle, false);
+});
+
+test('custom statuses follow the batches: a user named with one has it, named without one or offline has none', () => {
+  const beach = { text: 'En vacances', emoji: '🏖️', expiresAt: null };
+  let custom = applyCustomStatuses({}, { online: ['a', 'b'], customStatus: { a: beach } });
+  assert.deepEqual(custom, { a: beach });
+  // A batch about someone else leaves a's alone; one naming a without a status clears it.
+  custom = applyCustomStatuses(custom, { idle: ['b'] });
+  assert.deepEqual(custom, { a: beach });
+  const before = custom;
+  custom = applyCustomStatuses(custom, { dnd: ['a'] });
+  assert.deepEqual(custom, {});
+  assert.deepEqual(before, { a: beach }, 'the previous map is not mutated');
+  // Offline drops it even if a (malformed) batch carried one.
+  custom = applyCustomStatuses({ a: beach }, { offline: ['a'], customStatus: { a: beach } });
+  assert.deepEqual(custom, {});
+});
+
+test('a custom status runs until its end, and the clear-after choices end where Discord ends them', () => {
+  const now = Date.parse('2026-11-28T10:00:00Z');
+  assert.equal(customStatusActive({ text: 'x', expiresAt: '2026-11-28T10:00:01Z' }, now), true);
+  assert.equal(customStatusActive({ text: 'x', expiresAt: '2026-11-28T10:00:00Z' }, now), false);
+  assert.equal(customStatusActive({ emoji: '🎧', expiresAt: null }, now), true);
+  assert.equal(customStatusActive({ text: '', emoji: null }, now), false);
+  assert.equal(customStatusActive(null, now), false);
+
+  const at = new Date(2026, 10, 28, 15, 30);
+  assert.equal(clearAfterTime('never', at), null);
+  assert.equal(clearAfterTime('30m', at), new Date(2026, 10, 28, 16, 0).toISOString());
+  assert.equal(clearAfterTime('1h', at), new Date(2026, 10, 28, 16, 30).toISOString());
+  assert.equal(clearAfterTime('4h', at), new Date(2026, 10, 28, 19, 30).toISOString());
+  assert.equal(clearAfterTime('today', at), new Date(2026, 10, 29, 0, 0).toISOString(), 'the next local midnight');
 });

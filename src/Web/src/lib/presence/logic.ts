@@ -7,7 +7,65 @@ export type ChosenStatus = 'online' | 'idle' | 'dnd' | 'invisible';
  * User ids grouped by status, as `presence:update` (with its `guildId`) and `GET …/presences` carry
  * them; a group with no ids is left out.
  */
-export type PresenceGroups = Partial<Record<'online' | 'idle' | 'dnd' | 'offline', string[]>>;
+export type PresenceGroups = Partial<Record<'online' | 'idle' | 'dnd' | 'offline', string[]>> & {
+  /** The custom statuses of the batch's users who have one running (the others have none). */
+  customStatus?: Record<string, CustomStatus>;
+};
+
+/** A line a person sets beside their name: a text, an emoji or both, until `expiresAt` (null: until cleared). */
+export interface CustomStatus {
+  text?: string | null;
+  emoji?: string | null;
+  expiresAt?: string | null;
+}
+
+/** Whether a custom status still runs at `now` (ms). */
+export function customStatusActive(custom: CustomStatus | null | undefined, now: number): custom is CustomStatus {
+  return !!custom && (!!custom.text || !!custom.emoji) && (!custom.expiresAt || Date.parse(custom.expiresAt) > now);
+}
+
+/** Applies a batch (or a snapshot) to the custom statuses by user id: each user it names has the one it gives, or none. */
+export function applyCustomStatuses(
+  current: Readonly<Record<string, CustomStatus>>,
+  batch: Readonly<PresenceGroups>,
+): Record<string, CustomStatus> {
+  const next = { ...current };
+  for (const status of GROUPS) {
+    for (const userId of batch[status] ?? []) {
+      const custom = batch.customStatus?.[userId];
+      if (custom && status !== 'offline') {
+        next[userId] = custom;
+      } else {
+        delete next[userId];
+      }
+    }
+  }
+  return next;
+}
+
+/** "Clear after" choices, as Discord offers them; `today` ends at the next local midnight. */
+export const CLEAR_AFTER = [
+  { value: 'today', label: 'Today' },
+  { value: '4h', label: '4 hours' },
+  { value: '1h', label: '1 hour' },
+  { value: '30m', label: '30 minutes' },
+  { value: 'never', label: "Don't clear" },
+] as const;
+export type ClearAfter = (typeof CLEAR_AFTER)[number]['value'];
+
+/** When a custom status set at `now` with this choice ends (ISO), or null for never. */
+export function clearAfterTime(choice: ClearAfter, now: Date): string | null {
+  const minutes = { '4h': 240, '1h': 60, '30m': 30 } as const;
+  if (choice === 'never') {
+    return null;
+  }
+  if (choice === 'today') {
+    const midnight = new Date(now);
+    midnight.setHours(24, 0, 0, 0);
+    return midnight.toISOString();
+  }
+  return new Date(now.getTime() + minutes[choice] * 60_000).toISOString();
+}
 
 const GROUPS = ['online', 'idle', 'dnd', 'offline'] as const;
 
@@ -15,6 +73,8 @@ const GROUPS = ['online', 'idle', 'dnd', 'offline'] as const;
 export interface SelfPresence {
   status: PresenceStatus;
   chosen: ChosenStatus;
+  /** Theirs, shown to them even while invisible. */
+  customStatus?: CustomStatus | null;
 }
 
 export const CHOSEN_STATUSES: readonly { value: ChosenStatus; label: string; hint: string }[] = [

@@ -1,19 +1,32 @@
 import { get, writable, type Readable } from 'svelte/store';
 import { connectionState, invoke, onGatewayEvent } from '../gateway.ts';
 import { route } from '../router.ts';
-import { applyBatch, IdleDetector, type ChosenStatus, type PresenceGroups, type PresenceStatus, type SelfPresence } from '../presence/logic.ts';
-import { api } from './session.ts';
+import {
+  applyBatch,
+  applyCustomStatuses,
+  customStatusActive,
+  IdleDetector,
+  type ChosenStatus,
+  type CustomStatus,
+  type PresenceGroups,
+  type PresenceStatus,
+  type SelfPresence,
+} from '../presence/logic.ts';
+import { tickingAt } from './clock.ts';
+import { api, session } from './session.ts';
 
 /** Who is not offline in each loaded guild, and the user's own presence. */
 export interface PresenceState {
   guilds: Record<string, Record<string, PresenceStatus>>;
   self: SelfPresence | null;
+  /** Custom statuses of the people online in the loaded guilds, by user id (a person has one, whatever the guild). */
+  custom: Record<string, CustomStatus>;
 }
 
 /** No input for this long marks the tab idle; the user is idle once every tab is. */
 export const IDLE_AFTER_MS = 5 * 60_000;
 
-const state = writable<PresenceState>({ guilds: {}, self: null });
+const state = writable<PresenceState>({ guilds: {}, self: null, custom: {} });
 export const presence: Readable<PresenceState> = { subscribe: state.subscribe };
 
 /** Updates that arrived while a guild's snapshot was loading, replayed on top of it. */
@@ -28,7 +41,11 @@ export async function loadPresences(guildId: string, force = false): Promise<voi
   try {
     const snapshot = await api.request<PresenceGroups>('GET', `/api/guilds/${encodeURIComponent(guildId)}/presences`);
     const late = buffered.get(guildId) ?? [];
-    state.update((s) => ({ ...s, guilds: { ...s.guilds, [guildId]: late.reduce(applyBatch, applyBatch({}, snapshot)) } }));
+    state.update((s) => ({
+      ...s,
+      guilds: { ...s.guilds, [guildId]: late.reduce(applyBatch, applyBatch({}, snapshot)) },
+      custom: late.reduce(applyCustomStatuses, applyCustomStatuses(s.custom, snapshot)),
+    }));
   } catch {
     // Not a member any more, or offline: the member list shows everyone offline until the next load.
   } finally {
@@ -45,8 +62,41 @@ export async function setStatus(chosen: ChosenStatus): Promise<void> {
 onGatewayEvent('presence:update', (p) => {
   const { guildId, ...batch } = p as PresenceGroups & { guildId: string };
   buffered.get(guildId)?.push(batch);
-  state.update((s) => (s.guilds[guildId] ? { ...s, guilds: { ...s.guilds, [guildId]: applyBatch(s.guilds[guildId], batch) } } : s));
+  state.update((s) =>
+    s.guilds[guildId]
+      ? { ...s, guilds: { ...s.guilds, [guildId]: applyBatch(s.guilds[guildId], batch) }, custom: applyCustomStatuses(s.custom, batch) }
+      : s,
+  );
 });
+
+/** The time, ticking again when a custom status on screen runs out. */
+export const customStatusClock: Readable<number> = tickingAt(presence, (s, now) => {
+  let next: number | null = null;
+  for (const custom of [...Object.values(s.custom), s.self?.customStatus]) {
+    const end = custom?.expiresAt ? Date.parse(custom.expiresAt) : NaN;
+    if (end > now && (next === null || end < next)) {
+      next = end;
+    }
+  }
+  return next;
+});
+
+/** Someone's custom status as this client shows it: their own from their presence (even while invisible), others' while online. */
+export function customStatusOf(s: PresenceState, userId: string, now: number): CustomStatus | null {
+  const custom = userId === get(session).user?.id ? s.self?.customStatus : s.custom[userId];
+  return customStatusActive(custom, now) ? custom : null;
+}
+
+/** Sets (or with null clears) the user's custom status; every tab of theirs hears `presence:self`. */
+export async function setCustomStatus(custom: CustomStatus | null): Promise<void> {
+  if (custom) {
+    const self = await api.request<SelfPresence>('PUT', '/api/users/@me/custom-status', { body: custom });
+    state.update((s) => ({ ...s, self: s.self ? { ...s.self, customStatus: self.customStatus ?? null } : self }));
+  } else {
+    await api.request<void>('DELETE', '/api/users/@me/custom-status');
+    state.update((s) => ({ ...s, self: s.self ? { ...s.self, customStatus: null } : s.self }));
+  }
+}
 
 onGatewayEvent('presence:self', (p) => {
   state.update((s) => ({ ...s, self: p as SelfPresence }));
