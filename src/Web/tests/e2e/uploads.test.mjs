@@ -134,6 +134,13 @@ test('a profile picture set in the settings replaces the initials for everyone, 
   assert.equal(await own.count(), 0);
   await until(async () => (await message.locator('.avatar').first().textContent()).trim() === 'AA', 'initials again', LIVE);
   assert.equal(await message.locator('.avatar img').count(), 0);
+
+  // A new display name reaches Bob the same way (user:update): on her message and in the member list.
+  await a.getByLabel('Display name').fill('Alice Audacieuse');
+  await a.getByRole('button', { name: 'Save changes' }).click();
+  await a.getByRole('status').getByText('Display name saved.').waitFor({ timeout: LIVE });
+  await until(async () => (await message.textContent()).includes('Alice Audacieuse'), 'her new name on her message', LIVE);
+  await b.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Alice Audacieuse/ }).waitFor({ timeout: LIVE });
   alice.assertClean();
   await alice.context.close();
   await bob.context.close();
