@@ -160,6 +160,7 @@ public static class ApiApplication
         app.MapAttachmentsApi();
         app.MapAvatarsApi();
         app.MapGuildIconsApi();
+        app.MapGuildEmojisApi();
         app.MapSocialApi();
         app.MapNotificationSettingsApi();
         app.MapPresenceApi();

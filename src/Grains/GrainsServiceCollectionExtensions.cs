@@ -17,6 +17,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Guilds.GuildMemberStore>();
         services.AddSingleton<Guilds.AuditLogStore>();
         services.AddSingleton<Guilds.GuildIconStore>();
+        services.AddSingleton<Guilds.GuildEmojiStore>();
         services.AddSingleton<Channels.MessageStore>();
         services.AddSingleton<Channels.SocialStore>();
         services.AddSingleton<Users.ReadStateStore>();

@@ -18,7 +18,7 @@ public sealed class GuildClient : IDisposable
 
     public sealed record MeView(Guid UserId, string? Nickname, IReadOnlyList<Guid> Roles, DateTimeOffset JoinedAt, DateTimeOffset? TimeoutUntil, string Permissions, Dictionary<Guid, string> ChannelPermissions);
 
-    public sealed record GuildView(Guid Id, string Name, Guid OwnerId, DateTimeOffset CreatedAt, int MemberCount, IReadOnlyList<RoleView> Roles, IReadOnlyList<ChannelView> Channels, MeView Me, string? Icon = null)
+    public sealed record GuildView(Guid Id, string Name, Guid OwnerId, DateTimeOffset CreatedAt, int MemberCount, IReadOnlyList<RoleView> Roles, IReadOnlyList<ChannelView> Channels, MeView Me, string? Icon = null, IReadOnlyList<EmojiView>? Emojis = null)
     {
         public ChannelView Channel(string name) => Channels.Single(c => c.Name == name);
 
@@ -29,6 +29,8 @@ public sealed class GuildClient : IDisposable
     }
 
     public sealed record MemberView(Guid UserId, string Username, string DisplayName, string? Nickname, IReadOnlyList<Guid> Roles, DateTimeOffset JoinedAt, DateTimeOffset? TimeoutUntil);
+
+    public sealed record EmojiView(Guid Id, string Name, string Image, Guid CreatorId);
 
     public sealed record InviteView(string Code, Guid GuildId, Guid ChannelId, Guid CreatorId, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, int MaxUses, int Uses);
 

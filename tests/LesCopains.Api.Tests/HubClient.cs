@@ -23,6 +23,7 @@ public sealed class HubClient : IAsyncDisposable
         "channel:create", "channel:update", "channel:delete",
         "role:create", "role:update", "role:delete",
         "member:join", "member:update", "member:leave", "user:update",
+        "emoji:create", "emoji:update", "emoji:delete",
     ];
 
     /// <summary>The direct-message events of docs/API.md, recorded like the guild events.</summary>

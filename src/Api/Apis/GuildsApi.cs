@@ -62,9 +62,12 @@ public static class GuildsApi
         group.MapDelete("/{guildId:guid}", async (Guid guildId, HttpContext http, IClusterClient cluster, IBlobStore blobs, AttachmentRepository attachments) =>
         {
             var guild = Guild(cluster, guildId);
-            var icon = (await guild.GetView(http.User.UserId())).Icon;
+            var view = await guild.GetView(http.User.UserId());
             await guild.Delete(http.User.UserId());
-            await Pictures.ForgetAsync(icon, attachments, blobs);
+            foreach (var picture in (view.Emojis ?? []).Select(e => e.Image).Append(view.Icon).Distinct())
+            {
+                await Pictures.ForgetAsync(picture, attachments, blobs);
+            }
             return TypedResults.NoContent();
         });
 

@@ -20,7 +20,7 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.ThreadArchived => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
             or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound or ErrorCodes.AttachmentNotFound
-            or ErrorCodes.ConversationNotFound or ErrorCodes.DeviceNotFound => StatusCodes.Status404NotFound,
+            or ErrorCodes.ConversationNotFound or ErrorCodes.DeviceNotFound or ErrorCodes.EmojiNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.DevicesChanged

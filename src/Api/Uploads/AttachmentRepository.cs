@@ -64,11 +64,11 @@ public sealed class AttachmentRepository(NpgsqlDataSource dataSource)
             reader.GetFieldValue<DateTimeOffset>(10));
     }
 
-    /// <summary>Whether any attachment row (of a channel or of a direct conversation) or any avatar or guild icon still refers to these bytes.</summary>
+    /// <summary>Whether any attachment row (of a channel or of a direct conversation) or any avatar, guild icon or guild emoji still refers to these bytes.</summary>
     public async Task<bool> IsReferencedAsync(string sha256, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1) OR EXISTS (SELECT 1 FROM dm_attachments WHERE sha256 = $1) OR EXISTS (SELECT 1 FROM accounts WHERE avatar = $1) OR EXISTS (SELECT 1 FROM guild_icons WHERE icon = $1)");
+            "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = $1) OR EXISTS (SELECT 1 FROM dm_attachments WHERE sha256 = $1) OR EXISTS (SELECT 1 FROM accounts WHERE avatar = $1) OR EXISTS (SELECT 1 FROM guild_icons WHERE icon = $1) OR EXISTS (SELECT 1 FROM guild_emojis WHERE image = $1)");
         command.Parameters.AddWithValue(sha256);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }

@@ -37,6 +37,7 @@ public sealed partial class AttachmentSweeper(NpgsqlDataSource dataSource, IBlob
                AND NOT EXISTS (SELECT 1 FROM dm_attachments d WHERE d.sha256 = g.sha256)
                AND NOT EXISTS (SELECT 1 FROM accounts u WHERE u.avatar = g.sha256)
                AND NOT EXISTS (SELECT 1 FROM guild_icons i WHERE i.icon = g.sha256)
+               AND NOT EXISTS (SELECT 1 FROM guild_emojis e WHERE e.image = g.sha256)
             """);
         command.Parameters.AddWithValue(pendingBefore);
         var unreferenced = new List<string>();

@@ -6,8 +6,8 @@ using Microsoft.Net.Http.Headers;
 namespace LesCopains.Api.Uploads;
 
 /// <summary>
-/// Pictures that name something (profile pictures, guild icons): a PNG, JPEG, GIF or WebP image of
-/// at most <see cref="MaxBytes"/>, sniffed, kept in the attachments' blob store under its SHA-256,
+/// Pictures that name something (profile pictures, guild icons, guild emoji): a PNG, JPEG, GIF or
+/// WebP image of at most <see cref="MaxBytes"/> (or less), sniffed, kept in the attachments' blob store under its SHA-256,
 /// and served only while something still uses it.
 /// </summary>
 public static class Pictures
@@ -24,9 +24,9 @@ public static class Pictures
     /// </summary>
     public static async Task<(string Sha256, bool Changed)> StoreAsync(
         HttpContext http, IBlobStore blobs, AttachmentRepository attachments, string what,
-        Func<string, string, Task<string?>> record, CancellationToken cancellationToken)
+        Func<string, string, Task<string?>> record, CancellationToken cancellationToken, long maxBytes = MaxBytes)
     {
-        var (blob, _) = await MultipartFile.ReadAsync(http, blobs, MaxBytes, () => TooLarge(what), cancellationToken);
+        var (blob, _) = await MultipartFile.ReadAsync(http, blobs, maxBytes, () => TooLarge(what, maxBytes), cancellationToken);
         string? replaced;
         try
         {
@@ -83,8 +83,8 @@ public static class Pictures
         return TypedResults.Stream(content, contentType, entityTag: new EntityTagHeaderValue($"\"{sha256}\""));
     }
 
-    private static ApiException TooLarge(string what) =>
-        new(ErrorCodes.FileTooLarge, $"file: {Capitalized(what)} is at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+    private static ApiException TooLarge(string what, long maxBytes) =>
+        new(ErrorCodes.FileTooLarge, $"file: {Capitalized(what)} is at most {maxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
 
     private static string Capitalized(string what) => string.Concat(what[..1].ToUpperInvariant(), what[1..]);
 }

@@ -31,6 +31,7 @@ public static class ErrorCodes
     public const string Slowmode = "slowmode";
     public const string ThreadExists = "thread_exists";
     public const string AttachmentNotFound = "attachment_not_found";
+    public const string EmojiNotFound = "emoji_not_found";
     public const string FileTooLarge = "file_too_large";
     public const string TooManyPins = "too_many_pins";
     public const string TooManyReactions = "too_many_reactions";

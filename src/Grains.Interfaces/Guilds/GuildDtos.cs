@@ -90,7 +90,8 @@ public sealed record GuildViewDto(
     [property: Id(5)] IReadOnlyList<RoleDto> Roles,
     [property: Id(6)] IReadOnlyList<ChannelDto> Channels,
     [property: Id(7)] MeDto Me,
-    [property: Id(8)] string? Icon = null)
+    [property: Id(8)] string? Icon = null,
+    [property: Id(9)] IReadOnlyList<EmojiDto>? Emojis = null)
 {
     /// <summary>What <paramref name="member"/> may see of the guild.</summary>
     public static GuildViewDto For(GuildSnapshot guild, Member member, DateTimeOffset now)
@@ -113,8 +114,21 @@ public sealed record GuildViewDto(
             channels,
             new MeDto(member.UserId, member.Nickname, member.RoleIds, member.JoinedAt, member.TimeoutUntil,
                 RoleDto.Bits(PermissionCalculator.Base(guild, member, now)), channelPermissions),
-            guild.Icon);
+            guild.Icon,
+            (guild.Emojis ?? []).Select(EmojiDto.From).ToList());
     }
+}
+
+/// <summary>A guild emoji as clients see it: <c>image</c> is the SHA-256 of its picture (<c>/api/attachments/emojis/{image}</c>).</summary>
+[GenerateSerializer, Immutable, Alias("lc.EmojiDto")]
+public sealed record EmojiDto(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Image,
+    [property: Id(3)] Guid CreatorId,
+    [property: Id(4)] DateTimeOffset CreatedAt)
+{
+    public static EmojiDto From(GuildEmoji emoji) => new(emoji.Id, emoji.Name, emoji.Image, emoji.CreatorId, emoji.CreatedAt);
 }
 
 [GenerateSerializer, Immutable, Alias("lc.BanDto")]

@@ -49,6 +49,16 @@ public sealed record Member(
     [property: Id(3)] DateTimeOffset JoinedAt,
     [property: Id(4)] DateTimeOffset? TimeoutUntil);
 
+/// <summary>A guild's own emoji: an image in the blob store, written <c>&lt;:name:id&gt;</c> in messages.</summary>
+[GenerateSerializer, Immutable, Alias("lc.GuildEmoji")]
+public sealed record GuildEmoji(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Image,
+    [property: Id(3)] string ContentType,
+    [property: Id(4)] Guid CreatorId,
+    [property: Id(5)] DateTimeOffset CreatedAt);
+
 /// <summary>
 /// Everything permission checks need: owner, roles and channels with their overwrites. The
 /// @everyone role's id is the guild id. Api nodes keep a copy per guild to filter events locally.
@@ -63,7 +73,8 @@ public sealed record GuildSnapshot(
     [property: Id(5)] long Version,
     [property: Id(6)] int MemberCount,
     [property: Id(7)] DateTimeOffset CreatedAt,
-    [property: Id(8)] string? Icon = null)
+    [property: Id(8)] string? Icon = null,
+    [property: Id(9)] IReadOnlyList<GuildEmoji>? Emojis = null)
 {
     public Role Everyone => Roles.First(r => r.Id == Id);
 

@@ -7,6 +7,7 @@ public static class GuildRules
 {
     public const int MaxChannels = 500;
     public const int MaxRoles = 250;
+    public const int MaxEmojis = 50;
     public const int MaxInvites = 1000;
     public const int MaxNameLength = 100;
     public const int MaxTopicLength = 1024;
@@ -23,6 +24,12 @@ public static class GuildRules
     /// <summary>User ids one member lookup (<c>GET …/members?ids=</c>) may name.</summary>
     public const int MaxMemberLookup = 100;
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(28);
+
+    /// <summary>An emoji's name, as Discord allows: 2–32 letters, digits or underscores.</summary>
+    public static string EmojiName(string? raw) =>
+        raw is { Length: >= 2 and <= 32 } && raw.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+            ? raw
+            : throw Invalid("name", "2–32 letters, digits or underscores.");
 
     public static string GuildName(string? raw) => FreeText(raw, "name", MaxNameLength);
 

@@ -34,6 +34,17 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("SetIcon")]
     Task<string?> SetIcon(Guid actorId, string? icon, string? iconType);
 
+    /// <summary>Adds an emoji (its picture already in the blob store); needs <c>MANAGE_GUILD_EXPRESSIONS</c>.</summary>
+    [Alias("CreateEmoji")]
+    Task<EmojiDto> CreateEmoji(Guid actorId, string name, string image, string contentType);
+
+    [Alias("RenameEmoji")]
+    Task<EmojiDto> RenameEmoji(Guid actorId, Guid emojiId, string name);
+
+    /// <summary>Removes an emoji; returns its picture's hash, for the caller to forget the bytes.</summary>
+    [Alias("DeleteEmoji")]
+    Task<string> DeleteEmoji(Guid actorId, Guid emojiId);
+
     [Alias("CreateChannel")]
     Task<Channel> CreateChannel(Guid actorId, ChannelType type, string name, Guid? parentId, string? topic);
 

@@ -25,6 +25,7 @@ public enum Permissions : ulong
     MuteMembers = 1UL << 22,
     MoveMembers = 1UL << 24,
     ManageRoles = 1UL << 28,
+    ManageGuildExpressions = 1UL << 30,
     ManageThreads = 1UL << 34,
     CreateThreads = 1UL << 35,
     SendMessagesInThreads = 1UL << 38,
@@ -34,7 +35,7 @@ public enum Permissions : ulong
     All = CreateInvite | KickMembers | BanMembers | Administrator | ManageChannels | ManageGuild | AddReactions
         | ViewAuditLog | Stream | ViewChannel | SendMessages | ManageMessages | AttachFiles | ReadMessageHistory
         | MentionEveryone | Connect | Speak | MuteMembers | MoveMembers | ManageRoles | ManageThreads | CreateThreads
-        | SendMessagesInThreads | ModerateMembers | PinMessages,
+        | SendMessagesInThreads | ModerateMembers | PinMessages | ManageGuildExpressions,
 
     /// <summary>What <c>@everyone</c> gets in a new guild.</summary>
     DefaultEveryone = ViewChannel | SendMessages | ReadMessageHistory | AddReactions | AttachFiles | CreateInvite
@@ -44,7 +45,7 @@ public enum Permissions : ulong
     TimedOutAllowed = ViewChannel | ReadMessageHistory,
 
     /// <summary>Permissions that only make sense guild-wide; ignored in channel overwrites.</summary>
-    GuildOnly = KickMembers | BanMembers | Administrator | ManageGuild | ViewAuditLog | ModerateMembers,
+    GuildOnly = KickMembers | BanMembers | Administrator | ManageGuild | ViewAuditLog | ModerateMembers | ManageGuildExpressions,
 }
 
 /// <summary>Stable names for the wire format and the web client.</summary>
@@ -77,5 +78,6 @@ public static class PermissionNames
         ["MANAGE_THREADS"] = Permissions.ManageThreads,
         ["SEND_MESSAGES_IN_THREADS"] = Permissions.SendMessagesInThreads,
         ["PIN_MESSAGES"] = Permissions.PinMessages,
+        ["MANAGE_GUILD_EXPRESSIONS"] = Permissions.ManageGuildExpressions,
     };
 }

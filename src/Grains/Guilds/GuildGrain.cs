@@ -18,6 +18,7 @@ public sealed partial class GuildGrain(
     Channels.MessageStore channelDirectory,
     AuditLogStore audit,
     GuildIconStore icons,
+    GuildEmojiStore emojis,
     Channels.ThreadStore threads,
     TimeProvider time,
     ILogger<GuildGrain> logger) : Grain, IGuildGrain
@@ -111,6 +112,11 @@ public sealed partial class GuildGrain(
         {
             // The bytes go with the row once nothing else refers to them (the Api forgets them).
             await icons.SetAsync(GuildId, null, null);
+        }
+
+        if (S.Emojis.Count > 0)
+        {
+            await emojis.DeleteGuildAsync(GuildId);
         }
 
         // Take the guild off every member's list, page by page.
@@ -916,11 +922,11 @@ public sealed partial class GuildGrain(
 
     /// <summary>A copy that outlives later changes: for Api nodes and before/after comparisons.</summary>
     private GuildSnapshot Snapshot() =>
-        new(GuildId, S.Name, S.OwnerId, S.Roles.ToList(), S.Channels.ToList(), S.Version, S.MemberCount, S.CreatedAt, S.Icon);
+        new(GuildId, S.Name, S.OwnerId, S.Roles.ToList(), S.Channels.ToList(), S.Version, S.MemberCount, S.CreatedAt, S.Icon, S.Emojis.ToList());
 
     /// <summary>The live state for permission checks within one turn (no copy: this runs on every send).</summary>
     private GuildSnapshot Current() =>
-        new(GuildId, S.Name, S.OwnerId, S.Roles, S.Channels, S.Version, S.MemberCount, S.CreatedAt, S.Icon);
+        new(GuildId, S.Name, S.OwnerId, S.Roles, S.Channels, S.Version, S.MemberCount, S.CreatedAt, S.Icon, S.Emojis);
 
     private void RequireExists()
     {

@@ -46,4 +46,8 @@ public sealed class GuildState
 
     [Id(12)]
     public string? IconType { get; set; }
+
+    /// <summary>The guild's own emoji (at most <see cref="GuildRules.MaxEmojis"/>; also in <c>guild_emojis</c>).</summary>
+    [Id(13)]
+    public List<GuildEmoji> Emojis { get; set; } = [];
 }

@@ -1,5 +1,5 @@
 import type {
-  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, Invite, InvitePreview, Member, Message, MessageAuthor,
+  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
   MentionPage, Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
@@ -382,6 +382,21 @@ export class ApiClient {
 
   removeGuildIcon(guildId: string): Promise<void> {
     return this.request('DELETE', `/api/guilds/${enc(guildId)}/icon`);
+  }
+
+  /** Adds an emoji to a guild (an image file, at most 256 KiB; MANAGE_GUILD_EXPRESSIONS). */
+  addEmoji(guildId: string, name: string, picture: Blob, filename: string): Promise<GuildEmoji> {
+    const form = new FormData();
+    form.append('file', picture, filename);
+    return this.request('POST', `/api/guilds/${enc(guildId)}/emojis?name=${enc(name)}`, { body: form });
+  }
+
+  renameEmoji(guildId: string, emojiId: string, name: string): Promise<GuildEmoji> {
+    return this.request('PATCH', `/api/guilds/${enc(guildId)}/emojis/${enc(emojiId)}`, { body: { name } });
+  }
+
+  deleteEmoji(guildId: string, emojiId: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(guildId)}/emojis/${enc(emojiId)}`);
   }
 
   /** The people the user blocked (docs/API.md "Blocking"). */

@@ -54,6 +54,7 @@ export const GATEWAY_EVENTS = [
   'channel:create', 'channel:update', 'channel:delete',
   'role:create', 'role:update', 'role:delete',
   'member:join', 'member:update', 'member:leave', 'user:update',
+  'emoji:create', 'emoji:update', 'emoji:delete',
   'message:create', 'message:update', 'message:delete',
   'thread:create', 'thread:update', 'thread:member:update',
   'mention:create', 'mention:dismiss', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update', 'notifications:update',

@@ -99,6 +99,17 @@ export interface Guild {
   me: GuildMe;
   /** The icon's SHA-256 (`/api/attachments/icons/{icon}`); absent: initials. */
   icon?: string;
+  /** The guild's own emoji, written `<:name:id>` in messages. */
+  emojis?: GuildEmoji[];
+}
+
+export interface GuildEmoji {
+  id: string;
+  name: string;
+  /** SHA-256 of its picture (`/api/attachments/emojis/{image}`). */
+  image: string;
+  creatorId: string;
+  createdAt: string;
 }
 
 export interface Invite {

@@ -203,3 +203,55 @@ test('a guild icon set in the guild settings replaces the initials in every memb
     await device.context.close();
   }
 });
+
+test('a guild emoji uploaded in the settings is proposed after ":" and shows as a picture for everyone; removed, its name stays as text', { skip: mockLacks('guild emoji') }, async () => {
+  const owner = await newDevice(browser);
+  const o = owner.page;
+  await register(o, 'Emma Emoji');
+  const guildName = `Emoji ${Math.random().toString(36).slice(2, 6)}`;
+  const { guildId, generalId } = await createGuild(o, guildName);
+  const invite = await apiCall(o, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const member = await newDevice(browser);
+  const m = member.page;
+  await register(m, 'Noah Reader');
+  await acceptInvite(m, invite.body.code);
+
+  await o.getByRole('button', { name: guildName, exact: true }).click();
+  await o.getByRole('menuitem', { name: 'Guild Settings' }).click();
+  const settings = o.getByRole('dialog', { name: 'Guild settings' });
+  await settings.getByRole('button', { name: 'Emoji', exact: true }).click();
+  await settings.getByLabel('Emoji file').setInputFiles({ name: 'party parrot.png', mimeType: 'image/png', buffer: png(64, 64, 250) });
+  await settings.getByRole('status').filter({ hasText: 'Added :party_parrot:.' }).waitFor({ state: 'attached', timeout: LIVE });
+  await until(() => settings.locator('li[data-emoji-id] img').evaluate((i) => i.complete && i.naturalWidth === 64).catch(() => false), 'the emoji in the list', LIVE);
+  await screenshot(o, 'guild-emoji-settings');
+  await o.keyboard.press('Escape');
+  await settings.waitFor({ state: 'hidden' });
+
+  // ":party" proposes it; chosen, it is sent as its markup and shows as a picture to Noah.
+  await composer(o).click();
+  await composer(o).pressSequentially('bravo :party');
+  const option = o.getByRole('listbox', { name: 'Emoji matching :party' }).getByRole('option').first();
+  await option.getByText(':party_parrot:').waitFor({ timeout: LIVE });
+  await option.getByRole('button').click();
+  await composer(o).press('Enter');
+  const sent = list(m).locator('[data-message-id]').filter({ hasText: 'bravo' });
+  const picture = sent.locator('img.custom-emoji');
+  await until(() => picture.evaluate((i) => i.complete && i.naturalWidth === 64).catch(() => false), 'the emoji in Noah\'s copy of the message', LIVE);
+  assert.equal(await picture.getAttribute('alt'), ':party_parrot:');
+  await screenshot(m, 'guild-emoji');
+
+  // Typed whole, it is sent the same way.
+  await composer(o).fill('encore :party_parrot:');
+  await composer(o).press('Enter');
+  await until(async () => (await list(m).locator('[data-message-id]').filter({ hasText: 'encore' }).locator('img.custom-emoji').count()) === 1, 'the typed emoji', LIVE);
+
+  // Removed: Noah's messages show its name as text, at once.
+  const emojiId = (await apiCall(o, 'GET', `/api/guilds/${guildId}`)).body.emojis[0].id;
+  assert.equal((await apiCall(o, 'DELETE', `/api/guilds/${guildId}/emojis/${emojiId}`)).status, 204);
+  await until(async () => (await picture.count()) === 0, 'the picture gone', LIVE);
+  assert.match(await sent.textContent(), /bravo :party_parrot:/);
+  owner.assertClean();
+  member.assertClean();
+  await owner.context.close();
+  await member.context.close();
+});

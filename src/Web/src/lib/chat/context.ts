@@ -12,6 +12,8 @@ export interface ChatContext {
   role(id: string): { name: string; color: number } | null;
   /** How a member shows in this guild: their nickname (or display name) and their role's colour; null until looked up. */
   member(id: string): { name: string; color: string | null } | null;
+  /** This guild's emoji `id` (its picture's hash); null when it is not one of them (any more). */
+  emoji?(id: string): { name: string; image: string } | null;
   /** Opens the member card of `author` beside `from`. */
   openProfile(author: { id: string; displayName: string; username: string }, from: HTMLElement): void;
 }

@@ -90,17 +90,51 @@ export function searchEmoji(query: string, set: EmojiSet, limit = 10): { emoji: 
   return scored.slice(0, limit).map(({ emoji, name }) => ({ emoji, name }));
 }
 
+/** A guild's own emoji, as the composer and the markup need it. */
+export interface CustomEmoji {
+  id: string;
+  name: string;
+  image: string;
+}
+
+/** The address of a guild emoji's picture. */
+export const customEmojiUrl = (image: string): string => `/api/attachments/emojis/${image}`;
+
+/** How a guild emoji is written in a message. */
+export const customEmojiMarkup = (e: { id: string; name: string }): string => `<:${e.name}:${e.id}>`;
+
+/** A guild's emoji whose names match `query`, ranked as `searchEmoji` ranks names. */
+export function searchCustomEmoji(query: string, emojis: readonly CustomEmoji[], limit = 10): CustomEmoji[] {
+  const q = fold(query.trim()).replace(/\s+/g, '_');
+  if (q === '') {
+    return [];
+  }
+  return emojis
+    .map((e, order) => {
+      const name = e.name.toLowerCase();
+      const rank = name === q ? 0 : name.startsWith(q) ? 1 : name.split('_').some((w) => w.startsWith(q)) ? 2 : name.includes(q) ? 3 : -1;
+      return { e, rank, order };
+    })
+    .filter((x) => x.rank >= 0)
+    .sort((a, b) => a.rank - b.rank || a.order - b.order)
+    .slice(0, limit)
+    .map((x) => x.e);
+}
+
 /**
  * `:name:` written whole becomes its emoji, outside code (inline `code` and ``` blocks keep their
  * text) and only for names the list knows (`:notanemoji:` and times like 12:30:00 stay as typed).
  */
-export function replaceShortcodes(text: string, set: EmojiSet): string {
+export function replaceShortcodes(text: string, set: EmojiSet | null, custom: readonly CustomEmoji[] = []): string {
   if (!text.includes(':')) {
     return text;
   }
+  // A guild's own emoji wins over a Unicode one of the same name, as in Discord.
+  const byName = new Map(custom.map((e) => [e.name.toLowerCase(), customEmojiMarkup(e)]));
+  const lookup = (name: string) => byName.get(name.toLowerCase()) ?? set?.byName.get(name.toLowerCase())?.emoji;
   // Code blocks, then inline code, are left alone; the rest is searched for :name:.
   return text
     .split(/(```[\s\S]*?```|`[^`\n]*`)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/:([a-z0-9_+-]{1,32}):/gi, (whole, name: string) => set.byName.get(name.toLowerCase())?.emoji ?? whole)))
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/(?<!<):([a-z0-9_+-]{1,32}):/gi, (whole, name: string) => lookup(name) ?? whole)))
     .join('');
 }

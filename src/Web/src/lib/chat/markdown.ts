@@ -6,6 +6,7 @@
  *   **bold**  *italics* or _italics_  __underline__  ~~strike~~  `code`  ```lang\ncode block```  ||spoiler||
  *   https://… (autolinks)   \* (a backslash keeps the next character literal)
  *   <@userId> <@&roleId> @everyone @here (mentions; the server decides whom they notify)
+ *   <:name:emojiId> (a guild's own emoji; shown as :name: where the emoji is unknown)
  *
  * and, at the start of a line, as in Discord:
  *
@@ -24,10 +25,12 @@ export type MdNode =
   | { t: 'code'; v: string }
   | { t: 'pre'; v: string; lang: string | null }
   | { t: 'link'; href: string; v: string }
-  | { t: 'mention'; kind: 'user' | 'role' | 'everyone'; id: string; v: string };
+  | { t: 'mention'; kind: 'user' | 'role' | 'everyone'; id: string; v: string }
+  | { t: 'emoji'; name: string; id: string; v: string };
 
 const MENTION = /^<@(&)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>/i;
 const EVERYONE = /^@(everyone|here)(?![\p{L}\p{N}_])/u;
+const CUSTOM_EMOJI = /^<:([A-Za-z0-9_]{2,32}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>/i;
 
 /** Nesting deeper than this is shown as text; keeps hostile input from recursing far. */
 const MAX_DEPTH = 6;
@@ -223,6 +226,16 @@ function inline(src: string, depth: number): MdNode[] {
       }
     }
 
+    if (ch === '<') {
+      const emoji = CUSTOM_EMOJI.exec(rest);
+      if (emoji) {
+        flush();
+        out.push({ t: 'emoji', name: emoji[1]!, id: emoji[2]!.toLowerCase(), v: emoji[0] });
+        i += emoji[0].length;
+        continue;
+      }
+    }
+
     if (ch === '<' || ch === '@') {
       const tag = MENTION.exec(rest);
       const all = !tag && !isWordChar(src[i - 1]) && src[i - 1] !== '@' ? EVERYONE.exec(rest) : null;
@@ -383,6 +396,8 @@ export function plainText(nodes: MdNode[], name?: (kind: 'user' | 'role', id: st
           return n.v;
         case 'pre':
           return n.v;
+        case 'emoji':
+          return `:${n.name}:`;
         case 'mention': {
           if (n.kind === 'everyone') {
             return n.v;

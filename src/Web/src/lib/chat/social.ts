@@ -48,6 +48,8 @@ export interface MentionCandidate {
   insert: string;
   label: string;
   detail: string;
+  /** A picture shown instead of the label (a guild's own emoji). */
+  image?: string;
 }
 
 /** Text as name matching compares it: without accents or case (the Api's member search folds alike). */

@@ -7,7 +7,7 @@ export type PermissionName =
   | 'CREATE_INVITE' | 'KICK_MEMBERS' | 'BAN_MEMBERS' | 'ADMINISTRATOR' | 'MANAGE_CHANNELS' | 'MANAGE_GUILD'
   | 'ADD_REACTIONS' | 'VIEW_AUDIT_LOG' | 'STREAM' | 'VIEW_CHANNEL' | 'SEND_MESSAGES' | 'MANAGE_MESSAGES'
   | 'ATTACH_FILES' | 'READ_MESSAGE_HISTORY' | 'MENTION_EVERYONE' | 'CONNECT' | 'SPEAK' | 'MUTE_MEMBERS'
-  | 'MOVE_MEMBERS' | 'MANAGE_ROLES' | 'MANAGE_THREADS' | 'CREATE_THREADS' | 'SEND_MESSAGES_IN_THREADS'
+  | 'MOVE_MEMBERS' | 'MANAGE_ROLES' | 'MANAGE_GUILD_EXPRESSIONS' | 'MANAGE_THREADS' | 'CREATE_THREADS' | 'SEND_MESSAGES_IN_THREADS'
   | 'MODERATE_MEMBERS' | 'PIN_MESSAGES';
 
 export interface PermissionInfo {
@@ -25,6 +25,7 @@ export const PERMISSIONS: readonly PermissionInfo[] = [
   { name: 'MANAGE_ROLES', bit: 28, label: 'Manage Roles', group: 'General', channel: true },
   { name: 'VIEW_AUDIT_LOG', bit: 7, label: 'View Audit Log', group: 'General', channel: false },
   { name: 'MANAGE_GUILD', bit: 5, label: 'Manage Server', group: 'General', channel: false },
+  { name: 'MANAGE_GUILD_EXPRESSIONS', bit: 30, label: 'Manage Expressions', group: 'General', channel: false },
   { name: 'CREATE_INVITE', bit: 0, label: 'Create Invite', group: 'Membership', channel: true },
   { name: 'KICK_MEMBERS', bit: 1, label: 'Kick Members', group: 'Membership', channel: false },
   { name: 'BAN_MEMBERS', bit: 2, label: 'Ban Members', group: 'Membership', channel: false },
@@ -113,6 +114,7 @@ export function setOverwriteState(
 /** Any of the permissions that open guild settings. */
 export const SETTINGS_PERMISSIONS: readonly PermissionName[] = [
   'MANAGE_GUILD', 'MANAGE_ROLES', 'MANAGE_CHANNELS', 'KICK_MEMBERS', 'BAN_MEMBERS', 'MODERATE_MEMBERS', 'VIEW_AUDIT_LOG',
+  'MANAGE_GUILD_EXPRESSIONS',
 ];
 
 export function canOpenSettings(bits: bigint | string): boolean {

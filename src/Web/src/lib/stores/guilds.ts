@@ -2,7 +2,7 @@ import { get, writable, type Readable } from 'svelte/store';
 import { ApiError } from '../api.ts';
 import { connectionState, onGatewayEvent } from '../gateway.ts';
 import { describeError } from '../messages.ts';
-import type { Channel, Guild, Member, Role } from '../types.ts';
+import type { Channel, Guild, GuildEmoji, Member, Role } from '../types.ts';
 import { dropGuildChannels, removeChannel, resetChannels, setGuildChannels, upsertChannel } from './channels.ts';
 import { dropMembers, removeMember, upsertMember } from './members.ts';
 import { api, session } from './session.ts';
@@ -168,6 +168,19 @@ onGatewayEvent('guild:update', (p) => {
   }
   if (hasGuild(p) && (typeof p.icon === 'string' || p.icon === null)) {
     setGuildIcon(p.guildId, p.icon);
+  }
+});
+for (const name of ['emoji:create', 'emoji:update'] as const) {
+  onGatewayEvent(name, (p) => {
+    if (hasGuild(p) && isObj(p.emoji) && typeof p.emoji.id === 'string') {
+      const emoji = p.emoji as unknown as GuildEmoji;
+      patch(p.guildId, (g) => ({ ...g, emojis: [...(g.emojis ?? []).filter((e) => e.id !== emoji.id), emoji] }));
+    }
+  });
+}
+onGatewayEvent('emoji:delete', (p) => {
+  if (hasGuild(p) && typeof p.emojiId === 'string') {
+    patch(p.guildId, (g) => ({ ...g, emojis: (g.emojis ?? []).filter((e) => e.id !== p.emojiId) }));
   }
 });
 onGatewayEvent('guild:delete', (p) => {
