@@ -122,6 +122,37 @@ public sealed class GuildEmojiTests(UploadsCluster cluster)
         Assert.Equal(before, cluster.Files());
     }
 
+    [Fact]
+    public async Task A_guild_emoji_is_a_reaction_kept_by_its_id_through_a_rename_and_another_guilds_is_refused()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "em");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1, "Reactions");
+        using var member = members[0];
+        var other = await owner.CreateGuildAsync("Elsewhere");
+        var parrot = await AddAsync(owner, guild.Id, "parrot", AvatarTests.Picture());
+        var foreign = await AddAsync(owner, other.Id, "foreign", AvatarTests.Picture());
+        var message = await owner.PostAsync(guild.General.Id, "coucou");
+        var key = $"<:{parrot.Id}>";
+
+        var reaction = await member.ReactAsync(guild.General.Id, message.Id, key);
+        Assert.Equal(new SocialRoutes.Reaction(key, 1, true), reaction);
+        // Renamed, it stays the same reaction.
+        await owner.ExpectAsync<Emoji>(HttpMethod.Patch, $"/api/guilds/{guild.Id}/emojis/{parrot.Id}", new { name = "perroquet" });
+        Assert.Equal(2, (await owner.ReactAsync(guild.General.Id, message.Id, key)).Count);
+        Assert.Equal([new SocialRoutes.Reaction(key, 2, true)], (await owner.HistoryAsync(guild.General.Id)).Single().Reactions);
+
+        // Another guild's emoji, an unknown one, or the message markup instead of the key: refused.
+        await member.ExpectErrorAsync(HttpMethod.Put, SocialRoutes.ReactionPath(guild.General.Id, message.Id, $"<:{foreign.Id}>"), HttpStatusCode.NotFound, "emoji_not_found");
+        await member.ExpectErrorAsync(HttpMethod.Put, SocialRoutes.ReactionPath(guild.General.Id, message.Id, $"<:{Guid.NewGuid()}>"), HttpStatusCode.NotFound, "emoji_not_found");
+        await member.ExpectErrorAsync(HttpMethod.Put, SocialRoutes.ReactionPath(guild.General.Id, message.Id, $"<:parrot:{parrot.Id}>"), HttpStatusCode.BadRequest, "validation_failed");
+
+        // Removed from the guild: no new reactions with it, but taking one back still works.
+        await owner.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/emojis/{parrot.Id}");
+        var fresh = await owner.PostAsync(guild.General.Id, "encore");
+        await member.ExpectErrorAsync(HttpMethod.Put, SocialRoutes.ReactionPath(guild.General.Id, fresh.Id, key), HttpStatusCode.NotFound, "emoji_not_found");
+        Assert.Equal(1, (await member.UnreactAsync(guild.General.Id, message.Id, key)).Count);
+    }
+
     private static async Task<Emoji> AddAsync(GuildClient user, Guid guildId, string name, byte[] bytes)
     {
         using var response = await PostAsync(user, guildId, name, bytes);

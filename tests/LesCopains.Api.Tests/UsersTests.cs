@@ -93,6 +93,39 @@ public sealed class UsersTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task About_me_is_set_cleared_and_seen_by_others_on_the_profile_and_a_bad_one_changes_nothing()
+    {
+        using var me = await GuildClient.NewAsync(cluster, "bio");
+        using var other = await GuildClient.NewAsync(cluster, "bio");
+        var bio = "Bassiste du dimanche.\r\nFan de Brassens 🎸";
+        var updated = await me.ExpectAsync<JsonElement>(HttpMethod.Patch, "/api/users/@me", new { bio = $"  {bio}  " });
+        Assert.Equal("Bassiste du dimanche.\nFan de Brassens 🎸", updated.GetProperty("bio").GetString());
+
+        var seen = await other.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/users/{me.Id}/profile");
+        Assert.Equal("Bassiste du dimanche.\nFan de Brassens 🎸", seen.GetProperty("bio").GetString());
+        Assert.Equal(me.Id, seen.GetProperty("id").GetGuid());
+        await other.ExpectErrorAsync(HttpMethod.Get, $"/api/users/{Guid.NewGuid()}/profile", HttpStatusCode.NotFound, "user_not_found");
+
+        // Too long, or a control character: refused, and the display name sent with it is not written either.
+        var before = (await me.ExpectAsync<JsonElement>(HttpMethod.Get, "/api/users/@me")).GetProperty("displayName").GetString();
+        foreach (var bad in new[] { new string('a', 191), "tab\there" })
+        {
+            var error = await me.ExpectErrorAsync(HttpMethod.Patch, "/api/users/@me", HttpStatusCode.BadRequest, "validation_failed", new { displayName = "Changed", bio = bad });
+            Assert.StartsWith("bio:", error.Message, StringComparison.Ordinal);
+        }
+
+        var after = await me.ExpectAsync<JsonElement>(HttpMethod.Get, "/api/users/@me");
+        Assert.Equal(before, after.GetProperty("displayName").GetString());
+        Assert.StartsWith("Bassiste", after.GetProperty("bio").GetString(), StringComparison.Ordinal);
+
+        // Blank clears it; 190 characters fit.
+        await me.ExpectAsync<JsonElement>(HttpMethod.Patch, "/api/users/@me", new { bio = "   " });
+        Assert.False((await other.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/users/{me.Id}/profile")).TryGetProperty("bio", out _));
+        Assert.Equal(190, (await me.ExpectAsync<JsonElement>(HttpMethod.Patch, "/api/users/@me", new { bio = new string('b', 190) })).GetProperty("bio").GetString()!.Length);
+        await me.ExpectErrorAsync(HttpMethod.Patch, "/api/users/@me", HttpStatusCode.BadRequest, "validation_failed", new { });
+    }
+
+    [Fact]
     public async Task Patch_me_with_malformed_json_is_invalid_json()
     {
         var tokens = await cluster.NewUserAsync();

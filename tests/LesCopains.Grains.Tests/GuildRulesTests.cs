@@ -118,7 +118,7 @@ public sealed class GuildRulesTests
             ["MANAGE_CHANNELS"] = 4, ["MANAGE_GUILD"] = 5, ["ADD_REACTIONS"] = 6, ["VIEW_AUDIT_LOG"] = 7,
             ["STREAM"] = 9, ["VIEW_CHANNEL"] = 10, ["SEND_MESSAGES"] = 11, ["MANAGE_MESSAGES"] = 13,
             ["ATTACH_FILES"] = 15, ["READ_MESSAGE_HISTORY"] = 16, ["MENTION_EVERYONE"] = 17, ["CONNECT"] = 20,
-            ["SPEAK"] = 21, ["MUTE_MEMBERS"] = 22, ["MOVE_MEMBERS"] = 24, ["MANAGE_ROLES"] = 28,
+            ["SPEAK"] = 21, ["MUTE_MEMBERS"] = 22, ["MOVE_MEMBERS"] = 24, ["MANAGE_ROLES"] = 28, ["MANAGE_GUILD_EXPRESSIONS"] = 30,
             ["MANAGE_THREADS"] = 34, ["CREATE_THREADS"] = 35, ["SEND_MESSAGES_IN_THREADS"] = 38, ["MODERATE_MEMBERS"] = 40, ["PIN_MESSAGES"] = 51,
         };
 

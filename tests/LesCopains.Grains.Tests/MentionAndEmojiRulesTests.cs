@@ -74,6 +74,19 @@ public sealed class MentionAndEmojiRulesTests
         Assert.Equal(valid, EmojiRules.IsEmoji(emoji));
     }
 
+    [Fact]
+    public void A_reaction_is_a_Unicode_emoji_or_a_guild_emoji_by_its_id_alone()
+    {
+        var id = Guid.Parse("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+        Assert.Equal(("👍", (Guid?)null), EmojiRules.Reaction("👍"));
+        Assert.Equal(("<:0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b>", (Guid?)id), EmojiRules.Reaction("<:0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B>"));
+        foreach (var bad in new[] { "<:party_parrot:0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b>", "<:not-an-id>", "<0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b>", ":smile:", "" })
+        {
+            var error = Assert.Throws<DomainException>(() => EmojiRules.Reaction(bad));
+            Assert.Equal(ErrorCodes.ValidationFailed, error.Code);
+        }
+    }
+
     /// <summary>
     /// The web client's emoji picker and ":name" autocomplete offer the emoji of
     /// src/Web/src/lib/chat/emoji-data.ts: the server must take each of them as a reaction.

@@ -8,16 +8,18 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LesCopains.Api.Apis;
 
-/// <summary>The caller's own profile.</summary>
+/// <summary>The caller's own profile, and anyone's public one (the member card's "About me").</summary>
 public static class UsersApi
 {
-    public sealed record UpdateMeRequest(string? DisplayName);
+    public sealed record UpdateMeRequest(string? DisplayName, string? Bio);
 
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/users").WithTags("Users").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         group.MapGet("/@me", GetMe);
         group.MapPatch("/@me", UpdateMe);
+        group.MapGet("/{userId:guid}/profile", async (Guid userId, IClusterClient cluster) =>
+            TypedResults.Ok(UserDto.From(await cluster.GetGrain<IUserGrain>(userId).GetProfile())));
         return group;
     }
 
@@ -27,17 +29,24 @@ public static class UsersApi
     private static async Task<Ok<UserDto>> UpdateMe(UpdateMeRequest body, HttpContext http, IClusterClient cluster)
     {
         var user = cluster.GetGrain<IUserGrain>(http.User.UserId());
-        if (body.DisplayName is null)
+        if (body.DisplayName is null && body.Bio is null)
         {
-            throw AccountRules.Invalid("displayName", "is required.");
+            throw AccountRules.Invalid("displayName", "displayName or bio is required.");
         }
 
-        var displayName = AccountRules.NormalizeDisplayName(body.DisplayName, "");
-        var before = (await user.GetProfile()).DisplayName;
-        var profile = await user.UpdateDisplayName(displayName);
-        if (before != profile.DisplayName)
+        // Both checked before either is written: a bad one changes nothing.
+        var displayName = body.DisplayName is null ? null : AccountRules.NormalizeDisplayName(body.DisplayName, "");
+        var bio = body.Bio is null ? null : AccountRules.NormalizeBio(body.Bio);
+        var profile = await user.GetProfile();
+        if (displayName is not null && displayName != profile.DisplayName)
         {
+            profile = await user.UpdateDisplayName(displayName);
             await AnnounceAsync(cluster, profile.Id, new { id = profile.Id, displayName = profile.DisplayName });
+        }
+
+        if (body.Bio is not null)
+        {
+            profile = await user.UpdateBio(bio);
         }
 
         return TypedResults.Ok(UserDto.From(profile));

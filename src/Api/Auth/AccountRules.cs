@@ -56,6 +56,20 @@ public static class AccountRules
         return name;
     }
 
+    public const int BioMax = 190;
+
+    /// <summary>"About me", as Discord has it: up to 190 characters, line breaks allowed; blank clears it.</summary>
+    public static string? NormalizeBio(string raw)
+    {
+        var bio = raw.Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+        if (bio.Length > BioMax || bio.Any(c => char.IsControl(c) && c != '\n'))
+        {
+            throw Invalid("bio", $"About me is at most {BioMax} characters, without control characters other than line breaks.");
+        }
+
+        return bio.Length == 0 ? null : bio;
+    }
+
     public static DomainException Invalid(string field, string message) =>
         new(ErrorCodes.ValidationFailed, $"{field}: {message}");
 

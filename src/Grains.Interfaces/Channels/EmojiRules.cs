@@ -3,13 +3,34 @@ using System.Text;
 
 namespace LesCopains.Grains.Channels;
 
-/// <summary>Reactions are single Unicode emoji: one grapheme cluster made of emoji code points.</summary>
+/// <summary>
+/// Unicode emoji: one grapheme cluster made of emoji code points (reactions, custom statuses); a reaction
+/// may also be one of the guild's own emoji.
+/// </summary>
 public static class EmojiRules
 {
     public const int MaxLength = 32;
 
-    public static string Validate(string? raw) =>
-        IsEmoji(raw) ? raw! : throw new DomainException(ErrorCodes.ValidationFailed, "emoji: one Unicode emoji is expected.");
+    /// <summary>
+    /// A reaction: one Unicode emoji, or one of the guild's own emoji written <c>&lt;:id&gt;</c> (its id
+    /// alone, so that renaming it keeps its reactions together). Returns the reaction's key and, for a
+    /// guild emoji, its id.
+    /// </summary>
+    public static (string Key, Guid? Custom) Reaction(string? raw)
+    {
+        if (raw is { Length: 39 } && raw.StartsWith("<:", StringComparison.Ordinal) && raw.EndsWith('>')
+            && Guid.TryParseExact(raw.AsSpan(2, 36), "D", out var id))
+        {
+            return (CustomReaction(id), id);
+        }
+
+        return IsEmoji(raw)
+            ? (raw!, null)
+            : throw new DomainException(ErrorCodes.ValidationFailed, "emoji: one Unicode emoji, or one of the guild's emoji as <:id>, is expected.");
+    }
+
+    /// <summary>The reaction key of a guild emoji.</summary>
+    public static string CustomReaction(Guid emojiId) => $"<:{emojiId:D}>";
 
     public static bool IsEmoji(string? text)
     {

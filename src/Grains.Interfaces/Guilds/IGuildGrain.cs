@@ -41,6 +41,11 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("RenameEmoji")]
     Task<EmojiDto> RenameEmoji(Guid actorId, Guid emojiId, string name);
 
+    /// <summary>Whether the guild has this emoji now (a reaction with it is being added).</summary>
+    [Alias("HasEmoji")]
+    [AlwaysInterleave]
+    Task<bool> HasEmoji(Guid emojiId);
+
     /// <summary>Removes an emoji; returns its picture's hash, for the caller to forget the bytes.</summary>
     [Alias("DeleteEmoji")]
     Task<string> DeleteEmoji(Guid actorId, Guid emojiId);

@@ -18,6 +18,10 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("UpdateDisplayName")]
     Task<UserProfile> UpdateDisplayName(string displayName);
 
+    /// <summary>Sets "About me" (already checked; null clears it).</summary>
+    [Alias("UpdateBio")]
+    Task<UserProfile> UpdateBio(string? bio);
+
     /// <summary>Starts a new session and returns its first refresh token.</summary>
     [Alias("StartSession")]
     Task<IssuedRefreshToken> StartSession(ClientInfo client, TimeSpan lifetime);

@@ -6,7 +6,8 @@ public sealed record UserProfile(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Username,
     [property: Id(2)] string DisplayName,
-    [property: Id(3)] DateTimeOffset CreatedAt);
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] string? Bio = null);
 
 /// <summary>A refresh session (one per login on one device).</summary>
 [GenerateSerializer, Immutable, Alias("lc.SessionInfo")]

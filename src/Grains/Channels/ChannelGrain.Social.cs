@@ -18,15 +18,21 @@ public sealed partial class ChannelGrain
 
     public async Task<ReactionDto> AddReaction(Guid actorId, Guid messageId, string emoji)
     {
-        emoji = EmojiRules.Validate(emoji);
+        (emoji, var custom) = EmojiRules.Reaction(emoji);
         var access = await AccessAsync(actorId);
         Require(access, Permissions.ReadMessageHistory);
         await RequireMessageAsync(messageId);
         var (distinct, exists) = await Social.EmojiOnMessageAsync(messageId, emoji);
         if (!exists)
         {
-            // Joining an existing reaction needs only history; a new emoji needs ADD_REACTIONS.
+            // Joining an existing reaction needs only history; a new emoji needs ADD_REACTIONS, and a
+            // guild emoji that this guild has now.
             Require(access, Permissions.AddReactions);
+            if (custom is { } emojiId && !await GrainFactory.GetGrain<IGuildGrain>(guildId).HasEmoji(emojiId))
+            {
+                throw new DomainException(ErrorCodes.EmojiNotFound, "emoji: no such emoji in this guild.");
+            }
+
             if (distinct >= SocialRules.MaxDistinctReactions)
             {
                 throw new DomainException(ErrorCodes.TooManyReactions, $"emoji: a message has at most {SocialRules.MaxDistinctReactions} different reactions.");
@@ -44,7 +50,7 @@ public sealed partial class ChannelGrain
 
     public async Task<ReactionDto> RemoveReaction(Guid actorId, Guid messageId, string emoji)
     {
-        emoji = EmojiRules.Validate(emoji);
+        (emoji, _) = EmojiRules.Reaction(emoji);
         await AccessAsync(actorId);
         await RequireMessageAsync(messageId);
         var (changed, count) = await Social.SetReactionAsync(ChannelId, messageId, emoji, actorId, present: false, time.GetUtcNow());

@@ -59,6 +59,8 @@ public sealed partial class GuildGrain
         return emoji.Image;
     }
 
+    public Task<bool> HasEmoji(Guid emojiId) => Task.FromResult(S.Created && !S.Deleted && S.Emojis.Any(e => e.Id == emojiId));
+
     private int FindEmoji(Guid emojiId)
     {
         var i = S.Emojis.FindIndex(e => e.Id == emojiId);

@@ -70,6 +70,18 @@ public sealed class UserGrain(
         return Profile();
     }
 
+    public async Task<UserProfile> UpdateBio(string? bio)
+    {
+        EnsureRegistered();
+        if (state.State.Bio != bio)
+        {
+            state.State.Bio = bio;
+            await state.WriteStateAsync();
+        }
+
+        return Profile();
+    }
+
     public Task<IssuedRefreshToken> StartSession(ClientInfo client, TimeSpan lifetime)
     {
         EnsureRegistered();
@@ -130,7 +142,7 @@ public sealed class UserGrain(
         }
     }
 
-    private UserProfile Profile() => new(UserId, state.State.Username, state.State.DisplayName, state.State.CreatedAt);
+    private UserProfile Profile() => new(UserId, state.State.Username, state.State.DisplayName, state.State.CreatedAt, state.State.Bio);
 }
 
 [GenerateSerializer, Alias("lc.UserState")]
@@ -150,4 +162,8 @@ public sealed class UserState
 
     [Id(4)]
     public List<Guid> GuildIds { get; set; } = [];
+
+    /// <summary>"About me" (PATCH /api/users/@me), shown on the member card.</summary>
+    [Id(5)]
+    public string? Bio { get; set; }
 }

@@ -154,7 +154,7 @@ export class ApiClient {
     return this.request('GET', '/api/users/@me');
   }
 
-  updateMe(changes: { displayName: string }): Promise<User> {
+  updateMe(changes: { displayName?: string; bio?: string }): Promise<User> {
     return this.request('PATCH', '/api/users/@me', { body: changes });
   }
 
@@ -355,6 +355,11 @@ export class ApiClient {
   /** The reader's recent mentions across their guilds, newest first (lib/chat/inbox.ts builds the query). */
   recentMentions(params: URLSearchParams): Promise<MentionPage> {
     return this.request('GET', `/api/users/@me/mentions?${params}`);
+  }
+
+  /** Someone's public profile (the member card's "About me"). */
+  userProfile(userId: string): Promise<User> {
+    return this.request('GET', `/api/users/${enc(userId)}/profile`);
   }
 
   /** Profile pictures of up to 100 people: the picture's hash, or null (docs/API.md "Avatars"). */

@@ -5,6 +5,8 @@ export interface User {
   username: string;
   displayName: string;
   createdAt: string;
+  /** "About me": up to 190 characters, line breaks kept; absent when not set. */
+  bio?: string | null;
 }
 
 export interface AuthResponse {

@@ -141,6 +141,15 @@ test('a profile picture set in the settings replaces the initials for everyone, 
   await a.getByRole('status').getByText('Display name saved.').waitFor({ timeout: LIVE });
   await until(async () => (await message.textContent()).includes('Alice Audacieuse'), 'her new name on her message', LIVE);
   await b.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Alice Audacieuse/ }).waitFor({ timeout: LIVE });
+
+  // "About me", on her card for Bob, line breaks kept.
+  await a.getByLabel('About me', { exact: true }).fill('Photographe amateur.\nToujours partante pour un café.');
+  await a.getByRole('button', { name: 'Save About me' }).click();
+  await a.getByRole('status').getByText('About me saved.').waitFor({ timeout: LIVE });
+  await b.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Alice Audacieuse/ }).click();
+  const card = b.getByRole('dialog', { name: /Alice Audacieuse/ });
+  await card.getByRole('heading', { name: 'About me' }).waitFor({ timeout: LIVE });
+  assert.equal(await card.locator('.bio').innerText(), 'Photographe amateur.\nToujours partante pour un café.');
   alice.assertClean();
   await alice.context.close();
   await bob.context.close();
@@ -238,6 +247,14 @@ test('a guild emoji uploaded in the settings is proposed after ":" and shows as 
   const picture = sent.locator('img.custom-emoji');
   await until(() => picture.evaluate((i) => i.complete && i.naturalWidth === 64).catch(() => false), 'the emoji in Noah\'s copy of the message', LIVE);
   assert.equal(await picture.getAttribute('alt'), ':party_parrot:');
+
+  // Noah reacts with it from the picker, where the guild's emoji come first; Emma sees the picture.
+  await sent.hover();
+  await sent.getByRole('button', { name: 'Add reaction' }).click();
+  await sent.getByRole('button', { name: 'React with :party_parrot:' }).click();
+  const emmaChip = list(o).locator('[data-message-id]').filter({ hasText: 'bravo' }).getByRole('button', { name: /^:party_parrot:: 1 reaction$/ });
+  await emmaChip.waitFor({ timeout: LIVE });
+  await until(() => emmaChip.locator('img').evaluate((i) => i.complete && i.naturalWidth === 64).catch(() => false), 'the reaction\'s picture', LIVE);
   await screenshot(m, 'guild-emoji');
 
   // Typed whole, it is sent the same way.
@@ -250,6 +267,11 @@ test('a guild emoji uploaded in the settings is proposed after ":" and shows as 
   assert.equal((await apiCall(o, 'DELETE', `/api/guilds/${guildId}/emojis/${emojiId}`)).status, 204);
   await until(async () => (await picture.count()) === 0, 'the picture gone', LIVE);
   assert.match(await sent.textContent(), /bravo :party_parrot:/);
+  // Its reaction stays, as a deleted emoji, and can still be taken back.
+  const gone = (page) => list(page).locator('[data-message-id]').filter({ hasText: 'bravo' }).getByRole('button', { name: /^:deleted_emoji:: 1 reaction/ });
+  await gone(o).waitFor({ timeout: LIVE });
+  await gone(m).click();
+  await until(async () => (await gone(o).count()) === 0, 'the reaction taken back', LIVE);
   owner.assertClean();
   member.assertClean();
   await owner.context.close();

@@ -61,7 +61,8 @@ function hit(reactions: Reaction[] | undefined): SearchHit {
 
 /** The reaction chips of rendered HTML: emoji, count, whether marked as mine, and what they say. */
 function chips(html: string) {
-  const chip = /<(span|button)\b([^>]*)><span class="emoji[^"]*"[^>]*>([^<]*)<\/span><span class="count[^"]*"[^>]*>([^<]*)<\/span>/g;
+  // Svelte's hydration markers (<!--…-->) may sit between the parts.
+  const chip = /<(span|button)\b([^>]*)>(?:<!--[^>]*-->)*<span class="emoji[^"]*"[^>]*>([^<]*)<\/span>(?:<!--[^>]*-->)*<span class="count[^"]*"[^>]*>([^<]*)<\/span>/g;
   return [...html.matchAll(chip)].map(([, tag, attrs = '', emoji, count]) => ({
     tag,
     emoji,
@@ -153,4 +154,13 @@ test('search results name the mentions the server found, keep marks around them,
     `${MARK_START}hey${MARK_END} @Bob @role \`<@${other}>\``,
   );
   assert.equal(nameMentions(`<@${u}>`, {}, name), `<@${u}>`);
+});
+
+test('a reaction with a guild emoji the page does not know (deleted, or no guild here) reads as a deleted emoji, never as its key', async () => {
+  const html = await renderHtml('components/chat/ReactionBar.svelte', {
+    reactions: [{ emoji: '<:0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b>', count: 2, me: true }],
+    onreact: () => {},
+  });
+  assert.deepEqual(chips(html).map((c) => [c.emoji, c.count, c.label]), [[':deleted_emoji:', 2, ':deleted_emoji:: 2 reactions, including yours']]);
+  assert.ok(!html.includes('0193a1b2'), html);
 });

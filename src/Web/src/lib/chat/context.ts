@@ -14,6 +14,8 @@ export interface ChatContext {
   member(id: string): { name: string; color: string | null } | null;
   /** This guild's emoji `id` (its picture's hash); null when it is not one of them (any more). */
   emoji?(id: string): { name: string; image: string } | null;
+  /** Every emoji of this guild, for the reaction picker. */
+  emojis?(): readonly { id: string; name: string; image: string }[];
   /** Opens the member card of `author` beside `from`. */
   openProfile(author: { id: string; displayName: string; username: string }, from: HTMLElement): void;
 }

@@ -100,6 +100,15 @@ export interface CustomEmoji {
 /** The address of a guild emoji's picture. */
 export const customEmojiUrl = (image: string): string => `/api/attachments/emojis/${image}`;
 
+/** The reaction key of a guild emoji: its id alone, so that a rename keeps its reactions together. */
+export const customReaction = (id: string): string => `<:${id}>`;
+
+/** The guild emoji id of a reaction key, or null for a Unicode emoji. */
+export function customReactionId(emoji: string): string | null {
+  const m = /^<:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>$/i.exec(emoji);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
 /** How a guild emoji is written in a message. */
 export const customEmojiMarkup = (e: { id: string; name: string }): string => `<:${e.name}:${e.id}>`;
 

@@ -132,8 +132,8 @@ export function applyReaction(list: readonly Reaction[], emoji: string, count: n
 }
 
 /** What a reaction chip says to a screen reader: "👍: 2 reactions, including yours". */
-export function reactionLabel(r: Reaction): string {
-  return `${r.emoji}: ${r.count} reaction${r.count === 1 ? '' : 's'}${r.me ? ', including yours' : ''}`;
+export function reactionLabel(r: Reaction, name: string = r.emoji): string {
+  return `${name}: ${r.count} reaction${r.count === 1 ? '' : 's'}${r.me ? ', including yours' : ''}`;
 }
 
 /** The reaction picker's fixed set. */

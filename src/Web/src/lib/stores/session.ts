@@ -126,8 +126,13 @@ export async function logout(): Promise<void> {
   signedOut(null, true);
 }
 
-export async function updateDisplayName(displayName: string): Promise<User> {
-  const user = await api.updateMe({ displayName });
+export function updateDisplayName(displayName: string): Promise<User> {
+  return updateProfile({ displayName });
+}
+
+/** Changes the signed-in person's own profile (display name, "About me"); every tab follows. */
+export async function updateProfile(changes: { displayName?: string; bio?: string }): Promise<User> {
+  const user = await api.updateMe(changes);
   const stored = read();
   if (stored) {
     storage.set({ ...stored, user });
