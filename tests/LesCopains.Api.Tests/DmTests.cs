@@ -490,6 +490,24 @@ public sealed class DmTests(InProcessCluster cluster)
         await aHub.WaitForAsync("dm:devices", e => e.GetProperty("devices").GetArrayLength() == 0);
     }
 
+    [Fact]
+    public async Task A_new_name_reaches_the_people_one_shares_a_conversation_with_at_once_and_nobody_else()
+    {
+        var (a, b, _) = await PairAsync();
+        var stranger = await cluster.NewUserAsync("s");
+        await using var bHub = await HubClient.ConnectAsync(cluster, b.AccessToken);
+        await using var strangerHub = await HubClient.ConnectAsync(cluster, stranger.AccessToken);
+        using var aHttp = cluster.CreateClient(a.AccessToken);
+
+        (await aHttp.PatchAsJsonAsync("/api/users/@me", new { displayName = "Nouveau Nom" })).EnsureSuccessStatusCode();
+        var (_, update) = await bHub.WaitForAsync("user:update");
+        Assert.False(update.TryGetProperty("guildId", out _));
+        Assert.Equal(a.User.Id, update.GetProperty("user").GetProperty("id").GetString());
+        Assert.Equal("Nouveau Nom", update.GetProperty("user").GetProperty("displayName").GetString());
+        await Task.Delay(300);
+        Assert.Equal(0, strangerHub.Count("user:update"));
+    }
+
     private async Task<(ApiClient.Tokens A, ApiClient.Tokens B, Guid Conversation)> PairAsync()
     {
         var a = await cluster.NewUserAsync("a");

@@ -62,6 +62,35 @@ public sealed class ReadStateTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task Messages_and_mentions_by_someone_the_reader_blocked_do_not_count_and_count_again_once_unblocked()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "rs");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 2);
+        var reader = members[0];
+        var pest = members[1];
+        var general = guild.General.Id;
+        await owner.PostAsync(general, $"hello <@{reader.Id}>");
+        await pest.PostAsync(general, $"oi <@{reader.Id}>");
+        await pest.PostAsync(general, $"<@{reader.Id}> <@{reader.Id}> spam");
+        await pest.PostAsync(general, "more spam");
+        Assert.Equal((4, 3), await CountsAsync());
+
+        await reader.ExpectStatusAsync(HttpMethod.Put, $"/api/dm/blocks/{pest.Id}");
+        Assert.Equal((1, 1), await CountsAsync());
+        // The others' counts do not change.
+        Assert.Equal((3, 0), ((await owner.ReadStateAsync(general)).Unread, (await owner.ReadStateAsync(general)).Mentions));
+
+        await reader.ExpectStatusAsync(HttpMethod.Delete, $"/api/dm/blocks/{pest.Id}");
+        Assert.Equal((4, 3), await CountsAsync());
+
+        async Task<(int, int)> CountsAsync()
+        {
+            var state = await reader.ReadStateAsync(general);
+            return (state.Unread, state.Mentions);
+        }
+    }
+
+    [Fact]
     public async Task Marking_a_guild_read_acks_every_channel_the_member_sees_up_to_its_newest_message()
     {
         using var owner = await GuildClient.NewAsync(cluster, "rs");

@@ -199,6 +199,40 @@ public sealed class RecentMentionsTests(InProcessCluster cluster)
         Assert.Empty(await IdsAsync(me, ""));
     }
 
+    [Fact]
+    public async Task Dismiss_all_up_to_a_mention_takes_it_and_every_older_one_out_for_good_and_keeps_later_ones()
+    {
+        using var owner = await GuildClient.NewAsync(cluster, "inb");
+        var (guild, members) = await GuildClient.GuildWithMembersAsync(owner, 1);
+        using var me = members[0];
+        var first = await ThreadTests.SendAsync(owner, guild.General.Id, $"<@{me.Id}> one");
+        var second = await ThreadTests.SendAsync(owner, guild.General.Id, "@everyone two");
+        var third = await ThreadTests.SendAsync(owner, guild.General.Id, $"<@{me.Id}> three");
+        var plain = await ThreadTests.SendAsync(owner, guild.General.Id, "nobody");
+        Assert.Equal([third.Id, second.Id, first.Id], await IdsAsync(me, ""));
+        await using var otherTab = await me.ConnectHubAsync();
+        var events = new SocialEvents(otherTab);
+
+        await me.ExpectStatusAsync(HttpMethod.Delete, $"/api/users/@me/mentions?upTo={second.Id}", status: HttpStatusCode.NoContent);
+        Assert.Equal([third.Id], await IdsAsync(me, ""));
+        var pushed = await events.WaitForAsync("mention:dismiss", e => e.TryGetProperty("upTo", out _));
+        Assert.Equal(second.Id, pushed.GetProperty("upTo").GetGuid());
+
+        // Never backwards: dismissing up to an older one again changes nothing and says nothing.
+        await me.ExpectStatusAsync(HttpMethod.Delete, $"/api/users/@me/mentions?upTo={first.Id}", status: HttpStatusCode.NoContent);
+        var later = await ThreadTests.SendAsync(owner, guild.General.Id, $"<@{me.Id}> four");
+        Assert.Equal([later.Id, third.Id], await IdsAsync(me, ""));
+        await Task.Delay(300);
+        Assert.Equal(1, events.Count("mention:dismiss", e => e.TryGetProperty("upTo", out _)));
+
+        // Only one of the caller's own mentions, and one is required.
+        await me.ExpectErrorAsync(HttpMethod.Delete, $"/api/users/@me/mentions?upTo={plain.Id}", HttpStatusCode.NotFound, "message_not_found");
+        await me.ExpectErrorAsync(HttpMethod.Delete, $"/api/users/@me/mentions?upTo={Guid.NewGuid()}", HttpStatusCode.NotFound, "message_not_found");
+        var error = await me.ExpectErrorAsync(HttpMethod.Delete, "/api/users/@me/mentions", HttpStatusCode.BadRequest, "validation_failed");
+        Assert.StartsWith("upTo:", error.Message, StringComparison.Ordinal);
+        Assert.Equal([later.Id, third.Id], await IdsAsync(me, ""));
+    }
+
     private static Task<Page> MentionsAsync(GuildClient user, string query) =>
         user.ExpectAsync<Page>(HttpMethod.Get, $"/api/users/@me/mentions?{query}");
 

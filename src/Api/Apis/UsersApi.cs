@@ -2,6 +2,7 @@ using LesCopains.Api.Auth;
 using LesCopains.Api.Hubs;
 using LesCopains.Api.Infrastructure;
 using System.Text.Json;
+using LesCopains.Grains.Dms;
 using LesCopains.Grains.Guilds;
 using LesCopains.Grains.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -56,8 +57,8 @@ public static class UsersApi
 
     /// <summary>
     /// <c>user:update</c> <c>{guildId, user: {id, …what changed}}</c> to the members of every guild the
-    /// user is in (their own other tabs included), through each guild's fan-out. People who share only
-    /// a conversation see the change on their next load.
+    /// user is in (their own other tabs included), through each guild's fan-out; and <c>{user}</c>,
+    /// without a guild, to the people they share a direct conversation with, through their feeds.
     /// </summary>
     public static async Task AnnounceAsync(IClusterClient cluster, Guid userId, object user)
     {
@@ -65,6 +66,17 @@ public static class UsersApi
         {
             var payload = JsonSerializer.Serialize(new { guildId, user }, JsonSerializerOptions.Web);
             await cluster.GetGrain<IGuildGrain>(guildId).Relay(new GuildEvent(guildId, UpdateEvent, payload, null, null, 0));
+        }
+
+        var partners = (await cluster.GetGrain<IDmUserGrain>(userId).ListConversations())
+            .SelectMany(c => c.Members).Select(m => m.Id).Where(id => id != userId).Distinct().ToList();
+        if (partners.Count > 0)
+        {
+            UserEvent[] events = [new(UpdateEvent, JsonSerializer.Serialize(new { user }, JsonSerializerOptions.Web), null)];
+            foreach (var partner in partners)
+            {
+                await cluster.GetGrain<IUserFeedGrain>(partner).Publish(events);
+            }
         }
     }
 }

@@ -22,6 +22,13 @@ public interface IRecentMentionsGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Dismiss")]
     Task Dismiss(Guid userId, Guid messageId);
+
+    /// <summary>
+    /// "Dismiss all": takes every mention up to <paramref name="messageId"/> (one of the user's
+    /// mentions, as for <see cref="Dismiss"/>) out of the list for good; later ones stay.
+    /// </summary>
+    [Alias("DismissUpTo")]
+    Task DismissUpTo(Guid userId, Guid messageId);
 }
 
 /// <summary>

@@ -9,8 +9,8 @@ namespace LesCopains.Grains.Users;
 /// (ids are time-ordered): mentions by name through the GIN index on <c>mention_ids</c>, across all
 /// the channels at once; and, when asked for, <c>@everyone</c>/<c>@here</c> and role mentions,
 /// per channel through <c>ix_messages_broadcast_mentions</c>, the newest few of each. Each part's
-/// condition repeats its index's, so PostgreSQL can use it. Mentions the user dismissed (migration
-/// 0019), and those by people they blocked, are left out of both.
+/// condition repeats its index's, so PostgreSQL can use it. Mentions the user dismissed (one by one,
+/// migration 0019, or all up to one, 0023), and those by people they blocked, are left out of both.
 /// </summary>
 public sealed class MentionStore(NpgsqlDataSource dataSource)
 {
@@ -41,6 +41,7 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
                   AND m.author_id <> $1 AND ($4::uuid IS NULL OR m.id < $4)
                   AND NOT EXISTS (SELECT 1 FROM mention_dismissals d WHERE d.user_id = $1 AND d.message_id = m.id)
                   AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
+                  AND m.id > coalesce((SELECT x.up_to FROM mention_cutoffs x WHERE x.user_id = $1), '00000000-0000-0000-0000-000000000000')
                 ORDER BY m.id DESC LIMIT $5)
             """);
         if (everyone || roles)
@@ -58,7 +59,7 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
                              AND (($6 AND (m.mention_everyone OR $1 = ANY(m.mention_here_ids))) OR ($7 AND m.mention_role_ids && $8::uuid[]))
                              AND NOT EXISTS (SELECT 1 FROM mention_dismissals d WHERE d.user_id = $1 AND d.message_id = m.id)
                              AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
-                  AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
+                             AND m.id > coalesce((SELECT x.up_to FROM mention_cutoffs x WHERE x.user_id = $1), '00000000-0000-0000-0000-000000000000')
                            ORDER BY m.seq DESC LIMIT $5) h)
                 """);
         }
@@ -105,6 +106,23 @@ public sealed class MentionStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(since);
         command.Parameters.AddWithValue(roleIds.ToArray());
         return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// Takes every mention up to <paramref name="upTo"/> (ids are time-ordered) out of the user's
+    /// recent mentions ("Dismiss all" on the mentions the inbox showed); a later one arriving
+    /// meanwhile stays. Never moves the cutoff back; true when it moved.
+    /// </summary>
+    public async Task<bool> DismissUpToAsync(Guid userId, Guid upTo)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO mention_cutoffs (user_id, up_to) VALUES ($1, $2)
+            ON CONFLICT (user_id) DO UPDATE SET up_to = excluded.up_to, set_at = now() WHERE mention_cutoffs.up_to < excluded.up_to
+            """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(upTo);
+        return await command.ExecuteNonQueryAsync() == 1;
     }
 
     /// <summary>Takes <paramref name="messageId"/> out of the user's recent mentions; true when it was still in.</summary>

@@ -95,7 +95,8 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Unread messages (by others) and messages mentioning the user (directly, through one of
+    /// Unread messages (by others the user has not blocked, as the client counts them live) and
+    /// messages mentioning the user (directly, through one of
     /// <paramref name="roleIds"/>, everyone, or <c>@here</c> while they were present — the last three
     /// unless the query says they do not count) after the read position, each capped at <see cref="ReadStateDto.MaxCount"/>.
     /// </summary>
@@ -113,10 +114,12 @@ public sealed class ReadStateStore(NpgsqlDataSource dataSource)
                    (SELECT count(*) FROM (SELECT 1 FROM messages m
                      WHERE m.channel_id = c.channel_id AND m.seq > p.last_seq AND m.deleted_at IS NULL AND m.author_id <> $1
                        AND (p.last_seq > 0 OR m.created_at >= c.since)
+                       AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
                      LIMIT $7) u)::int,
                    (SELECT count(*) FROM (SELECT 1 FROM messages m
                      WHERE m.channel_id = c.channel_id AND m.seq > p.last_seq AND m.deleted_at IS NULL AND m.author_id <> $1
                        AND (p.last_seq > 0 OR m.created_at >= c.since)
+                       AND NOT EXISTS (SELECT 1 FROM dm_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = m.author_id)
                        AND (m.mention_everyone OR cardinality(m.mention_ids) > 0 OR cardinality(m.mention_role_ids) > 0 OR cardinality(m.mention_here_ids) > 0)
                        AND ($1 = ANY(m.mention_ids)
                             OR (c.everyone AND (m.mention_everyone OR $1 = ANY(m.mention_here_ids)))

@@ -74,6 +74,25 @@ public sealed class RecentMentionsGrain(MentionStore mentions, MessageStore mess
 
     public async Task Dismiss(Guid userId, Guid messageId)
     {
+        var message = await RequireMentionAsync(userId, messageId);
+        if (await mentions.DismissAsync(userId, messageId))
+        {
+            Dms.UserFeeds.Publish(GrainFactory, [userId], MentionRules.DismissEvent, new { messageId, guildId = message.GuildId });
+        }
+    }
+
+    public async Task DismissUpTo(Guid userId, Guid messageId)
+    {
+        await RequireMentionAsync(userId, messageId);
+        if (await mentions.DismissUpToAsync(userId, messageId))
+        {
+            Dms.UserFeeds.Publish(GrainFactory, [userId], MentionRules.DismissEvent, new { upTo = messageId });
+        }
+    }
+
+    /// <summary>The message, when it is one of the user's mentions they can read now; else <c>message_not_found</c>.</summary>
+    private async Task<MessageDto> RequireMentionAsync(Guid userId, Guid messageId)
+    {
         var notFound = new DomainException(ErrorCodes.MessageNotFound, "No mention of you with this id.");
         var message = (await messages.GetByIdsAsync([messageId])).FirstOrDefault() ?? throw notFound;
         var found = await LookAsync(message.GuildId, userId, required: false) ?? throw notFound;
@@ -95,10 +114,7 @@ public sealed class RecentMentionsGrain(MentionStore mentions, MessageStore mess
             throw notFound;
         }
 
-        if (await mentions.DismissAsync(userId, messageId))
-        {
-            Dms.UserFeeds.Publish(GrainFactory, [userId], MentionRules.DismissEvent, new { messageId, guildId = message.GuildId });
-        }
+        return message;
     }
 
     /// <summary>The caller's view of a guild and its channels they can read; null for one they left meanwhile (unless asked for by id).</summary>

@@ -233,6 +233,13 @@ async function boot(): Promise<void> {
     onGatewayEvent('dm:envelope', (e) => void receive([e as Envelope], true)),
     onGatewayEvent('dm:conversation', (c) => upsertConversation(c as Conversation)),
     onGatewayEvent('dm:removed', (e) => removeConversation((e as { conversationId: string }).conversationId)),
+    // Someone renamed themselves: every conversation they are in shows the new name at once.
+    onGatewayEvent('user:update', (e) => {
+      const user = (e as { user?: { id?: unknown; displayName?: unknown } } | null)?.user;
+      if (typeof user?.id === 'string' && typeof user.displayName === 'string') {
+        renameMember(user.id, user.displayName);
+      }
+    }),
     onGatewayEvent('dm:devices', (e) => {
       const { userId, devices } = e as { userId: string; devices: DeviceInfo[] };
       noteDevices(userId, devices);
@@ -482,6 +489,17 @@ function upsertConversation(c: Conversation): void {
       });
     });
   }
+}
+
+function renameMember(userId: string, displayName: string): void {
+  state.update((s) => ({
+    ...s,
+    conversations: s.conversations.map((c) =>
+      c.members.some((m) => m.id === userId && m.displayName !== displayName)
+        ? { ...c, members: c.members.map((m) => (m.id === userId ? { ...m, displayName } : m)) }
+        : c,
+    ),
+  }));
 }
 
 function removeConversation(id: string): void {

@@ -422,6 +422,11 @@ export class ApiClient {
     return this.request('DELETE', `/api/users/@me/mentions/${enc(messageId)}`);
   }
 
+  /** "Dismiss all": every mention up to this one (and none after) leaves the inbox, on every device. */
+  dismissMentionsUpTo(messageId: string): Promise<void> {
+    return this.request('DELETE', `/api/users/@me/mentions?upTo=${enc(messageId)}`);
+  }
+
   searchMessages(guildId: string, params: URLSearchParams): Promise<SearchResult> {
     return this.request('GET', `/api/guilds/${enc(guildId)}/messages/search?${params}`);
   }

@@ -404,6 +404,18 @@ test('the inbox lists mentions from every guild, live and filtered, and a click 
   assert.deepEqual(
     (await tabCards.locator('.where').allTextContents()).sort(),
     [`Inbox A ${tag} › Plans in #general`, `Inbox B ${tag} › #general`].sort());
+
+  // "Dismiss All" empties both lists, and they stay empty after a reload.
+  // (An empty list says so in its one item.)
+  const left = (list) => list.filter({ hasNotText: 'Nobody has mentioned you yet.' }).count();
+  await tab.getByRole('complementary', { name: 'Inbox', exact: true }).getByRole('button', { name: 'Dismiss All' }).click();
+  await until(async () => (await left(tabCards)) === 0, 'all dismissed here', LIVE);
+  await until(async () => (await left(cards)) === 0, 'and in the other tab', LIVE);
+  await tab.reload();
+  await tab.locator('[data-connection="connected"]').waitFor({ state: 'attached' });
+  await tab.getByRole('button', { name: 'Inbox', exact: true }).click();
+  await tab.getByRole('complementary', { name: 'Inbox', exact: true }).getByText('Nobody has mentioned you yet.', { exact: false }).waitFor({ timeout: LIVE });
+  assert.equal(await left(tabCards), 0);
   await tab.close();
 });
 

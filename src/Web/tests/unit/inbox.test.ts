@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DEFAULT_FILTERS, editMention, inboxParams, loadFilters, mentionedUsers, mergeMentions, previewText, removeMention, saveFilters, whereLabel,
+  DEFAULT_FILTERS, editMention, inboxParams, loadFilters, mentionedUsers, mergeMentions, previewText, removeMention, removeMentionsUpTo, saveFilters,
+  showsEverything, whereLabel,
 } from '../../src/lib/chat/inbox.ts';
 import type { MentionItem, Message } from '../../src/lib/types.ts';
 
@@ -85,4 +86,19 @@ test('filters are kept in storage; a missing or broken entry gives the defaults'
   store.set([...store.keys()][0]!, '{broken');
   assert.deepEqual(loadFilters(storage), DEFAULT_FILTERS);
   assert.deepEqual(loadFilters(null), DEFAULT_FILTERS);
+});
+
+test('"Dismiss all" up to a mention takes it and every older one out, and keeps those that came after', () => {
+  const newer = '0192aaaa-0000-7000-8000-0000000000c3';
+  const upTo = '0192aaaa-0000-7000-8000-0000000000B2';
+  const older = '0192aaaa-0000-7000-8000-0000000000a1';
+  const list = [item(newer), item(upTo.toLowerCase()), item(older)];
+  assert.deepEqual(removeMentionsUpTo(list, upTo).map((m) => m.message.id), [newer]);
+  assert.equal(removeMentionsUpTo([item(newer)], upTo).length, 1);
+  const untouched = [item(newer)];
+  assert.equal(removeMentionsUpTo(untouched, upTo), untouched, 'nothing to take: the same list');
+  // Offered only while the inbox hides nothing, so that it dismisses only what could be seen.
+  assert.equal(showsEverything(DEFAULT_FILTERS), true);
+  assert.equal(showsEverything({ ...DEFAULT_FILTERS, thisGuild: true }), false);
+  assert.equal(showsEverything({ ...DEFAULT_FILTERS, roles: false }), false);
 });

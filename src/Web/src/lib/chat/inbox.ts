@@ -68,6 +68,15 @@ export function removeMention(list: readonly MentionItem[], messageId: string): 
   return list.some((m) => m.message.id === messageId) ? list.filter((m) => m.message.id !== messageId) : list;
 }
 
+/** "Dismiss all" up to `messageId`: it and every older mention leave (ids are time-ordered, as text too). */
+export function removeMentionsUpTo(list: readonly MentionItem[], messageId: string): readonly MentionItem[] {
+  const upTo = messageId.toLowerCase();
+  return list.some((m) => m.message.id.toLowerCase() <= upTo) ? list.filter((m) => m.message.id.toLowerCase() > upTo) : list;
+}
+
+/** Whether the inbox shows every mention (so that "Dismiss all" dismisses only what can be seen). */
+export const showsEverything = (filters: InboxFilters): boolean => !filters.thisGuild && filters.everyone && filters.roles;
+
 /** "Guild › #channel", or "Guild › thread in #channel". */
 export function whereLabel(item: MentionItem): string {
   return item.threadName

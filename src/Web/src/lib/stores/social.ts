@@ -527,6 +527,10 @@ for (const name of ['thread:create', 'thread:update'] as const) {
   });
 }
 
+// The server leaves blocked people's messages out of the counts: a block or unblock (here or on
+// another device) recounts the badges at once.
+onGatewayEvent('blocks:update', () => void loadReadStates());
+
 onGatewayEvent('readstate:update', (p) => {
   if (isObj(p) && typeof p.channelId === 'string' && typeof p.guildId === 'string' && typeof p.unread === 'number' && typeof p.mentions === 'number') {
     const r = p as unknown as ReadState;
