@@ -177,5 +177,22 @@ public sealed class AvatarTests(UploadsCluster cluster)
     private static async Task<JsonElement> LookUpAsync(GuildClient user, string ids) =>
         (await user.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/users/avatars?ids={ids}")).GetProperty("avatars");
 
+    /// <summary>A picture address serves these bytes, safely, to <paramref name="viewer"/>, and nothing to anyone anonymous.</summary>
+    internal static async Task AssertServedAsync(InProcessCluster cluster, GuildClient viewer, string path, byte[] bytes)
+    {
+        using (var image = await viewer.Http.GetAsync(path))
+        {
+            Assert.Equal(HttpStatusCode.OK, image.StatusCode);
+            Assert.Equal("image/png", image.Content.Headers.ContentType!.MediaType);
+            Assert.Equal("nosniff", image.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Contains("sandbox", image.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+            Assert.Equal(bytes, await image.Content.ReadAsByteArrayAsync());
+        }
+
+        using var anonymous = new HttpClient { BaseAddress = cluster.BaseAddress };
+        using var refused = await anonymous.GetAsync(path);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
     internal static string BlobPath(string sha) => Path.Combine(sha[..2], sha[2..4], sha);
 }

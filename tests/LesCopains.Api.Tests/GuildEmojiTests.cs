@@ -34,19 +34,7 @@ public sealed class GuildEmojiTests(UploadsCluster cluster)
         Assert.Equal("party_parrot", listed.GetProperty("name").GetString());
 
         // Anyone signed in loads the picture (a message quoting it may travel); nobody anonymous.
-        using (var image = await stranger.Http.GetAsync($"/api/attachments/emojis/{emoji.Image}"))
-        {
-            Assert.Equal(HttpStatusCode.OK, image.StatusCode);
-            Assert.Equal("image/png", image.Content.Headers.ContentType!.MediaType);
-            Assert.Equal("nosniff", image.Headers.GetValues("X-Content-Type-Options").Single());
-            Assert.Equal(bytes, await image.Content.ReadAsByteArrayAsync());
-        }
-
-        using (var anonymous = new HttpClient { BaseAddress = cluster.BaseAddress })
-        using (var refused = await anonymous.GetAsync($"/api/attachments/emojis/{emoji.Image}"))
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        }
+        await AvatarTests.AssertServedAsync(cluster, stranger, $"/api/attachments/emojis/{emoji.Image}", bytes);
 
         await member.ExpectErrorAsync(HttpMethod.Get, $"/api/attachments/icons/{emoji.Image}", HttpStatusCode.NotFound, "attachment_not_found");
 

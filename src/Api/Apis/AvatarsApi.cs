@@ -37,9 +37,8 @@ public static class AvatarsApi
         });
         routes.MapGet("/api/users/avatars", LookUpAsync).WithTags("Avatars").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
 
-        // Not rate limited per request: a page shows many faces, and answers are cached for good.
-        routes.MapMethods(ImagePath + "/{sha256:regex(^[0-9a-f]{{64}}$)}", [HttpMethods.Get, HttpMethods.Head], ServeAsync)
-            .WithTags("Avatars").RequireAuthorization();
+        // Only bytes that are someone's picture now: this path serves no attachment by its hash.
+        routes.MapPictures<AvatarRepository>(ImagePath, (avatars, sha256, ct) => avatars.TypeOfAsync(sha256, ct)).WithTags("Avatars");
         return routes;
     }
 
@@ -74,10 +73,6 @@ public static class AvatarsApi
         var found = await avatars.OfAsync(list.Distinct().ToList(), cancellationToken);
         return TypedResults.Ok(new { avatars = found.ToDictionary(p => p.Key.ToString(), p => p.Value) });
     }
-
-    // Only bytes that are someone's picture now: this path serves no attachment by its hash.
-    private static async Task<IResult> ServeAsync(string sha256, HttpContext http, IBlobStore blobs, AvatarRepository avatars, CancellationToken cancellationToken) =>
-        Pictures.Serve(sha256, await avatars.TypeOfAsync(sha256, cancellationToken), http, blobs);
 
     private static Task AnnounceAsync(IClusterClient cluster, Guid userId, string? avatar) =>
         UsersApi.AnnounceAsync(cluster, userId, new { id = userId, avatar });

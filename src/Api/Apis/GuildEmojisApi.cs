@@ -43,11 +43,7 @@ public static class GuildEmojisApi
             return TypedResults.NoContent();
         });
 
-        // Not rate limited per request: a busy channel shows many, and answers are cached for good.
-        routes.MapMethods(ImagePath + "/{sha256:regex(^[0-9a-f]{{64}}$)}", [HttpMethods.Get, HttpMethods.Head],
-                async (string sha256, HttpContext http, IBlobStore blobs, GuildIconRepository pictures, CancellationToken ct) =>
-                    Pictures.Serve(sha256, await pictures.EmojiTypeOfAsync(sha256, ct), http, blobs))
-            .WithTags("Guilds").RequireAuthorization();
+        routes.MapPictures<GuildIconRepository>(ImagePath, (pictures, sha256, ct) => pictures.EmojiTypeOfAsync(sha256, ct)).WithTags("Guilds");
         return routes;
     }
 }

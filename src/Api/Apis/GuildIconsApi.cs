@@ -32,11 +32,7 @@ public static class GuildIconsApi
             return TypedResults.NoContent();
         });
 
-        // Not rate limited per request: the guild bar shows every icon, and answers are cached for good.
-        routes.MapMethods(ImagePath + "/{sha256:regex(^[0-9a-f]{{64}}$)}", [HttpMethods.Get, HttpMethods.Head],
-                async (string sha256, HttpContext http, IBlobStore blobs, GuildIconRepository icons, CancellationToken ct) =>
-                    Pictures.Serve(sha256, await icons.TypeOfAsync(sha256, ct), http, blobs))
-            .WithTags("Guilds").RequireAuthorization();
+        routes.MapPictures<GuildIconRepository>(ImagePath, (icons, sha256, ct) => icons.TypeOfAsync(sha256, ct)).WithTags("Guilds");
         return routes;
     }
 }

@@ -67,7 +67,7 @@ public static class Pictures
     /// null: nothing does, <c>attachment_not_found</c>), cached for good: the address changes with
     /// the picture.
     /// </summary>
-    public static IResult Serve(string sha256, string? contentType, HttpContext http, IBlobStore blobs)
+    private static IResult Serve(string sha256, string? contentType, HttpContext http, IBlobStore blobs)
     {
         if (contentType is null || blobs.OpenRead(sha256) is not { } content)
         {
@@ -82,6 +82,19 @@ public static class Pictures
         headers.CacheControl = "private, max-age=31536000, immutable";
         return TypedResults.Stream(content, contentType, entityTag: new EntityTagHeaderValue($"\"{sha256}\""));
     }
+
+    /// <summary>
+    /// <c>GET</c>/<c>HEAD</c> <paramref name="path"/><c>/{sha256}</c> for signed-in people (header or the
+    /// media cookie): the picture when <paramref name="typeOf"/> finds something that uses it now. Not
+    /// rate limited per request: a page shows many, and answers are cached for good.
+    /// </summary>
+    public static RouteHandlerBuilder MapPictures<TRepository>(
+        this IEndpointRouteBuilder routes, string path, Func<TRepository, string, CancellationToken, Task<string?>> typeOf)
+        where TRepository : notnull =>
+        routes.MapMethods(path + "/{sha256:regex(^[0-9a-f]{{64}}$)}", [HttpMethods.Get, HttpMethods.Head],
+                async (string sha256, HttpContext http, IBlobStore blobs, CancellationToken ct) =>
+                    Serve(sha256, await typeOf(http.RequestServices.GetRequiredService<TRepository>(), sha256, ct), http, blobs))
+            .RequireAuthorization();
 
     private static ApiException TooLarge(string what, long maxBytes) =>
         new(ErrorCodes.FileTooLarge, $"file: {Capitalized(what)} is at most {maxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
