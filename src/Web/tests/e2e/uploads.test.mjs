@@ -262,10 +262,17 @@ test('a guild emoji uploaded in the settings is proposed after ":" and shows as 
   await composer(o).press('Enter');
   await until(async () => (await list(m).locator('[data-message-id]').filter({ hasText: 'encore' }).locator('img.custom-emoji').count()) === 1, 'the typed emoji', LIVE);
 
+  // Emoji alone show large, a guild's own at the size of a Unicode one.
+  await composer(o).fill(':party_parrot: 🎉');
+  await composer(o).press('Enter');
+  const jumbo = list(m).locator('.content.jumbo');
+  await until(() => jumbo.locator('img.custom-emoji').evaluate((i) => i.complete && i.getBoundingClientRect().width >= 40).catch(() => false), 'a large emoji', LIVE);
+  await screenshot(m, 'jumbo-emoji');
+
   // Removed: Noah's messages show its name as text, at once.
   const emojiId = (await apiCall(o, 'GET', `/api/guilds/${guildId}`)).body.emojis[0].id;
   assert.equal((await apiCall(o, 'DELETE', `/api/guilds/${guildId}/emojis/${emojiId}`)).status, 204);
-  await until(async () => (await picture.count()) === 0, 'the picture gone', LIVE);
+  await until(async () => (await picture.count()) === 0 && (await jumbo.locator('img').count()) === 0, 'the pictures gone', LIVE);
   assert.match(await sent.textContent(), /bravo :party_parrot:/);
   // Its reaction stays, as a deleted emoji, and can still be taken back.
   const gone = (page) => list(page).locator('[data-message-id]').filter({ hasText: 'bravo' }).getByRole('button', { name: /^:deleted_emoji:: 1 reaction/ });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseMarkdown, plainText, safeHref, type MdNode } from '../../src/lib/chat/markdown.ts';
+import { isJumbo, JUMBO_MAX, parseMarkdown, plainText, safeHref, type MdNode } from '../../src/lib/chat/markdown.ts';
 import { enqueue, fail, forChannel, newNonce, parseHubError, retry, settle, settleSeen, type OutboxEntry } from '../../src/lib/chat/outbox.ts';
 import { checkSeq, dayLabel, groupRows, GROUP_MS, maxSeq, mergeMessages, removeMessage, trimWindow } from '../../src/lib/chat/timeline.ts';
 import type { Message } from '../../src/lib/types.ts';
@@ -244,4 +244,17 @@ test('hub errors: the code is read from the HubException message', () => {
   assert.deepEqual(parseHubError(new Error('missing_permission: You need SEND_MESSAGES.')), { code: 'missing_permission', message: 'You need SEND_MESSAGES.' });
   assert.equal(parseHubError(new Error('Invocation canceled due to the underlying connection being closed.')).code, 'connection_lost');
   assert.equal(parseHubError('weird').code, 'unknown');
+});
+
+test('a message of emoji alone (Unicode or a guild\'s own, up to 27) shows large; anything else does not', () => {
+  const jumbo = (text: string) => isJumbo(parseMarkdown(text));
+  assert.equal(jumbo('🎉'), true);
+  assert.equal(jumbo(' 👍🏽 🇫🇷  ❤️\n👨‍👩‍👧 '), true);
+  assert.equal(jumbo('<:party_parrot:0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b> 🎉'), true);
+  assert.equal(jumbo('🎉'.repeat(JUMBO_MAX)), true);
+  assert.equal(jumbo('🎉'.repeat(JUMBO_MAX + 1)), false);
+  assert.equal(jumbo('bravo 🎉'), false);
+  assert.equal(jumbo('**🎉**'), false, 'markup is not emoji alone');
+  assert.equal(jumbo('1'), false);
+  assert.equal(jumbo('   '), false);
 });

@@ -1,3 +1,5 @@
+import { isEmoji } from './social.ts';
+
 /**
  * The markdown subset of messages, parsed into a small tree that components render as elements.
  * User text never becomes HTML: whatever looks like a tag stays text, and links are only
@@ -35,6 +37,38 @@ const CUSTOM_EMOJI = /^<:([A-Za-z0-9_]{2,32}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{
 /** Nesting deeper than this is shown as text; keeps hostile input from recursing far. */
 const MAX_DEPTH = 6;
 const ESCAPABLE = '\\*_~`|<>[]()#-.!';
+
+/** At most this many emoji alone in a message show large, as on Discord. */
+export const JUMBO_MAX = 27;
+
+/**
+ * Whether a message is only emoji (Unicode ones, a guild's own, spaces between), at most
+ * `JUMBO_MAX` of them: Discord shows those large.
+ */
+export function isJumbo(nodes: readonly MdNode[]): boolean {
+  let count = 0;
+  for (const n of nodes) {
+    if (n.t === 'emoji') {
+      count++;
+    } else if (n.t === 'text') {
+      for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(n.v)) {
+        if (/^\s+$/u.test(segment)) {
+          continue;
+        }
+        if (!isEmoji(segment)) {
+          return false;
+        }
+        count++;
+      }
+    } else {
+      return false;
+    }
+    if (count > JUMBO_MAX) {
+      return false;
+    }
+  }
+  return count > 0;
+}
 
 export function parseMarkdown(src: string): MdNode[] {
   return parseBlocks(src, true);
