@@ -164,6 +164,7 @@ public static class ApiApplication
         app.MapSocialApi();
         app.MapNotificationSettingsApi();
         app.MapPresenceApi();
+        app.MapFriendsApi();
         app.MapDmApi();
         app.MapDmAttachmentsApi();
         // WebSockets, and long polling where they are blocked. Not server-sent events: an EventSource

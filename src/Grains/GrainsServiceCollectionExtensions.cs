@@ -23,6 +23,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Users.ReadStateStore>();
         services.AddSingleton<Users.NotificationSettingsStore>();
         services.AddSingleton<Users.MentionStore>();
+        services.AddSingleton<Users.RelationshipStore>();
         services.AddSingleton<Channels.MessageWriter>();
         services.AddSingleton<Channels.ThreadStore>();
         services.AddSingleton<Channels.SearchStore>();

@@ -28,6 +28,9 @@ public sealed class HubClient : IAsyncDisposable
 
     /// <summary>The direct-message events of docs/API.md, recorded like the guild events.</summary>
     public static readonly string[] DmEventTypes = ["dm:envelope", "dm:conversation", "dm:removed", "dm:devices", "dm:typing", "blocks:update"];
+    /// <summary>The friends events of docs/API.md, recorded like the guild events.</summary>
+    public static readonly string[] FriendEventTypes = ["relationship:update", "presence:friend"];
+
     /// <summary>The voice events of docs/API.md, recorded like the guild events.</summary>
     public static readonly string[] VoiceEventTypes = ["voice:state", "voice:key", "voice:rekey", "voice:kicked", "voice:moved", "voice:rejoin", "voice:republish", "voice:offer", "voice:annotation"];
 
@@ -37,7 +40,7 @@ public sealed class HubClient : IAsyncDisposable
         connection.On<JsonElement>("ready", e => ready.TrySetResult(e));
         connection.On<JsonElement>("session:revoked", e => revoked.TrySetResult(e));
         connection.On<JsonElement>("token:expired", e => expired.TrySetResult(e));
-        foreach (var type in GuildEventTypes.Concat(DmEventTypes).Concat(VoiceEventTypes))
+        foreach (var type in GuildEventTypes.Concat(DmEventTypes).Concat(FriendEventTypes).Concat(VoiceEventTypes))
         {
             connection.On<JsonElement>(type, e => Record(type, e));
         }

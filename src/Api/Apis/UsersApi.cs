@@ -58,7 +58,8 @@ public static class UsersApi
     /// <summary>
     /// <c>user:update</c> <c>{guildId, user: {id, …what changed}}</c> to the members of every guild the
     /// user is in (their own other tabs included), through each guild's fan-out; and <c>{user}</c>,
-    /// without a guild, to the people they share a direct conversation with, through their feeds.
+    /// without a guild, to the people they share a direct conversation with and to their friends and
+    /// requests, through their feeds.
     /// </summary>
     public static async Task AnnounceAsync(IClusterClient cluster, Guid userId, object user)
     {
@@ -69,7 +70,9 @@ public static class UsersApi
         }
 
         var partners = (await cluster.GetGrain<IDmUserGrain>(userId).ListConversations())
-            .SelectMany(c => c.Members).Select(m => m.Id).Where(id => id != userId).Distinct().ToList();
+            .SelectMany(c => c.Members).Select(m => m.Id)
+            .Concat(await cluster.GetGrain<IFriendsGrain>(userId).RelatedIds())
+            .Where(id => id != userId).Distinct().ToList();
         if (partners.Count > 0)
         {
             UserEvent[] events = [new(UpdateEvent, JsonSerializer.Serialize(new { user }, JsonSerializerOptions.Web), null)];

@@ -18,6 +18,8 @@ public sealed class DmUserGrain(ConversationStore conversations, DmEnvelopeStore
 
         var profile = await GrainFactory.GetGrain<Users.IUserGrain>(userId).GetProfile();
         await conversations.BlockAsync(UserId, userId, time.GetUtcNow());
+        // As on Discord, a block ends a friendship and any request between the two.
+        await GrainFactory.GetGrain<Users.IFriendsGrain>(UserId).Remove(userId);
         UserFeeds.Publish(GrainFactory, [UserId], IDmUserGrain.BlocksUpdateEvent, new { user = new ConversationMember(userId, profile.Username, profile.DisplayName), blocked = true });
     }
 

@@ -14,6 +14,7 @@ namespace LesCopains.Grains.Presence;
 /// </summary>
 public sealed partial class PresenceGrain(
     [PersistentState("presence", StorageNames.Postgres)] IPersistentState<PresenceState> state,
+    RelationshipStore relationships,
     TimeProvider time,
     ILogger<PresenceGrain> logger) : Grain, IPresenceGrain
 {
@@ -27,6 +28,9 @@ public sealed partial class PresenceGrain(
     private TimeSpan ttl = TimeSpan.FromSeconds(60);
     private PresenceStatus published = PresenceStatus.Offline;
     private DateTimeOffset announcedAt = DateTimeOffset.MinValue;
+
+    /// <summary>What the user's friends were last told (their status and custom status), so they hear changes only.</summary>
+    private (PresenceStatus Status, CustomStatus? Custom) toldFriends = (PresenceStatus.Offline, null);
 
     private Guid UserId => this.GetPrimaryKey();
 
@@ -171,7 +175,43 @@ public sealed partial class PresenceGrain(
         {
             GrainFactory.GetGrain<IGuildPresenceGrain>(guildId).Update(UserId, published, validFor, custom).Ignore();
         }
+
+        await TellFriendsAsync(custom);
     }
+
+    /// <summary>
+    /// <c>presence:friend</c> to each friend's feed when what they see changed: friends see each
+    /// other whatever guilds they share (a custom status only while the person appears online).
+    /// </summary>
+    private async Task TellFriendsAsync(CustomStatus? custom)
+    {
+        var told = (published, published == PresenceStatus.Offline ? null : custom);
+        if (told == toldFriends)
+        {
+            return;
+        }
+
+        toldFriends = told;
+        try
+        {
+            var friends = await relationships.FriendIdsAsync(UserId);
+            if (friends.Count > 0)
+            {
+                Dms.UserFeeds.Publish(GrainFactory, friends, IFriendsGrain.PresenceEvent, FriendPresence(UserId, told.Item1, told.Item2));
+            }
+        }
+        catch (Exception ex)
+        {
+            toldFriends = (PresenceStatus.Offline, null);
+            LogAnnounceFailed(ex, UserId);
+        }
+    }
+
+    /// <summary>The payload of <see cref="IFriendsGrain.PresenceEvent"/>.</summary>
+    internal static object FriendPresence(Guid userId, PresenceStatus visible, CustomStatus? custom) =>
+        custom is null
+            ? new { userId, status = PresenceRules.Name(visible) }
+            : new { userId, status = PresenceRules.Name(visible), customStatus = custom };
 
     private bool IsClosed(string connectionId) => closed.TryGetValue(connectionId, out var until) && until > Now;
 

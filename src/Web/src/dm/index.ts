@@ -2,3 +2,4 @@
 export { default as DmSidebar } from './DmSidebar.svelte';
 export { default as DmConversation } from './DmConversation.svelte';
 export { default as DmDevices } from './DmDevices.svelte';
+export { default as FriendsView } from '../friends/FriendsView.svelte';

@@ -3,6 +3,7 @@ import type {
   MentionPage, Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
+import type { Relationship } from './friends.ts';
 import { needsRefresh, refreshDelay, sessionFromAuth, type StoredSession } from './tokens.ts';
 
 /** An error the Api answered with (`{error:{code,message}}`), or a transport failure (status 0). */
@@ -402,6 +403,26 @@ export class ApiClient {
 
   deleteEmoji(guildId: string, emojiId: string): Promise<void> {
     return this.request('DELETE', `/api/guilds/${enc(guildId)}/emojis/${enc(emojiId)}`);
+  }
+
+  /** Friends and friend requests (docs/API.md "Friends"). */
+  listRelationships(): Promise<{ relationships: Relationship[] }> {
+    return this.request('GET', '/api/users/@me/relationships');
+  }
+
+  /** "Add Friend" by username: sends a request, or accepts the one they sent. */
+  addFriend(username: string): Promise<Relationship> {
+    return this.request('POST', '/api/users/@me/relationships', { body: { username } });
+  }
+
+  /** The same by id: a member card's "Add Friend", a request's "Accept". */
+  requestFriend(userId: string): Promise<Relationship> {
+    return this.request('PUT', `/api/users/@me/relationships/${enc(userId)}`);
+  }
+
+  /** Removes a friend, cancels a request sent, ignores one received. */
+  removeRelationship(userId: string): Promise<void> {
+    return this.request('DELETE', `/api/users/@me/relationships/${enc(userId)}`);
   }
 
   /** The people the user blocked (docs/API.md "Blocking"). */

@@ -60,6 +60,7 @@ export const GATEWAY_EVENTS = [
   'mention:create', 'mention:dismiss', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update', 'notifications:update',
   'presence:update', 'presence:self',
   'dm:envelope', 'dm:conversation', 'dm:removed', 'dm:devices', 'dm:typing', 'blocks:update',
+  'relationship:update', 'presence:friend',
   'voice:state', 'voice:rekey', 'voice:kicked', 'voice:moved', 'voice:rejoin', 'voice:republish', 'voice:key', 'voice:offer', 'voice:annotation',
 ] as const;
 export type GatewayEvent = (typeof GATEWAY_EVENTS)[number];

@@ -437,11 +437,16 @@ test('a moderator gives a role, times out and kicks a member from their card; a 
   const aliceCard = b.getByRole('dialog', { name: 'Profile of Alice Ardent' });
   await aliceCard.getByText('Member since').waitFor();
   assert.equal(await aliceCard.getByRole('button', { name: 'Moderation' }).count(), 0);
+  // A member card sends a friend request; the other's card accepts it.
+  await aliceCard.getByRole('button', { name: 'Add Friend' }).click();
+  await aliceCard.getByRole('button', { name: 'Friend Request Sent' }).waitFor({ timeout: LIVE });
   await b.keyboard.press('Escape');
 
   // Alice opens Bob's card from his message: a role, then a timeout.
   await row(a, 'je suis là').getByRole('button', { name: 'Bob Brisk', exact: true }).click();
   const card = a.getByRole('dialog', { name: 'Profile of Bob Brisk' });
+  await card.getByRole('button', { name: 'Accept Friend Request' }).click({ timeout: LIVE });
+  await card.getByTestId('card-friend').waitFor({ timeout: LIVE });
   await card.getByRole('button', { name: 'Moderation' }).click();
   const tools = card.getByRole('group', { name: 'Moderate Bob Brisk' });
   await tools.getByRole('checkbox', { name: 'Helpers' }).check();
