@@ -286,6 +286,58 @@ public sealed class GuildTests(InProcessCluster cluster)
         Assert.Equal(3, after.MemberCount);
     }
     [Fact]
+    public async Task Only_the_owner_transfers_the_guild_to_a_member_who_then_holds_everything_while_the_old_owner_may_leave()
+    {
+        using var owner = await NewAsync(cluster);
+        var (guild, members) = await GuildWithMembersAsync(owner, 3);
+        using var admin = members[0];
+        using var heir = members[1];
+        using var bystander = members[2];
+        var admins = await owner.CreateRoleAsync(guild.Id, "Admins", Permissions.Administrator);
+        await owner.SetRolesAsync(guild.Id, admin.Id, admins.Id);
+        var staff = await owner.CreateRoleAsync(guild.Id, "Staff");
+        var hidden = await owner.CreatePrivateChannelAsync(guild.Id, "staff-only", staff.Id);
+        using var outsider = await NewAsync(cluster);
+
+        // Only the owner, to a member, not to themselves; a rename rides in its own request.
+        await admin.ExpectErrorAsync(HttpMethod.Patch, $"/api/guilds/{guild.Id}", HttpStatusCode.Forbidden, "missing_permission", new { ownerId = admin.Id });
+        await owner.ExpectErrorAsync(HttpMethod.Patch, $"/api/guilds/{guild.Id}", HttpStatusCode.BadRequest, "validation_failed", new { ownerId = owner.Id });
+        await owner.ExpectErrorAsync(HttpMethod.Patch, $"/api/guilds/{guild.Id}", HttpStatusCode.NotFound, "member_not_found", new { ownerId = outsider.Id });
+        await owner.ExpectErrorAsync(HttpMethod.Patch, $"/api/guilds/{guild.Id}", HttpStatusCode.BadRequest, "validation_failed", new { name = "Renamed", ownerId = heir.Id });
+        var unchanged = await owner.GetGuildAsync(guild.Id);
+        Assert.Equal(owner.Id, unchanged.OwnerId);
+        Assert.Equal(guild.Name, unchanged.Name);
+
+        await using var heirHub = await heir.ConnectHubAsync();
+        await using var ownerHub = await owner.ConnectHubAsync();
+        await using var bystanderHub = await bystander.ConnectHubAsync();
+        var view = await owner.ExpectAsync<GuildView>(HttpMethod.Patch, $"/api/guilds/{guild.Id}", new { ownerId = heir.Id });
+        Assert.Equal(heir.Id, view.OwnerId);
+
+        // Everyone hears it; the heir now sees the channel hidden from them, the old owner no longer does.
+        await bystanderHub.WaitForAsync("guild:update", e => HubClient.OfGuild(guild.Id)(e) && e.TryGetProperty("ownerId", out var id) && id.GetGuid() == heir.Id);
+        await heirHub.WaitForAsync("channel:create", HubClient.OfChannel(hidden.Id));
+        await ownerHub.WaitForAsync("channel:delete", HubClient.OfChannel(hidden.Id));
+        var heirView = await heir.GetGuildAsync(guild.Id);
+        Assert.Equal(heir.Id, heirView.OwnerId);
+        Assert.Equal(Permissions.All, Parse(heirView.Me.Permissions) & Permissions.All);
+        Assert.Contains(heirView.Channels, c => c.Id == hidden.Id);
+        Assert.DoesNotContain((await owner.GetGuildAsync(guild.Id)).Channels, c => c.Id == hidden.Id);
+
+        var entry = (await heir.AuditLogAsync(guild.Id)).First(e => e.Action == "guild_owner_update");
+        Assert.Equal(owner.Id, entry.ActorId);
+        Assert.Equal(heir.Id, entry.TargetId);
+        Assert.Equal(heir.Id, entry.Changes.GetProperty("owner").GetProperty("new").GetGuid());
+
+        // The old owner is a member like any other: no more transfers or deletion, and free to leave.
+        await owner.ExpectErrorAsync(HttpMethod.Patch, $"/api/guilds/{guild.Id}", HttpStatusCode.Forbidden, "missing_permission", new { ownerId = owner.Id });
+        await owner.ExpectErrorAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}", HttpStatusCode.Forbidden, "missing_permission");
+        await heir.ExpectErrorAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me", HttpStatusCode.BadRequest, "validation_failed");
+        await owner.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}/members/@me");
+        await heir.ExpectStatusAsync(HttpMethod.Delete, $"/api/guilds/{guild.Id}");
+    }
+
+    [Fact]
     public async Task Members_can_leave_but_the_owner_cannot()
     {
         using var owner = await NewAsync(cluster);

@@ -15,7 +15,7 @@ public static class GuildsApi
 {
     public sealed record CreateGuildRequest(string? Name);
 
-    public sealed record UpdateGuildRequest(string? Name);
+    public sealed record UpdateGuildRequest(string? Name, Guid? OwnerId);
 
     public sealed record CreateChannelRequest(string? Name, string? Type, Guid? ParentId, string? Topic);
 
@@ -58,7 +58,13 @@ public static class GuildsApi
         group.MapGet("/{guildId:guid}", (Guid guildId, HttpContext http, IClusterClient cluster) =>
             Guild(cluster, guildId).GetView(http.User.UserId()));
         group.MapPatch("/{guildId:guid}", (Guid guildId, UpdateGuildRequest body, HttpContext http, IClusterClient cluster) =>
-            Guild(cluster, guildId).Update(http.User.UserId(), body.Name ?? throw Required("name")));
+            body switch
+            {
+                // One change per request: a rename after a transfer would need the permission just given away.
+                { OwnerId: not null, Name: not null } => throw new DomainException(ErrorCodes.ValidationFailed, "ownerId: change the name and the owner in two requests."),
+                { OwnerId: { } ownerId } => Guild(cluster, guildId).TransferOwnership(http.User.UserId(), ownerId),
+                _ => Guild(cluster, guildId).Update(http.User.UserId(), body.Name ?? throw Required("name")),
+            });
         group.MapDelete("/{guildId:guid}", async (Guid guildId, HttpContext http, IClusterClient cluster, IBlobStore blobs, AttachmentRepository attachments) =>
         {
             var guild = Guild(cluster, guildId);

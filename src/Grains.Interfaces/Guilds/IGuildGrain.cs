@@ -23,6 +23,13 @@ public interface IGuildGrain : IGrainWithGuidKey
     [Alias("Update")]
     Task<GuildViewDto> Update(Guid actorId, string name);
 
+    /// <summary>
+    /// Makes <paramref name="newOwnerId"/> (a member) the owner; only the owner may. Audited
+    /// (<c>guild_owner_update</c>); every member hears <c>guild:update {guildId, ownerId}</c>.
+    /// </summary>
+    [Alias("TransferOwnership")]
+    Task<GuildViewDto> TransferOwnership(Guid actorId, Guid newOwnerId);
+
     [Alias("Delete")]
     Task Delete(Guid actorId);
 

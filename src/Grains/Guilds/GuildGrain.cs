@@ -96,6 +96,29 @@ public sealed partial class GuildGrain(
         return GuildViewDto.For(Current(), actor, Now);
     }
 
+    public async Task<GuildViewDto> TransferOwnership(Guid actorId, Guid newOwnerId)
+    {
+        var actor = await RequireMemberAsync(actorId);
+        if (actorId != S.OwnerId)
+        {
+            throw new DomainException(ErrorCodes.MissingPermission, "Only the owner can transfer the guild.");
+        }
+
+        if (newOwnerId == actorId)
+        {
+            throw GuildRules.Invalid("ownerId", "you already own this guild.");
+        }
+
+        _ = await FindMemberAsync(newOwnerId) ?? throw new DomainException(ErrorCodes.MemberNotFound, "No such member.");
+        S.OwnerId = newOwnerId;
+        // The owner has every permission: each gateway recomputes who sees what from the new version.
+        S.Version++;
+        await SaveAsync();
+        await AuditAsync(actorId, "guild_owner_update", newOwnerId, null, new { owner = new { old = actorId, @new = newOwnerId } });
+        Publish("guild:update", new { guildId = GuildId, ownerId = newOwnerId });
+        return GuildViewDto.For(Current(), actor, Now);
+    }
+
     public async Task Delete(Guid actorId)
     {
         await RequireMemberAsync(actorId);
@@ -556,7 +579,7 @@ public sealed partial class GuildGrain(
         var member = await RequireMemberAsync(userId);
         if (userId == S.OwnerId)
         {
-            throw new DomainException(ErrorCodes.ValidationFailed, "The owner cannot leave; delete the guild instead.");
+            throw new DomainException(ErrorCodes.ValidationFailed, "The owner cannot leave; transfer the ownership or delete the guild first.");
         }
 
         await RemoveMemberAsync(member, "member:leave");

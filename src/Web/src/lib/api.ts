@@ -173,7 +173,7 @@ export class ApiClient {
     return this.request('GET', `/api/guilds/${enc(id)}`);
   }
 
-  updateGuild(id: string, changes: { name: string }): Promise<Guild> {
+  updateGuild(id: string, changes: { name: string } | { ownerId: string }): Promise<Guild> {
     return this.request('PATCH', `/api/guilds/${enc(id)}`, { body: changes });
   }
 

@@ -164,6 +164,24 @@ test('a 1:1 conversation works both ways, and neither the database nor the logs 
   await shows(a, 'Hello back 7');
   await screenshot(a, 'dm-conversation');
 
+  // Search runs on the device, over what it decrypted: the results come without asking the server.
+  const requests = [];
+  const onRequest = (r) => requests.push(r.url());
+  a.on('request', onRequest);
+  const box = a.getByRole('searchbox', { name: 'Search direct messages' });
+  await box.fill('hello BACK');
+  await box.press('Enter');
+  const results = a.getByTestId('dm-search-results');
+  await results.getByRole('heading', { name: '1 result' }).waitFor();
+  assert.deepEqual(await results.locator('mark').allTextContents(), ['Hello', 'back']);
+  await screenshot(a, 'dm-search');
+  await results.locator('button.hit').click();
+  await a.locator('li.msg.flash').filter({ hasText: 'Hello back 7' }).waitFor();
+  a.off('request', onRequest);
+  assert.deepEqual(requests.filter((u) => /search|hello/i.test(u)), [], 'no request for the search');
+  await results.getByRole('button', { name: 'Close search' }).click();
+  await results.waitFor({ state: 'detached' });
+
   // Zero knowledge: every column of every table, and every server log line, lacks the plaintext…
   const notices = noticesOf(scanSql(SECRET));
   const scanned = notices.filter((n) => n.startsWith('COLUMN '));

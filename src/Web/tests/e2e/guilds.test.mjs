@@ -146,6 +146,27 @@ test('an invited member sees a private channel as soon as they get the role that
   assert.equal(color, 'rgb(26, 188, 156)');
   await screenshot(m, 'guild-view');
 
+  // The owner, still on Mia in the settings' Members page, gives her the guild (after ticking that
+  // they understand), then may leave it.
+  await settings.getByRole('button', { name: 'Transfer Ownership' }).click();
+  const transfer = settings.getByRole('group', { name: 'Transfer ownership to Mia Member' });
+  assert.equal(await transfer.getByRole('button', { name: 'Transfer Ownership' }).isDisabled(), true, 'not before ticking the box');
+  await transfer.getByRole('checkbox').check();
+  await screenshot(o, 'guild-transfer-ownership');
+  await transfer.getByRole('button', { name: 'Transfer Ownership' }).click();
+  // The old owner may no longer manage the guild: the settings close, and #staff (seen as the
+  // owner, not through the role) goes; on both sides the crown moves to Mia.
+  await settings.waitFor({ state: 'detached', timeout: LIVE });
+  await channelLink(o, 'staff').waitFor({ state: 'detached', timeout: LIVE });
+  for (const page of [o, m]) {
+    const miaRow = page.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: /Mia Member/ });
+    await miaRow.getByLabel('Guild owner').waitFor({ timeout: LIVE });
+  }
+  await openGuildMenuItem(o, guildName, 'Leave Guild');
+  await o.getByRole('dialog', { name: `Leave '${guildName}'` }).getByRole('button', { name: 'Leave Guild' }).click();
+  await o.getByRole('button', { name: guildName, exact: true }).waitFor({ state: 'detached', timeout: LIVE });
+  await until(async () => (await m.getByRole('complementary', { name: 'Members' }).getByText('Olivia Owner').count()) === 0, 'the old owner left', LIVE);
+
   owner.assertClean();
   member.assertClean();
   await owner.context.close();

@@ -356,7 +356,7 @@ export function guildRoutes({ userById, push }) {
         return [200, { members: list.map((m) => publicMember(g, m)) }];
       }
       if (r === 'DELETE members/@me') {
-        if (me.id === g.ownerId) throw new Fail(400, 'validation_failed', 'The owner cannot leave; delete the guild instead.');
+        if (me.id === g.ownerId) throw new Fail(400, 'validation_failed', 'The owner cannot leave; transfer the ownership or delete the guild first.');
         leave(g, me.id, me.id, null);
         return [204];
       }

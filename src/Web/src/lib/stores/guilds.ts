@@ -109,6 +109,11 @@ export async function renameGuild(guildId: string, name: string): Promise<void> 
   upsert(await api.updateGuild(guildId, { name }));
 }
 
+/** Gives the guild to another member (the owner only); the answer is the guild as a plain member now sees it. */
+export async function transferGuild(guildId: string, ownerId: string): Promise<void> {
+  upsert(await api.updateGuild(guildId, { ownerId }));
+}
+
 /** A role changed here (from an answer or an event): show it and re-read what it means for us. */
 export function applyRole(guildId: string, role: Role, deleted = false): void {
   patch(guildId, (g) => {
@@ -168,6 +173,12 @@ onGatewayEvent('guild:update', (p) => {
   }
   if (hasGuild(p) && (typeof p.icon === 'string' || p.icon === null)) {
     setGuildIcon(p.guildId, p.icon);
+  }
+  if (hasGuild(p) && typeof p.ownerId === 'string') {
+    // A new owner: the crown moves at once; what each of us may do is read again.
+    const ownerId = p.ownerId;
+    patch(p.guildId, (g) => ({ ...g, ownerId }));
+    scheduleRefresh(p.guildId);
   }
 });
 for (const name of ['emoji:create', 'emoji:update'] as const) {
