@@ -162,6 +162,7 @@ public static class ApiApplication
         app.MapGuildIconsApi();
         app.MapGuildEmojisApi();
         app.MapSocialApi();
+        app.MapPollsApi();
         app.MapNotificationSettingsApi();
         app.MapPresenceApi();
         app.MapFriendsApi();

@@ -20,6 +20,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<Guilds.GuildEmojiStore>();
         services.AddSingleton<Channels.MessageStore>();
         services.AddSingleton<Channels.SocialStore>();
+        services.AddSingleton<Channels.PollStore>();
         services.AddSingleton<Users.ReadStateStore>();
         services.AddSingleton<Users.NotificationSettingsStore>();
         services.AddSingleton<Users.MentionStore>();

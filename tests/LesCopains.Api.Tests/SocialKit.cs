@@ -8,7 +8,7 @@ namespace LesCopains.Api.Tests;
 public sealed class SocialEvents
 {
     public static readonly string[] Types =
-        ["message:create", "message:update", "mention:create", "reaction:add", "reaction:remove", "pin:add", "pin:remove", "typing:start", "readstate:update", "notifications:update", "mention:dismiss"];
+        ["message:create", "message:update", "mention:create", "reaction:add", "reaction:remove", "pin:add", "pin:remove", "typing:start", "readstate:update", "notifications:update", "mention:dismiss", "poll:vote", "poll:end"];
 
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 

@@ -23,7 +23,7 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.ConversationNotFound or ErrorCodes.DeviceNotFound or ErrorCodes.EmojiNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.DevicesChanged
+        ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.PollClosed or ErrorCodes.DevicesChanged
             or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined or ErrorCodes.DeviceRequired => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited or ErrorCodes.Slowmode => StatusCodes.Status429TooManyRequests,

@@ -144,7 +144,8 @@ public sealed record MessageDto(
     [property: Id(21)] IReadOnlyList<Guid>? MentionRoles = null,
     [property: Id(22)] bool MentionEveryone = false,
     [property: Id(23)] IReadOnlyList<ReactionDto>? Reactions = null,
-    [property: Id(24)] ThreadDto? Thread = null)
+    [property: Id(24)] ThreadDto? Thread = null,
+    [property: Id(25), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] PollDto? Poll = null)
 {
     /// <summary>Files sent with the message, in the order the author gave them.</summary>
     [Id(10)]

@@ -30,6 +30,7 @@ public static class ErrorCodes
     /// <summary>A send too soon after the author's last one in a channel with slowmode (429).</summary>
     public const string Slowmode = "slowmode";
     public const string ThreadExists = "thread_exists";
+    public const string PollClosed = "poll_closed";
     public const string AttachmentNotFound = "attachment_not_found";
     public const string EmojiNotFound = "emoji_not_found";
     public const string FileTooLarge = "file_too_large";

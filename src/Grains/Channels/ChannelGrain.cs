@@ -128,9 +128,23 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
     /// Checks a send and hands it to the writer with the next id and sequence number; the returned
     /// task completes when its row is committed (or with the earlier send of the same nonce).
     /// </summary>
-    private async Task<Task<MessageDto>> AcceptAsync(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, bool mentionReplied)
+    private async Task<Task<MessageDto>> AcceptAsync(Guid authorId, string content, string? nonce, Guid? replyTo, IReadOnlyList<Guid> attachmentIds, bool mentionReplied, PollSpec? poll = null)
     {
         attachmentIds = [.. (attachmentIds ?? []).Distinct()];
+        (MessageWriter.PollRow Row, PollDto Dto)? newPoll = null;
+        if (poll is not null)
+        {
+            // A poll's question is its message's text.
+            var (question, answers) = PollRules.Create(poll);
+            content = question;
+            // Whole seconds: what PostgreSQL keeps is what was answered.
+            var asked = time.GetUtcNow();
+            var expiresAt = new DateTimeOffset(asked.Ticks - asked.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddHours(poll.DurationHours);
+            newPoll = (
+                new MessageWriter.PollRow(JsonSerializer.Serialize(answers, JsonSerializerOptions.Web), poll.AllowMultiselect, expiresAt),
+                new PollDto(answers, poll.AllowMultiselect, expiresAt, new PollResultsDto([.. answers.Select(a => new PollCountDto(a.Id, 0))], 0, [])));
+        }
+
         content = MessageRules.ContentWithAttachments(content, attachmentIds.Count);
         nonce = MessageRules.Nonce(nonce);
         var access = await AccessAsync(authorId);
@@ -176,8 +190,8 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         var seq = ++lastSeq;
         var now = time.GetUtcNow();
         lastId = SortableIds.Next(lastId, now);
-        var row = new MessageWriter.Row(lastId, ChannelId, guildId, seq, authorId, content, nonce, replyTo, now, attachmentIds) { Mentions = mentions };
-        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, []) { Attachments = attachments, MentionHere = mentions.Here };
+        var row = new MessageWriter.Row(lastId, ChannelId, guildId, seq, authorId, content, nonce, replyTo, now, attachmentIds) { Mentions = mentions, Poll = newPoll?.Row };
+        var message = new MessageDto(row.Id, guildId, ChannelId, seq, author, content, nonce, replyTo, row.CreatedAt, null, mentions.Users, mentions.Roles, mentions.Everyone, [], Poll: newPoll?.Dto) { Attachments = attachments, MentionHere = mentions.Here };
         var stored = attachments.Count == 0 ? CommitAsync(row, message) : CommitAndReleaseAsync(row, message, attachmentIds);
         if (thread is not null)
         {
@@ -217,6 +231,11 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
         if (message.Author.Id != actorId)
         {
             throw new DomainException(ErrorCodes.MissingPermission, "Only the author can edit a message.");
+        }
+
+        if (await Polls.ExistsAsync(messageId))
+        {
+            throw new DomainException(ErrorCodes.ValidationFailed, "content: a poll cannot be edited.");
         }
 
         var now = time.GetUtcNow();

@@ -26,7 +26,12 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
     public sealed record Row(Guid Id, Guid ChannelId, Guid GuildId, long Seq, Guid AuthorId, string Content, string? Nonce, Guid? ReplyTo, DateTimeOffset CreatedAt, IReadOnlyList<Guid>? Attachments = null)
     {
         public MessageMentions Mentions { get; init; } = MessageMentions.None;
+
+        /// <summary>A poll's row, written by the same statement as its message.</summary>
+        public PollRow? Poll { get; init; }
     }
+
+    public sealed record PollRow(string AnswersJson, bool AllowMultiselect, DateTimeOffset ExpiresAt);
 
     private sealed record Pending(Row Row, TaskCompletionSource<Outcome> Done);
 
@@ -113,7 +118,13 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
                 UPDATE attachments a SET message_id = x.message_id, position = x.position
                   FROM unnest($14::uuid[], $15::uuid[], $16::smallint[]) AS x (id, message_id, position)
                  WHERE a.id = x.id AND a.message_id IS NULL AND x.message_id IN (SELECT id FROM inserted)
-                RETURNING a.id)
+                RETURNING a.id),
+            polled AS (
+                INSERT INTO polls (message_id, answers, allow_multiselect, expires_at)
+                SELECT p.message_id, p.answers, p.allow_multiselect, p.expires_at
+                  FROM unnest($19::uuid[], $20::jsonb[], $21::boolean[], $22::timestamptz[]) AS p (message_id, answers, allow_multiselect, expires_at)
+                 WHERE p.message_id IN (SELECT id FROM inserted)
+                RETURNING message_id)
             SELECT id FROM inserted
             """, connection);
         command.Parameters.AddWithValue(rows.Select(r => r.Id).ToArray());
@@ -137,6 +148,11 @@ public sealed partial class MessageWriter(NpgsqlDataSource dataSource, ILogger<M
         command.Parameters.AddWithValue(claims.Select(c => c.Position).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Mentions.Here).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => ArrayLiteral(r.Mentions.HereUsers)).ToArray());
+        var polls = rows.Where(r => r.Poll is not null).ToList();
+        command.Parameters.AddWithValue(polls.Select(r => r.Id).ToArray());
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = polls.Select(r => r.Poll!.AnswersJson).ToArray() });
+        command.Parameters.AddWithValue(polls.Select(r => r.Poll!.AllowMultiselect).ToArray());
+        command.Parameters.AddWithValue(polls.Select(r => r.Poll!.ExpiresAt).ToArray());
         var inserted = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

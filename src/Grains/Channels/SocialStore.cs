@@ -3,12 +3,13 @@ using Npgsql;
 namespace LesCopains.Grains.Channels;
 
 /// <summary>The <c>reactions</c> and <c>pins</c> tables, written only by the owning channel grain.</summary>
-public sealed class SocialStore(NpgsqlDataSource dataSource)
+public sealed class SocialStore(NpgsqlDataSource dataSource, PollStore polls)
 {
     /// <summary>
     /// The messages with their reactions as <paramref name="readerId"/> sees them (history, pins and
     /// search hits alike): per emoji in order of first use, with whether the reader reacted; a
     /// message nobody reacted to gets an empty list. The messages may come from several channels.
+    /// A poll comes with its results as the reader sees them (<see cref="PollStore.WithPollsAsync"/>).
     /// </summary>
     public async Task<IReadOnlyList<MessageDto>> WithReactionsAsync(IReadOnlyList<MessageDto> messages, Guid readerId)
     {
@@ -18,7 +19,7 @@ public sealed class SocialStore(NpgsqlDataSource dataSource)
         }
 
         var reactions = await ReactionsAsync(messages, readerId);
-        return [.. messages.Select(m => m with { Reactions = reactions.TryGetValue(m.Id, out var list) ? list : [] })];
+        return await polls.WithPollsAsync([.. messages.Select(m => m with { Reactions = reactions.TryGetValue(m.Id, out var list) ? list : [] })], readerId);
     }
 
     private async Task<Dictionary<Guid, List<ReactionDto>>> ReactionsAsync(IReadOnlyList<MessageDto> messages, Guid readerId)

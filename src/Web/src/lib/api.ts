@@ -1,6 +1,6 @@
 import type {
   AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
-  MentionPage, Pin, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
+  MentionPage, Pin, Poll, PollResults, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
 import type { Relationship } from './friends.ts';
@@ -403,6 +403,21 @@ export class ApiClient {
 
   deleteEmoji(guildId: string, emojiId: string): Promise<void> {
     return this.request('DELETE', `/api/guilds/${enc(guildId)}/emojis/${enc(emojiId)}`);
+  }
+
+  /** Sends a poll (docs/API.md "Polls"); the answer is its message. */
+  createPoll(channelId: string, poll: { question: string; answers: { text: string; emoji?: string }[]; durationHours: number; allowMultiselect: boolean; nonce: string }): Promise<Message> {
+    return this.request('POST', `/api/channels/${enc(channelId)}/polls`, { body: poll });
+  }
+
+  /** Replaces the caller's votes (empty: takes them back). */
+  votePoll(channelId: string, messageId: string, answerIds: number[]): Promise<PollResults> {
+    return this.request('PUT', `/api/channels/${enc(channelId)}/messages/${enc(messageId)}/poll/votes/@me`, { body: { answerIds } });
+  }
+
+  /** Ends a poll now (its author only). */
+  endPoll(channelId: string, messageId: string): Promise<Poll> {
+    return this.request('POST', `/api/channels/${enc(channelId)}/messages/${enc(messageId)}/poll/end`);
   }
 
   /** Friends and friend requests (docs/API.md "Friends"). */

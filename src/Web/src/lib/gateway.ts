@@ -57,7 +57,7 @@ export const GATEWAY_EVENTS = [
   'emoji:create', 'emoji:update', 'emoji:delete',
   'message:create', 'message:update', 'message:delete',
   'thread:create', 'thread:update', 'thread:member:update',
-  'mention:create', 'mention:dismiss', 'reaction:add', 'reaction:remove', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update', 'notifications:update',
+  'mention:create', 'mention:dismiss', 'reaction:add', 'reaction:remove', 'poll:vote', 'poll:end', 'pin:add', 'pin:remove', 'typing:start', 'readstate:update', 'notifications:update',
   'presence:update', 'presence:self',
   'dm:envelope', 'dm:conversation', 'dm:removed', 'dm:devices', 'dm:typing', 'blocks:update',
   'relationship:update', 'presence:friend',

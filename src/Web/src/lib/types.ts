@@ -198,6 +198,30 @@ export interface Message {
   mentionHere?: boolean;
   /** null in `message:update`: keep the reactions already known. */
   reactions?: Reaction[] | null;
+  /** A poll: the content is its question (docs/API.md "Polls"). */
+  poll?: Poll;
+}
+
+export interface PollAnswer {
+  id: number;
+  text: string;
+  emoji?: string;
+}
+
+export interface PollResults {
+  /** Every answer, in order. */
+  counts: { answerId: number; count: number }[];
+  /** People who voted (several answers count once). */
+  voters: number;
+  /** The reader's own choices. */
+  me: number[];
+}
+
+export interface Poll {
+  answers: PollAnswer[];
+  allowMultiselect: boolean;
+  expiresAt: string;
+  results: PollResults;
 }
 
 // --- threads and search (docs/API.md, "Threads", "Search") -----------------------------------

@@ -534,3 +534,50 @@ test('blocking from a member card folds their messages into a "blocked messages"
   assert.deepEqual((await apiCall(a, 'GET', '/api/dm/blocks')).body.users, []);
   await tab.close();
 });
+
+test('a poll made from the composer is voted on live, shows its results, and its author ends it', { skip: mockLacks('polls') }, async () => {
+  const { page: a } = await newDevice(browser);
+  await register(a, 'Alice Ardent');
+  const { guildId, generalId } = await createGuild(a, `Poll ${Math.random().toString(36).slice(2, 6)}`);
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guildId}/invites`, { channelId: generalId });
+  const { page: b } = await newDevice(browser);
+  await register(b, 'Bob Brisk');
+  await acceptInvite(b, invite.body.code);
+
+  // Alice writes the poll: the dialog checks it before posting.
+  await a.getByRole('button', { name: 'Create a poll' }).click();
+  const dialog = a.getByRole('dialog', { name: 'Create a poll in #general' });
+  await dialog.getByLabel('Question').fill('Où dîne-t-on ?');
+  await dialog.getByRole('textbox', { name: 'Answer 1' }).fill('Pizza');
+  await dialog.getByRole('button', { name: 'Post' }).click();
+  await dialog.getByRole('alert').filter({ hasText: 'Give at least two answers.' }).waitFor();
+  await dialog.getByRole('textbox', { name: 'Answer 2' }).fill('Sushi');
+  await dialog.getByRole('button', { name: '+ Add another answer' }).click();
+  await dialog.getByRole('textbox', { name: 'Answer 3' }).fill('Crêpes');
+  await dialog.getByLabel('Duration').selectOption({ label: '1 hour' });
+  await dialog.getByRole('button', { name: 'Post' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  // Bob sees it live, picks an answer and votes; Alice's counts follow without a reload.
+  const bobPoll = b.getByRole('group', { name: 'Poll: Où dîne-t-on ?' });
+  await bobPoll.waitFor({ timeout: LIVE });
+  await bobPoll.getByText('Select one answer').waitFor();
+  await bobPoll.getByRole('button', { name: 'Crêpes' }).click();
+  await bobPoll.getByRole('button', { name: 'Vote' }).click();
+  await bobPoll.getByText('1 person voted').waitFor({ timeout: LIVE });
+  const alicePoll = a.getByRole('group', { name: 'Poll: Où dîne-t-on ?' });
+  await alicePoll.getByRole('button', { name: 'Show Results' }).click();
+  await alicePoll.locator('[data-answer-id="3"]').getByText('1 vote · 100%').waitFor({ timeout: LIVE });
+  await screenshot(b, 'poll');
+
+  // Alice ends it: both see the final results, and nobody can vote any more.
+  await alicePoll.getByRole('button', { name: 'End Poll Now' }).click();
+  await bobPoll.getByText('Final results').waitFor({ timeout: LIVE });
+  await bobPoll.getByText(/Poll closed/).waitFor();
+  assert.equal(await bobPoll.getByRole('button', { name: 'Remove Vote' }).count(), 0);
+  assert.equal(await bobPoll.locator('[data-answer-id="1"]').isDisabled(), true);
+  const history = await apiCall(b, 'GET', `/api/channels/${generalId}/messages`);
+  const poll = history.body.messages.find((m) => m.poll).poll;
+  assert.deepEqual(poll.results.counts.map((c) => c.count), [0, 0, 1]);
+  assert.deepEqual(poll.results.me, [3]);
+});

@@ -1,3 +1,4 @@
+import { applyEnd, applyVote } from '../chat/polls.ts';
 import { derived, get, writable, type Readable } from 'svelte/store';
 import { ApiError } from '../api.ts';
 import { applyReaction, mentionsMe, TYPING_TTL_MS } from '../chat/social.ts';
@@ -565,6 +566,19 @@ for (const name of ['reaction:add', 'reaction:remove'] as const) {
     patchMessage(p.channelId, p.messageId, (m) => ({ ...m, reactions: applyReaction(m.reactions ?? [], emoji, count, byMe, name === 'reaction:add') }));
   });
 }
+
+onGatewayEvent('poll:vote', (p) => {
+  if (isObj(p) && typeof p.channelId === 'string' && typeof p.messageId === 'string') {
+    const mine = me();
+    patchMessage(p.channelId, p.messageId, (m) => (m.poll ? { ...m, poll: applyVote(m.poll, p, mine) } : m));
+  }
+});
+
+onGatewayEvent('poll:end', (p) => {
+  if (isObj(p) && typeof p.channelId === 'string' && typeof p.messageId === 'string') {
+    patchMessage(p.channelId, p.messageId, (m) => (m.poll ? { ...m, poll: applyEnd(m.poll, p) } : m));
+  }
+});
 
 onGatewayEvent('pin:add', (p) => {
   if (isObj(p) && typeof p.channelId === 'string' && isObj(p.pin)) {
