@@ -282,6 +282,17 @@ test('on a phone, direct messages: conversations in the drawer, a conversation t
   await fullWidth(p.locator('main'), 'the conversation');
   await fitsWidth(p, 'a conversation');
 
+  // Search opens over the header from its button, and its results fit the screen.
+  await p.getByRole('button', { name: 'Open search' }).click();
+  const box = p.getByRole('searchbox', { name: 'Search direct messages' });
+  await box.fill('téléphone');
+  await box.press('Enter');
+  await p.getByTestId('dm-search-results').getByRole('heading', { name: '1 result' }).waitFor();
+  await fitsWidth(p, 'search results in a conversation');
+  await p.getByTestId('dm-search-results').getByRole('button', { name: 'Close search' }).click();
+  await box.press('Escape');
+  await p.getByTestId('dm-title').filter({ hasText: 'Bob Brisk' }).waitFor();
+
   // Bob reads it on his computer.
   await openConversation(desk.page, id, 30_000);
   await desk.page.getByTestId('dm-messages').getByText('Coucou depuis le téléphone').waitFor({ timeout: 30_000 });
