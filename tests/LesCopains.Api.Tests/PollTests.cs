@@ -86,6 +86,29 @@ public sealed class PollTests(InProcessCluster cluster)
     }
 
     [Fact]
+    public async Task A_polls_question_mentions_nobody_even_everyone()
+    {
+        using var owner = await NewAsync(cluster, "pol");
+        var (guild, members) = await GuildWithMembersAsync(owner, 1);
+        using var member = members[0];
+        var general = guild.General.Id;
+        await using var hub = await member.ConnectHubAsync();
+        var events = new SocialEvents(hub);
+
+        var sent = await owner.ExpectAsync<JsonElement>(HttpMethod.Post, $"/api/channels/{general}/polls",
+            Poll(question: $"@everyone <@{member.Id}> on vote ?"), HttpStatusCode.Created);
+        Assert.False(sent.GetProperty("mentionEveryone").GetBoolean());
+        Assert.Empty(sent.GetProperty("mentions").EnumerateArray());
+        await events.WaitForMessageAsync(sent.GetProperty("id").GetGuid());
+
+        // The same words in a message do mention: the member hears that one only.
+        var message = await owner.PostAsync(general, $"<@{member.Id}> vote !");
+        await events.WaitForMessageAsync(message.Id);
+        await events.WaitForAsync("mention:create");
+        Assert.Equal(1, events.Count("mention:create"));
+    }
+
+    [Fact]
     public async Task A_bad_poll_is_refused_whole_and_stores_nothing()
     {
         using var owner = await NewAsync(cluster, "pol");

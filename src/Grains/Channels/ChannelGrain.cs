@@ -161,7 +161,8 @@ public sealed partial class ChannelGrain(MessageStore store, MessageWriter write
             Require(access, Permissions.AttachFiles);
         }
 
-        var mentions = MentionParser.Parse(content, Has(access, Permissions.MentionEveryone));
+        // A poll's question mentions nobody, as on Discord: a poll never pings.
+        var mentions = poll is null ? MentionParser.Parse(content, Has(access, Permissions.MentionEveryone)) : MessageMentions.None;
         if (nonce is not null && nonces.TryGetValue((authorId, nonce), out var earlier))
         {
             return earlier;
