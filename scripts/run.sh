@@ -52,7 +52,7 @@ Environment (optional):
                  set it to a LAN address to talk from other machines).
   Any other setting of docs/operations.md (JWT_ACCESS_EXPIRY, RATE_LIMIT_MAX, ...) is passed on.
 
-Secrets (JWT_SECRET, ADMIN_PASSWORD, the private servers' passwords) are generated once
+Secrets (JWT_SECRET, MFA_SECRET_KEY, ADMIN_PASSWORD, the private servers' passwords) are generated once
 into ./data/secrets.env (mode 600); values already in the environment win.
 Logs are streamed here with a [name] prefix and kept in ./data/logs.
 EOF
@@ -199,6 +199,7 @@ while IFS='=' read -r key value; do
     [[ $key =~ ^[A-Z_]+$ ]] && secret[$key]=$value
 done <"$secrets_file"
 export JWT_SECRET=${JWT_SECRET:-${secret[JWT_SECRET]}}
+export MFA_SECRET_KEY=${MFA_SECRET_KEY:-${secret[MFA_SECRET_KEY]}}
 export ADMIN_PASSWORD=${ADMIN_PASSWORD:-${secret[ADMIN_PASSWORD]}}
 export SFU_WORKER_SECRET=${SFU_WORKER_SECRET:-${secret[SFU_WORKER_SECRET]}}
 export CLUSTER_ID=${CLUSTER_ID:-lescopains}

@@ -168,11 +168,11 @@ ensure_secrets() {
     )
     chmod 600 "$file"
     _secret_missing() { ! grep -q "^$1=" "$file"; }
-    for key in JWT_SECRET ADMIN_PASSWORD PRIVATE_POSTGRES_PASSWORD PRIVATE_REDIS_PASSWORD SFU_WORKER_SECRET; do
+    for key in JWT_SECRET MFA_SECRET_KEY ADMIN_PASSWORD PRIVATE_POSTGRES_PASSWORD PRIVATE_REDIS_PASSWORD SFU_WORKER_SECRET; do
         _secret_missing "$key" || continue
         info "Generated $key into $file"
         case $key in
-            JWT_SECRET) printf 'JWT_SECRET=%s\n' "$(random_secret 48)" >>"$file" ;;
+            JWT_SECRET | MFA_SECRET_KEY) printf '%s=%s\n' "$key" "$(random_secret 48)" >>"$file" ;;
             SFU_WORKER_SECRET) printf 'SFU_WORKER_SECRET=%s\n' "$(random_password 40)" >>"$file" ;;
             *) printf '%s=%s\n' "$key" "$(random_password 24)" >>"$file" ;;
         esac

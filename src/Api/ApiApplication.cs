@@ -151,6 +151,7 @@ public static class ApiApplication
         app.MapServiceDefaults();
         app.MapAuthApi();
         app.MapUsersApi();
+        app.MapAccountSecurityApi();
         app.MapGuildsApi();
         app.MapInvitesApi();
         app.MapMessagesApi();

@@ -65,6 +65,14 @@ public sealed record ApiSettings(
     /// </summary>
     public int MaxConnectionsPerUser { get; init; } = 20;
 
+    /// <summary>
+    /// The 256-bit key that seals authenticator (TOTP) secrets in the database, derived from
+    /// <c>MFA_SECRET_KEY</c> (at least 32 bytes; <c>./scripts/run.sh</c> generates one), or from
+    /// <c>JWT_SECRET</c> when it is unset. Changing it turns every authenticator off: people then sign in
+    /// with a backup code (docs/operations.md).
+    /// </summary>
+    public byte[] MfaKey { get; init; } = [];
+
     public static ApiSettings Load(Settings settings)
     {
         var secret = settings.Required("JWT_SECRET");
@@ -72,6 +80,18 @@ public sealed record ApiSettings(
         {
             throw new ConfigurationException("JWT_SECRET", "must be at least 32 bytes long (generate one with: openssl rand -base64 48).");
         }
+
+        var mfaSecret = settings.Optional("MFA_SECRET_KEY");
+        if (mfaSecret is not null && Encoding.UTF8.GetByteCount(mfaSecret) < 32)
+        {
+            throw new ConfigurationException("MFA_SECRET_KEY", "must be at least 32 bytes long (generate one with: openssl rand -base64 48).");
+        }
+
+        var mfaKey = System.Security.Cryptography.HKDF.DeriveKey(
+            System.Security.Cryptography.HashAlgorithmName.SHA256,
+            Encoding.UTF8.GetBytes(mfaSecret ?? secret),
+            32,
+            info: Encoding.UTF8.GetBytes(mfaSecret is null ? "lescopains totp seal v1 (JWT_SECRET)" : "lescopains totp seal v1"));
 
         var adminPassword = settings.Optional("ADMIN_PASSWORD");
         if (adminPassword is { Length: < 12 })
@@ -122,6 +142,7 @@ public sealed record ApiSettings(
             DirectWebSockets = settings.Bool("DIRECT_WEBSOCKETS", false),
             MaxPendingEvents = settings.Int("WS_MAX_PENDING_EVENTS", 500, 1, 1_000_000),
             MaxConnectionsPerUser = settings.Int("MAX_CONNECTIONS_PER_USER", 20, 1, 10_000),
+            MfaKey = mfaKey,
         };
     }
 

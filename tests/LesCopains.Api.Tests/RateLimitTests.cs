@@ -207,6 +207,48 @@ public sealed class RateLimitTests(RateLimitedCluster cluster)
     }
 
     [Fact]
+    public async Task Guessing_two_factor_codes_spends_the_login_failure_budget_which_the_right_password_does_not_refill()
+    {
+        var (username, tokens) = await NewUserAsync();
+        var secret = OtpNet.Base32Encoding.ToString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray());
+        var totp = new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret));
+        using (var http = Client(ApiClient.NewIp(), tokens.AccessToken))
+        using (var enable = await http.PostAsJsonAsync("/api/users/@me/mfa/totp/enable", new { password = ApiClient.GoodPassword, secret, code = totp.ComputeTotp(DateTime.UtcNow.AddSeconds(-30)) }))
+        {
+            Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
+        }
+
+        for (var i = 0; i < RateLimitedCluster.FailuresPerUser; i++)
+        {
+            // A new ticket each time: the right password must not reset the count the codes spend.
+            using var http = Client(ApiClient.NewIp());
+            using var login = await http.PostAsJsonAsync("/api/auth/login", new { username, password = ApiClient.GoodPassword });
+            var ticket = (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("ticket").GetString();
+            using var guess = await http.PostAsJsonAsync("/api/auth/mfa/totp", new { ticket, code = totp.ComputeTotp(DateTime.UtcNow.AddMinutes(10)) });
+            await guess.AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_mfa_code");
+        }
+
+        using (var http = Client(ApiClient.NewIp()))
+        using (var locked = await http.PostAsJsonAsync("/api/auth/login", new { username, password = ApiClient.GoodPassword }))
+        {
+            await AssertLimitedAsync(locked, TimeSpan.FromMinutes(15));
+        }
+
+        // Nor can the signed-in session be used to keep guessing, at the code or the password.
+        using (var http = Client(ApiClient.NewIp(), tokens.AccessToken))
+        using (var disable = await http.PostAsJsonAsync("/api/users/@me/mfa/totp/disable", new { code = totp.ComputeTotp() }))
+        {
+            await AssertLimitedAsync(disable, TimeSpan.FromMinutes(15));
+        }
+
+        using (var http = Client(ApiClient.NewIp(), tokens.AccessToken))
+        using (var change = await http.PutAsJsonAsync("/api/users/@me/password", new { currentPassword = ApiClient.GoodPassword, newPassword = "another fine passphrase" }))
+        {
+            await AssertLimitedAsync(change, TimeSpan.FromMinutes(15));
+        }
+    }
+
+    [Fact]
     public async Task Hub_calls_count_against_the_per_user_budget()
     {
         var (_, tokens) = await NewUserAsync();

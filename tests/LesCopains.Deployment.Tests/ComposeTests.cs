@@ -24,7 +24,7 @@ public sealed partial class ComposeTests
             }
 
             foreach (var name in cluster.Concat([
-                "API_PORT", "BIND_ADDRESS", "JWT_SECRET", "JWT_ACCESS_EXPIRY", "JWT_REFRESH_EXPIRY",
+                "API_PORT", "BIND_ADDRESS", "JWT_SECRET", "MFA_SECRET_KEY", "JWT_ACCESS_EXPIRY", "JWT_REFRESH_EXPIRY",
                 "RATE_LIMIT_MAX", "MAX_FILE_SIZE", "WS_PING_INTERVAL", "UPLOADS_DIR", "TRUSTED_PROXIES"]))
             {
                 data.Add("api", name);
@@ -106,6 +106,7 @@ public sealed partial class ComposeTests
 
     [Theory]
     [InlineData("api", "JWT_SECRET")]
+    [InlineData("api", "MFA_SECRET_KEY")]
     [InlineData("api", "ADMIN_PASSWORD")]
     [InlineData("silo", "ADMIN_PASSWORD")]
     [InlineData("silo", "REDIS_PASSWORD")]

@@ -16,6 +16,11 @@ public static class AuthApi
 
     public sealed record RefreshRequest(string? RefreshToken);
 
+    public sealed record MfaLoginRequest(string? Ticket, string? Code);
+
+    /// <summary>The password was right and the account has two-factor authentication: send a code with this ticket.</summary>
+    public sealed record MfaRequiredResponse(bool Mfa, string Ticket);
+
     public sealed record LogoutRequest(string? RefreshToken);
 
     public sealed record RegisterResponse(UserDto User);
@@ -32,6 +37,7 @@ public static class AuthApi
         group.MapPost("/register", Register);
         group.MapPost("/login", Login);
         group.MapPost("/refresh", Refresh);
+        group.MapPost("/mfa/totp", LoginWithCode);
 
         var authenticated = group.MapGroup("").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         authenticated.MapPost("/logout", Logout);
@@ -69,8 +75,8 @@ public static class AuthApi
         }
     }
 
-    private static async Task<Ok<TokenResponse>> Login(
-        LoginRequest body, HttpContext http, IClusterClient cluster, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings, TokenService tokens)
+    private static async Task<Results<Ok<TokenResponse>, Ok<MfaRequiredResponse>>> Login(
+        LoginRequest body, HttpContext http, IClusterClient cluster, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings, TokenService tokens, TwoFactor twoFactor)
     {
         await limiter.EnforceAsync("login-ip:" + ClientIp(http), settings.RateLimits.LoginPerIpPerMinute, TimeSpan.FromMinutes(1));
         var username = (body.Username ?? "").Trim().ToLowerInvariant();
@@ -95,7 +101,31 @@ public static class AuthApi
             throw new DomainException(ErrorCodes.InvalidCredentials, "Wrong username or password.");
         }
 
+        if (await user.GetSealedTotpSecret() is not null)
+        {
+            // The failure budget is not reset yet: guesses at the code spend it too, whatever the password.
+            return TypedResults.Ok(new MfaRequiredResponse(true, twoFactor.CreateTicket(userId!.Value)));
+        }
+
         await limiter.ResetAsync(failures);
+        var refresh = await user.StartSession(Client(http), settings.Jwt.RefreshLifetime);
+        return TypedResults.Ok(await IssueAsync(refresh, user, tokens, settings));
+    }
+
+    /// <summary>The second step of a login with two-factor authentication: the ticket and a code.</summary>
+    private static async Task<Ok<TokenResponse>> LoginWithCode(
+        MfaLoginRequest body, HttpContext http, IClusterClient cluster, RateLimiter limiter, ApiSettings settings, TokenService tokens, TwoFactor twoFactor)
+    {
+        await limiter.EnforceAsync("login-ip:" + ClientIp(http), settings.RateLimits.LoginPerIpPerMinute, TimeSpan.FromMinutes(1));
+        var userId = await twoFactor.ReadTicketAsync(body.Ticket);
+        var user = cluster.GetGrain<IUserGrain>(userId);
+        var profile = await user.GetProfile();
+        if (await user.GetSealedTotpSecret() is not null)
+        {
+            await AccountSecurityApi.VerifySecondFactorAsync(userId, user, profile.Username, body.Code, limiter, settings, twoFactor);
+        }
+
+        await limiter.ResetAsync("login-fail:" + profile.Username);
         var refresh = await user.StartSession(Client(http), settings.Jwt.RefreshLifetime);
         return TypedResults.Ok(await IssueAsync(refresh, user, tokens, settings));
     }

@@ -26,11 +26,11 @@ public static class AccountRules
         return username;
     }
 
-    public static void CheckPassword(string? password, string username)
+    public static void CheckPassword(string? password, string username, string field = "password")
     {
         if (password is null || password.Length is < PasswordMin or > PasswordMax)
         {
-            throw Invalid("password", $"Passwords are {PasswordMin}–{PasswordMax} characters.");
+            throw Invalid(field, $"Passwords are {PasswordMin}–{PasswordMax} characters.");
         }
 
         var lower = password.ToLowerInvariant();

@@ -13,6 +13,7 @@ public static class AuthSetup
     public static IServiceCollection AddLesCopainsAuth(this IServiceCollection services)
     {
         services.AddSingleton<TokenService>();
+        services.AddSingleton<TwoFactor>();
         services.AddSingleton<PasswordHasher>();
         services.AddAuthorization();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

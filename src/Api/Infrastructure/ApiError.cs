@@ -13,9 +13,9 @@ public sealed record ApiError(ApiError.Body Error)
     public static int StatusFor(string code) => code switch
     {
         ErrorCodes.ValidationFailed or ErrorCodes.PasswordTooCommon or "invalid_json" or ErrorCodes.VoiceKeysTooLarge
-            or ErrorCodes.VoiceAnnotationTooLarge => StatusCodes.Status400BadRequest,
+            or ErrorCodes.VoiceAnnotationTooLarge or ErrorCodes.PasswordIncorrect or ErrorCodes.InvalidMfaCode => StatusCodes.Status400BadRequest,
         ErrorCodes.InvalidCredentials or ErrorCodes.InvalidRefreshToken or ErrorCodes.RefreshTokenReused
-            or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or "token_expired" => StatusCodes.Status401Unauthorized,
+            or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or ErrorCodes.InvalidMfaTicket or "token_expired" => StatusCodes.Status401Unauthorized,
         "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned
             or ErrorCodes.ThreadArchived => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
@@ -24,7 +24,8 @@ public sealed record ApiError(ApiError.Body Error)
         ErrorCodes.LimitReached or ErrorCodes.TooManyPins or ErrorCodes.TooManyReactions => StatusCodes.Status400BadRequest,
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.PollClosed or ErrorCodes.DevicesChanged
-            or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined or ErrorCodes.DeviceRequired => StatusCodes.Status409Conflict,
+            or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined or ErrorCodes.DeviceRequired
+            or ErrorCodes.MfaAlreadyEnabled or ErrorCodes.MfaNotEnabled => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited or ErrorCodes.Slowmode => StatusCodes.Status429TooManyRequests,
         "cluster_unavailable" or ErrorCodes.VoiceUnavailable => StatusCodes.Status503ServiceUnavailable,

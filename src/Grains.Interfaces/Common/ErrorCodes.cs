@@ -8,6 +8,11 @@ public static class ErrorCodes
     public const string UsernameTaken = "username_taken";
     public const string PasswordTooCommon = "password_too_common";
     public const string InvalidCredentials = "invalid_credentials";
+    public const string PasswordIncorrect = "password_incorrect";
+    public const string InvalidMfaCode = "invalid_mfa_code";
+    public const string InvalidMfaTicket = "invalid_mfa_ticket";
+    public const string MfaAlreadyEnabled = "mfa_already_enabled";
+    public const string MfaNotEnabled = "mfa_not_enabled";
     public const string InvalidRefreshToken = "invalid_refresh_token";
     public const string RefreshTokenReused = "refresh_token_reused";
     public const string SessionRevoked = "session_revoked";

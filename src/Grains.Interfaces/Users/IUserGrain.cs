@@ -33,6 +33,46 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("RevokeSession")]
     Task RevokeSession(Guid sessionId);
 
+    /// <summary>Replaces the password hash (the new password already checked and hashed).</summary>
+    [Alias("ChangePasswordHash")]
+    Task ChangePasswordHash(string passwordHash);
+
+    /// <summary>Revokes every active session but <paramref name="keep"/>; returns the ids revoked.</summary>
+    [Alias("RevokeOtherSessions")]
+    Task<IReadOnlyList<Guid>> RevokeOtherSessions(Guid keep, string reason);
+
+    /// <summary>Whether two-factor authentication is on, and how many backup codes are left.</summary>
+    [Alias("GetMfaStatus")]
+    Task<MfaStatus> GetMfaStatus();
+
+    /// <summary>The sealed TOTP secret, or null when two-factor authentication is off.</summary>
+    [Alias("GetSealedTotpSecret")]
+    Task<byte[]?> GetSealedTotpSecret();
+
+    /// <summary>
+    /// Turns two-factor authentication on with its first backup codes (hashes); <paramref name="step"/>
+    /// is the step of the code that confirmed the secret, so that code cannot be used again.
+    /// <c>mfa_already_enabled</c> when it is on.
+    /// </summary>
+    [Alias("EnableTotp")]
+    Task EnableTotp(byte[] sealedSecret, long step, IReadOnlyList<byte[]> backupCodeHashes);
+
+    /// <summary>Turns two-factor authentication off; <c>mfa_not_enabled</c> when it is off.</summary>
+    [Alias("DisableTotp")]
+    Task DisableTotp();
+
+    /// <summary>Accepts a code's time step once: false if that step or a later one was already used.</summary>
+    [Alias("TryConsumeTotpStep")]
+    Task<bool> TryConsumeTotpStep(long step);
+
+    /// <summary>Uses up a backup code (its hash); false when there is no such unused code.</summary>
+    [Alias("TryUseBackupCode")]
+    Task<bool> TryUseBackupCode(byte[] codeHash);
+
+    /// <summary>Replaces every backup code; <c>mfa_not_enabled</c> when two-factor authentication is off.</summary>
+    [Alias("ReplaceBackupCodes")]
+    Task ReplaceBackupCodes(IReadOnlyList<byte[]> codeHashes);
+
     /// <summary>Records membership of a guild; <c>limit_reached</c> beyond 100 guilds.</summary>
     [Alias("AddGuild")]
     Task AddGuild(Guid guildId);

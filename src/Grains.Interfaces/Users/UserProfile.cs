@@ -9,6 +9,12 @@ public sealed record UserProfile(
     [property: Id(3)] DateTimeOffset CreatedAt,
     [property: Id(4)] string? Bio = null);
 
+/// <summary>Two-factor authentication as its owner sees it.</summary>
+[GenerateSerializer, Immutable, Alias("lc.MfaStatus")]
+public sealed record MfaStatus(
+    [property: Id(0)] bool Enabled,
+    [property: Id(1)] int BackupCodesLeft);
+
 /// <summary>A refresh session (one per login on one device).</summary>
 [GenerateSerializer, Immutable, Alias("lc.SessionInfo")]
 public sealed record SessionInfo(

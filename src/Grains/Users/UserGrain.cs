@@ -107,6 +107,92 @@ public sealed class UserGrain(
         await session.Revoke("revoked_by_user");
     }
 
+    public async Task ChangePasswordHash(string passwordHash)
+    {
+        EnsureRegistered();
+        await accounts.UpdatePasswordHashAsync(UserId, passwordHash);
+        this.passwordHash = passwordHash;
+    }
+
+    public async Task<IReadOnlyList<Guid>> RevokeOtherSessions(Guid keep, string reason)
+    {
+        EnsureRegistered();
+        var revoked = new List<Guid>();
+        while (true)
+        {
+            // At most 200 a page; each revoked one drops out of the next page.
+            var others = (await sessions.ListActiveAsync(UserId, time.GetUtcNow())).Where(s => s.Id != keep).ToList();
+            if (others.Count == 0)
+            {
+                return revoked;
+            }
+
+            foreach (var session in others)
+            {
+                await GrainFactory.GetGrain<ISessionGrain>(session.Id).Revoke(reason);
+                revoked.Add(session.Id);
+            }
+        }
+    }
+
+    public async Task<MfaStatus> GetMfaStatus()
+    {
+        EnsureRegistered();
+        var (secret, _) = await accounts.GetTotpAsync(UserId);
+        return secret is null ? new MfaStatus(false, 0) : new MfaStatus(true, await accounts.CountUnusedBackupCodesAsync(UserId));
+    }
+
+    public async Task<byte[]?> GetSealedTotpSecret()
+    {
+        EnsureRegistered();
+        return (await accounts.GetTotpAsync(UserId)).SealedSecret;
+    }
+
+    public async Task EnableTotp(byte[] sealedSecret, long step, IReadOnlyList<byte[]> backupCodeHashes)
+    {
+        EnsureRegistered();
+        if ((await accounts.GetTotpAsync(UserId)).SealedSecret is not null)
+        {
+            throw new DomainException(ErrorCodes.MfaAlreadyEnabled, "Two-factor authentication is already on.");
+        }
+
+        await accounts.EnableTotpAsync(UserId, sealedSecret, step, backupCodeHashes);
+    }
+
+    public async Task DisableTotp()
+    {
+        EnsureRegistered();
+        await EnsureMfaEnabledAsync();
+        await accounts.DisableTotpAsync(UserId);
+    }
+
+    public Task<bool> TryConsumeTotpStep(long step)
+    {
+        EnsureRegistered();
+        return accounts.TryAdvanceTotpStepAsync(UserId, step);
+    }
+
+    public Task<bool> TryUseBackupCode(byte[] codeHash)
+    {
+        EnsureRegistered();
+        return accounts.TryUseBackupCodeAsync(UserId, codeHash);
+    }
+
+    public async Task ReplaceBackupCodes(IReadOnlyList<byte[]> codeHashes)
+    {
+        EnsureRegistered();
+        await EnsureMfaEnabledAsync();
+        await accounts.ReplaceBackupCodesAsync(UserId, codeHashes);
+    }
+
+    private async Task EnsureMfaEnabledAsync()
+    {
+        if ((await accounts.GetTotpAsync(UserId)).SealedSecret is null)
+        {
+            throw new DomainException(ErrorCodes.MfaNotEnabled, "Two-factor authentication is off.");
+        }
+    }
+
     public async Task AddGuild(Guid guildId)
     {
         EnsureRegistered();

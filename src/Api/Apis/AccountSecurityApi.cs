@@ -1,0 +1,166 @@
+using LesCopains.Api.Auth;
+using LesCopains.Api.Infrastructure;
+using LesCopains.Grains;
+using LesCopains.Grains.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LesCopains.Api.Apis;
+
+/// <summary>
+/// The caller's password and two-factor authentication (docs/API.md, "Password and two-factor
+/// authentication"). Every check of a password or a code here spends the same per-username failure
+/// budget as logging in, so none of these routes is a way around it.
+/// </summary>
+public static class AccountSecurityApi
+{
+    public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+    public sealed record EnableTotpRequest(string? Password, string? Secret, string? Code);
+
+    public sealed record CodeRequest(string? Code);
+
+    public sealed record PasswordRequest(string? Password);
+
+    public sealed record BackupCodesResponse(IReadOnlyList<string> BackupCodes);
+
+    public sealed record MfaStatusResponse(bool Enabled, int BackupCodesLeft);
+
+    public static RouteGroupBuilder MapAccountSecurityApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/users/@me").WithTags("Users").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
+        group.MapPut("/password", ChangePassword);
+        group.MapGet("/mfa", async (HttpContext http, IClusterClient cluster) =>
+        {
+            var status = await cluster.GetGrain<IUserGrain>(http.User.UserId()).GetMfaStatus();
+            return TypedResults.Ok(new MfaStatusResponse(status.Enabled, status.BackupCodesLeft));
+        });
+        group.MapPost("/mfa/totp/enable", EnableTotp);
+        group.MapPost("/mfa/totp/disable", DisableTotp);
+        group.MapPost("/mfa/backup-codes", RegenerateBackupCodes);
+        return group;
+    }
+
+    private static async Task<NoContent> ChangePassword(
+        ChangePasswordRequest body, HttpContext http, IClusterClient cluster, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings, SessionRevocations revocations)
+    {
+        var user = cluster.GetGrain<IUserGrain>(http.User.UserId());
+        var profile = await user.GetProfile();
+        // The new one is checked first: a rejected new password spends no attempt at the current one.
+        AccountRules.CheckPassword(body.NewPassword, profile.Username, "newPassword");
+        await VerifyPasswordAsync(user, profile.Username, body.CurrentPassword, hasher, limiter, settings);
+
+        await user.ChangePasswordHash(await hasher.HashAsync(body.NewPassword!));
+        foreach (var sessionId in await user.RevokeOtherSessions(http.User.SessionId(), "password_changed"))
+        {
+            await revocations.PublishAsync(sessionId);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<BackupCodesResponse>> EnableTotp(
+        EnableTotpRequest body, HttpContext http, IClusterClient cluster, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings, TwoFactor twoFactor)
+    {
+        var userId = http.User.UserId();
+        var user = cluster.GetGrain<IUserGrain>(userId);
+        var profile = await user.GetProfile();
+        var secret = TwoFactor.ParseSecret(body.Secret)
+            ?? throw AccountRules.Invalid("secret", $"secret must be base32 of {TwoFactor.MinSecretBytes}–{TwoFactor.MaxSecretBytes} bytes.");
+        await VerifyPasswordAsync(user, profile.Username, body.Password, hasher, limiter, settings);
+        if ((await user.GetMfaStatus()).Enabled)
+        {
+            throw new DomainException(ErrorCodes.MfaAlreadyEnabled, "Two-factor authentication is already on.");
+        }
+
+        var step = twoFactor.MatchStep(secret, body.Code)
+            ?? throw new DomainException(ErrorCodes.InvalidMfaCode, "That code is not the one your authenticator app shows now.");
+        var (codes, hashes) = TwoFactor.NewBackupCodes();
+        await user.EnableTotp(twoFactor.Seal(userId, secret), step, hashes);
+        return TypedResults.Ok(new BackupCodesResponse(codes));
+    }
+
+    private static async Task<NoContent> DisableTotp(
+        CodeRequest body, HttpContext http, IClusterClient cluster, RateLimiter limiter, ApiSettings settings, TwoFactor twoFactor)
+    {
+        var userId = http.User.UserId();
+        var user = cluster.GetGrain<IUserGrain>(userId);
+        var profile = await user.GetProfile();
+        if (!(await user.GetMfaStatus()).Enabled)
+        {
+            throw new DomainException(ErrorCodes.MfaNotEnabled, "Two-factor authentication is off.");
+        }
+
+        await VerifySecondFactorAsync(userId, user, profile.Username, body.Code, limiter, settings, twoFactor);
+        await user.DisableTotp();
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<BackupCodesResponse>> RegenerateBackupCodes(
+        PasswordRequest body, HttpContext http, IClusterClient cluster, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings)
+    {
+        var user = cluster.GetGrain<IUserGrain>(http.User.UserId());
+        var profile = await user.GetProfile();
+        await VerifyPasswordAsync(user, profile.Username, body.Password, hasher, limiter, settings);
+        var (codes, hashes) = TwoFactor.NewBackupCodes();
+        await user.ReplaceBackupCodes(hashes);
+        return TypedResults.Ok(new BackupCodesResponse(codes));
+    }
+
+    private static string FailureKey(string username) => "login-fail:" + username;
+
+    /// <summary>Checks the account's password; a wrong one spends the login failure budget (<c>password_incorrect</c>, then 429).</summary>
+    public static async Task VerifyPasswordAsync(IUserGrain user, string username, string? password, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings)
+    {
+        if (string.IsNullOrEmpty(password) || password.Length > AccountRules.PasswordMax)
+        {
+            throw AccountRules.Invalid("password", "password is required.");
+        }
+
+        await EnsureAttemptsLeftAsync(username, limiter, settings);
+        if (!await hasher.VerifyAsync(password, await user.GetPasswordHash()))
+        {
+            await limiter.HitAsync(FailureKey(username), settings.RateLimits.LoginFailuresPerUser, TimeSpan.FromMinutes(15));
+            throw new DomainException(ErrorCodes.PasswordIncorrect, "That password is not right.");
+        }
+    }
+
+    /// <summary>
+    /// Accepts a current authenticator code (each 30 s step once) or an unused backup code, which it
+    /// uses up; anything else spends the login failure budget (<c>invalid_mfa_code</c>, then 429).
+    /// </summary>
+    public static async Task VerifySecondFactorAsync(Guid userId, IUserGrain user, string username, string? code, RateLimiter limiter, ApiSettings settings, TwoFactor twoFactor)
+    {
+        if (string.IsNullOrWhiteSpace(code) || code.Length > 32)
+        {
+            throw AccountRules.Invalid("code", "code is required: six digits from the authenticator app, or a backup code.");
+        }
+
+        await EnsureAttemptsLeftAsync(username, limiter, settings);
+        if (TwoFactor.NormalizeTotp(code) is not null)
+        {
+            var sealedSecret = await user.GetSealedTotpSecret();
+            if (sealedSecret is not null
+                && twoFactor.MatchStep(twoFactor.Unseal(userId, sealedSecret), code) is { } step
+                && await user.TryConsumeTotpStep(step))
+            {
+                return;
+            }
+        }
+        else if (TwoFactor.NormalizeBackupCode(code) is { } backup && await user.TryUseBackupCode(TwoFactor.HashBackupCode(backup)))
+        {
+            return;
+        }
+
+        await limiter.HitAsync(FailureKey(username), settings.RateLimits.LoginFailuresPerUser, TimeSpan.FromMinutes(15));
+        throw new DomainException(ErrorCodes.InvalidMfaCode, "That code is not valid: use the one your authenticator app shows now, or an unused backup code.");
+    }
+
+    private static async Task EnsureAttemptsLeftAsync(string username, RateLimiter limiter, ApiSettings settings)
+    {
+        var budget = await limiter.PeekAsync(FailureKey(username), settings.RateLimits.LoginFailuresPerUser);
+        if (!budget.Allowed)
+        {
+            throw RateLimiter.Limited(budget.RetryAfter);
+        }
+    }
+}
