@@ -1,5 +1,5 @@
 import type {
-  AuditEntry, AuthResponse, Ban, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
+  AuditEntry, AuthResponse, Ban, MfaChallenge, MfaStatus, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
   MentionPage, Pin, Poll, PollResults, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
@@ -120,12 +120,45 @@ export class ApiClient {
     return this.request('POST', '/api/auth/register', { auth: false, body: { username, password, displayName } });
   }
 
-  async login(username: string, password: string): Promise<StoredSession> {
-    const auth = await this.request<AuthResponse>('POST', '/api/auth/login', { auth: false, body: { username, password } });
+  /** Signs in; with two-factor authentication on, answers the challenge instead (then `loginWithCode`). */
+  async login(username: string, password: string): Promise<StoredSession | MfaChallenge> {
+    const auth = await this.request<AuthResponse | MfaChallenge>('POST', '/api/auth/login', { auth: false, body: { username, password } });
+    return 'mfa' in auth && auth.mfa ? auth : this.signedIn(auth as AuthResponse);
+  }
+
+  /** The second step of a login with two-factor authentication: an authenticator or backup code. */
+  async loginWithCode(ticket: string, code: string): Promise<StoredSession> {
+    return this.signedIn(await this.request<AuthResponse>('POST', '/api/auth/mfa/totp', { auth: false, body: { ticket, code } }));
+  }
+
+  private signedIn(auth: AuthResponse): StoredSession {
     const session = sessionFromAuth(auth, this.now());
     this.storage.set(session);
     this.schedule();
     return session;
+  }
+
+  // --- password and two-factor authentication (docs/API.md) ----------------------------------
+
+  /** Every other session of the account is signed out; this one stays. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    return this.request('PUT', '/api/users/@me/password', { body: { currentPassword, newPassword } });
+  }
+
+  mfaStatus(): Promise<MfaStatus> {
+    return this.request('GET', '/api/users/@me/mfa');
+  }
+
+  enableTotp(password: string, secret: string, code: string): Promise<{ backupCodes: string[] }> {
+    return this.request('POST', '/api/users/@me/mfa/totp/enable', { body: { password, secret, code } });
+  }
+
+  disableTotp(code: string): Promise<void> {
+    return this.request('POST', '/api/users/@me/mfa/totp/disable', { body: { code } });
+  }
+
+  regenerateBackupCodes(password: string): Promise<{ backupCodes: string[] }> {
+    return this.request('POST', '/api/users/@me/mfa/backup-codes', { body: { password } });
   }
 
   /** Ends the session on the server (best effort) and forgets it here. */

@@ -10,6 +10,16 @@ export function describeError(err: unknown): string {
       return 'Incorrect username or password.';
     case 'username_taken':
       return 'That username is already taken.';
+    case 'password_incorrect':
+      return 'That password is not right.';
+    case 'invalid_mfa_code':
+      return 'That code is not valid. Use the one your authenticator app shows now, or an unused backup code.';
+    case 'invalid_mfa_ticket':
+      return 'This login took too long. Enter your password again.';
+    case 'mfa_already_enabled':
+      return 'Two-factor authentication is already on.';
+    case 'mfa_not_enabled':
+      return 'Two-factor authentication is off.';
     case 'password_too_common':
       return 'That password is too common. Pick something harder to guess.';
     case 'rate_limited':

@@ -9,6 +9,18 @@ export interface User {
   bio?: string | null;
 }
 
+/** The answer to a right password when the account has two-factor authentication. */
+export interface MfaChallenge {
+  mfa: true;
+  ticket: string;
+}
+
+/** `GET /api/users/@me/mfa`. */
+export interface MfaStatus {
+  enabled: boolean;
+  backupCodesLeft: number;
+}
+
 export interface AuthResponse {
   accessToken: string;
   refreshToken: string;

@@ -56,6 +56,20 @@ describe('ApiClient', () => {
     assert.equal(storage.session?.refreshExpiresAt, 1_000 + 7 * 24 * 3600 * 1000);
   });
 
+  test('a login with two-factor authentication stores nothing until the code', async () => {
+    const storage = new MemoryStorage();
+    const { fetch, calls } = fakeFetch((c) => (c.path === '/api/auth/login' ? json(200, { mfa: true, ticket: 't-1' }) : json(200, auth(2, 900))));
+    const api = new ApiClient({ storage, fetch, now: () => 1_000, setTimer: () => 0, clearTimer: () => {} });
+    assert.deepEqual(await api.login('alice', 'pw'), { mfa: true, ticket: 't-1' });
+    const stored = storage.get();
+    assert.equal(stored, null, 'a right password alone signs nobody in');
+    await api.loginWithCode('t-1', '123456');
+    assert.equal(calls[1]?.path, '/api/auth/mfa/totp');
+    assert.deepEqual(calls[1]?.body, { ticket: 't-1', code: '123456' });
+    assert.equal(calls[1]?.auth, null);
+    assert.equal(storage.session?.accessToken, 'access-2');
+  });
+
   test('requests carry the bearer token and decode JSON; 204 gives undefined', async () => {
     const storage = signedIn(0);
     const { fetch, calls } = fakeFetch((c) => (c.method === 'DELETE' ? json(204, null) : json(200, alice)));

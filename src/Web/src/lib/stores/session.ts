@@ -108,8 +108,19 @@ export function resume(): void {
   }
 }
 
-export async function login(username: string, password: string): Promise<void> {
-  await api.login(username, password);
+/** Signs in, or returns the ticket of a two-factor challenge to answer with `loginWithCode`. */
+export async function login(username: string, password: string): Promise<{ ticket: string } | null> {
+  const result = await api.login(username, password);
+  if ('mfa' in result) {
+    return { ticket: result.ticket };
+  }
+  state.update((s) => ({ ...s, notice: null }));
+  connect();
+  return null;
+}
+
+export async function loginWithCode(ticket: string, code: string): Promise<void> {
+  await api.loginWithCode(ticket, code);
   state.update((s) => ({ ...s, notice: null }));
   connect();
 }
