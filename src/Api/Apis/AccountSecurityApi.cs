@@ -1,6 +1,10 @@
 using LesCopains.Api.Auth;
+using LesCopains.Api.Hubs;
 using LesCopains.Api.Infrastructure;
+using LesCopains.Api.Uploads;
 using LesCopains.Grains;
+using LesCopains.Grains.Dms;
+using LesCopains.Grains.Guilds;
 using LesCopains.Grains.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,6 +25,8 @@ public static class AccountSecurityApi
 
     public sealed record PasswordRequest(string? Password);
 
+    public sealed record DeleteAccountRequest(string? Password, string? Code);
+
     public sealed record BackupCodesResponse(IReadOnlyList<string> BackupCodes);
 
     public sealed record MfaStatusResponse(bool Enabled, int BackupCodesLeft);
@@ -37,6 +43,7 @@ public static class AccountSecurityApi
         group.MapPost("/mfa/totp/enable", EnableTotp);
         group.MapPost("/mfa/totp/disable", DisableTotp);
         group.MapPost("/mfa/backup-codes", RegenerateBackupCodes);
+        group.MapDelete("", DeleteAccount);
         return group;
     }
 
@@ -104,6 +111,106 @@ public static class AccountSecurityApi
         var (codes, hashes) = TwoFactor.NewBackupCodes();
         await user.ReplaceBackupCodes(hashes);
         return TypedResults.Ok(new BackupCodesResponse(codes));
+    }
+
+    /// <summary>
+    /// Deletes the caller's account (docs/API.md, "Deleting an account"). Everything is checked
+    /// before anything changes; each step after that can be run again, so a request that fails
+    /// halfway is finished by repeating it.
+    /// </summary>
+    private static async Task<NoContent> DeleteAccount(
+        [Microsoft.AspNetCore.Mvc.FromBody] DeleteAccountRequest body, HttpContext http, IClusterClient cluster, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings,
+        TwoFactor twoFactor, SessionRevocations revocations, PresenceTracker presence, AvatarRepository avatars, AttachmentRepository attachments,
+        IBlobStore blobs, CancellationToken ct)
+    {
+        var userId = http.User.UserId();
+        var user = cluster.GetGrain<IUserGrain>(userId);
+        var profile = await user.GetProfile();
+        await VerifyPasswordAsync(user, profile.Username, body.Password, hasher, limiter, settings);
+        if ((await user.GetMfaStatus()).Enabled)
+        {
+            await VerifySecondFactorAsync(userId, user, profile.Username, body.Code, limiter, settings, twoFactor);
+        }
+
+        var guilds = await user.GetGuilds();
+        var owned = new List<string>();
+        foreach (var guildId in guilds)
+        {
+            var view = await cluster.GetGrain<IGuildGrain>(guildId).GetView(userId);
+            if (view.OwnerId == userId)
+            {
+                owned.Add(view.Name);
+            }
+        }
+
+        if (owned.Count > 0)
+        {
+            throw new DomainException(ErrorCodes.OwnsGuilds,
+                $"Transfer or delete the guilds you own first: {string.Join(", ", owned.Order(StringComparer.CurrentCulture))}.");
+        }
+
+        foreach (var guildId in guilds)
+        {
+            try
+            {
+                await cluster.GetGrain<IGuildGrain>(guildId).Leave(userId);
+            }
+            catch (DomainException ex) when (ex.Code is ErrorCodes.MemberNotFound or ErrorCodes.GuildNotFound)
+            {
+                // Left or gone meanwhile (or by an earlier attempt of this request).
+            }
+        }
+
+        var dm = cluster.GetGrain<IDmUserGrain>(userId);
+        var partners = new HashSet<Guid>();
+        foreach (var conversation in await dm.ListConversations())
+        {
+            if (conversation.Kind == ConversationKind.Group)
+            {
+                try
+                {
+                    await cluster.GetGrain<IConversationGrain>(conversation.Id).Leave(userId);
+                }
+                catch (DomainException ex) when (ex.Code == ErrorCodes.ConversationNotFound)
+                {
+                    // Left meanwhile.
+                }
+            }
+            else
+            {
+                partners.UnionWith(conversation.Members.Select(m => m.Id));
+            }
+        }
+
+        var friends = cluster.GetGrain<IFriendsGrain>(userId);
+        foreach (var other in await friends.RelatedIds())
+        {
+            await friends.Remove(other);
+        }
+
+        // Nobody can encrypt to a deleted account's devices any more.
+        var keys = cluster.GetGrain<IKeyDirectoryGrain>(userId);
+        foreach (var device in await keys.GetDevices())
+        {
+            await keys.RemoveDevice(device.DeviceId);
+        }
+
+        await AvatarsApi.RemoveAsync(userId, avatars, attachments, blobs, cluster, ct);
+        await presence.SetCustomStatusAsync(userId, null);
+
+        foreach (var sessionId in await user.Delete())
+        {
+            await revocations.PublishAsync(sessionId);
+        }
+
+        // The one-to-one conversations stay for the other person, under the new name.
+        partners.Remove(userId);
+        if (partners.Count > 0)
+        {
+            await UsersApi.AnnounceAsync(cluster, userId, new { id = userId, displayName = UserProfile.DeletedDisplayName, deleted = true });
+        }
+
+        return TypedResults.NoContent();
     }
 
     private static string FailureKey(string username) => "login-fail:" + username;

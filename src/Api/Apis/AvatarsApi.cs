@@ -25,14 +25,7 @@ public static class AvatarsApi
         me.MapPut("", SetAsync);
         me.MapDelete("", async (HttpContext http, AvatarRepository avatars, AttachmentRepository attachments, IBlobStore blobs, IClusterClient cluster, CancellationToken ct) =>
         {
-            var userId = http.User.UserId();
-            var removed = await avatars.SetAsync(userId, null, null, ct);
-            await Pictures.ForgetAsync(removed, attachments, blobs);
-            if (removed is not null)
-            {
-                await AnnounceAsync(cluster, userId, null);
-            }
-
+            await RemoveAsync(http.User.UserId(), avatars, attachments, blobs, cluster, ct);
             return TypedResults.NoContent();
         });
         routes.MapGet("/api/users/avatars", LookUpAsync).WithTags("Avatars").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
@@ -72,6 +65,17 @@ public static class AvatarsApi
 
         var found = await avatars.OfAsync(list.Distinct().ToList(), cancellationToken);
         return TypedResults.Ok(new { avatars = found.ToDictionary(p => p.Key.ToString(), p => p.Value) });
+    }
+
+    /// <summary>Removes a person's picture (its bytes freed once unused) and tells who sees them.</summary>
+    public static async Task RemoveAsync(Guid userId, AvatarRepository avatars, AttachmentRepository attachments, IBlobStore blobs, IClusterClient cluster, CancellationToken ct)
+    {
+        var removed = await avatars.SetAsync(userId, null, null, ct);
+        await Pictures.ForgetAsync(removed, attachments, blobs);
+        if (removed is not null)
+        {
+            await AnnounceAsync(cluster, userId, null);
+        }
     }
 
     private static Task AnnounceAsync(IClusterClient cluster, Guid userId, string? avatar) =>

@@ -82,7 +82,7 @@ public sealed record AckMessageRequest(Guid ChannelId, Guid? MessageId);
 public sealed record SendMessageRequest(Guid ChannelId, string? Content, string? Nonce, Guid? ReplyTo, IReadOnlyList<Guid>? Attachments = null, bool? MentionReplied = null);
 
 /// <summary>A user as the Api shows it.</summary>
-public sealed record UserDto(string Id, string Username, string DisplayName, DateTimeOffset CreatedAt, string? Bio = null)
+public sealed record UserDto(string Id, string Username, string DisplayName, DateTimeOffset CreatedAt, string? Bio = null, bool? Deleted = null)
 {
-    public static UserDto From(UserProfile p) => new(p.Id.ToString(), p.Username, p.DisplayName, p.CreatedAt, p.Bio);
+    public static UserDto From(UserProfile p) => new(p.Id.ToString(), p.Username, p.DisplayName, p.CreatedAt, p.Bio, p.Deleted ? true : null);
 }

@@ -25,7 +25,7 @@ public sealed record ApiError(ApiError.Body Error)
         ErrorCodes.SessionNotFound or ErrorCodes.UserNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.UsernameTaken or ErrorCodes.ThreadExists or ErrorCodes.PollClosed or ErrorCodes.DevicesChanged
             or ErrorCodes.VoiceRoomFull or ErrorCodes.VoiceNotJoined or ErrorCodes.DeviceRequired
-            or ErrorCodes.MfaAlreadyEnabled or ErrorCodes.MfaNotEnabled => StatusCodes.Status409Conflict,
+            or ErrorCodes.MfaAlreadyEnabled or ErrorCodes.MfaNotEnabled or ErrorCodes.OwnsGuilds => StatusCodes.Status409Conflict,
         "payload_too_large" or ErrorCodes.FileTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited or ErrorCodes.Slowmode => StatusCodes.Status429TooManyRequests,
         "cluster_unavailable" or ErrorCodes.VoiceUnavailable => StatusCodes.Status503ServiceUnavailable,

@@ -73,6 +73,15 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("ReplaceBackupCodes")]
     Task ReplaceBackupCodes(IReadOnlyList<byte[]> codeHashes);
 
+    /// <summary>
+    /// Deletes the account (its guilds, friends and devices already left by the caller): the
+    /// username is released and replaced by <c>deleted_…</c>, the display name becomes
+    /// "Deleted User", "About me", the password and two-factor authentication go, and every session
+    /// is revoked. Returns the revoked session ids. Idempotent.
+    /// </summary>
+    [Alias("Delete")]
+    Task<IReadOnlyList<Guid>> Delete();
+
     /// <summary>Records membership of a guild; <c>limit_reached</c> beyond 100 guilds.</summary>
     [Alias("AddGuild")]
     Task AddGuild(Guid guildId);

@@ -7,7 +7,11 @@ public sealed record UserProfile(
     [property: Id(1)] string Username,
     [property: Id(2)] string DisplayName,
     [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] string? Bio = null);
+    [property: Id(4)] string? Bio = null,
+    [property: Id(5)] bool Deleted = false)
+{
+    public const string DeletedDisplayName = "Deleted User";
+}
 
 /// <summary>Two-factor authentication as its owner sees it.</summary>
 [GenerateSerializer, Immutable, Alias("lc.MfaStatus")]

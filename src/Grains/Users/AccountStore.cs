@@ -149,4 +149,26 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         insert.Parameters.AddWithValue(codeHashes.ToArray());
         await insert.ExecuteNonQueryAsync();
     }
+
+    /// <summary>Empties a deleted account's row: placeholder names, no usable password, no second factor.</summary>
+    public async Task MarkDeletedAsync(Guid id, string username, string displayName)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand(
+            """
+            UPDATE accounts SET username = $2, display_name = $3, password_hash = '!', totp_secret = NULL, totp_last_step = NULL,
+                   deleted_at = COALESCE(deleted_at, now()), updated_at = now()
+             WHERE id = $1
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue(id);
+            command.Parameters.AddWithValue(username);
+            command.Parameters.AddWithValue(displayName);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await ReplaceBackupCodesAsync(connection, transaction, id, []);
+        await transaction.CommitAsync();
+    }
 }

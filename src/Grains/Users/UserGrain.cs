@@ -85,6 +85,11 @@ public sealed class UserGrain(
     public Task<IssuedRefreshToken> StartSession(ClientInfo client, TimeSpan lifetime)
     {
         EnsureRegistered();
+        if (state.State.Deleted)
+        {
+            throw new DomainException(ErrorCodes.UserNotFound, "This account was deleted.");
+        }
+
         return GrainFactory.GetGrain<ISessionGrain>(Guid.CreateVersion7()).Start(UserId, client, lifetime);
     }
 
@@ -193,9 +198,35 @@ public sealed class UserGrain(
         }
     }
 
+    public async Task<IReadOnlyList<Guid>> Delete()
+    {
+        EnsureRegistered();
+        var oldName = state.State.Username;
+        if (!state.State.Deleted)
+        {
+            var placeholder = "deleted_" + UserId.ToString("N")[..12];
+            await accounts.MarkDeletedAsync(UserId, placeholder, UserProfile.DeletedDisplayName);
+            state.State.Deleted = true;
+            state.State.Username = placeholder;
+            state.State.DisplayName = UserProfile.DeletedDisplayName;
+            state.State.Bio = null;
+            state.State.GuildIds.Clear();
+            await state.WriteStateAsync();
+            passwordHash = "!";
+            await GrainFactory.GetGrain<IUsernameGrain>(IUsernameGrain.KeyFor(oldName)).Release(UserId);
+        }
+
+        return await RevokeOtherSessions(Guid.Empty, "account_deleted");
+    }
+
     public async Task AddGuild(Guid guildId)
     {
         EnsureRegistered();
+        if (state.State.Deleted)
+        {
+            throw new DomainException(ErrorCodes.UserNotFound, "This account was deleted.");
+        }
+
         if (state.State.GuildIds.Contains(guildId))
         {
             return;
@@ -228,7 +259,7 @@ public sealed class UserGrain(
         }
     }
 
-    private UserProfile Profile() => new(UserId, state.State.Username, state.State.DisplayName, state.State.CreatedAt, state.State.Bio);
+    private UserProfile Profile() => new(UserId, state.State.Username, state.State.DisplayName, state.State.CreatedAt, state.State.Bio, state.State.Deleted);
 }
 
 [GenerateSerializer, Alias("lc.UserState")]
@@ -252,4 +283,8 @@ public sealed class UserState
     /// <summary>"About me" (PATCH /api/users/@me), shown on the member card.</summary>
     [Id(5)]
     public string? Bio { get; set; }
+
+    /// <summary>The account was deleted (DELETE /api/users/@me): its row and id stay, for its messages' sake.</summary>
+    [Id(6)]
+    public bool Deleted { get; set; }
 }

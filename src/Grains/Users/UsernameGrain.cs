@@ -24,8 +24,9 @@ public sealed class UsernameGrain(
     {
         if (state.State.OwnerId == userId)
         {
+            // The row goes: a released name (e.g. of a deleted account) is not kept anywhere.
             state.State.OwnerId = null;
-            await state.WriteStateAsync();
+            await state.ClearStateAsync();
         }
     }
 

@@ -157,6 +157,11 @@ export class ApiClient {
     return this.request('POST', '/api/users/@me/mfa/totp/disable', { body: { code } });
   }
 
+  /** Deletes the caller's account; 409 `owns_guilds` while it owns guilds. */
+  deleteAccount(password: string, code?: string): Promise<void> {
+    return this.request('DELETE', '/api/users/@me', { body: code ? { password, code } : { password } });
+  }
+
   regenerateBackupCodes(password: string): Promise<{ backupCodes: string[] }> {
     return this.request('POST', '/api/users/@me/mfa/backup-codes', { body: { password } });
   }

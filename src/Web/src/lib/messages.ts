@@ -20,6 +20,8 @@ export function describeError(err: unknown): string {
       return 'Two-factor authentication is already on.';
     case 'mfa_not_enabled':
       return 'Two-factor authentication is off.';
+    case 'owns_guilds':
+      return err.message;
     case 'password_too_common':
       return 'That password is too common. Pick something harder to guess.';
     case 'rate_limited':
@@ -89,6 +91,7 @@ export function describeSendError(code: string, message: string): string {
 
 export const SIGNED_OUT_NOTICE = 'This session was signed out.';
 export const EXPIRED_NOTICE = 'Your session has expired. Please log in again.';
+export const ACCOUNT_DELETED_NOTICE = 'Your account was deleted. Everything it kept in this browser was removed too.';
 
 export function formatWait(seconds: number): string {
   if (seconds < 60) {

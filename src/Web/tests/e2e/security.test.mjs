@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { BASE_URL, launch, mockLacks, newDevice, password, register, screenshot } from './browser.mjs';
+import { BASE_URL, apiCall, createGuild, launch, mockLacks, newDevice, password, register, screenshot } from './browser.mjs';
 
 let browser;
 before(async () => {
@@ -149,4 +149,35 @@ test('change the password, turn on an authenticator app, log in with its code an
   other.assertClean();
   await first.context.close();
   await other.context.close();
+});
+
+test('delete the account: refused while owning a guild, then signed out with the reason, and the name no longer signs in', { skip: mockLacks('account deletion') }, async () => {
+  const device = await newDevice(browser);
+  const p = device.page;
+  const username = await register(p, 'Partant');
+  const { guildId } = await createGuild(p, 'Mon Coin');
+
+  await openAccount(p);
+  await p.getByRole('button', { name: 'Delete Account' }).click();
+  const dialog = p.getByRole('dialog', { name: 'Delete your account' });
+  await dialog.locator('#delete-password').fill(password);
+  await dialog.getByRole('button', { name: 'Delete Account' }).click();
+  await dialog.getByText('Transfer or delete the guilds you own first: Mon Coin.').waitFor();
+  await screenshot(p, 'security-delete-owner');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await apiCall(p, 'DELETE', `/api/guilds/${guildId}`)).status, 204);
+
+  await p.getByRole('button', { name: 'Delete Account' }).click();
+  await dialog.locator('#delete-password').fill(password);
+  await dialog.getByRole('button', { name: 'Delete Account' }).click();
+  await p.getByText('Your account was deleted.', { exact: false }).waitFor();
+  await p.getByRole('heading', { name: 'Welcome back!' }).waitFor();
+  assert.equal(await p.evaluate(() => localStorage.getItem('lescopains.session')), null);
+  await screenshot(p, 'security-deleted');
+
+  await login(p, username, password);
+  await p.getByText('Incorrect username or password.').waitFor();
+
+  device.assertClean();
+  await device.context.close();
 });

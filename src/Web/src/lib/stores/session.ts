@@ -1,7 +1,7 @@
 import { get, writable, type Readable } from 'svelte/store';
 import { ApiClient, ApiError, type AuthLostReason, type SessionStorage } from '../api.ts';
 import { reauthenticate, startGateway, stopGateway } from '../gateway.ts';
-import { EXPIRED_NOTICE, SIGNED_OUT_NOTICE } from '../messages.ts';
+import { ACCOUNT_DELETED_NOTICE, EXPIRED_NOTICE, SIGNED_OUT_NOTICE } from '../messages.ts';
 import { draftStorageKey } from '../chat/draft-key.ts';
 import { parseStoredSession, type StoredSession } from '../tokens.ts';
 import type { User } from '../types.ts';
@@ -156,6 +156,25 @@ export function ownProfileChanged(userId: string, displayName: string): void {
   const stored = read();
   if (stored && stored.user.id === userId && stored.user.displayName !== displayName) {
     storage.set({ ...stored, user: { ...stored.user, displayName } });
+  }
+}
+
+/**
+ * Deletes the account (password, and a code when two-factor authentication is on), then removes
+ * what it kept in this browser: drafts, tokens and its end-to-end encryption store.
+ */
+export async function deleteAccount(password: string, code?: string): Promise<void> {
+  const userId = get(state).user?.id ?? null;
+  await api.deleteAccount(password, code);
+  // The server's sign-out may have reached this tab first, with its own notice: this one wins.
+  signedOut(null, true);
+  state.update((s) => ({ ...s, notice: ACCOUNT_DELETED_NOTICE }));
+  if (userId) {
+    try {
+      indexedDB.deleteDatabase(`lescopains-e2ee-${userId}`);
+    } catch {
+      // No IndexedDB here: nothing was kept.
+    }
   }
 }
 
