@@ -50,6 +50,7 @@ public sealed class RegistrationTests(InProcessCluster cluster)
     [InlineData("abcdefghijklmnopqrstuvwxyz0123456")] // 33
     [InlineData("al ice")]
     [InlineData("alice!")]
+    [InlineData("deleted_bob")]
     [InlineData("ali-ce")]
     [InlineData("élise")]
     [InlineData("alice\u0000")]

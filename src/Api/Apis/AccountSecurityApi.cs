@@ -27,6 +27,11 @@ public static class AccountSecurityApi
 
     public sealed record DeleteAccountRequest(string? Password, string? Code);
 
+    public sealed record ChangeUsernameRequest(string? Username, string? Password);
+
+    /// <summary>Username changes per account per hour, as Discord allows.</summary>
+    public const int UsernameChangesPerHour = 2;
+
     public sealed record BackupCodesResponse(IReadOnlyList<string> BackupCodes);
 
     public sealed record MfaStatusResponse(bool Enabled, int BackupCodesLeft);
@@ -35,6 +40,7 @@ public static class AccountSecurityApi
     {
         var group = routes.MapGroup("/api/users/@me").WithTags("Users").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         group.MapPut("/password", ChangePassword);
+        group.MapPut("/username", ChangeUsername);
         group.MapGet("/mfa", async (HttpContext http, IClusterClient cluster) =>
         {
             var status = await cluster.GetGrain<IUserGrain>(http.User.UserId()).GetMfaStatus();
@@ -63,6 +69,30 @@ public static class AccountSecurityApi
         }
 
         return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<UserDto>> ChangeUsername(
+        ChangeUsernameRequest body, HttpContext http, IClusterClient cluster, PasswordHasher hasher, RateLimiter limiter, ApiSettings settings)
+    {
+        var userId = http.User.UserId();
+        var user = cluster.GetGrain<IUserGrain>(userId);
+        var username = AccountRules.NormalizeUsername(body.Username);
+        var profile = await user.GetProfile();
+        await VerifyPasswordAsync(user, profile.Username, body.Password, hasher, limiter, settings);
+        if (username == profile.Username)
+        {
+            return TypedResults.Ok(UserDto.From(profile));
+        }
+
+        if (await cluster.GetGrain<IUsernameGrain>(IUsernameGrain.KeyFor(username)).GetOwner() is not null)
+        {
+            throw new DomainException(ErrorCodes.UsernameTaken, "This username is already taken.");
+        }
+
+        await limiter.EnforceAsync("username-change:" + userId.ToString("N"), UsernameChangesPerHour, TimeSpan.FromHours(1));
+        profile = await user.ChangeUsername(username);
+        await UsersApi.AnnounceAsync(cluster, userId, new { id = userId, username });
+        return TypedResults.Ok(UserDto.From(profile));
     }
 
     private static async Task<Ok<BackupCodesResponse>> EnableTotp(

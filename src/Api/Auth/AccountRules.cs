@@ -12,6 +12,9 @@ public static class AccountRules
     public const int PasswordMax = 128;
     public const int DisplayNameMax = 32;
 
+    /// <summary>What a deleted account's username starts with (docs/API.md, "Deleting an account").</summary>
+    public const string DeletedPrefix = "deleted_";
+
     private static readonly Lazy<HashSet<string>> CommonPasswords = new(LoadCommonPasswords);
 
     /// <summary>Lower-cases and checks 3–32 characters of <c>[a-z0-9_.]</c>.</summary>
@@ -21,6 +24,11 @@ public static class AccountRules
         if (username.Length is < UsernameMin or > UsernameMax || !username.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '.'))
         {
             throw Invalid("username", $"Usernames are {UsernameMin}–{UsernameMax} characters of a–z, 0–9, '_' and '.'.");
+        }
+
+        if (username.StartsWith(DeletedPrefix, StringComparison.Ordinal))
+        {
+            throw Invalid("username", $"Usernames starting with '{DeletedPrefix}' are kept for deleted accounts.");
         }
 
         return username;

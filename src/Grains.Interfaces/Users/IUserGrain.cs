@@ -33,6 +33,13 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("RevokeSession")]
     Task RevokeSession(Guid sessionId);
 
+    /// <summary>
+    /// Changes the username (already normalised): the new name is claimed first, the old one
+    /// released last. <c>username_taken</c> when someone has it.
+    /// </summary>
+    [Alias("ChangeUsername")]
+    Task<UserProfile> ChangeUsername(string username);
+
     /// <summary>Replaces the password hash (the new password already checked and hashed).</summary>
     [Alias("ChangePasswordHash")]
     Task ChangePasswordHash(string passwordHash);

@@ -36,6 +36,22 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>False when another account has the name (the unique index, whatever the case).</summary>
+    public async Task<bool> TryUpdateUsernameAsync(Guid id, string username)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE accounts SET username = $2, updated_at = now() WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(username);
+        try
+        {
+            return await command.ExecuteNonQueryAsync() == 1;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return false;
+        }
+    }
+
     public async Task UpdatePasswordHashAsync(Guid id, string passwordHash)
     {
         await using var command = dataSource.CreateCommand("UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1");

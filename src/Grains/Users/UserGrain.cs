@@ -112,6 +112,41 @@ public sealed class UserGrain(
         await session.Revoke("revoked_by_user");
     }
 
+    public async Task<UserProfile> ChangeUsername(string username)
+    {
+        EnsureRegistered();
+        if (state.State.Deleted)
+        {
+            throw new DomainException(ErrorCodes.UserNotFound, "This account was deleted.");
+        }
+
+        var old = state.State.Username;
+        if (old == username)
+        {
+            return Profile();
+        }
+
+        var claim = GrainFactory.GetGrain<IUsernameGrain>(IUsernameGrain.KeyFor(username));
+        await claim.Claim(UserId);
+        try
+        {
+            if (!await accounts.TryUpdateUsernameAsync(UserId, username))
+            {
+                throw new DomainException(ErrorCodes.UsernameTaken, "This username is already taken.");
+            }
+        }
+        catch
+        {
+            await claim.Release(UserId);
+            throw;
+        }
+
+        state.State.Username = username;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IUsernameGrain>(IUsernameGrain.KeyFor(old)).Release(UserId);
+        return Profile();
+    }
+
     public async Task ChangePasswordHash(string passwordHash)
     {
         EnsureRegistered();

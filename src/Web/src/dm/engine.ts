@@ -23,7 +23,7 @@ import { setDirectCount } from '../lib/stores/title.ts';
 import { setDmDirectory } from '../lib/stores/dm-directory.ts';
 import type { ConversationSummary } from '../lib/chat/switcher.ts';
 import { tickingAt } from '../lib/stores/clock.ts';
-import { api } from '../lib/stores/session.ts';
+import { api, namePatch, type NamePatch } from '../lib/stores/session.ts';
 import type { User } from '../lib/types.ts';
 import {
   applyControl,
@@ -235,9 +235,10 @@ async function boot(): Promise<void> {
     onGatewayEvent('dm:removed', (e) => removeConversation((e as { conversationId: string }).conversationId)),
     // Someone renamed themselves: every conversation they are in shows the new name at once.
     onGatewayEvent('user:update', (e) => {
-      const user = (e as { user?: { id?: unknown; displayName?: unknown } } | null)?.user;
-      if (typeof user?.id === 'string' && typeof user.displayName === 'string') {
-        renameMember(user.id, user.displayName);
+      const user = (e as { user?: { id?: unknown } } | null)?.user;
+      const names = namePatch(user);
+      if (typeof user?.id === 'string' && names) {
+        renameMember(user.id, names);
       }
     }),
     onGatewayEvent('dm:devices', (e) => {
@@ -491,12 +492,14 @@ function upsertConversation(c: Conversation): void {
   }
 }
 
-function renameMember(userId: string, displayName: string): void {
+function renameMember(userId: string, names: NamePatch): void {
+  const differs = (m: { displayName: string; username: string }) =>
+    (names.displayName !== undefined && m.displayName !== names.displayName) || (names.username !== undefined && m.username !== names.username);
   state.update((s) => ({
     ...s,
     conversations: s.conversations.map((c) =>
-      c.members.some((m) => m.id === userId && m.displayName !== displayName)
-        ? { ...c, members: c.members.map((m) => (m.id === userId ? { ...m, displayName } : m)) }
+      c.members.some((m) => m.id === userId && differs(m))
+        ? { ...c, members: c.members.map((m) => (m.id === userId ? { ...m, ...names } : m)) }
         : c,
     ),
   }));

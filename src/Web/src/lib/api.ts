@@ -157,6 +157,11 @@ export class ApiClient {
     return this.request('POST', '/api/users/@me/mfa/totp/disable', { body: { code } });
   }
 
+  /** A new username (password needed; two changes an hour). */
+  changeUsername(username: string, password: string): Promise<User> {
+    return this.request('PUT', '/api/users/@me/username', { body: { username, password } });
+  }
+
   /** Deletes the caller's account; 409 `owns_guilds` while it owns guilds. */
   deleteAccount(password: string, code?: string): Promise<void> {
     return this.request('DELETE', '/api/users/@me', { body: code ? { password, code } : { password } });

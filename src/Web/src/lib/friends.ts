@@ -95,10 +95,15 @@ export function applyFriendPresence(map: Relationships, payload: unknown): Relat
 export function applyUserUpdate(map: Relationships, payload: unknown): Relationships {
   const u = isObj(payload) && isObj(payload.user) ? payload.user : null;
   const r = u && typeof u.id === 'string' ? map.get(u.id) : undefined;
-  if (!r || !u || typeof u.displayName !== 'string' || u.displayName === r.user.displayName) {
+  if (!r || !u) {
     return map;
   }
-  return new Map(map).set(r.user.id, { ...r, user: { ...r.user, displayName: u.displayName } });
+  const displayName = typeof u.displayName === 'string' ? u.displayName : r.user.displayName;
+  const username = typeof u.username === 'string' ? u.username : r.user.username;
+  if (displayName === r.user.displayName && username === r.user.username) {
+    return map;
+  }
+  return new Map(map).set(r.user.id, { ...r, user: { ...r.user, displayName, username } });
 }
 
 /** Requests received, waiting for an answer: the count on the Friends tab and the home button. */

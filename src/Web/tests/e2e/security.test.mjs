@@ -151,13 +151,27 @@ test('change the password, turn on an authenticator app, log in with its code an
   await other.context.close();
 });
 
-test('delete the account: refused while owning a guild, then signed out with the reason, and the name no longer signs in', { skip: mockLacks('account deletion') }, async () => {
+test('change the username, then delete the account: refused while owning a guild, then signed out with the reason', { skip: mockLacks('account deletion') }, async () => {
   const device = await newDevice(browser);
   const p = device.page;
-  const username = await register(p, 'Partant');
+  const oldName = await register(p, 'Partant');
   const { guildId } = await createGuild(p, 'Mon Coin');
 
+  // A new username: the password is asked for, and the card shows it at once.
   await openAccount(p);
+  const username = `${oldName}_v2`.slice(0, 32);
+  await p.getByRole('button', { name: 'Edit' }).click();
+  const rename = p.getByRole('dialog', { name: 'Change your username' });
+  await rename.locator('#username-new').fill(username.toUpperCase());
+  await rename.locator('#username-password').fill('not my password');
+  await rename.getByRole('button', { name: 'Done' }).click();
+  await rename.getByText('That password is not right.').waitFor();
+  await rename.locator('#username-password').fill(password);
+  await rename.getByRole('button', { name: 'Done' }).click();
+  await p.getByTestId('profile-username').filter({ hasText: new RegExp(`^${username}$`) }).waitFor();
+  await p.getByText(`@${username}`).first().waitFor();
+  await screenshot(p, 'profile-username');
+
   await p.getByRole('button', { name: 'Delete Account' }).click();
   const dialog = p.getByRole('dialog', { name: 'Delete your account' });
   await dialog.locator('#delete-password').fill(password);
@@ -175,8 +189,10 @@ test('delete the account: refused while owning a guild, then signed out with the
   assert.equal(await p.evaluate(() => localStorage.getItem('lescopains.session')), null);
   await screenshot(p, 'security-deleted');
 
-  await login(p, username, password);
-  await p.getByText('Incorrect username or password.').waitFor();
+  for (const name of [username, oldName]) {
+    await login(p, name, password);
+    await p.getByText('Incorrect username or password.').waitFor();
+  }
 
   device.assertClean();
   await device.context.close();

@@ -54,6 +54,9 @@ test('friends: a new display name follows from user:update', () => {
   assert.equal(map.get('a')?.user.username, 'ana');
   const same = fromList([friend('a', 'Ana')]);
   assert.equal(applyUserUpdate(same, { user: { id: 'a', avatar: 'x' } }), same, 'a picture alone changes nothing here');
+  const renamed = applyUserUpdate(same, { user: { id: 'a', username: 'anais' } });
+  assert.equal(renamed.get('a')?.user.username, 'anais', 'a new username follows too');
+  assert.equal(renamed.get('a')?.user.displayName, same.get('a')?.user.displayName);
 });
 
 test('friends: each tab lists its people by name, pending with requests received first, and search folds case and accents', () => {

@@ -3,7 +3,7 @@ import { describeError } from '../messages.ts';
 import { compareMembers } from '../guild/roles.ts';
 import type { Member } from '../types.ts';
 import { onGatewayEvent } from '../gateway.ts';
-import { api, ownProfileChanged } from './session.ts';
+import { api, namePatch, ownProfileChanged, type NamePatch } from './session.ts';
 
 /** The member list of a guild, loaded page by page (the Api pages by shown name, `compareMembers`). */
 export interface MemberList {
@@ -144,11 +144,11 @@ export function upsertMember(guildId: string, member: Member): void {
   });
 }
 
-/** Someone renamed themselves (`user:update` with `displayName`): their entry in this guild follows. */
-export function renameMember(guildId: string, userId: string, displayName: string): void {
+/** Someone renamed themselves (`user:update` with `displayName` or `username`): their entry in this guild follows. */
+export function renameMember(guildId: string, userId: string, names: NamePatch): void {
   if (current[guildId]) {
     patch(guildId, (l) => {
-      const renamed = (m: Member): Member => (m.userId === userId ? { ...m, displayName } : m);
+      const renamed = (m: Member): Member => (m.userId === userId ? { ...m, ...names } : m);
       const extra = l.extra[userId] ? { ...l.extra, [userId]: renamed(l.extra[userId]) } : l.extra;
       return { ...l, members: l.members.map(renamed), extra };
     });
@@ -156,11 +156,12 @@ export function renameMember(guildId: string, userId: string, displayName: strin
 }
 
 onGatewayEvent('user:update', (p) => {
-  const e = p as { guildId?: unknown; user?: { id?: unknown; displayName?: unknown } } | null;
+  const e = p as { guildId?: unknown; user?: { id?: unknown } } | null;
   const user = e?.user;
-  if (typeof e?.guildId === 'string' && typeof user?.id === 'string' && typeof user.displayName === 'string') {
-    renameMember(e.guildId, user.id, user.displayName);
-    ownProfileChanged(user.id, user.displayName);
+  const names = namePatch(user);
+  if (typeof e?.guildId === 'string' && typeof user?.id === 'string' && names) {
+    renameMember(e.guildId, user.id, names);
+    ownProfileChanged(user.id, names);
   }
 });
 

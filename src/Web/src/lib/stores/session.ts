@@ -151,11 +151,35 @@ export async function updateProfile(changes: { displayName?: string; bio?: strin
   return user;
 }
 
+/** A new display name or username (`user:update`), e.g. of a person: what `user:update` may change of it. */
+export interface NamePatch {
+  displayName?: string;
+  username?: string;
+}
+
+/** The names a `user:update` payload's `user` carries (either may be missing); null when none. */
+export function namePatch(user: unknown): NamePatch | null {
+  if (typeof user !== 'object' || user === null) {
+    return null;
+  }
+  const u = user as { displayName?: unknown; username?: unknown };
+  const patch: NamePatch = {
+    ...(typeof u.displayName === 'string' ? { displayName: u.displayName } : {}),
+    ...(typeof u.username === 'string' ? { username: u.username } : {}),
+  };
+  return Object.keys(patch).length > 0 ? patch : null;
+}
+
 /** The signed-in person renamed themselves on another device (`user:update`): follow it here. */
-export function ownProfileChanged(userId: string, displayName: string): void {
+export function ownProfileChanged(userId: string, patch: NamePatch): void {
   const stored = read();
-  if (stored && stored.user.id === userId && stored.user.displayName !== displayName) {
-    storage.set({ ...stored, user: { ...stored.user, displayName } });
+  if (
+    stored &&
+    stored.user.id === userId &&
+    ((patch.displayName !== undefined && patch.displayName !== stored.user.displayName) ||
+      (patch.username !== undefined && patch.username !== stored.user.username))
+  ) {
+    storage.set({ ...stored, user: { ...stored.user, ...patch } });
   }
 }
 
