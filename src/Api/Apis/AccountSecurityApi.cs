@@ -292,6 +292,27 @@ public static class AccountSecurityApi
         throw new DomainException(ErrorCodes.InvalidMfaCode, "That code is not valid: use the one your authenticator app shows now, or an unused backup code.");
     }
 
+    /// <summary>
+    /// For the actions Discord also guards (deleting a guild, giving it away): with two-factor
+    /// authentication on, a code must come with the request (<c>mfa_required</c>, 403, when it does
+    /// not). Without it, nothing more is asked.
+    /// </summary>
+    public static async Task RequireSecondFactorAsync(IClusterClient cluster, Guid userId, string? code, RateLimiter limiter, ApiSettings settings, TwoFactor twoFactor)
+    {
+        var user = cluster.GetGrain<IUserGrain>(userId);
+        if (await user.GetSealedTotpSecret() is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            throw new DomainException(ErrorCodes.MfaRequired, "This needs a code from your authenticator app (or a backup code) in `code`.");
+        }
+
+        await VerifySecondFactorAsync(userId, user, (await user.GetProfile()).Username, code, limiter, settings, twoFactor);
+    }
+
     private static async Task EnsureAttemptsLeftAsync(string username, RateLimiter limiter, ApiSettings settings)
     {
         var budget = await limiter.PeekAsync(FailureKey(username), settings.RateLimits.LoginFailuresPerUser);

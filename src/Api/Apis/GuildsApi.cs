@@ -15,7 +15,9 @@ public static class GuildsApi
 {
     public sealed record CreateGuildRequest(string? Name);
 
-    public sealed record UpdateGuildRequest(string? Name, Guid? OwnerId);
+    public sealed record UpdateGuildRequest(string? Name, Guid? OwnerId, string? Code);
+
+    public sealed record DeleteGuildRequest(string? Code);
 
     public sealed record CreateChannelRequest(string? Name, string? Type, Guid? ParentId, string? Topic);
 
@@ -57,18 +59,37 @@ public static class GuildsApi
         group.MapPost("", CreateGuild);
         group.MapGet("/{guildId:guid}", (Guid guildId, HttpContext http, IClusterClient cluster) =>
             Guild(cluster, guildId).GetView(http.User.UserId()));
-        group.MapPatch("/{guildId:guid}", (Guid guildId, UpdateGuildRequest body, HttpContext http, IClusterClient cluster) =>
-            body switch
+        group.MapPatch("/{guildId:guid}", async (Guid guildId, UpdateGuildRequest body, HttpContext http, IClusterClient cluster, RateLimiter limiter, ApiSettings settings, TwoFactor twoFactor) =>
+        {
+            var actor = http.User.UserId();
+            switch (body)
             {
                 // One change per request: a rename after a transfer would need the permission just given away.
-                { OwnerId: not null, Name: not null } => throw new DomainException(ErrorCodes.ValidationFailed, "ownerId: change the name and the owner in two requests."),
-                { OwnerId: { } ownerId } => Guild(cluster, guildId).TransferOwnership(http.User.UserId(), ownerId),
-                _ => Guild(cluster, guildId).Update(http.User.UserId(), body.Name ?? throw Required("name")),
-            });
-        group.MapDelete("/{guildId:guid}", async (Guid guildId, HttpContext http, IClusterClient cluster, IBlobStore blobs, AttachmentRepository attachments) =>
+                case { OwnerId: not null, Name: not null }:
+                    throw new DomainException(ErrorCodes.ValidationFailed, "ownerId: change the name and the owner in two requests.");
+                case { OwnerId: { } ownerId }:
+                    if ((await Guild(cluster, guildId).GetView(actor)).OwnerId == actor)
+                    {
+                        await AccountSecurityApi.RequireSecondFactorAsync(cluster, actor, body.Code, limiter, settings, twoFactor);
+                    }
+
+                    return await Guild(cluster, guildId).TransferOwnership(actor, ownerId);
+                default:
+                    return await Guild(cluster, guildId).Update(actor, body.Name ?? throw Required("name"));
+            }
+        });
+        group.MapDelete("/{guildId:guid}", async (Guid guildId, HttpContext http, IClusterClient cluster, IBlobStore blobs,
+            AttachmentRepository attachments, RateLimiter limiter, ApiSettings settings, TwoFactor twoFactor) =>
         {
             var guild = Guild(cluster, guildId);
             var view = await guild.GetView(http.User.UserId());
+            if (view.OwnerId == http.User.UserId())
+            {
+                // The body is optional (only an owner with two-factor authentication sends one).
+                var body = http.Request.HasJsonContentType() ? await http.Request.ReadFromJsonAsync<DeleteGuildRequest>() : null;
+                await AccountSecurityApi.RequireSecondFactorAsync(cluster, http.User.UserId(), body?.Code, limiter, settings, twoFactor);
+            }
+
             await guild.Delete(http.User.UserId());
             foreach (var picture in (view.Emojis ?? []).Select(e => e.Image).Append(view.Icon).Distinct())
             {

@@ -14,6 +14,7 @@ public static class ErrorCodes
     public const string MfaAlreadyEnabled = "mfa_already_enabled";
     public const string MfaNotEnabled = "mfa_not_enabled";
     public const string OwnsGuilds = "owns_guilds";
+    public const string MfaRequired = "mfa_required";
     public const string InvalidRefreshToken = "invalid_refresh_token";
     public const string RefreshTokenReused = "refresh_token_reused";
     public const string SessionRevoked = "session_revoked";

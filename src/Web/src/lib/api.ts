@@ -216,12 +216,14 @@ export class ApiClient {
     return this.request('GET', `/api/guilds/${enc(id)}`);
   }
 
-  updateGuild(id: string, changes: { name: string } | { ownerId: string }): Promise<Guild> {
+  /** A transfer by an owner with two-factor authentication needs `code` (else 403 `mfa_required`). */
+  updateGuild(id: string, changes: { name: string } | { ownerId: string; code?: string }): Promise<Guild> {
     return this.request('PATCH', `/api/guilds/${enc(id)}`, { body: changes });
   }
 
-  deleteGuild(id: string): Promise<void> {
-    return this.request('DELETE', `/api/guilds/${enc(id)}`);
+  /** An owner with two-factor authentication sends `code` (else 403 `mfa_required`). */
+  deleteGuild(id: string, code?: string): Promise<void> {
+    return this.request('DELETE', `/api/guilds/${enc(id)}`, code ? { body: { code } } : {});
   }
 
   createChannel(guildId: string, channel: { name: string; type: ChannelType; parentId?: string | null; topic?: string }): Promise<Channel> {

@@ -197,3 +197,28 @@ test('change the username, then delete the account: refused while owning a guild
   device.assertClean();
   await device.context.close();
 });
+
+test('with two-factor authentication on, deleting a guild asks for a code', { skip: mockLacks('two-factor authentication') }, async () => {
+  const device = await newDevice(browser);
+  const p = device.page;
+  await register(p, 'Prudent');
+  const guildName = `Coffre ${Math.random().toString(36).slice(2, 6)}`;
+  await createGuild(p, guildName);
+  const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'.split('').sort(() => Math.random() - 0.5).join('');
+  const enabled = await apiCall(p, 'POST', '/api/users/@me/mfa/totp/enable', { password, secret, code: totp(secret, -1) });
+  assert.equal(enabled.status, 200);
+
+  await p.getByRole('button', { name: guildName, exact: true }).click();
+  await p.getByRole('menuitem', { name: 'Guild Settings' }).click();
+  await p.getByLabel('Guild name to confirm deletion').fill(guildName);
+  await p.getByRole('button', { name: 'Delete Guild' }).click();
+  await p.getByText('This needs a code from your authenticator app (or a backup code).').waitFor();
+  await p.getByLabel('Code from your authenticator app').fill(totp(secret, 0));
+  await screenshot(p, 'security-guild-delete-code');
+  await p.getByRole('button', { name: 'Delete Guild' }).click();
+  await p.waitForURL((url) => url.pathname === '/' || url.pathname === '/channels/@me');
+  await p.getByRole('button', { name: guildName, exact: true }).waitFor({ state: 'detached' });
+
+  device.assertClean();
+  await device.context.close();
+});

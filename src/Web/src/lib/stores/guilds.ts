@@ -110,8 +110,8 @@ export async function renameGuild(guildId: string, name: string): Promise<void> 
 }
 
 /** Gives the guild to another member (the owner only); the answer is the guild as a plain member now sees it. */
-export async function transferGuild(guildId: string, ownerId: string): Promise<void> {
-  upsert(await api.updateGuild(guildId, { ownerId }));
+export async function transferGuild(guildId: string, ownerId: string, code?: string): Promise<void> {
+  upsert(await api.updateGuild(guildId, code ? { ownerId, code } : { ownerId }));
 }
 
 /** A role changed here (from an answer or an event): show it and re-read what it means for us. */
