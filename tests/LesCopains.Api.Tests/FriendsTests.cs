@@ -234,4 +234,42 @@ public sealed class FriendsTests(InProcessCluster cluster)
         await ana.ExpectErrorAsync(HttpMethod.Put, $"{Path}/{full.Id}", HttpStatusCode.BadRequest, "limit_reached");
         Assert.Empty(await ListAsync(ana));
     }
+
+    [Fact]
+    public async Task Who_may_send_a_request_follows_the_targets_privacy_switches_and_accepting_is_always_possible()
+    {
+        using var ana = await NewAsync(cluster, "ana");
+        var (_, members) = await GuildWithMembersAsync(ana, 1);
+        using var coMember = members[0];
+        using var stranger = await NewAsync(cluster, "str");
+        using var mutual = await NewAsync(cluster, "mut");
+        using var friendOfMutual = await NewAsync(cluster, "fom");
+
+        var initial = await ana.ExpectAsync<JsonElement>(HttpMethod.Get, "/api/users/@me/privacy");
+        Assert.True(initial.GetProperty("friendRequests").GetProperty("everyone").GetBoolean());
+
+        // Guild members only.
+        var set = await ana.ExpectAsync<JsonElement>(HttpMethod.Patch, "/api/users/@me/privacy", new { friendRequests = new { everyone = false, friendsOfFriends = false } });
+        Assert.False(set.GetProperty("friendRequests").GetProperty("everyone").GetBoolean());
+        Assert.True(set.GetProperty("friendRequests").GetProperty("guildMembers").GetBoolean());
+        await stranger.ExpectErrorAsync(HttpMethod.Post, Path, HttpStatusCode.Forbidden, "friend_request_refused", new { username = Username(ana) });
+        await coMember.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{ana.Id}");
+        Assert.Equal("incoming", (await ListAsync(ana))[coMember.Id].GetProperty("type").GetString());
+
+        // Friends of friends only: ana and the other person both have `mutual` as a friend.
+        await ana.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{mutual.Id}");
+        await mutual.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{ana.Id}");
+        await friendOfMutual.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{mutual.Id}");
+        await mutual.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{friendOfMutual.Id}");
+        await ana.ExpectAsync<JsonElement>(HttpMethod.Patch, "/api/users/@me/privacy", new { friendRequests = new { friendsOfFriends = true, guildMembers = false } });
+        await ana.ExpectStatusAsync(HttpMethod.Delete, $"{Path}/{coMember.Id}");
+        await coMember.ExpectErrorAsync(HttpMethod.Put, $"{Path}/{ana.Id}", HttpStatusCode.Forbidden, "friend_request_refused");
+        await friendOfMutual.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{ana.Id}");
+
+        // Nobody but those: a request ana sends herself can still be accepted.
+        await ana.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{stranger.Id}");
+        var accepted = await stranger.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{ana.Id}");
+        Assert.Equal("friend", accepted.GetProperty("type").GetString());
+        await ana.ExpectErrorAsync(HttpMethod.Patch, "/api/users/@me/privacy", HttpStatusCode.BadRequest, "validation_failed", new { });
+    }
 }

@@ -10,8 +10,28 @@ public static class FriendsApi
 {
     public sealed record AddFriendRequest(string? Username);
 
+    public sealed record FriendRequestsSetting(bool? Everyone, bool? FriendsOfFriends, bool? GuildMembers);
+
+    public sealed record PrivacySettings(FriendRequestsSetting? FriendRequests);
+
+    private static PrivacySettings View(FriendRequestPolicy p) => new(new FriendRequestsSetting(p.Everyone, p.FriendsOfFriends, p.GuildMembers));
+
     public static IEndpointRouteBuilder MapFriendsApi(this IEndpointRouteBuilder routes)
     {
+        // Who may send me friend requests (Settings → Privacy & Safety).
+        var privacy = routes.MapGroup("/api/users/@me/privacy").WithTags("Friends").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
+        privacy.MapGet("", async (HttpContext http, IClusterClient cluster) =>
+            TypedResults.Ok(View(await cluster.GetGrain<IUserGrain>(http.User.UserId()).GetFriendRequestPolicy())));
+        privacy.MapPatch("", async (PrivacySettings body, HttpContext http, IClusterClient cluster) =>
+        {
+            var user = cluster.GetGrain<IUserGrain>(http.User.UserId());
+            var current = await user.GetFriendRequestPolicy();
+            var patch = body.FriendRequests ?? throw new DomainException(ErrorCodes.ValidationFailed, "friendRequests: is required.");
+            var next = new FriendRequestPolicy(
+                patch.Everyone ?? current.Everyone, patch.FriendsOfFriends ?? current.FriendsOfFriends, patch.GuildMembers ?? current.GuildMembers);
+            return TypedResults.Ok(View(await user.SetFriendRequestPolicy(next)));
+        });
+
         var group = routes.MapGroup("/api/users/@me/relationships").WithTags("Friends").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         group.MapGet("", async (HttpContext http, IClusterClient cluster) =>
             TypedResults.Ok(new { relationships = await Friends(cluster, http).List() }));

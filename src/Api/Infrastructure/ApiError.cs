@@ -16,7 +16,7 @@ public sealed record ApiError(ApiError.Body Error)
             or ErrorCodes.VoiceAnnotationTooLarge or ErrorCodes.PasswordIncorrect or ErrorCodes.InvalidMfaCode => StatusCodes.Status400BadRequest,
         ErrorCodes.InvalidCredentials or ErrorCodes.InvalidRefreshToken or ErrorCodes.RefreshTokenReused
             or ErrorCodes.SessionRevoked or ErrorCodes.Unauthorized or ErrorCodes.InvalidMfaTicket or "token_expired" => StatusCodes.Status401Unauthorized,
-        "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned or ErrorCodes.MfaRequired
+        "forbidden" or ErrorCodes.MissingPermission or ErrorCodes.Hierarchy or ErrorCodes.Banned or ErrorCodes.MfaRequired or ErrorCodes.FriendRequestRefused
             or ErrorCodes.ThreadArchived => StatusCodes.Status403Forbidden,
         ErrorCodes.GuildNotFound or ErrorCodes.ChannelNotFound or ErrorCodes.RoleNotFound or ErrorCodes.MemberNotFound
             or ErrorCodes.InviteNotFound or ErrorCodes.MessageNotFound or ErrorCodes.AttachmentNotFound

@@ -15,6 +15,7 @@ public static class ErrorCodes
     public const string MfaNotEnabled = "mfa_not_enabled";
     public const string OwnsGuilds = "owns_guilds";
     public const string MfaRequired = "mfa_required";
+    public const string FriendRequestRefused = "friend_request_refused";
     public const string InvalidRefreshToken = "invalid_refresh_token";
     public const string RefreshTokenReused = "refresh_token_reused";
     public const string SessionRevoked = "session_revoked";

@@ -89,6 +89,12 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("Delete")]
     Task<IReadOnlyList<Guid>> Delete();
 
+    [Alias("GetFriendRequestPolicy")]
+    Task<FriendRequestPolicy> GetFriendRequestPolicy();
+
+    [Alias("SetFriendRequestPolicy")]
+    Task<FriendRequestPolicy> SetFriendRequestPolicy(FriendRequestPolicy policy);
+
     /// <summary>Records membership of a guild; <c>limit_reached</c> beyond 100 guilds.</summary>
     [Alias("AddGuild")]
     Task AddGuild(Guid guildId);

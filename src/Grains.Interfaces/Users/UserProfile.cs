@@ -13,6 +13,20 @@ public sealed record UserProfile(
     public const string DeletedDisplayName = "Deleted User";
 }
 
+/// <summary>
+/// Who may send this person a friend request, as Discord's three switches: everyone, or only
+/// friends of their friends and/or people they share a guild with. Accepting a request they sent
+/// is always possible.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("lc.FriendRequestPolicy")]
+public sealed record FriendRequestPolicy(
+    [property: Id(0)] bool Everyone,
+    [property: Id(1)] bool FriendsOfFriends,
+    [property: Id(2)] bool GuildMembers)
+{
+    public static readonly FriendRequestPolicy Open = new(true, true, true);
+}
+
 /// <summary>Two-factor authentication as its owner sees it.</summary>
 [GenerateSerializer, Immutable, Alias("lc.MfaStatus")]
 public sealed record MfaStatus(

@@ -30,8 +30,9 @@ public sealed class FriendsGrain(RelationshipStore store, TimeProvider time) : G
         }
 
         var me = Member(await GrainFactory.GetGrain<IUserGrain>(UserId).GetProfile());
-        var other = Member(await GrainFactory.GetGrain<IUserGrain>(otherId).GetProfile());
-        var outcome = await store.RequestAsync(UserId, otherId, time.GetUtcNow());
+        var target = GrainFactory.GetGrain<IUserGrain>(otherId);
+        var other = Member(await target.GetProfile());
+        var outcome = await store.RequestAsync(UserId, otherId, time.GetUtcNow(), await target.GetFriendRequestPolicy());
         var mine = ViewOf(other, outcome.Type, outcome.Since);
         if (!outcome.Changed)
         {

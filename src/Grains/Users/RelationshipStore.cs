@@ -62,7 +62,7 @@ public sealed class RelationshipStore(NpgsqlDataSource dataSource)
     /// <c>validation_failed</c> when the requester blocked them, <c>limit_reached</c> past
     /// <see cref="MaxRelationships"/> on either side.
     /// </summary>
-    public async Task<RequestOutcome> RequestAsync(Guid from, Guid to, DateTimeOffset now)
+    public async Task<RequestOutcome> RequestAsync(Guid from, Guid to, DateTimeOffset now, FriendRequestPolicy? policy = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
@@ -141,6 +141,11 @@ public sealed class RelationshipStore(NpgsqlDataSource dataSource)
             }
         }
 
+        if (policy is { Everyone: false } && !await AllowedByPolicyAsync(connection, tx, from, to, policy))
+        {
+            throw new DomainException(ErrorCodes.FriendRequestRefused, "This person is not accepting friend requests from you.");
+        }
+
         await using (var insert = new NpgsqlCommand(
             "INSERT INTO relationships (user_id, other_id, kind, since) VALUES ($1, $2, 4, $3), ($2, $1, 3, $3)", connection, tx))
         {
@@ -152,6 +157,23 @@ public sealed class RelationshipStore(NpgsqlDataSource dataSource)
 
         await tx.CommitAsync();
         return new RequestOutcome(RelationshipType.Outgoing, now, Changed: true);
+    }
+
+    /// <summary>Whether <paramref name="from"/> is one of those <paramref name="to"/> takes requests from besides everyone.</summary>
+    private static async Task<bool> AllowedByPolicyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid from, Guid to, FriendRequestPolicy policy)
+    {
+        await using var check = new NpgsqlCommand(
+            """
+            SELECT ($3 AND EXISTS (SELECT 1 FROM relationships a JOIN relationships b ON b.other_id = a.other_id
+                                    WHERE a.user_id = $1 AND a.kind = 1 AND b.user_id = $2 AND b.kind = 1))
+                OR ($4 AND EXISTS (SELECT 1 FROM guild_members x JOIN guild_members y ON y.guild_id = x.guild_id
+                                    WHERE x.user_id = $1 AND y.user_id = $2))
+            """, connection, tx);
+        check.Parameters.AddWithValue(from);
+        check.Parameters.AddWithValue(to);
+        check.Parameters.AddWithValue(policy.FriendsOfFriends);
+        check.Parameters.AddWithValue(policy.GuildMembers);
+        return (bool)(await check.ExecuteScalarAsync())!;
     }
 
     /// <summary>Deletes both sides of the pair's relationship; false when there was none.</summary>

@@ -233,6 +233,17 @@ public sealed class UserGrain(
         }
     }
 
+    public Task<FriendRequestPolicy> GetFriendRequestPolicy() =>
+        Task.FromResult(state.State.FriendRequests ?? FriendRequestPolicy.Open);
+
+    public async Task<FriendRequestPolicy> SetFriendRequestPolicy(FriendRequestPolicy policy)
+    {
+        EnsureRegistered();
+        state.State.FriendRequests = policy == FriendRequestPolicy.Open ? null : policy;
+        await state.WriteStateAsync();
+        return policy;
+    }
+
     public async Task<IReadOnlyList<Guid>> Delete()
     {
         EnsureRegistered();
@@ -322,4 +333,8 @@ public sealed class UserState
     /// <summary>The account was deleted (DELETE /api/users/@me): its row and id stay, for its messages' sake.</summary>
     [Id(6)]
     public bool Deleted { get; set; }
+
+    /// <summary>Who may send friend requests; null is everyone (the default).</summary>
+    [Id(7)]
+    public FriendRequestPolicy? FriendRequests { get; set; }
 }

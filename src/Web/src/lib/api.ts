@@ -1,5 +1,5 @@
 import type {
-  AuditEntry, AuthResponse, Ban, MfaChallenge, MfaStatus, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
+  AuditEntry, AuthResponse, Ban, MfaChallenge, MfaStatus, PrivacySettings, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
   MentionPage, Pin, Poll, PollResults, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
@@ -155,6 +155,15 @@ export class ApiClient {
 
   disableTotp(code: string): Promise<void> {
     return this.request('POST', '/api/users/@me/mfa/totp/disable', { body: { code } });
+  }
+
+  /** Who may send this account friend requests. */
+  getPrivacy(): Promise<PrivacySettings> {
+    return this.request('GET', '/api/users/@me/privacy');
+  }
+
+  updatePrivacy(friendRequests: Partial<PrivacySettings['friendRequests']>): Promise<PrivacySettings> {
+    return this.request('PATCH', '/api/users/@me/privacy', { body: { friendRequests } });
   }
 
   /** A new username (password needed; two changes an hour). */

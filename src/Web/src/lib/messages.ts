@@ -22,6 +22,8 @@ export function describeError(err: unknown): string {
       return 'Two-factor authentication is off.';
     case 'owns_guilds':
       return err.message;
+    case 'friend_request_refused':
+      return 'This person is not accepting friend requests from you.';
     case 'mfa_required':
       return 'This needs a code from your authenticator app (or a backup code).';
     case 'password_too_common':

@@ -15,6 +15,11 @@ export interface MfaChallenge {
   ticket: string;
 }
 
+/** `GET /api/users/@me/privacy`: who may send friend requests (everyone, or only the other two). */
+export interface PrivacySettings {
+  friendRequests: { everyone: boolean; friendsOfFriends: boolean; guildMembers: boolean };
+}
+
 /** `GET /api/users/@me/mfa`. */
 export interface MfaStatus {
   enabled: boolean;

@@ -4,7 +4,7 @@
 // direct conversation; removing the friend empties the list on both sides.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCall, dmReady, launch, mockLacks, newDevice, register, screenshot } from './browser.mjs';
+import { BASE_URL, apiCall, dmReady, launch, mockLacks, newDevice, register, screenshot, until } from './browser.mjs';
 
 const LIVE = 10_000;
 
@@ -77,4 +77,42 @@ test('a friend request sent by username is accepted live, friends see each other
   assert.deepEqual(left.body.relationships, []);
   ana.assertClean();
   await ana.context.close();
+});
+
+test('who can send a friend request: with Everyone off, a stranger is refused and a guild member is not', { skip: mockLacks('friends') }, async () => {
+  const ana = await newDevice(browser);
+  const a = ana.page;
+  const anaName = await register(a, 'Ana Privée');
+  const stranger = await newDevice(browser);
+  const s = stranger.page;
+  await register(s, 'Inconnu');
+
+  // Privacy & Safety: Everyone off, Friends of Friends off, Guild Members left on.
+  await a.goto(`${BASE_URL}/settings/privacy`);
+  const everyone = a.getByRole('checkbox', { name: /^Everyone/ });
+  await everyone.waitFor({ timeout: LIVE });
+  await everyone.uncheck();
+  await a.getByRole('checkbox', { name: /^Friends of Friends/ }).uncheck();
+  await until(async () => (await apiCall(a, 'GET', '/api/users/@me/privacy')).body.friendRequests.friendsOfFriends === false, 'the switches saved');
+  assert.deepEqual((await apiCall(a, 'GET', '/api/users/@me/privacy')).body.friendRequests, { everyone: false, friendsOfFriends: false, guildMembers: true });
+  await screenshot(a, 'privacy-friend-requests');
+
+  await s.getByRole('button', { name: 'Add a friend' }).click();
+  await s.getByTestId('friend-username').fill(anaName);
+  await s.getByRole('button', { name: 'Send Friend Request' }).click();
+  await s.getByTestId('friend-add-result').filter({ hasText: 'This person is not accepting friend requests from you.' }).waitFor({ timeout: LIVE });
+
+  // Once they share a guild, the same request goes through.
+  const guild = (await apiCall(a, 'POST', '/api/guilds', { name: 'Entre Nous' })).body;
+  const general = guild.channels.find((c) => c.name === 'general');
+  const invite = await apiCall(a, 'POST', `/api/guilds/${guild.id}/invites`, { channelId: general.id });
+  assert.equal((await apiCall(s, 'POST', `/api/invites/${invite.body.code}`)).status, 200);
+  const sent = await apiCall(s, 'POST', '/api/users/@me/relationships', { username: anaName });
+  assert.equal(sent.status, 200);
+  assert.equal(sent.body.type, 'outgoing');
+
+  ana.assertClean();
+  stranger.assertClean();
+  await ana.context.close();
+  await stranger.context.close();
 });
