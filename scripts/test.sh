@@ -355,7 +355,7 @@ run_e2e_suite() {
         return
     fi
     info "npm run test:e2e (BASE_URL=http://127.0.0.1:$api_port)"
-    run_logged "$tmp/e2e.log" 10m "$web_dir" \
+    run_logged "$tmp/e2e.log" 20m "$web_dir" \
         env BASE_URL="http://127.0.0.1:$api_port" CI="${CI:-true}" \
         E2E_DATABASE_URL="postgresql://postgres:$pg_password@127.0.0.1:$pg_port/lescopains_e2e" \
         E2E_LOG_DIR="$tmp/logs" E2E_UPLOADS_DIR="$tmp/uploads" E2E_PSQL="$pg_bin/psql" npm run test:e2e
