@@ -272,4 +272,30 @@ public sealed class FriendsTests(InProcessCluster cluster)
         Assert.Equal("friend", accepted.GetProperty("type").GetString());
         await ana.ExpectErrorAsync(HttpMethod.Patch, "/api/users/@me/privacy", HttpStatusCode.BadRequest, "validation_failed", new { });
     }
+
+    [Fact]
+    public async Task A_profile_shows_the_guilds_and_friends_the_viewer_has_in_common_with_the_person()
+    {
+        using var ana = await NewAsync(cluster, "ana");
+        var (shared, members) = await GuildWithMembersAsync(ana, 1, "Shared");
+        using var ben = members[0];
+        await ana.CreateGuildAsync("Ana only");
+        using var carl = await NewAsync(cluster, "carl");
+        using var dora = await NewAsync(cluster, "dora");
+        foreach (var (a, b) in new[] { (ana, carl), (ben, carl), (ana, dora) })
+        {
+            await a.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{b.Id}");
+            await b.ExpectAsync<JsonElement>(HttpMethod.Put, $"{Path}/{a.Id}");
+        }
+
+        var seenByAna = await ana.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/users/{ben.Id}/profile");
+        Assert.Equal([shared.Id], seenByAna.GetProperty("mutualGuildIds").EnumerateArray().Select(g => g.GetGuid()));
+        var mutual = Assert.Single(seenByAna.GetProperty("mutualFriends").EnumerateArray());
+        Assert.Equal(carl.Id, mutual.GetProperty("id").GetGuid());
+        Assert.Equal(Username(carl), mutual.GetProperty("username").GetString());
+
+        var own = await ana.ExpectAsync<JsonElement>(HttpMethod.Get, $"/api/users/{ana.Id}/profile");
+        Assert.Equal(0, own.GetProperty("mutualGuildIds").GetArrayLength());
+        Assert.Equal(0, own.GetProperty("mutualFriends").GetArrayLength());
+    }
 }

@@ -19,9 +19,29 @@ public static class UsersApi
         var group = routes.MapGroup("/api/users").WithTags("Users").RequireAuthorization().AddEndpointFilter<UserRateLimitFilter>();
         group.MapGet("/@me", GetMe);
         group.MapPatch("/@me", UpdateMe);
-        group.MapGet("/{userId:guid}/profile", async (Guid userId, IClusterClient cluster) =>
-            TypedResults.Ok(UserDto.From(await cluster.GetGrain<IUserGrain>(userId).GetProfile())));
+        group.MapGet("/{userId:guid}/profile", GetProfile);
         return group;
+    }
+
+    /// <summary>A profile as someone else sees it, with what they have in common (Discord's "Mutual Servers" and "Mutual Friends").</summary>
+    public sealed record ProfileDto(
+        string Id, string Username, string DisplayName, DateTimeOffset CreatedAt, string? Bio, bool? Deleted,
+        IReadOnlyList<Guid> MutualGuildIds, IReadOnlyList<ConversationMember> MutualFriends);
+
+    private static async Task<Ok<ProfileDto>> GetProfile(Guid userId, HttpContext http, IClusterClient cluster)
+    {
+        var me = http.User.UserId();
+        var profile = UserDto.From(await cluster.GetGrain<IUserGrain>(userId).GetProfile());
+        IReadOnlyList<Guid> guilds = [];
+        IReadOnlyList<ConversationMember> friends = [];
+        if (userId != me)
+        {
+            var theirs = (await cluster.GetGrain<IUserGrain>(userId).GetGuilds()).ToHashSet();
+            guilds = [.. (await cluster.GetGrain<IUserGrain>(me).GetGuilds()).Where(theirs.Contains)];
+            friends = await cluster.GetGrain<IFriendsGrain>(me).MutualFriends(userId);
+        }
+
+        return TypedResults.Ok(new ProfileDto(profile.Id, profile.Username, profile.DisplayName, profile.CreatedAt, profile.Bio, profile.Deleted, guilds, friends));
     }
 
     private static async Task<Ok<UserDto>> GetMe(HttpContext http, IClusterClient cluster) =>

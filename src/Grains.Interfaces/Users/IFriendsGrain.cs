@@ -23,6 +23,10 @@ public interface IFriendsGrain : IGrainWithGuidKey
     [Alias("List")]
     Task<IReadOnlyList<RelationshipView>> List();
 
+    /// <summary>The friends this person and <paramref name="otherId"/> have in common (at most 100).</summary>
+    [Alias("MutualFriends")]
+    Task<IReadOnlyList<LesCopains.Grains.Dms.ConversationMember>> MutualFriends(Guid otherId);
+
     /// <summary>Everyone the person has a relationship with (friends and both kinds of request): who hears a new name or picture.</summary>
     [Alias("RelatedIds")]
     Task<IReadOnlyList<Guid>> RelatedIds();

@@ -20,6 +20,8 @@ public sealed class FriendsGrain(RelationshipStore store, TimeProvider time) : G
         return views;
     }
 
+    public Task<IReadOnlyList<ConversationMember>> MutualFriends(Guid otherId) => store.MutualFriendsAsync(UserId, otherId);
+
     public async Task<IReadOnlyList<Guid>> RelatedIds() => [.. (await store.ListAsync(UserId)).Select(r => r.User.Id)];
 
     public async Task<RelationshipView> Request(Guid otherId)

@@ -40,6 +40,31 @@ public sealed class RelationshipStore(NpgsqlDataSource dataSource)
         return rows;
     }
 
+    /// <summary>The friends two people have in common (at most 100, by name).</summary>
+    public async Task<IReadOnlyList<ConversationMember>> MutualFriendsAsync(Guid userId, Guid otherId)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT a.id, a.username, a.display_name
+              FROM relationships x
+              JOIN relationships y ON y.other_id = x.other_id AND y.user_id = $2 AND y.kind = 1
+              JOIN accounts a ON a.id = x.other_id
+             WHERE x.user_id = $1 AND x.kind = 1
+             ORDER BY lower(a.display_name), a.username
+             LIMIT 100
+            """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(otherId);
+        var friends = new List<ConversationMember>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            friends.Add(new ConversationMember(reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
+        }
+
+        return friends;
+    }
+
     /// <summary>The ids of the person's friends (accepted requests only).</summary>
     public async Task<IReadOnlyList<Guid>> FriendIdsAsync(Guid userId)
     {

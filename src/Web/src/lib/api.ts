@@ -1,5 +1,5 @@
 import type {
-  AuditEntry, AuthResponse, Ban, MfaChallenge, MfaStatus, PrivacySettings, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
+  AuditEntry, AuthResponse, Ban, MfaChallenge, MfaStatus, PrivacySettings, UserProfile, Channel, ChannelPosition, ChannelType, Guild, GuildEmoji, Invite, InvitePreview, Member, Message, MessageAuthor,
   MentionPage, Pin, Poll, PollResults, Reaction, ReadState, Role, SearchResult, SessionInfo, ThreadInfo, User,
 } from './types.ts';
 import type { GuildNotify, NotifyChange } from './chat/notify-rules.ts';
@@ -412,8 +412,8 @@ export class ApiClient {
     return this.request('GET', `/api/users/@me/mentions?${params}`);
   }
 
-  /** Someone's public profile (the member card's "About me"). */
-  userProfile(userId: string): Promise<User> {
+  /** Someone's public profile (the member card's "About me", mutual guilds and friends). */
+  userProfile(userId: string): Promise<UserProfile> {
     return this.request('GET', `/api/users/${enc(userId)}/profile`);
   }
 

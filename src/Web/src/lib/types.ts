@@ -15,6 +15,13 @@ export interface MfaChallenge {
   ticket: string;
 }
 
+/** `GET /api/users/{id}/profile`: the person, and what the viewer has in common with them. */
+export interface UserProfile extends User {
+  deleted?: boolean;
+  mutualGuildIds: string[];
+  mutualFriends: { id: string; username: string; displayName: string }[];
+}
+
 /** `GET /api/users/@me/privacy`: who may send friend requests (everyone, or only the other two). */
 export interface PrivacySettings {
   friendRequests: { everyone: boolean; friendsOfFriends: boolean; guildMembers: boolean };

@@ -111,6 +111,17 @@ test('who can send a friend request: with Everyone off, a stranger is refused an
   assert.equal(sent.status, 200);
   assert.equal(sent.body.type, 'outgoing');
 
+  // Ana's card, seen by the other person, names the guild they now share.
+  assert.equal((await apiCall(a, 'POST', `/api/channels/${general.id}/messages`, { content: 'bienvenue' })).status, 201);
+  await s.goto(`${BASE_URL}/channels/${guild.id}/${general.id}`);
+  const author = s.getByRole('button', { name: 'Ana Privée', exact: true }).first();
+  await author.waitFor({ timeout: LIVE });
+  await author.click();
+  const card = s.getByRole('dialog', { name: 'Profile of Ana Privée' });
+  await card.getByRole('heading', { name: '1 Mutual Guild' }).waitFor({ timeout: LIVE });
+  await card.getByRole('list', { name: 'Mutual guilds' }).getByText('Entre Nous').waitFor();
+  await screenshot(s, 'member-card-mutual');
+
   ana.assertClean();
   stranger.assertClean();
   await ana.context.close();
