@@ -89,6 +89,9 @@ public sealed class AccountDeletionTests(InProcessCluster cluster)
 
         var newcomer = await cluster.RegisterAsync(username);
         Assert.NotEqual(leaver.Id.ToString(), newcomer.Id);
+
+        // Nobody can befriend the deleted account by its id either.
+        await owner.ExpectErrorAsync(HttpMethod.Put, $"/api/users/@me/relationships/{leaver.Id}", HttpStatusCode.NotFound, "user_not_found");
     }
 }
 

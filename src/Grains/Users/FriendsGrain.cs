@@ -33,7 +33,13 @@ public sealed class FriendsGrain(RelationshipStore store, TimeProvider time) : G
 
         var me = Member(await GrainFactory.GetGrain<IUserGrain>(UserId).GetProfile());
         var target = GrainFactory.GetGrain<IUserGrain>(otherId);
-        var other = Member(await target.GetProfile());
+        var otherProfile = await target.GetProfile();
+        if (otherProfile.Deleted)
+        {
+            throw new DomainException(ErrorCodes.UserNotFound, "No such user.");
+        }
+
+        var other = Member(otherProfile);
         var outcome = await store.RequestAsync(UserId, otherId, time.GetUtcNow(), await target.GetFriendRequestPolicy());
         var mine = ViewOf(other, outcome.Type, outcome.Since);
         if (!outcome.Changed)
