@@ -16,8 +16,6 @@ public sealed class AccountSecurityTests(InProcessCluster cluster)
 
     private sealed record MfaStatus(bool Enabled, int BackupCodesLeft);
 
-    private static string NewSecret() => Base32Encoding.ToString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray());
-
     /// <summary>The code an authenticator app shows <paramref name="stepsAhead"/> steps from now (the server accepts -1…+1).</summary>
     private static string Code(string secret, int stepsAhead = 0) =>
         new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow.AddSeconds(30 * stepsAhead));
@@ -27,7 +25,7 @@ public sealed class AccountSecurityTests(InProcessCluster cluster)
         var username = ApiClient.NewUsername("mfa");
         await cluster.RegisterAsync(username);
         var tokens = await cluster.LoginAsync(username);
-        var secret = NewSecret();
+        var secret = ApiClient.NewTotpSecret();
         using var http = cluster.CreateClient(tokens.AccessToken);
         // The step before this one: the steps after it stay free for the test's later codes.
         using var enabled = await http.PostAsJsonAsync("/api/users/@me/mfa/totp/enable", new { password = ApiClient.GoodPassword, secret, code = Code(secret, -1) });
@@ -109,7 +107,7 @@ public sealed class AccountSecurityTests(InProcessCluster cluster)
     {
         var tokens = await cluster.NewUserAsync("mfa");
         using var http = cluster.CreateClient(tokens.AccessToken);
-        var secret = NewSecret();
+        var secret = ApiClient.NewTotpSecret();
 
         Assert.Equal(new MfaStatus(false, 0), await http.GetFromJsonAsync<MfaStatus>("/api/users/@me/mfa", JsonSerializerOptions.Web));
         using (var wrongPassword = await http.PostAsJsonAsync("/api/users/@me/mfa/totp/enable", new { password = "not my password", secret, code = Code(secret) }))
@@ -138,7 +136,7 @@ public sealed class AccountSecurityTests(InProcessCluster cluster)
         }
 
         Assert.Equal(new MfaStatus(true, 10), await http.GetFromJsonAsync<MfaStatus>("/api/users/@me/mfa", JsonSerializerOptions.Web));
-        using (var again = await http.PostAsJsonAsync("/api/users/@me/mfa/totp/enable", new { password = ApiClient.GoodPassword, secret = NewSecret(), code = "000000" }))
+        using (var again = await http.PostAsJsonAsync("/api/users/@me/mfa/totp/enable", new { password = ApiClient.GoodPassword, secret = ApiClient.NewTotpSecret(), code = "000000" }))
         {
             await again.AssertErrorAsync(HttpStatusCode.Conflict, "mfa_already_enabled");
         }

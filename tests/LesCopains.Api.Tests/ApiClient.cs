@@ -20,6 +20,9 @@ public static class ApiClient
 
     private sealed record SessionList(IReadOnlyList<Session> Sessions);
 
+    /// <summary>A fresh 160-bit authenticator secret, base32, as the web client makes one.</summary>
+    public static string NewTotpSecret() => OtpNet.Base32Encoding.ToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
+
     public static string NewUsername(string prefix = "u") => (prefix + Guid.NewGuid().ToString("N"))[..20];
 
     public const string GoodPassword = "correct horse battery staple";

@@ -210,7 +210,7 @@ public sealed class RateLimitTests(RateLimitedCluster cluster)
     public async Task Guessing_two_factor_codes_spends_the_login_failure_budget_which_the_right_password_does_not_refill()
     {
         var (username, tokens) = await NewUserAsync();
-        var secret = OtpNet.Base32Encoding.ToString(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).Take(20).ToArray());
+        var secret = ApiClient.NewTotpSecret();
         var totp = new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret));
         using (var http = Client(ApiClient.NewIp(), tokens.AccessToken))
         using (var enable = await http.PostAsJsonAsync("/api/users/@me/mfa/totp/enable", new { password = ApiClient.GoodPassword, secret, code = totp.ComputeTotp(DateTime.UtcNow.AddSeconds(-30)) }))
